@@ -1,0 +1,36 @@
+/** The reference adapter: pure TypeScript, no dependencies, float64 accumulation; the executable spec. */
+import type { Adapter } from '../../src/backend/adapter.js';
+import type { DType, TypedArray } from '../../src/dtypes.js';
+import { activationKernels } from './activations.js';
+import { attentionKernels } from './attention.js';
+import { convKernels } from './conv.js';
+import { ctcKernels } from './ctc.js';
+import { encodingKernels } from './encoding.js';
+import { lossesKernels } from './losses.js';
+import { fromValues, values, type RefArray } from './ndarray.js';
+import { normalizationKernels } from './normalization.js';
+import { poolingKernels } from './pooling.js';
+
+export const referenceAdapter: Adapter<RefArray> = {
+  name: 'reference',
+  device: 'CPU (pure TypeScript, float64 accumulation)',
+  canReadSync: true,
+  fromData: (data: TypedArray, shape: number[], dtype: DType) => fromValues(data, shape, dtype),
+  read: async (h) => h.data,
+  readSync: (h) => h.data,
+  shapeOf: (h) => [...h.shape],
+  dtypeOf: (h) => h.dtype,
+  cast: (h, dtype) => fromValues(values(h), h.shape, dtype),
+  // Garbage collected: nothing to release.
+  dispose: () => {},
+  kernels: {
+    ...activationKernels,
+    ...poolingKernels,
+    ...convKernels,
+    ...encodingKernels,
+    ...lossesKernels,
+    ...normalizationKernels,
+    ...ctcKernels,
+    ...attentionKernels,
+  },
+};

@@ -1,0 +1,85 @@
+/**
+ * The reference adapter's tensor: a typed array in row-major order with its shape and dtype. Kernels
+ * read values as float64 and round once, when they store the result in the output dtype.
+ */
+import { storageFor, type DType, type TypedArray } from '../../src/dtypes.js';
+
+export interface RefArray {
+  readonly data: TypedArray;
+  readonly shape: number[];
+  readonly dtype: DType;
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Row-major strides: strides[i] = product of shape[i+1:]. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+/** Values as float64 (bool as 0/1). */
+export function values(a: RefArray): Float64Array {
+  return Float64Array.from(a.data);
+}
+
+/** Stores float64 values in `dtype`: float32 rounds to nearest, int32 truncates, bool tests != 0. */
+export function fromValues(vals: ArrayLike<number>, shape: readonly number[], dtype: DType): RefArray {
+  const data = storageFor(dtype, vals.length);
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i];
+    data[i] = dtype === 'bool' ? (v !== 0 ? 1 : 0) : dtype === 'int32' ? Math.trunc(v) : v;
+  }
+  return { data, shape: [...shape], dtype };
+}
+
+export function zeros(shape: readonly number[]): Float64Array {
+  return new Float64Array(sizeOf(shape));
+}
+
+/** out[...] = a[perm applied]: the result's dim i is the input's dim perm[i]. */
+export function transpose(vals: Float64Array, shape: readonly number[], perm: readonly number[]): Float64Array {
+  const outShape = perm.map((p) => shape[p]);
+  const inStrides = stridesOf(shape);
+  const stepIn = perm.map((p) => inStrides[p]);
+  const out = new Float64Array(vals.length);
+  const idx = new Array<number>(perm.length).fill(0);
+  let src = 0;
+  for (let o = 0; o < out.length; o++) {
+    out[o] = vals[src];
+    for (let d = perm.length - 1; d >= 0; d--) {
+      idx[d]++;
+      src += stepIn[d];
+      if (idx[d] < outShape[d]) break;
+      src -= stepIn[d] * idx[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Splits `shape` around a set of reduced axes: for each of the `outer` positions (kept axes) the
+ * `inner` offsets (reduced axes) of its elements. Reductions iterate these two lists.
+ */
+export function reductionPlan(shape: readonly number[], axes: readonly number[]) {
+  const strides = stridesOf(shape);
+  const kept = shape.map((_, d) => d).filter((d) => !axes.includes(d));
+  const offsets = (dims: number[]): number[] => {
+    let list = [0];
+    for (const d of dims) {
+      const next: number[] = [];
+      for (const base of list) for (let i = 0; i < shape[d]; i++) next.push(base + i * strides[d]);
+      list = next;
+    }
+    return list;
+  };
+  return { outer: offsets(kept), inner: offsets([...axes].sort((a, b) => a - b)) };
+}

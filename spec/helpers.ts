@@ -1,0 +1,56 @@
+/** Shared spec helpers: numpy-allclose comparison at Keras's test tolerance, and error matching. */
+import { expect } from 'chai';
+import type { DType } from '../src/dtypes.js';
+import { KerasParityError, type NestedArray, type Tensor } from '../src/index.js';
+
+/** Keras's assertAllClose defaults (keras/src/testing/test_case.py). */
+export const KERAS_TOL = { atol: 1e-6, rtol: 1e-6 };
+
+function flat(v: NestedArray): (number | boolean)[] {
+  return Array.isArray(v) ? v.flatMap(flat) : [v];
+}
+
+function shapeOf(v: NestedArray): number[] {
+  const shape: number[] = [];
+  for (let level = v; Array.isArray(level); level = level[0]) shape.push(level.length);
+  return shape;
+}
+
+/**
+ * numpy.allclose(got, want) with exact shape (and dtype when given): |g - w| <= atol + rtol*|w|,
+ * NaN equal to NaN, infinities equal when of the same sign.
+ */
+export function expectClose(got: Tensor, want: NestedArray, opts: { atol?: number; rtol?: number; dtype?: DType } = {}) {
+  const { atol, rtol } = { ...KERAS_TOL, ...opts };
+  expect(got.shape, 'shape').to.deep.equal(shapeOf(want));
+  if (opts.dtype) expect(got.dtype, 'dtype').to.equal(opts.dtype);
+  const g = flat(got.arraySync()).map(Number);
+  const w = flat(want).map(Number);
+  g.forEach((gv, i) => {
+    const wv = w[i];
+    const ok = Number.isNaN(wv)
+      ? Number.isNaN(gv)
+      : !Number.isFinite(wv)
+        ? gv === wv
+        : Math.abs(gv - wv) <= atol + rtol * Math.abs(wv);
+    expect(ok, `element ${i}: got ${gv}, want ${wv} (atol ${atol}, rtol ${rtol})`).to.equal(true);
+  });
+}
+
+/** Expects `fn` to throw `type` with exactly `message` (a string) or a message matching it (a RegExp). */
+export function expectKerasError(
+  fn: () => unknown,
+  type: abstract new (...args: never[]) => KerasParityError,
+  message: string | RegExp,
+) {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, 'an error was thrown').to.be.instanceOf(type);
+  const text = (caught as Error).message;
+  if (typeof message === 'string') expect(text).to.equal(message);
+  else expect(text).to.match(message);
+}

@@ -1,0 +1,37 @@
+import type { DType, TypedArray } from '../dtypes.js';
+import type { Kernels } from '../ops/table.js';
+
+/** Shape and dtype of a tensor; `null` dims are unknown (symbolic inputs to `ops.outputSpec`). */
+export interface Spec {
+  shape: (number | null)[];
+  dtype: DType;
+}
+
+/** A fully known spec, as eager tensors and adapter outputs have. */
+export interface ConcreteSpec extends Spec {
+  shape: number[];
+}
+
+/**
+ * What a backend implements. `H` is the backend's own tensor handle. Kernels receive arguments already
+ * normalised and validated by `src/ops/` and the output spec the dispatcher will check the result against.
+ */
+export interface Adapter<H = unknown> {
+  readonly name: string;
+  /** Where the computation runs, for listBackends (e.g. "CPU (pure TypeScript)"). */
+  readonly device: string;
+  /** False where reading synchronously would block or break the device (WebGPU). */
+  readonly canReadSync: boolean;
+  fromData(data: TypedArray, shape: number[], dtype: DType): H;
+  read(handle: H): Promise<TypedArray>;
+  readSync(handle: H): TypedArray;
+  shapeOf(handle: H): number[];
+  dtypeOf(handle: H): DType;
+  cast(handle: H, dtype: DType): H;
+  dispose(handle: H): void;
+  readonly kernels: Kernels<H>;
+}
+
+/** An adapter whose handle type is not known at the use site (the registry, tensors). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyAdapter = Adapter<any>;

@@ -1,0 +1,116 @@
+import { storageFor, type DType, type TypedArray, formatShape } from '../dtypes.js';
+import { KerasParityError, UnsupportedError } from '../errors.js';
+import type { Adapter, AnyAdapter } from './adapter.js';
+
+/** Raised when a disposed tensor is used again. */
+export class DisposedTensorError extends KerasParityError {
+  override readonly kerasClass = 'ValueError';
+}
+
+export type NestedArray = number | boolean | NestedArray[];
+
+/**
+ * A tensor lives on the adapter that made it. Used under another backend it is copied there once and
+ * the copy is cached, so a tensor keeps working after `setBackend` switches.
+ */
+export class Tensor {
+  readonly shape: number[];
+  readonly dtype: DType;
+  private readonly homes = new Map<AnyAdapter, unknown>();
+  private disposed = false;
+
+  constructor(adapter: AnyAdapter, handle: unknown) {
+    this.shape = adapter.shapeOf(handle);
+    this.dtype = adapter.dtypeOf(handle);
+    this.homes.set(adapter, handle);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** The handle of this tensor on `adapter`, copied there through the host on first use. */
+  handleOn<H>(adapter: Adapter<H>): H {
+    this.checkAlive();
+    const own = this.homes.get(adapter as AnyAdapter);
+    if (own !== undefined) return own as H;
+    const data = this.dataSync();
+    const moved = adapter.fromData(data, this.shape, this.dtype);
+    this.homes.set(adapter as AnyAdapter, moved);
+    return moved;
+  }
+
+  async data(): Promise<TypedArray> {
+    const [adapter, handle] = this.home();
+    return copy(await adapter.read(handle));
+  }
+
+  dataSync(): TypedArray {
+    const [adapter, handle] = this.syncHome();
+    return copy(adapter.readSync(handle));
+  }
+
+  async array(): Promise<NestedArray> {
+    return nest(await this.data(), this.shape, this.dtype);
+  }
+
+  arraySync(): NestedArray {
+    return nest(this.dataSync(), this.shape, this.dtype);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    for (const [adapter, handle] of this.homes) adapter.dispose(handle);
+    this.homes.clear();
+    this.disposed = true;
+  }
+
+  toString(): string {
+    return `Tensor(shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
+  }
+
+  private home(): [AnyAdapter, unknown] {
+    this.checkAlive();
+    return this.homes.entries().next().value as [AnyAdapter, unknown];
+  }
+
+  private syncHome(): [AnyAdapter, unknown] {
+    this.checkAlive();
+    for (const entry of this.homes) if (entry[0].canReadSync) return entry;
+    const [adapter] = this.home();
+    throw new UnsupportedError(
+      `The ${adapter.name} backend cannot read a tensor synchronously: use await tensor.data() or ` +
+        'await tensor.array() instead of dataSync() / arraySync().',
+    );
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new DisposedTensorError(`${this.toString()} has been disposed.`);
+  }
+}
+
+function copy(data: TypedArray): TypedArray {
+  const out = storageFor(data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'bool', data.length);
+  out.set(data);
+  return out;
+}
+
+function nest(data: TypedArray, shape: number[], dtype: DType): NestedArray {
+  const value = (i: number): number | boolean => (dtype === 'bool' ? data[i] !== 0 : data[i]);
+  if (shape.length === 0) return value(0);
+  const build = (dim: number, offset: number): NestedArray[] => {
+    const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+    return Array.from({ length: shape[dim] }, (_, i) =>
+      dim === shape.length - 1 ? value(offset + i) : build(dim + 1, offset + i * stride),
+    );
+  };
+  return build(0, 0);
+}

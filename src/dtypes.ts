@@ -1,0 +1,70 @@
+import { KerasTypeError, UnsupportedError } from './errors.js';
+
+/** The dtypes every backend represents (TF.js has exactly these three). */
+export const DTYPES = ['float32', 'int32', 'bool'] as const;
+export type DType = (typeof DTYPES)[number];
+
+export type TypedArray = Float32Array | Int32Array | Uint8Array;
+
+/** Keras's dtype names that exist but no backend here represents. */
+const KERAS_ONLY_DTYPES = new Set([
+  'float16', 'bfloat16', 'float64', 'int8', 'int16', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
+  'complex64', 'complex128', 'string',
+]);
+
+/** Validates a dtype argument; `where` names the argument for the error message. */
+export function standardizeDtype(dtype: unknown, where = 'dtype'): DType {
+  if (typeof dtype === 'string') {
+    if ((DTYPES as readonly string[]).includes(dtype)) return dtype as DType;
+    if (dtype === 'float') return 'float32';
+    if (dtype === 'int') return 'int32';
+    if (dtype === 'boolean') return 'bool';
+    if (KERAS_ONLY_DTYPES.has(dtype)) {
+      throw new UnsupportedError(
+        `Unsupported dtype: ${where}=${dtype}. keras-parity supports ${DTYPES.join(', ')}.`,
+      );
+    }
+  }
+  throw new KerasTypeError(`Invalid dtype: ${formatValue(dtype)} (argument \`${where}\`).`);
+}
+
+export function isFloat(dtype: DType): boolean {
+  return dtype === 'float32';
+}
+
+/** JAX's promotion lattice restricted to our dtypes: bool < int32 < float32. */
+export function resultType(...dtypes: DType[]): DType {
+  if (dtypes.includes('float32')) return 'float32';
+  if (dtypes.includes('int32')) return 'int32';
+  return 'bool';
+}
+
+/** Keras promotes ints and bools to floatx for transcendental ops. */
+export function floatResult(dtype: DType): DType {
+  return isFloat(dtype) ? dtype : 'float32';
+}
+
+export function storageFor(dtype: DType, size: number): TypedArray {
+  if (dtype === 'float32') return new Float32Array(size);
+  if (dtype === 'int32') return new Int32Array(size);
+  return new Uint8Array(size);
+}
+
+/** Python-style rendering of a received value, for error messages. */
+export function formatValue(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return `(${v.map(formatValue).join(', ')}${v.length === 1 ? ',' : ''})`;
+  if (typeof v === 'object' && 'shape' in (v as object)) {
+    return `<tensor shape=${formatShape((v as { shape: (number | null)[] }).shape)}>`;
+  }
+  return String(v);
+}
+
+/** Keras prints shapes as Python tuples: `(2, 3)`, `(5,)`, `(None, 3)`. */
+export function formatShape(shape: readonly (number | null)[]): string {
+  const dims = shape.map((d) => (d === null ? 'None' : String(d)));
+  return `(${dims.join(', ')}${dims.length === 1 ? ',' : ''})`;
+}

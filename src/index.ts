@@ -1,0 +1,25 @@
+import { referenceAdapter } from '../adapters/reference/index.js';
+import { registerAdapter } from './backend/registry.js';
+
+export { ops } from './ops/api.js';
+export type { Ops } from './ops/api.js';
+export { convertToTensor } from './backend/convert.js';
+export type { TensorLike } from './backend/convert.js';
+export { Tensor, DisposedTensorError } from './backend/tensor.js';
+export type { NestedArray } from './backend/tensor.js';
+export { setBackend, getBackend, listBackends, registerBackend } from './backend/registry.js';
+export type { BackendInfo, BackendFactory } from './backend/registry.js';
+export type { Adapter, Spec, ConcreteSpec } from './backend/adapter.js';
+export { OP_TABLE } from './ops/table.js';
+export type { OpName, KerasName, Kernels } from './ops/table.js';
+export {
+  KerasParityError,
+  KerasValueError,
+  KerasTypeError,
+  KerasNotImplementedError,
+  UnsupportedError,
+  BackendUnavailableError,
+} from './errors.js';
+export type { DType } from './dtypes.js';
+
+registerAdapter(referenceAdapter);
