@@ -55,11 +55,18 @@ function flatten(value: TensorLike, want?: DType): Flat {
     return { flat: [value], shape: [], inferred: scalarDtype([value]) };
   }
   if (!Array.isArray(value)) throw new KerasTypeError(`Cannot convert ${formatValue(value)} to a tensor.`);
+  const plain = unwrapTensors(value);
   const shape: number[] = [];
-  for (let level: unknown = value; Array.isArray(level); level = level[0]) shape.push(level.length);
+  for (let level: unknown = plain; Array.isArray(level); level = level[0]) shape.push(level.length);
   const flat: (number | boolean)[] = [];
-  collect(value, shape, 0, flat);
+  collect(plain, shape, 0, flat);
   return { flat, shape, inferred: scalarDtype(flat) };
+}
+
+/** Arrays may hold tensors, as a Python list of arrays does: they are stacked. */
+function unwrapTensors(value: unknown): unknown {
+  if (value instanceof Tensor) return value.arraySync();
+  return Array.isArray(value) ? value.map(unwrapTensors) : value;
 }
 
 function collect(value: unknown, shape: number[], dim: number, flat: (number | boolean)[]): void {

@@ -71,7 +71,7 @@ function resolveSoftmaxAxes(axis: unknown, shape: (number | null)[]): number[] {
     if (!valid) {
       throw new KerasTypeError(
         "transpose permutation isn't a permutation of operand dimensions, got permutation " +
-          `${formatShape(perm)} for operand shape ${formatShape(shape)}.`,
+          `${formatShape(perm.map((d) => (d < 0 ? d + rank : d)))} for operand shape ${formatShape(shape)}.`,
       );
     }
     return [...axis].sort((a, b) => a - b);
