@@ -10,6 +10,7 @@ import {
   listBackends,
   ops,
   registerBackend,
+  tensor,
   setBackend,
   type Adapter,
 } from '../src/index.js';
@@ -55,6 +56,13 @@ describe('tensors', () => {
     expect(Array.from(t.dataSync())).to.deep.equal([1, 2, 3, 4]);
     expect(t.arraySync()).to.deep.equal([[1, 2], [3, 4]]);
     expect(String(t)).to.equal('Tensor(shape=(2, 2), dtype=float32)');
+  });
+
+  it('builds a shaped tensor from flat values', () => {
+    const t = tensor(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]);
+    expect(t.arraySync()).to.deep.equal([[1, 2, 3], [4, 5, 6]]);
+    expect(tensor([1, 0], [2, 1], 'bool').arraySync()).to.deep.equal([[true], [false]]);
+    expectKerasError(() => tensor([1, 2, 3], [2, 2]), KerasValueError, 'Cannot reshape 3 values into shape (2, 2): the sizes differ.');
   });
 
   it('refuses a disposed tensor', () => {

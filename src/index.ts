@@ -3,7 +3,7 @@ import { registerAdapter } from './backend/registry.js';
 
 export { ops } from './ops/api.js';
 export type { Ops } from './ops/api.js';
-export { convertToTensor } from './backend/convert.js';
+export { convertToTensor, tensor } from './backend/convert.js';
 export type { TensorLike } from './backend/convert.js';
 export { Tensor, DisposedTensorError } from './backend/tensor.js';
 export type { NestedArray } from './backend/tensor.js';

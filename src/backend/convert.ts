@@ -113,3 +113,17 @@ function toStorage(flat: ArrayLike<number | boolean>, dtype: DType): TypedArray 
   }
   return out;
 }
+
+/** A tensor of `shape` from flat row-major values (as tf.tensor(values, shape, dtype) in TF.js). */
+export function tensor(values: TensorLike, shape: number[], dtype?: DType | string | null): Tensor {
+  const want = dtype === undefined || dtype === null ? undefined : standardizeDtype(dtype);
+  const { flat, inferred } = flatten(values, want);
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0) || size !== flat.length) {
+    throw new KerasValueError(
+      `Cannot reshape ${flat.length} values into shape ${formatValue(shape)}: the sizes differ.`,
+    );
+  }
+  const target = want ?? inferred;
+  return new Tensor(currentAdapter(), currentAdapter().fromData(toStorage(flat, target), shape, target));
+}
