@@ -1,10 +1,81 @@
-/** Reference pooling kernels (to be written). */
+/**
+ * Reference max_pool and average_pool: one window loop over up to three spatial dims. Padding cells
+ * are never read: max over the real cells equals JAX's max with -inf padding, and the average divides
+ * by the number of real cells ('valid' windows have prod(pool_size) of them).
+ */
+import type { ConcreteSpec } from '../../src/backend/adapter.js';
+import type { PoolAttrs } from '../../src/ops/pooling.js';
+import { windowPads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
-import type { RefArray } from './ndarray.js';
+import { fromValues, sizeOf, stridesOf, values, type RefArray } from './ndarray.js';
 
-const TODO = (): never => { throw new Error('TODO'); };
+/** One spatial dim: its strides in the input and the output, and per output position the real cells [lo, hi). */
+interface SpatialDim {
+  inStride: number;
+  outStride: number;
+  lo: Int32Array;
+  hi: Int32Array;
+}
+
+/** A size-1 dim with a size-1 window, so 1-D and 2-D pooling run through the 3-D loop. */
+const UNIT: SpatialDim = { inStride: 0, outStride: 0, lo: Int32Array.of(0), hi: Int32Array.of(1) };
+
+function spatialDim(n: number, outLen: number, k: number, s: number, attrs: PoolAttrs, inStride: number, outStride: number): SpatialDim {
+  const [before] = windowPads(n, k, s, 1, attrs.padding);
+  const lo = new Int32Array(outLen);
+  const hi = new Int32Array(outLen);
+  for (let o = 0; o < outLen; o++) {
+    const start = o * s - before;
+    lo[o] = Math.max(start, 0);
+    hi[o] = Math.min(start + k, n);
+  }
+  return { inStride, outStride, lo, hi };
+}
+
+function pool(x: RefArray, attrs: PoolAttrs, out: ConcreteSpec, kind: 'max' | 'average'): RefArray {
+  const v = values(x);
+  const rank = x.shape.length;
+  const channelsLast = attrs.dataFormat === 'channels_last';
+  const channelAxis = channelsLast ? rank - 1 : 1;
+  const inStrides = stridesOf(x.shape);
+  const outStrides = stridesOf(out.shape);
+  const dims = attrs.poolSize.map((k, i) => {
+    const a = i + (channelsLast ? 1 : 2);
+    return spatialDim(x.shape[a], out.shape[a], k, attrs.strides[i], attrs, inStrides[a], outStrides[a]);
+  });
+  while (dims.length < 3) dims.unshift(UNIT);
+  const [d0, d1, d2] = dims;
+  const result = new Float64Array(sizeOf(out.shape));
+
+  for (let b = 0; b < x.shape[0]; b++) {
+    for (let c = 0; c < x.shape[channelAxis]; c++) {
+      const inBase = b * inStrides[0] + c * inStrides[channelAxis];
+      const outBase = b * outStrides[0] + c * outStrides[channelAxis];
+      for (let o0 = 0; o0 < d0.lo.length; o0++) {
+        for (let o1 = 0; o1 < d1.lo.length; o1++) {
+          for (let o2 = 0; o2 < d2.lo.length; o2++) {
+            // Math.max propagates NaN, as lax.max does.
+            let acc = kind === 'max' ? -Infinity : 0;
+            for (let i0 = d0.lo[o0]; i0 < d0.hi[o0]; i0++) {
+              for (let i1 = d1.lo[o1]; i1 < d1.hi[o1]; i1++) {
+                let at = inBase + i0 * d0.inStride + i1 * d1.inStride + d2.lo[o2] * d2.inStride;
+                for (let i2 = d2.lo[o2]; i2 < d2.hi[o2]; i2++, at += d2.inStride) {
+                  acc = kind === 'max' ? Math.max(acc, v[at]) : acc + v[at];
+                }
+              }
+            }
+            const count = (d0.hi[o0] - d0.lo[o0]) * (d1.hi[o1] - d1.lo[o1]) * (d2.hi[o2] - d2.lo[o2]);
+            result[outBase + o0 * d0.outStride + o1 * d1.outStride + o2 * d2.outStride] =
+              kind === 'max' ? acc : acc / count;
+          }
+        }
+      }
+    }
+  }
+  return fromValues(result, out.shape, out.dtype);
+}
 
 export const poolingKernels: Pick<Kernels<RefArray>, 'max_pool' | 'average_pool'> = {
-  max_pool: TODO,
-  average_pool: TODO,
+  max_pool: ({ inputs }, attrs, out) => pool(inputs, attrs, out, 'max'),
+  average_pool: ({ inputs }, attrs, out) => pool(inputs, attrs, out, 'average'),
 };
