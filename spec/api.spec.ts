@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { KerasTypeError, OP_TABLE, ops, getBackend, convertToTensor, Tensor } from '../src/index.js';
+import { KerasTypeError, OP_TABLE, ops, getBackend, convertToTensor, tensor, Tensor } from '../src/index.js';
 import { expectClose, expectKerasError } from './helpers.js';
 
 /** The 35 public names of keras.ops.nn at 3.6.0 (keras/api/ops/nn/__init__.py). */
@@ -12,6 +12,37 @@ const KERAS_NN_NAMES = [
 ];
 
 const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const camelKeys = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [camel(k), v]));
+const toPlain = (r: Tensor | Tensor[]) => (Array.isArray(r) ? r.map((t) => [t.shape, t.dtype, t.arraySync()]) : [r.shape, r.dtype, r.arraySync()]);
+
+/** Deterministic float32 values of a shape, for smoke calls. */
+const filled = (shape: number[]) => tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i + 1)), shape);
+
+/** A valid call of every public name: positional arguments, and keywords where one is needed. */
+const MINIMAL_CALLS: Record<string, [unknown[], Record<string, unknown>?]> = {
+  ...Object.fromEntries(
+    ['elu', 'gelu', 'hard_sigmoid', 'hard_silu', 'hard_swish', 'leaky_relu', 'log_sigmoid', 'log_softmax', 'relu',
+      'relu6', 'selu', 'sigmoid', 'silu', 'softmax', 'softplus', 'softsign', 'swish'].map((n) => [n, [[[-1.5, 0.5, 2]]]]),
+  ),
+  max_pool: [[filled([1, 4, 4, 1]), 2]],
+  average_pool: [[filled([1, 4, 4, 1]), 2]],
+  conv: [[filled([1, 4, 4, 2]), filled([3, 3, 2, 3])]],
+  depthwise_conv: [[filled([1, 4, 4, 2]), filled([3, 3, 2, 2])]],
+  separable_conv: [[filled([1, 4, 4, 2]), filled([3, 3, 2, 2]), filled([1, 1, 4, 3])]],
+  conv_transpose: [[filled([1, 4, 4, 2]), filled([3, 3, 3, 2]), 2]],
+  one_hot: [[[0, 2, 1], 3]],
+  multi_hot: [[[[0, 2], [1, 1]]], { num_classes: 3 }],
+  binary_crossentropy: [[[1, 0], [0.8, 0.3]]],
+  categorical_crossentropy: [[[[0, 1]], [[0.3, 0.7]]]],
+  sparse_categorical_crossentropy: [[[1], [[0.3, 0.7]]]],
+  moments: [[[[1, 2], [3, 4]], [0]]],
+  batch_normalization: [[[[1, 2], [3, 4]], [0.5, 1], [1, 2], -1]],
+  ctc_loss: [[[[1, 2]], filled([1, 4, 3]), [2], [4]]],
+  ctc_decode: [[filled([1, 4, 3]), [4]]],
+  normalize: [[[[3, 4]]]],
+  psnr: [[[[1, 2]], [[1, 3]], 4]],
+  dot_product_attention: [[filled([1, 2, 1, 2]), filled([1, 3, 1, 2]), filled([1, 3, 1, 2])]],
+};
 
 describe('public API', () => {
   it('starts on the reference backend', () => {
@@ -23,9 +54,14 @@ describe('public API', () => {
   });
 
   for (const name of KERAS_NN_NAMES) {
-    it(`has ${name} as ops.${camel(name)} and through ops.call`, () => {
-      expect((ops as unknown as Record<string, unknown>)[camel(name)]).to.be.a('function');
-      expect(() => ops.call(name, [], {})).to.throw(KerasTypeError, /missing \d required positional argument/);
+    it(`runs ${name} as ops.${camel(name)} and through ops.call, with the same result`, () => {
+      const fn = (ops as unknown as Record<string, (...a: unknown[]) => Tensor | Tensor[]>)[camel(name)];
+      expect(fn).to.be.a('function');
+      const [args, options] = MINIMAL_CALLS[name];
+      const literal = ops.call(name, args, options ?? {});
+      const idiomatic = fn(...args, ...(options ? [camelKeys(options)] : []));
+      expect(toPlain(idiomatic)).to.deep.equal(toPlain(literal));
+      expect(() => ops.call(name, [], {})).to.throw(KerasTypeError, /missing \d required positional arguments?:/);
     });
   }
 
@@ -92,5 +128,11 @@ describe('public API', () => {
   it('returns arrays from the multi-output ops', () => {
     const spec = ops.outputSpec('moments', [{ shape: [2, null], dtype: 'float32' }, [1]]);
     expect(spec).to.be.an('array').with.length(2);
+    // Typed as a pair of tensors: destructuring type-checks (npm test runs tsc on the specs).
+    const [mean, variance] = ops.moments([[1, 3]], [1]);
+    expectClose(mean, [2]);
+    expectClose(variance, [1]);
+    const [decoded, scores] = ops.ctcDecode([[[0, 1], [1, 0]]], [2]);
+    expect([decoded.dtype, scores.dtype]).to.deep.equal(['int32', 'float32']);
   });
 });

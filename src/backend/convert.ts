@@ -99,9 +99,10 @@ function flattenTyped(value: TypedArray | ArrayBufferView, want?: DType): Flat {
 function scalarDtype(flat: (number | boolean)[]): DType {
   if (flat.length > 0 && flat.every((v) => typeof v === 'boolean')) return 'bool';
   if (flat.some((v) => typeof v === 'boolean') && flat.some((v) => typeof v === 'number')) {
-    return flat.every((v) => typeof v === 'boolean' || Number.isInteger(v)) ? 'int32' : 'float32';
+    return flat.every((v) => typeof v === 'boolean' || isInt32(v)) ? 'int32' : 'float32';
   }
-  return flat.every((v) => Number.isInteger(v)) && flat.length > 0 ? 'int32' : 'float32';
+  // 1e20 is an integer to JavaScript; only values int32 holds infer int32.
+  return flat.length > 0 && flat.every((v) => isInt32(Number(v))) ? 'int32' : 'float32';
 }
 
 /** numpy astype semantics: floats truncate toward zero into int32, anything non-zero is true. */
@@ -126,4 +127,8 @@ export function tensor(values: TensorLike, shape: number[], dtype?: DType | stri
   }
   const target = want ?? inferred;
   return new Tensor(currentAdapter(), currentAdapter().fromData(toStorage(flat, target), shape, target));
+}
+
+function isInt32(v: number): boolean {
+  return Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
 }

@@ -36,7 +36,7 @@ function elementwise<A extends object = Record<string, never>, N extends string 
       }
       return { attrs: attrs as A, out: { shape: t.x.shape, dtype: outputDtype(t.x, rule) } };
     },
-  }) as OpDef<A, 'x'> & { aliases: readonly N[] };
+  }) as Omit<OpDef<A, 'x'>, 'aliases'> & { aliases: readonly N[] };
 }
 
 export type SoftmaxAttrs = {

@@ -5,7 +5,7 @@ import { bindIdiomatic, bindKeras, execute, lookup, outputSpecOf } from './dispa
 import { camelCase, type CamelCase, type OpDef } from './op.js';
 import { PUBLIC_NAMES, type AliasesOf, type IdiomaticName, type KerasName, type OpName, type OpTable } from './table.js';
 
-type ResultOf<D> = D extends OpDef<any, any, any, infer M> ? (M extends 1 ? Tensor : Tensor[]) : never;
+type ResultOf<D> = D extends { outputs: infer M } ? (M extends 1 ? Tensor : Tensor[]) : never;
 type NameOf<I extends string> = { [K in KerasName]: CamelCase<K> extends I ? K : never }[KerasName];
 type TargetOf<K extends string> = K extends OpName ? K : { [O in OpName]: K extends AliasesOf<O> ? O : never }[OpName];
 

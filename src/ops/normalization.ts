@@ -1,19 +1,187 @@
 /** Statistics and normalisation: moments, batch_normalization, normalize. */
+import type { Spec } from '../backend/adapter.js';
+import { formatShape, formatValue } from '../dtypes.js';
+import { KerasNotImplementedError, KerasTypeError, KerasValueError } from '../errors.js';
+import { checkBool, checkNumber, isInt, isPythonInt, normalizeAxis } from './args.js';
 import { arg, defineOp, kwarg, optionalTensor, tensor } from './op.js';
 
-const TODO = () => { throw new Error('TODO'); };
+type Shape = (number | null)[];
+
+/**
+ * A reduction's `axis`/`axes` as jnp takes it: None for every axis, an int, or a tuple of ints (may be
+ * empty). A repeated axis raises jnp's error, which prints the axes as given.
+ */
+export function reductionAxes(axes: unknown, rank: number, name = 'axis'): number[] {
+  if (axes === null) return [...Array(rank).keys()];
+  if (isInt(axes)) return [normalizeAxis(axes, rank, name)];
+  if (!Array.isArray(axes)) {
+    throw new KerasTypeError(
+      `Argument \`${name}\` must be an int, a tuple of ints or None. Received: ${name}=${formatValue(axes)}`,
+    );
+  }
+  const out = axes.map((a) => normalizeAxis(a, rank, name));
+  if (new Set(out).size !== out.length) throw new KerasValueError(`duplicate value in 'axis': ${formatValue(axes)}`);
+  return out;
+}
+
+/** Shape equality where an unknown (null) dim matches anything: symbolic inputs may still agree. */
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === null || b[i] === null || d === b[i]);
+}
+
+/** Elements of a shape, or null when a dim is unknown. */
+function sizeOf(shape: Shape): number | null {
+  return shape.some((d) => d === null) ? null : (shape as number[]).reduce((p, d) => p * d, 1);
+}
+
+export type MomentsAttrs = {
+  /** Reduced axes, normalised (possibly empty: mean = x, variance = 0). */
+  axes: number[];
+  keepdims: boolean;
+};
+
+/**
+ * Keras's symbolic spec says x.dtype and fails for an int `axes`; eager JAX takes an int and returns
+ * float32 for int32 and bool input. The spec here follows eager (docs/deviations.md).
+ */
+function resolveMoments(x: Spec, v: Record<string, unknown>): { attrs: MomentsAttrs; out: Spec[] } {
+  if (checkBool(v.synchronized, 'synchronized')) {
+    throw new KerasNotImplementedError('Argument synchronized=True is not supported with JAX.');
+  }
+  const keepdims = checkBool(v.keepdims, 'keepdims');
+  const axes = reductionAxes(v.axes, x.shape.length, 'axes');
+  const shape = keepdims
+    ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+    : x.shape.filter((_, i) => !axes.includes(i));
+  const out = { shape, dtype: 'float32' as const };
+  return { attrs: { axes, keepdims }, out: [out, { ...out, shape: [...shape] }] };
+}
+
+export type BatchNormalizationAttrs = {
+  /** The normalised axis of x, non-negative. */
+  axis: number;
+  epsilon: number;
+};
+
+const VECTORS = ['mean', 'variance', 'offset', 'scale'] as const;
+type VectorName = (typeof VECTORS)[number];
+
+function vectorMessage(name: string, expected: Shape, shape: Shape): string {
+  // Keras's text, unbalanced backtick included (ops/nn.py BatchNorm._check_shape).
+  return (
+    `Arguments \`${name}\` must be a vector of length \`x.shape[axis]\`. ` +
+    `Expected: \`${formatShape(expected)}\`. Received: \`${formatShape(shape)}.`
+  );
+}
+
+/** Keras's symbolic check: every given vector has shape (x.shape[axis],). */
+function checkVectorsSymbolic(n: number | null, vectors: [VectorName, Spec][]): void {
+  for (const [name, spec] of vectors) {
+    if (!sameShape(spec.shape, [n])) throw new KerasValueError(vectorMessage(name, [n], spec.shape));
+  }
+}
+
+/**
+ * What eager JAX accepts: `mean.shape[0]` = L sets the length, every vector holds L elements (they are
+ * reshaped to it), and L broadcasts against x.shape[axis] (equal, or either is 1). Returns the output's
+ * length along the axis.
+ */
+function checkVectorsEager(n: number, vectors: [VectorName, Spec][]): number {
+  const mean = vectors[0][1].shape as number[];
+  if (mean.length === 0 || sizeOf(mean) !== mean[0]) {
+    throw new KerasValueError(`Argument \`mean\` must be a vector. Received: mean.shape=${formatShape(mean)}`);
+  }
+  const length = mean[0];
+  for (const [name, spec] of vectors.slice(1)) {
+    if (sizeOf(spec.shape) !== length) {
+      throw new KerasValueError(
+        `Argument \`${name}\` must have as many elements as \`mean\` (${length}). Received: ${name}.shape=${formatShape(spec.shape)}`,
+      );
+    }
+  }
+  if (length !== n && length !== 1 && n !== 1) throw new KerasValueError(vectorMessage('mean', [n], mean));
+  return n === 1 ? length : n;
+}
+
+function resolveBatchNormalization(
+  t: Record<VectorName | 'x', Spec | null>,
+  v: Record<string, unknown>,
+  symbolic: boolean,
+): { attrs: BatchNormalizationAttrs; out: Spec } {
+  const x = t.x as Spec;
+  const axis = normalizeAxis(v.axis, x.shape.length);
+  const epsilon = checkNumber(v.epsilon, 'epsilon');
+  const vectors = VECTORS.filter((name) => t[name] !== null).map((name) => [name, t[name] as Spec] as [VectorName, Spec]);
+  if (t.mean?.dtype === 'bool') {
+    // JAX negates the mean, and lax.neg rejects bool.
+    throw new KerasTypeError('Argument `mean` must be numeric: JAX cannot negate a bool tensor. Received: mean.dtype=bool');
+  }
+  const shape = [...x.shape];
+  if (symbolic) checkVectorsSymbolic(x.shape[axis], vectors);
+  else shape[axis] = checkVectorsEager(x.shape[axis] as number, vectors);
+  // rsqrt makes the result float32, also for int32 and bool x (Keras's symbolic spec says x.dtype).
+  return { attrs: { axis, epsilon }, out: { shape, dtype: 'float32' } };
+}
+
+export type NormalizeAttrs = {
+  /**
+   * 'l2': x * min(rsqrt(sum(x^2)), 1/eps) over `axes` (order 2, any axes); 'vector': x / max(p-norm, eps)
+   * over one axis; 'matrix1': jnp's matrix 1-norm, max over axes[1] of the sums over axes[0].
+   */
+  norm: 'l2' | 'vector' | 'matrix1';
+  axes: number[];
+  order: number;
+  epsilon: number;
+};
+
+/** `order` must be a Python int >= 1; `true` is one (a bool is an int in Python) and means order 1. */
+function checkOrder(order: unknown): number {
+  if (!isPythonInt(order) || !(Number(order) >= 1)) {
+    throw new KerasValueError(`Argument \`order\` must be an int >= 1. Received: order=${formatValue(order)}`);
+  }
+  return Number(order);
+}
+
+/** The norm jnp.linalg.norm computes for orders other than 2: by the number of axes, as numpy. */
+function linalgNorm(axes: number[], order: number, shape: Shape): NormalizeAttrs['norm'] {
+  if (axes.length === 1) return 'vector';
+  if (axes.length !== 2) throw new KerasValueError(`Invalid axis values (${formatShape(axes)}) for jnp.linalg.norm.`);
+  if (order !== 1) throw new KerasValueError(`Invalid order '${order}' for matrix norm.`);
+  if (shape[axes[1]] === 0) throw new KerasValueError('zero-size array to reduction operation max which has no identity');
+  return 'matrix1';
+}
+
+/**
+ * Keras expands a 0-D x to (1,) and its eager result is float32 (JAX's rsqrt rejects ints, so int32 and
+ * bool input, which JavaScript infers for `[1, 2]`, are promoted instead; docs/deviations.md). Keras's
+ * symbolic spec keeps x.shape and skips the `order` check; this spec predicts the eager result.
+ */
+function resolveNormalize(x: Spec, v: Record<string, unknown>): { attrs: NormalizeAttrs; out: Spec } {
+  const order = checkOrder(v.order);
+  const epsilon = v.epsilon === null ? 1e-7 : checkNumber(v.epsilon, 'epsilon');
+  const shape = x.shape.length === 0 ? [1] : [...x.shape];
+  const axes = reductionAxes(v.axis, shape.length);
+  if (order === 2 && epsilon === 0) {
+    throw new KerasValueError('Argument `epsilon` must not be 0 with order=2: Keras computes 1.0 / epsilon (float division by zero). Received: epsilon=0');
+  }
+  const norm = order === 2 ? 'l2' : linalgNorm(axes, order, shape);
+  return { attrs: { norm, axes, order, epsilon }, out: { shape, dtype: 'float32' } };
+}
 
 export const normalization = {
-  moments: defineOp<unknown, 'x', never, 2>({
+  moments: defineOp<MomentsAttrs, 'x', never, 2>({
     params: [tensor('x'), arg('axes'), kwarg('keepdims', false), kwarg('synchronized', false)],
-    outputs: 2, resolve: TODO,
+    outputs: 2,
+    resolve: ({ t, v }) => resolveMoments(t.x, v),
   }),
-  batch_normalization: defineOp<unknown, 'x' | 'mean' | 'variance', 'offset' | 'scale'>({
+  batch_normalization: defineOp<BatchNormalizationAttrs, 'x' | 'mean' | 'variance', 'offset' | 'scale'>({
     params: [tensor('x'), tensor('mean'), tensor('variance'), arg('axis'), optionalTensor('offset'), optionalTensor('scale'), kwarg('epsilon', 1e-3)],
-    outputs: 1, resolve: TODO,
+    outputs: 1,
+    resolve: ({ t, v, mode }) => resolveBatchNormalization(t, v, mode === 'symbolic'),
   }),
-  normalize: defineOp<unknown, 'x'>({
+  normalize: defineOp<NormalizeAttrs, 'x'>({
     params: [tensor('x'), kwarg('axis', -1), kwarg('order', 2), kwarg('epsilon', null)],
-    outputs: 1, resolve: TODO,
+    outputs: 1,
+    resolve: ({ t, v }) => resolveNormalize(t.x, v),
   }),
 };
