@@ -35,30 +35,29 @@ export function isPadding(value: string): value is Padding {
 }
 
 /**
- * keras.utils.argument_validation.standardize_tuple: an int is repeated n times; a sequence must hold
- * n integers; every value must be > 0 (>= 0 with allowZero).
+ * An int repeated once per spatial dim, or a tuple of that many positive ints. JAX raises for a
+ * non-positive value from the op itself, with a class that depends on the op: `positiveError`.
  */
-export function standardizeTuple(value: unknown, n: number, name: string, allowZero = false): number[] {
+export function spatialTuple(
+  value: unknown,
+  n: number,
+  name: string,
+  positiveError: typeof KerasValueError | typeof KerasTypeError,
+): number[] {
   const shown = formatValue(value);
-  let message = `The \`${name}\` argument must be a tuple of ${n} integers. Received ${name}=${shown}`;
-  let values: unknown[];
-  if (isInt(value)) values = Array(n).fill(value);
-  else if (Array.isArray(value) && value.length === n) values = value;
-  else throw new KerasValueError(message);
-  const bad = values.find((v) => !isInt(v));
-  if (bad !== undefined) {
-    message += `including element ${formatValue(bad)} of type ${pythonType(bad)}`;
-    throw new KerasValueError(message);
+  const tuple = isInt(value) ? Array<number>(n).fill(value) : value;
+  if (!Array.isArray(tuple) || !tuple.every(isInt)) {
+    throw new KerasTypeError(`Argument \`${name}\` must be an int or a tuple of ${n} ints. Received: ${name}=${shown}`);
   }
-  const ints = values as number[];
-  const unqualified = [...new Set(ints.filter((v) => (allowZero ? v < 0 : v <= 0)))];
-  if (unqualified.length > 0) {
-    const req = allowZero ? '>= 0' : '> 0';
+  if (tuple.length !== n) {
     throw new KerasValueError(
-      `${message} including ${pySet(unqualified)} that does not satisfy \`value ${req}\`.`,
+      `Argument \`${name}\` must be an int or a tuple of ${n} ints (one per spatial dimension). Received: ${name}=${shown}`,
     );
   }
-  return ints;
+  if (tuple.some((v) => v <= 0)) {
+    throw new positiveError(`Argument \`${name}\` must be positive. Received: ${name}=${shown}`);
+  }
+  return tuple as number[];
 }
 
 export function isInt(v: unknown): v is number {
@@ -68,18 +67,6 @@ export function isInt(v: unknown): v is number {
 /** Python's `isinstance(v, int)`, where a bool is an int too. */
 export function isPythonInt(v: unknown): boolean {
   return isInt(v) || typeof v === 'boolean';
-}
-
-function pythonType(v: unknown): string {
-  if (typeof v === 'number') return "<class 'float'>";
-  if (typeof v === 'string') return "<class 'str'>";
-  if (typeof v === 'boolean') return "<class 'bool'>";
-  if (v === null || v === undefined) return "<class 'NoneType'>";
-  return `<class '${typeof v}'>`;
-}
-
-function pySet(values: number[]): string {
-  return `{${values.join(', ')}}`;
 }
 
 /** numpy's normalize_axis_index, with its AxisError wording (a ValueError subclass). */
@@ -93,12 +80,26 @@ export function normalizeAxis(axis: unknown, rank: number, name = 'axis'): numbe
   return axis < 0 ? axis + rank : axis;
 }
 
-/** Several axes: each normalised; a repeated axis is an error, as in numpy. */
-export function normalizeAxes(axes: unknown, rank: number, name = 'axis'): number[] {
-  const list = Array.isArray(axes) ? axes : [axes];
-  const out = list.map((a) => normalizeAxis(a, rank, name));
-  if (new Set(out).size !== out.length) throw new KerasValueError(`repeated axis in \`${name}\`: ${formatValue(axes)}`);
+/**
+ * A reduction's `axis`/`axes` as jnp takes it: None for every axis, an int, or a tuple of ints (may be
+ * empty). A repeated axis raises jnp's error, which prints the axes as given.
+ */
+export function reductionAxes(axes: unknown, rank: number, name = 'axis'): number[] {
+  if (axes === null) return [...Array(rank).keys()];
+  if (isInt(axes)) return [normalizeAxis(axes, rank, name)];
+  if (!Array.isArray(axes)) {
+    throw new KerasTypeError(
+      `Argument \`${name}\` must be an int, a tuple of ints or None. Received: ${name}=${formatValue(axes)}`,
+    );
+  }
+  const out = axes.map((a) => normalizeAxis(a, rank, name));
+  if (new Set(out).size !== out.length) throw new KerasValueError(`duplicate value in 'axis': ${formatValue(axes)}`);
   return out;
+}
+
+/** Shape equality where an unknown (null) dim matches anything: symbolic inputs may still agree. */
+export function sameShape(a: readonly (number | null)[], b: readonly (number | null)[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === null || b[i] === null || d === b[i]);
 }
 
 export function checkBool(value: unknown, name: string): boolean {

@@ -1,23 +1,307 @@
-/** Convolutions: conv, depthwise_conv, separable_conv, conv_transpose. */
-import { arg, defineOp, kwarg, tensor } from './op.js';
+/**
+ * Convolutions: conv, depthwise_conv, separable_conv, conv_transpose, as Keras 3.6 computes them on JAX
+ * (keras/src/backend/jax/nn.py): 1-D to 3-D, either data_format, kernels always channels-last.
+ */
+import type { Spec } from '../backend/adapter.js';
+import { formatShape, formatValue, resultType, type DType } from '../dtypes.js';
+import { KerasTypeError, KerasValueError } from '../errors.js';
+import {
+  checkRank,
+  isInt,
+  isPadding,
+  joinChannels,
+  lowerPadding,
+  spatialTuple,
+  splitChannels,
+  standardizeDataFormat,
+  type DataFormat,
+  type Padding,
+} from './args.js';
+import { arg, defineOp, kwarg, tensor, type Mode } from './op.js';
+import { convTransposeOutputLength, windowOutputLength, type Dim } from './shapes.js';
 
-const TODO = () => { throw new Error('TODO'); };
+/** What the conv, depthwise and separable kernels share. */
+export interface WindowAttrs {
+  strides: number[];
+  padding: Padding;
+  dataFormat: DataFormat;
+  dilationRate: number[];
+}
+
+export interface ConvAttrs extends WindowAttrs {
+  /** JAX's feature_group_count: input channels // kernel.shape[-2]. */
+  groups: number;
+}
+
+export type DepthwiseConvAttrs = WindowAttrs;
+
+export interface SeparableConvAttrs extends WindowAttrs {
+  /** dtype of the depthwise result, which JAX then casts to the pointwise kernel's dtype. */
+  depthwiseDtype: DType;
+  /** Groups of the pointwise conv, inferred like conv's: (C_in*M) // pointwise_kernel.shape[-2]. */
+  pointwiseGroups: number;
+}
+
+export interface ConvTransposeAttrs extends WindowAttrs {
+  /** Per spatial dim, each >= 0; `null` lets Keras infer it (shapes.ts convTransposeOutputLength). */
+  outputPadding: (number | null)[];
+}
+
+const SPATIAL_RANKS = [3, 4, 5];
+
+type Transposed = 'transpose';
+
+/**
+ * Dilation: Keras's own message for a wrong length (ou:198-204), JAX's class otherwise. JAX treats
+ * None as no dilation for conv, depthwise and separable (not for conv_transpose, whose padding
+ * helper indexes it).
+ */
+function dilationTuple(value: unknown, n: number, input: Spec, allowNone: boolean) {
+  if (value === null && allowNone) return Array<number>(n).fill(1);
+  if (Array.isArray(value) && value.length !== n) {
+    throw new KerasValueError(
+      "Dilation must be None, scalar or tuple/list of length of inputs' spatial shape, but received " +
+        `\`dilation_rate=${formatValue(value)}\` and input of shape ${formatShape(input.shape)}.`,
+    );
+  }
+  return spatialTuple(value, n, 'dilation_rate', KerasTypeError);
+}
+
+/**
+ * The checks in Keras's order: data_format and padding.lower() in the op wrapper, then those of the
+ * shape function (ou:183-233). `filters` is what Keras's symbolic message shows as the kernel's last
+ * dim (conv_transpose has no such message: it shows the kernel as received, as eager calls do).
+ */
+function resolveSpatial(
+  v: Readonly<Record<string, unknown>>,
+  input: Spec,
+  kernel: Spec,
+  mode: Mode,
+  op: Transposed | { filters: Dim },
+  kernelName = 'kernel',
+) {
+  const dataFormat = standardizeDataFormat(v.data_format);
+  const padding = lowerPadding(v.padding);
+  checkRank(input, SPATIAL_RANKS, 'inputs');
+  const shownKernel =
+    mode === 'symbolic' && op !== 'transpose'
+      ? [...kernel.shape.slice(0, -2), splitChannels(input.shape, dataFormat).channels, op.filters]
+      : kernel.shape;
+  checkKernelRank(input, kernel, shownKernel);
+  const n = input.shape.length - 2;
+  const transpose = op === 'transpose';
+  const strides = spatialTuple(v.strides, n, 'strides', transpose ? KerasTypeError : KerasValueError);
+  const dilationRate = dilationTuple(v.dilation_rate, n, input, !transpose);
+  if (!isPadding(padding)) {
+    throw new KerasValueError(`\`padding\` must be either \`'valid'\` or \`'same'\`. Received ${padding}.`);
+  }
+  checkKernelSpatial(kernel, kernelName);
+  const spatial: WindowAttrs = { strides, dilationRate, padding, dataFormat };
+  return { spatial, shownKernel };
+}
+
+/**
+ * Keras's symbolic message (ou:186-191) prints the kernel shape it rebuilt from the input's channels;
+ * eagerly Keras leaves this to JAX, so the eager message shows the kernel as received.
+ */
+function checkKernelRank(input: Spec, kernel: Spec, kerasKernelShape: Dim[]) {
+  if (kernel.shape.length !== input.shape.length) {
+    throw new KerasValueError(
+      'Kernel shape must have the same length as input, but received kernel of shape ' +
+        `${formatShape(kerasKernelShape)} and input of shape ${formatShape(input.shape)}.`,
+    );
+  }
+}
+
+/** JAX's verifier rejects an empty window ("expects window to have positive value"). */
+function checkKernelSpatial(kernel: Spec, name: string) {
+  if (kernel.shape.slice(0, -2).some((d) => d === 0)) {
+    throw new KerasValueError(
+      `Argument \`${name}\` must have non-empty spatial dimensions. Received: ${name}.shape=${formatShape(kernel.shape)}`,
+    );
+  }
+}
+
+/**
+ * Spatial output sizes. A negative 'valid' size raises only symbolically (ou:218-226); eagerly JAX
+ * returns an empty dimension.
+ */
+function convSpatial(input: Spec, kernel: Spec, s: WindowAttrs, mode: Mode, kerasKernelShape: Dim[]): Dim[] {
+  const { spatial } = splitChannels(input.shape, s.dataFormat);
+  const sizes = spatial.map((n, i) => {
+    const k = kernel.shape[i];
+    if (k === null) return s.padding === 'same' ? windowOutputLength(n, 1, s.strides[i], 1, 'same') : null;
+    return windowOutputLength(n, k, s.strides[i], s.dilationRate[i], s.padding);
+  });
+  if (mode === 'symbolic' && sizes.some((d) => d !== null && d < 0)) {
+    throw new KerasValueError(
+      `Computed output size would be negative. Received \`inputs shape=${formatShape(input.shape)}\`, ` +
+        `\`kernel shape=${formatShape(kerasKernelShape)}\`, \`dilation_rate=[${s.dilationRate.join(' ')}]\`.`,
+    );
+  }
+  return sizes.map((d) => (d === null ? null : Math.max(d, 0)));
+}
+
+const product = (a: Dim, b: Dim): Dim => (a === null || b === null ? null : a * b);
+
+/** conv's groups (jax:264-275): Keras's message when C_in is not a multiple of kernel.shape[-2]. */
+function convGroups(channels: Dim, kernel: Spec, name: string): number {
+  const kernelIn = kernel.shape.at(-2) ?? null;
+  const filters = kernel.shape.at(-1) ?? null;
+  if (channels === null || kernelIn === null) return 1;
+  if (kernelIn === 0) {
+    throw new KerasValueError(
+      `Argument \`${name}\` must have in_channels (shape[-2]) > 0. Received: ${name}.shape=${formatShape(kernel.shape)}`,
+    );
+  }
+  if (channels % kernelIn !== 0) {
+    throw new KerasValueError(
+      "The number of input channels must be evenly divisible by kernel's in_channels. " +
+        `Received input channels ${channels} and kernel in_channels ${kernelIn}. `,
+    );
+  }
+  const groups = channels / kernelIn;
+  if (filters !== null && filters % groups !== 0) {
+    throw new KerasValueError(
+      `The number of output channels must be evenly divisible by the number of groups (input channels // ` +
+        `kernel in_channels = ${channels} // ${kernelIn} = ${groups}). Received ${name}.shape=${formatShape(kernel.shape)}.`,
+    );
+  }
+  return groups;
+}
+
+/** depthwise_conv reshapes the kernel to (*k, 1, C_in*M), so kernel.shape[-2] must be C_in (jax:316-320). */
+function checkDepthwiseChannels(channels: Dim, kernel: Spec, name: string) {
+  const kernelIn = kernel.shape.at(-2) ?? null;
+  if (channels !== null && kernelIn !== null && channels !== kernelIn) {
+    throw new KerasValueError(
+      `Argument \`${name}\` must have shape[-2] equal to the number of input channels (${channels}). ` +
+        `Received: ${name}.shape=${formatShape(kernel.shape)}`,
+    );
+  }
+}
+
+/**
+ * The dtype a kernel computes in. conv casts the inputs to the kernel's dtype (jax:276-277);
+ * depthwise and transposed conv call lax directly, which rejects mixed dtypes. A JavaScript array of
+ * whole numbers infers int32, so there we promote instead (docs/deviations.md).
+ */
+function sameDtype(a: Spec, b: Spec): DType {
+  return a.dtype === b.dtype ? a.dtype : resultType(a.dtype, b.dtype);
+}
+
+function resolveConv(input: Spec, kernel: Spec, v: Readonly<Record<string, unknown>>, mode: Mode) {
+  const { spatial: s, shownKernel } = resolveSpatial(v, input, kernel, mode, { filters: kernel.shape.at(-1) ?? null });
+  const { channels } = splitChannels(input.shape, s.dataFormat);
+  const groups = convGroups(channels, kernel, 'kernel');
+  const spatial = convSpatial(input, kernel, s, mode, shownKernel);
+  const out = { shape: joinChannels(input.shape[0], spatial, kernel.shape.at(-1) ?? null, s.dataFormat), dtype: kernel.dtype };
+  return { attrs: { ...s, groups }, out };
+}
+
+function resolveDepthwise(input: Spec, kernel: Spec, v: Readonly<Record<string, unknown>>, mode: Mode, name = 'kernel') {
+  const filters = product(kernel.shape.at(-1) ?? null, kernel.shape.at(-2) ?? null);
+  const { spatial: s, shownKernel } = resolveSpatial(v, input, kernel, mode, { filters }, name);
+  const { channels } = splitChannels(input.shape, s.dataFormat);
+  checkDepthwiseChannels(channels, kernel, name);
+  const spatial = convSpatial(input, kernel, s, mode, shownKernel);
+  return { attrs: s, out: { shape: joinChannels(input.shape[0], spatial, filters, s.dataFormat), dtype: sameDtype(input, kernel) } };
+}
+
+/**
+ * conv_transpose's length per dim (shapes.ts, bu:190-212). An empty input is the one place where JAX
+ * differs from Keras's formula: its dilated input then has length 0 instead of (n-1)*s + 1 = 1-s.
+ */
+function transposeLength(n: Dim, k: number, s: number, d: number, padding: Padding, op: number | null): Dim {
+  const len = convTransposeOutputLength(n, k, s, d, padding, op);
+  return n === 0 && len !== null ? Math.max(len + s - 1, 0) : len;
+}
+
+/**
+ * output_padding: None, an int, or a tuple of ints or Nones, one per spatial dim. JAX also accepts a
+ * negative value (it crops, or fails in XLA when it crops more than there is); we require >= 0.
+ */
+function outputPaddingTuple(value: unknown, n: number): (number | null)[] {
+  const shown = formatValue(value);
+  if (value === null) return Array<null>(n).fill(null);
+  if (isInt(value) && value >= 0) return Array<number>(n).fill(value);
+  if (isInt(value) || (Array.isArray(value) && value.some((p) => isInt(p) && p < 0))) {
+    throw new KerasValueError(`Argument \`output_padding\` must be >= 0. Received: output_padding=${shown}`);
+  }
+  if (!Array.isArray(value) || !value.every((p) => p === null || isInt(p))) {
+    throw new KerasTypeError(`Argument \`output_padding\` must be None, an int or a tuple of ${n} ints. Received: output_padding=${shown}`);
+  }
+  if (value.length !== n) {
+    throw new KerasValueError(
+      `Argument \`output_padding\` must be None, an int or a tuple of ${n} ints (one per spatial dimension). ` +
+        `Received: output_padding=${shown}`,
+    );
+  }
+  return value as (number | null)[];
+}
+
+function resolveTranspose(input: Spec, kernel: Spec, v: Readonly<Record<string, unknown>>, mode: Mode) {
+  const s = resolveSpatial(v, input, kernel, mode, 'transpose').spatial;
+  const outputPadding = outputPaddingTuple(v.output_padding, s.strides.length);
+  const { channels, spatial } = splitChannels(input.shape, s.dataFormat);
+  const kernelIn = kernel.shape.at(-1) ?? null;
+  if (channels !== null && kernelIn !== null && channels !== kernelIn) {
+    throw new KerasValueError(
+      `Argument \`kernel\` of conv_transpose must have shape[-1] (in_channels) equal to the number of input ` +
+        `channels (${channels}). Received: kernel.shape=${formatShape(kernel.shape)}`,
+    );
+  }
+  const sizes = spatial.map((n, i) => {
+    const k = kernel.shape[i];
+    return k === null ? null : transposeLength(n, k, s.strides[i], s.dilationRate[i], s.padding, outputPadding[i]);
+  });
+  const shape = joinChannels(input.shape[0], sizes, kernel.shape.at(-2) ?? null, s.dataFormat);
+  return { attrs: { ...s, outputPadding }, out: { shape, dtype: sameDtype(input, kernel) } };
+}
+
+/**
+ * depthwise_conv, then conv with the pointwise kernel (stride 1, valid, the same dilation), whose
+ * groups are inferred like conv's. Keras's symbolic spec keeps the depthwise spatial size and ignores
+ * a pointwise kernel larger than 1; we give what the computation returns.
+ */
+function resolveSeparable(input: Spec, dw: Spec, pw: Spec, v: Readonly<Record<string, unknown>>, mode: Mode) {
+  const depthwise = resolveDepthwise(input, dw, v, mode, 'depthwise_kernel');
+  const mid = depthwise.out;
+  const s = depthwise.attrs;
+  if (pw.shape.length !== input.shape.length) {
+    throw new KerasValueError(
+      `Argument \`pointwise_kernel\` must have the same rank as inputs (${input.shape.length}). ` +
+        `Received: pointwise_kernel.shape=${formatShape(pw.shape)}`,
+    );
+  }
+  checkKernelSpatial(pw, 'pointwise_kernel');
+  const { channels } = splitChannels(mid.shape, s.dataFormat);
+  const pointwiseGroups = convGroups(channels, pw, 'pointwise_kernel');
+  const pointwise: WindowAttrs = { ...s, strides: s.strides.map(() => 1), padding: 'valid' };
+  const spatial = convSpatial(mid, pw, pointwise, 'eager', pw.shape);
+  const out = { shape: joinChannels(input.shape[0], spatial, pw.shape.at(-1) ?? null, s.dataFormat), dtype: pw.dtype };
+  return { attrs: { ...s, depthwiseDtype: mid.dtype, pointwiseGroups }, out };
+}
 
 export const conv = {
-  conv: defineOp<unknown, 'inputs' | 'kernel'>({
+  conv: defineOp<ConvAttrs, 'inputs' | 'kernel'>({
     params: [tensor('inputs'), tensor('kernel'), kwarg('strides', 1), kwarg('padding', 'valid'), kwarg('data_format', null), kwarg('dilation_rate', 1)],
-    outputs: 1, resolve: TODO,
+    outputs: 1,
+    resolve: ({ t, v, mode }) => resolveConv(t.inputs, t.kernel, v, mode),
   }),
-  depthwise_conv: defineOp<unknown, 'inputs' | 'kernel'>({
+  depthwise_conv: defineOp<DepthwiseConvAttrs, 'inputs' | 'kernel'>({
     params: [tensor('inputs'), tensor('kernel'), kwarg('strides', 1), kwarg('padding', 'valid'), kwarg('data_format', null), kwarg('dilation_rate', 1)],
-    outputs: 1, resolve: TODO,
+    outputs: 1,
+    resolve: ({ t, v, mode }) => resolveDepthwise(t.inputs, t.kernel, v, mode),
   }),
-  separable_conv: defineOp<unknown, 'inputs' | 'depthwise_kernel' | 'pointwise_kernel'>({
+  separable_conv: defineOp<SeparableConvAttrs, 'inputs' | 'depthwise_kernel' | 'pointwise_kernel'>({
     params: [tensor('inputs'), tensor('depthwise_kernel'), tensor('pointwise_kernel'), kwarg('strides', 1), kwarg('padding', 'valid'), kwarg('data_format', null), kwarg('dilation_rate', 1)],
-    outputs: 1, resolve: TODO,
+    outputs: 1,
+    resolve: ({ t, v, mode }) => resolveSeparable(t.inputs, t.depthwise_kernel, t.pointwise_kernel, v, mode),
   }),
-  conv_transpose: defineOp<unknown, 'inputs' | 'kernel'>({
+  conv_transpose: defineOp<ConvTransposeAttrs, 'inputs' | 'kernel'>({
     params: [tensor('inputs'), tensor('kernel'), arg('strides'), kwarg('padding', 'valid'), kwarg('output_padding', null), kwarg('data_format', null), kwarg('dilation_rate', 1)],
-    outputs: 1, resolve: TODO,
+    outputs: 1,
+    resolve: ({ t, v, mode }) => resolveTranspose(t.inputs, t.kernel, v, mode),
   }),
 };

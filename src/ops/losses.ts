@@ -6,8 +6,7 @@
 import type { Spec } from '../backend/adapter.js';
 import { formatShape, isFloat } from '../dtypes.js';
 import { KerasTypeError, KerasValueError } from '../errors.js';
-import { checkBool, checkNumber, normalizeAxis } from './args.js';
-import { reductionAxes, sameShape } from './normalization.js';
+import { checkBool, checkNumber, normalizeAxis, reductionAxes, sameShape } from './args.js';
 import { arg, defineOp, kwarg, tensor } from './op.js';
 
 type Shape = (number | null)[];

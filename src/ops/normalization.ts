@@ -2,32 +2,10 @@
 import type { Spec } from '../backend/adapter.js';
 import { formatShape, formatValue } from '../dtypes.js';
 import { KerasNotImplementedError, KerasTypeError, KerasValueError } from '../errors.js';
-import { checkBool, checkNumber, isInt, isPythonInt, normalizeAxis } from './args.js';
+import { checkBool, checkNumber, isInt, isPythonInt, normalizeAxis, reductionAxes, sameShape } from './args.js';
 import { arg, defineOp, kwarg, optionalTensor, tensor } from './op.js';
 
 type Shape = (number | null)[];
-
-/**
- * A reduction's `axis`/`axes` as jnp takes it: None for every axis, an int, or a tuple of ints (may be
- * empty). A repeated axis raises jnp's error, which prints the axes as given.
- */
-export function reductionAxes(axes: unknown, rank: number, name = 'axis'): number[] {
-  if (axes === null) return [...Array(rank).keys()];
-  if (isInt(axes)) return [normalizeAxis(axes, rank, name)];
-  if (!Array.isArray(axes)) {
-    throw new KerasTypeError(
-      `Argument \`${name}\` must be an int, a tuple of ints or None. Received: ${name}=${formatValue(axes)}`,
-    );
-  }
-  const out = axes.map((a) => normalizeAxis(a, rank, name));
-  if (new Set(out).size !== out.length) throw new KerasValueError(`duplicate value in 'axis': ${formatValue(axes)}`);
-  return out;
-}
-
-/** Shape equality where an unknown (null) dim matches anything: symbolic inputs may still agree. */
-export function sameShape(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === null || b[i] === null || d === b[i]);
-}
 
 /** Elements of a shape, or null when a dim is unknown. */
 function sizeOf(shape: Shape): number | null {

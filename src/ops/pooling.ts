@@ -1,6 +1,6 @@
 /** Pooling: max_pool and average_pool, 1-D to 3-D, either data_format. */
 import type { DType } from '../dtypes.js';
-import { KerasValueError } from '../errors.js';
+import { KerasTypeError, KerasValueError } from '../errors.js';
 import {
   checkDtype,
   checkRank,
@@ -8,8 +8,8 @@ import {
   joinChannels,
   lowerPadding,
   splitChannels,
+  spatialTuple,
   standardizeDataFormat,
-  standardizeTuple,
   type DataFormat,
   type Padding,
 } from './args.js';
@@ -96,8 +96,9 @@ function resolvePool(kind: Kind, args: CallArgs<'inputs', never>) {
   checkRank(t.inputs, [3, 4, 5], 'inputs');
   if (kind === 'average') checkDtype(t.inputs, ['float32', 'int32'], 'inputs');
   const nd = t.inputs.shape.length - 2;
-  const poolSize = standardizeTuple(v.pool_size, nd, 'pool_size');
-  const strides = v.strides === null ? poolSize : standardizeTuple(v.strides, nd, 'strides');
+  // lax.reduce_window raises TypeError for a window or stride that is not positive.
+  const poolSize = spatialTuple(v.pool_size, nd, 'pool_size', KerasTypeError);
+  const strides = v.strides === null ? poolSize : spatialTuple(v.strides, nd, 'strides', KerasTypeError);
   const attrs: PoolAttrs = { poolSize, strides, padding: checkPadding(lowered, mode), dataFormat };
   const { channels } = splitChannels(t.inputs.shape, dataFormat);
   const shape = joinChannels(t.inputs.shape[0], outputLengths(args, attrs), channels, dataFormat);
