@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { KerasTypeError, KerasValueError, ops, tensor, type NestedArray, type Spec, type Tensor } from '../../src/index.js';
+import { KerasTypeError, KerasValueError, ops, tensor, type Spec, type Tensor } from '../../src/index.js';
 import { expectClose, expectKerasError } from '../helpers.js';
 
 const call = (op: string, args: unknown[], kwargs: Record<string, unknown> = {}) => ops.call(op, args, kwargs) as Tensor;

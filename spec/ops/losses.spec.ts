@@ -6,7 +6,6 @@ import { expectClose, expectKerasError } from '../helpers.js';
 const f32 = (v: Parameters<typeof convertToTensor>[0]) => convertToTensor(v, 'float32');
 const i32 = (v: Parameters<typeof convertToTensor>[0]) => convertToTensor(v, 'int32');
 const spec = (shape: (number | null)[], dtype = 'float32') => ({ shape, dtype });
-const one = (r: Tensor | Tensor[]) => r as Tensor;
 
 describe('binary_crossentropy', () => {
   it("matches Keras's docstring example", () => {

@@ -2,7 +2,7 @@
 import type { Spec } from '../backend/adapter.js';
 import type { Tensor } from '../backend/tensor.js';
 import { bindIdiomatic, bindKeras, execute, lookup, outputSpecOf } from './dispatch.js';
-import { camelCase, type CamelCase, type OpDef } from './op.js';
+import { camelCase, type CamelCase } from './op.js';
 import { PUBLIC_NAMES, type AliasesOf, type IdiomaticName, type KerasName, type OpName, type OpTable } from './table.js';
 
 type ResultOf<D> = D extends { outputs: infer M } ? (M extends 1 ? Tensor : Tensor[]) : never;

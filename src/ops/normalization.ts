@@ -2,7 +2,7 @@
 import type { Spec } from '../backend/adapter.js';
 import { formatShape, formatValue } from '../dtypes.js';
 import { KerasNotImplementedError, KerasTypeError, KerasValueError } from '../errors.js';
-import { checkBool, checkNumber, isInt, isPythonInt, normalizeAxis, reductionAxes, sameShape } from './args.js';
+import { checkBool, checkNumber, isPythonInt, normalizeAxis, reductionAxes, sameShape } from './args.js';
 import { arg, defineOp, kwarg, optionalTensor, tensor } from './op.js';
 
 type Shape = (number | null)[];
