@@ -1,3 +1,4 @@
+import { formatValue } from './format.js';
 import { KerasTypeError, UnsupportedError } from './errors.js';
 
 /** The dtypes every backend represents (TF.js has exactly these three). */
@@ -48,23 +49,4 @@ export function storageFor(dtype: DType, size: number): TypedArray {
   if (dtype === 'float32') return new Float32Array(size);
   if (dtype === 'int32') return new Int32Array(size);
   return new Uint8Array(size);
-}
-
-/** Python-style rendering of a received value, for error messages. */
-export function formatValue(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'string') return v;
-  if (Array.isArray(v)) return `(${v.map(formatValue).join(', ')}${v.length === 1 ? ',' : ''})`;
-  if (typeof v === 'object' && 'shape' in (v as object)) {
-    return `<tensor shape=${formatShape((v as { shape: (number | null)[] }).shape)}>`;
-  }
-  return String(v);
-}
-
-/** Keras prints shapes as Python tuples: `(2, 3)`, `(5,)`, `(None, 3)`. */
-export function formatShape(shape: readonly (number | null)[]): string {
-  const dims = shape.map((d) => (d === null ? 'None' : String(d)));
-  return `(${dims.join(', ')}${dims.length === 1 ? ',' : ''})`;
 }

@@ -1,5 +1,6 @@
 /** Plain values to tensors, with Keras's dtype inference (floats float32, ints int32, booleans bool). */
-import { formatValue, standardizeDtype, storageFor, type DType, type TypedArray } from '../dtypes.js';
+import { formatValue } from '../format.js';
+import { standardizeDtype, storageFor, type DType, type TypedArray } from '../dtypes.js';
 import { KerasTypeError, KerasValueError, UnsupportedError } from '../errors.js';
 import type { Spec } from './adapter.js';
 import { currentAdapter } from './registry.js';

@@ -1,4 +1,5 @@
-import { storageFor, type DType, type TypedArray, formatShape } from '../dtypes.js';
+import { formatShape } from '../format.js';
+import { storageFor, type DType, type TypedArray } from '../dtypes.js';
 import { KerasParityError, UnsupportedError } from '../errors.js';
 import type { Adapter, AnyAdapter } from './adapter.js';
 

@@ -1,6 +1,7 @@
 /** Activations: elementwise ops, plus softmax and log_softmax over an axis, a tuple of axes or all. */
+import { formatShape, formatValue } from '../format.js';
 import type { Spec } from '../backend/adapter.js';
-import { formatShape, formatValue, type DType } from '../dtypes.js';
+import { type DType } from '../dtypes.js';
 import { KerasTypeError } from '../errors.js';
 import { checkBool, checkNumber, isInt, normalizeAxis } from './args.js';
 import { camelCase, defineOp, kwarg, tensor, type OpDef, type ParamDef } from './op.js';

@@ -2,8 +2,9 @@
  * Keras's argument normalisation, shared by every op family: data_format, padding, int-to-tuple
  * expansion, axes. Messages are Keras's where Keras raises.
  */
+import { formatShape, formatValue } from '../format.js';
 import type { Spec } from '../backend/adapter.js';
-import { formatShape, formatValue, type DType } from '../dtypes.js';
+import { type DType } from '../dtypes.js';
 import { KerasTypeError, KerasValueError } from '../errors.js';
 
 export type DataFormat = 'channels_last' | 'channels_first';

@@ -1,6 +1,7 @@
 /** dot_product_attention: MHA, GQA and MQA, bias, boolean mask, top-left causal mask, scale. */
+import { formatList, formatShape } from '../format.js';
 import type { Spec } from '../backend/adapter.js';
-import { formatShape, type DType } from '../dtypes.js';
+import { type DType } from '../dtypes.js';
 import { KerasTypeError, KerasValueError } from '../errors.js';
 import { checkBool, checkNumber } from './args.js';
 import { defineOp, kwarg, optionalTensor, tensor, type CallArgs } from './op.js';
@@ -30,8 +31,6 @@ export type AttentionAttrs = {
 type Names = 'query' | 'key' | 'value';
 type Args = CallArgs<Names, 'bias' | 'mask'>;
 
-/** Python's list repr, as jax.nn prints the shape it expected: `[2, -1, -1, 8]`. */
-const pyList = (dims: (number | null)[]): string => `[${dims.map((d) => (d === null ? 'None' : d)).join(', ')}]`;
 const sameDim = (a: Dim, b: Dim): boolean => a === null || b === null || a === b;
 
 /** jax.nn.dot_product_attention's `_ensure_4d`: lower ranks gain leading 1s. */
@@ -62,12 +61,12 @@ function checkQkv(query: Spec, key: Spec, value: Spec): Dim[] {
   const v = pad4(value.shape);
   checkDtype('value', value, key);
   if (!v.every((d, i) => sameDim(d, k[i]))) {
-    throw new KerasValueError(`value shape should be ${pyList(k)}: but got ${formatShape(v)}`);
+    throw new KerasValueError(`value shape should be ${formatList(k)}: but got ${formatShape(v)}`);
   }
   const q = query.shape;
   checkDtype('query', query, key);
   if (!sameDim(q[0], k[0]) || !sameDim(q[3], k[3])) {
-    throw new KerasValueError(`query shape should be ${pyList([k[0], -1, -1, k[3]])}: but got ${formatShape(q)}`);
+    throw new KerasValueError(`query shape should be ${formatList([k[0], -1, -1, k[3]])}: but got ${formatShape(q)}`);
   }
   return k;
 }

@@ -2,8 +2,9 @@
  * Convolutions: conv, depthwise_conv, separable_conv, conv_transpose, as Keras 3.6 computes them on JAX
  * (keras/src/backend/jax/nn.py): 1-D to 3-D, either data_format, kernels always channels-last.
  */
+import { formatNumpy, formatShape, formatValue } from '../format.js';
 import type { Spec } from '../backend/adapter.js';
-import { formatShape, formatValue, resultType, type DType } from '../dtypes.js';
+import { resultType, type DType } from '../dtypes.js';
 import { KerasTypeError, KerasValueError } from '../errors.js';
 import {
   checkRank,
@@ -136,7 +137,7 @@ function convSpatial(input: Spec, kernel: Spec, s: WindowAttrs, mode: Mode, kera
   if (mode === 'symbolic' && sizes.some((d) => d !== null && d < 0)) {
     throw new KerasValueError(
       `Computed output size would be negative. Received \`inputs shape=${formatShape(input.shape)}\`, ` +
-        `\`kernel shape=${formatShape(kerasKernelShape)}\`, \`dilation_rate=[${s.dilationRate.join(' ')}]\`.`,
+        `\`kernel shape=${formatShape(kerasKernelShape)}\`, \`dilation_rate=${formatNumpy(s.dilationRate)}\`.`,
     );
   }
   return sizes.map((d) => (d === null ? null : Math.max(d, 0)));

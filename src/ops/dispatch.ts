@@ -2,11 +2,11 @@
  * From a call to the adapter: bind arguments as Python would, turn tensor arguments into specs,
  * let the op resolve and validate them, run the kernel of the active backend, check its result.
  */
+import { formatShape, formatValue } from '../format.js';
 import type { AnyAdapter, ConcreteSpec, Spec } from '../backend/adapter.js';
 import { currentAdapter } from '../backend/registry.js';
 import { Tensor } from '../backend/tensor.js';
 import { convertToTensor, isTensorLike, specOfValue } from '../backend/convert.js';
-import { formatShape, formatValue } from '../dtypes.js';
 import { KerasParityError, KerasTypeError } from '../errors.js';
 import { camelCase, type CallArgs, type Mode, type ParamDef } from './op.js';
 import { OP_TABLE, PUBLIC_NAMES, type AnyOpDef, type OpName } from './table.js';

@@ -1,6 +1,7 @@
 /** Encodings: one_hot and multi_hot. */
+import { formatRepr, formatValue } from '../format.js';
 import type { Spec } from '../backend/adapter.js';
-import { formatValue, standardizeDtype, type DType } from '../dtypes.js';
+import { standardizeDtype, type DType } from '../dtypes.js';
 import { KerasTypeError, KerasValueError, UnsupportedError } from '../errors.js';
 import { checkBool, checkDtype, isInt, isPythonInt, normalizeAxis } from './args.js';
 import { arg, defineOp, kwarg, tensor, type Mode } from './op.js';
@@ -44,15 +45,6 @@ function classAxis(axis: unknown, rank: number, mode: Mode): number {
   throw new KerasValueError(`axis must be -1 or between [0, ${rank}), but received ${axis}.`);
 }
 
-function pyStr(v: unknown): string {
-  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
-  return formatValue(v);
-}
-
-function pyRepr(v: unknown): string {
-  return typeof v === 'string' ? `'${v}'` : pyStr(v);
-}
-
 function pyType(v: unknown): string {
   if (typeof v === 'number') return "<class 'float'>";
   if (typeof v === 'boolean') return "<class 'bool'>";
@@ -64,12 +56,12 @@ function pyType(v: unknown): string {
  * then rejects it (None is an unknown dim).
  */
 function symbolicShape(dims: unknown[]): Dim[] {
-  const shown = `(${dims.map(pyRepr).join(', ')}${dims.length === 1 ? ',' : ''})`;
+  const shown = `(${dims.map(formatRepr).join(', ')}${dims.length === 1 ? ',' : ''})`;
   for (const d of dims) {
     if (d === null) continue;
     if (!isInt(d)) {
       throw new KerasValueError(
-        `Cannot convert '${shown}' to a shape. Found invalid entry '${pyStr(d)}' of type '${pyType(d)}'. `,
+        `Cannot convert '${shown}' to a shape. Found invalid entry '${formatValue(d)}' of type '${pyType(d)}'. `,
       );
     }
     if (d < 0) throw new KerasValueError(`Cannot convert '${shown}' to a shape. Negative dimensions are not allowed.`);

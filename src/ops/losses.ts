@@ -3,8 +3,9 @@
  * float32 for every input dtype (a log is taken); Keras's symbolic specs say output.dtype, and this
  * library's specs follow eager (docs/deviations.md).
  */
+import { formatShape } from '../format.js';
 import type { Spec } from '../backend/adapter.js';
-import { formatShape, isFloat } from '../dtypes.js';
+import { isFloat } from '../dtypes.js';
 import { KerasTypeError, KerasValueError } from '../errors.js';
 import { checkBool, checkNumber, normalizeAxis, reductionAxes, sameShape } from './args.js';
 import { arg, defineOp, kwarg, tensor } from './op.js';

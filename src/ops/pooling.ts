@@ -1,4 +1,5 @@
 /** Pooling: max_pool and average_pool, 1-D to 3-D, either data_format. */
+import { formatNumpy } from '../format.js';
 import type { DType } from '../dtypes.js';
 import { KerasTypeError, KerasValueError } from '../errors.js';
 import {
@@ -42,25 +43,15 @@ function checkPadding(padding: string, mode: Mode): Padding {
 }
 
 /**
- * numpy's str() of a 1-D array, as Keras's negative-size message prints it: ints right-aligned to one
- * width; an object array (one holding None) unpadded.
- */
-function numpyStr(items: Dim[], objectArray: boolean): string {
-  const strs = items.map((d) => (d === null ? 'None' : String(d)));
-  const width = objectArray ? 0 : Math.max(0, ...strs.map((s) => s.length));
-  return `[${strs.map((s) => s.padStart(width)).join(' ')}]`;
-}
-
-/**
  * compute_pooling_output_shape overwrites unknown spatial dims with -1 in place, through a view of
  * the shape array it later prints, so they show as -1 while an unknown batch or channel dim shows None.
  */
 function negativeSizeError(shape: Dim[], spatialAxes: number[], poolSize: unknown): KerasValueError {
   const shown = shape.map((d, i) => (d === null && spatialAxes.includes(i) ? -1 : d));
-  const pool = Array.isArray(poolSize) ? numpyStr(poolSize as number[], false) : String(poolSize);
+  const pool = Array.isArray(poolSize) ? formatNumpy(poolSize as number[], false) : String(poolSize);
   return new KerasValueError(
     'Computed output size would be negative. Received: ' +
-      `\`inputs.shape=${numpyStr(shown, shape.includes(null))}\` and \`pool_size=${pool}\`.`,
+      `\`inputs.shape=${formatNumpy(shown, shape.includes(null))}\` and \`pool_size=${pool}\`.`,
   );
 }
 
