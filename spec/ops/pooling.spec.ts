@@ -245,15 +245,17 @@ describe('pooling', () => {
         KerasValueError,
         "The `data_format` argument must be one of {'channels_first', 'channels_last'}. Received: data_format=nchw",
       ));
+    // Keras 3.6.0 JAX: a rank-1 input or a pool_size tuple of the wrong length is a TypeError from
+    // lax.reduce_window ("reduce_window got the wrong number of window_dimensions for operand").
     it('rank other than 3, 4 or 5', () => {
       expectKerasError(
         () => ops.maxPool(tensor([1, 2, 3, 4, 5, 6], [2, 3]), 2),
-        KerasValueError,
+        KerasTypeError,
         'Argument `inputs` must have rank 3, 4 or 5. Received: inputs.shape=(2, 3)',
       );
       expectKerasError(
         () => ops.outputSpec('average_pool', [{ shape: [1, 4, 4, 4, 4, 1], dtype: 'float32' }, 2]),
-        KerasValueError,
+        KerasTypeError,
         'Argument `inputs` must have rank 3, 4 or 5. Received: inputs.shape=(1, 4, 4, 4, 4, 1)',
       );
     });
@@ -262,7 +264,7 @@ describe('pooling', () => {
     it('pool_size of the wrong length, or not positive', () => {
       expectKerasError(
         () => ops.maxPool(x(), [2, 2, 2]),
-        KerasValueError,
+        KerasTypeError,
         'Argument `pool_size` must be an int or a tuple of 2 ints (one per spatial dimension). Received: pool_size=(2, 2, 2)',
       );
       expectKerasError(() => ops.maxPool(x(), 0), KerasTypeError, 'Argument `pool_size` must be positive. Received: pool_size=0');
@@ -275,7 +277,7 @@ describe('pooling', () => {
     it('strides of the wrong length, or not positive', () => {
       expectKerasError(
         () => ops.averagePool(x(), 2, { strides: [1] }),
-        KerasValueError,
+        KerasTypeError,
         'Argument `strides` must be an int or a tuple of 2 ints (one per spatial dimension). Received: strides=(1,)',
       );
       expectKerasError(

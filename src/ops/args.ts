@@ -44,6 +44,7 @@ export function spatialTuple(
   n: number,
   name: string,
   positiveError: typeof KerasValueError | typeof KerasTypeError,
+  lengthError: typeof KerasValueError | typeof KerasTypeError = KerasValueError,
 ): number[] {
   const shown = formatValue(value);
   const tuple = isInt(value) ? Array<number>(n).fill(value) : value;
@@ -51,7 +52,7 @@ export function spatialTuple(
     throw new KerasTypeError(`Argument \`${name}\` must be an int or a tuple of ${n} ints. Received: ${name}=${shown}`);
   }
   if (tuple.length !== n) {
-    throw new KerasValueError(
+    throw new lengthError(
       `Argument \`${name}\` must be an int or a tuple of ${n} ints (one per spatial dimension). Received: ${name}=${shown}`,
     );
   }
@@ -118,10 +119,15 @@ export function checkNumber(value: unknown, name: string): number {
 }
 
 /** Rank check for what Keras leaves to its backends; `ranks` lists the accepted ranks. */
-export function checkRank(spec: Spec, ranks: number[], name: string): void {
+export function checkRank(
+  spec: Spec,
+  ranks: number[],
+  name: string,
+  errorClass: typeof KerasValueError | typeof KerasTypeError = KerasValueError,
+): void {
   if (!ranks.includes(spec.shape.length)) {
     const want = ranks.length === 1 ? `${ranks[0]}` : `${ranks.slice(0, -1).join(', ')} or ${ranks.at(-1)}`;
-    throw new KerasValueError(
+    throw new errorClass(
       `Argument \`${name}\` must have rank ${want}. Received: ${name}.shape=${formatShape(spec.shape)}`,
     );
   }

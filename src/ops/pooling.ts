@@ -84,12 +84,12 @@ function resolvePool(kind: Kind, args: CallArgs<'inputs', never>) {
   const dataFormat = standardizeDataFormat(v.data_format);
   const lowered = lowerPadding(v.padding);
   // JAX pools any rank >= 2; Keras documents 1-D to 3-D and TF supports only those.
-  checkRank(t.inputs, [3, 4, 5], 'inputs');
+  // lax.reduce_window raises TypeError for a rank, window or stride it cannot use.
+  checkRank(t.inputs, [3, 4, 5], 'inputs', KerasTypeError);
   if (kind === 'average') checkDtype(t.inputs, ['float32', 'int32'], 'inputs');
   const nd = t.inputs.shape.length - 2;
-  // lax.reduce_window raises TypeError for a window or stride that is not positive.
-  const poolSize = spatialTuple(v.pool_size, nd, 'pool_size', KerasTypeError);
-  const strides = v.strides === null ? poolSize : spatialTuple(v.strides, nd, 'strides', KerasTypeError);
+  const poolSize = spatialTuple(v.pool_size, nd, 'pool_size', KerasTypeError, KerasTypeError);
+  const strides = v.strides === null ? poolSize : spatialTuple(v.strides, nd, 'strides', KerasTypeError, KerasTypeError);
   const attrs: PoolAttrs = { poolSize, strides, padding: checkPadding(lowered, mode), dataFormat };
   const { channels } = splitChannels(t.inputs.shape, dataFormat);
   const shape = joinChannels(t.inputs.shape[0], outputLengths(args, attrs), channels, dataFormat);
