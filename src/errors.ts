@@ -21,6 +21,11 @@ export class KerasTypeError extends KerasParityError {
   override readonly kerasClass = 'TypeError';
 }
 
+/** Python's `IndexError`, which Keras raises from its own code for an axis past the rank. */
+export class KerasIndexError extends KerasParityError {
+  override readonly kerasClass = 'IndexError';
+}
+
 /** Keras's `NotImplementedError`: the option exists but Keras-on-JAX does not implement it. */
 export class KerasNotImplementedError extends KerasParityError {
   override readonly kerasClass = 'NotImplementedError';

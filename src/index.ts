@@ -17,6 +17,7 @@ export {
   KerasValueError,
   KerasTypeError,
   KerasNotImplementedError,
+  KerasIndexError,
   UnsupportedError,
   BackendUnavailableError,
 } from './errors.js';

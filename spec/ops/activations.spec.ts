@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { KerasTypeError, KerasValueError, ops, convertToTensor, type Tensor } from '../../src/index.js';
+import { KerasIndexError, KerasTypeError, KerasValueError, ops, convertToTensor, type Tensor } from '../../src/index.js';
 import { expectClose, expectKerasError } from '../helpers.js';
 
 // Keras 3.6.0 JAX: x = np.array(SPECIAL_X, dtype="float32"); ops.<op>(x, **kwargs).tolist()
@@ -107,8 +107,15 @@ describe('activations', () => {
         KerasTypeError,
         "transpose permutation isn't a permutation of operand dimensions, got permutation (0, 1, 1) for operand shape (2, 3).",
       ));
-    it('an out-of-range axis is numpy\'s AxisError', () =>
-      expectKerasError(() => ops.logSoftmax([[0, 0]], { axis: 2 }), KerasValueError, 'axis 2 is out of bounds for array of dimension 2'));
+    // Keras 3.6.0 JAX: log_softmax(x, axis=3) on (2, 3, 4) -> ValueError from jax; softmax reads x.shape[axis]
+    // for its size-1 warning first -> IndexError('tuple index out of range'), also for a 0-D x.
+    it('an out-of-range axis: numpy\'s AxisError for log_softmax, an IndexError for softmax', () => {
+      expectKerasError(() => ops.logSoftmax([[0, 0]], { axis: 2 }), KerasValueError, 'axis 2 is out of bounds for array of dimension 2');
+      expectKerasError(() => ops.softmax([[0, 0]], { axis: -3 }), KerasIndexError, 'tuple index out of range');
+      expectKerasError(() => ops.softmax(1.5), KerasIndexError, 'tuple index out of range');
+      // ops.softmax(x, axis=(0, 3)) on (2, 3, 4) -> ValueError('axis 3 is out of bounds for array of dimension 3').
+      expectKerasError(() => ops.softmax([[[0]]], { axis: [0, 3] }), KerasValueError, 'axis 3 is out of bounds for array of dimension 3');
+    });
   });
 
   describe('parameters and dtypes', () => {
@@ -130,6 +137,16 @@ describe('activations', () => {
       expectClose(ops.relu6([-2, 0, 3]), [0, 0, 3], { dtype: 'float32' });
       expectClose(ops.softplus([-2, 0, 3]), [0.126928, 0.6931472, 3.0485873], { dtype: 'float32' });
       expectClose(ops.softmax([-2, 0, 3]), [0.00637746, 0.04712342, 0.94649917], { dtype: 'float32' });
+    });
+    // Keras 3.6.0 JAX: ops.softmax(np.array([True])) -> TypeError('sub does not accept dtype bool ...').
+    it('rejects bool where JAX does: sigmoid, silu, log_sigmoid, softmax, log_softmax', () => {
+      const b = convertToTensor([true, false]);
+      expectKerasError(() => ops.sigmoid(b), KerasTypeError, /^logistic does not accept dtype bool/);
+      expectKerasError(() => ops.swish(b), KerasTypeError, /^logistic does not accept dtype bool/);
+      expectKerasError(() => ops.logSigmoid(b), KerasTypeError, /^neg does not accept dtype bool/);
+      expectKerasError(() => ops.softmax(b), KerasTypeError, /^sub does not accept dtype bool at position 0/);
+      expectKerasError(() => ops.logSoftmax(b), KerasTypeError, /^sub does not accept dtype bool at position 0/);
+      expectClose(ops.softplus(b), [1.3132616875182228, 0.6931471805599453], { dtype: 'float32' });
     });
     it('sigmoid of an int array is computed in float32 (JavaScript has no int literal)', () =>
       expectClose(ops.sigmoid([0, 1]), [0.5, 0.7310586], { dtype: 'float32' }));

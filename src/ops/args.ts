@@ -5,7 +5,7 @@
 import { formatShape, formatValue } from '../format.js';
 import type { Spec } from '../backend/adapter.js';
 import { type DType } from '../dtypes.js';
-import { KerasTypeError, KerasValueError } from '../errors.js';
+import { KerasIndexError, KerasTypeError, KerasValueError, type KerasParityError } from '../errors.js';
 
 export type DataFormat = 'channels_last' | 'channels_first';
 export type Padding = 'valid' | 'same';
@@ -71,14 +71,21 @@ export function isPythonInt(v: unknown): boolean {
   return isInt(v) || typeof v === 'boolean';
 }
 
-/** numpy's normalize_axis_index, with its AxisError wording (a ValueError subclass). */
-export function normalizeAxis(axis: unknown, rank: number, name = 'axis'): number {
+/** What an axis past the rank raises: numpy's AxisError (a ValueError) unless the op says otherwise. */
+export type AxisErrorFactory = (axis: number, rank: number) => KerasParityError;
+
+export const axisError: AxisErrorFactory = (axis, rank) =>
+  new KerasValueError(`axis ${axis} is out of bounds for array of dimension ${rank}`);
+
+/** Where Keras indexes `x.shape[axis]` in Python before any backend check. */
+export const tupleIndexError: AxisErrorFactory = () => new KerasIndexError('tuple index out of range');
+
+/** numpy's normalize_axis_index. */
+export function normalizeAxis(axis: unknown, rank: number, name = 'axis', outOfRange = axisError): number {
   if (!isInt(axis)) {
     throw new KerasTypeError(`Argument \`${name}\` must be an integer. Received: ${name}=${formatValue(axis)}`);
   }
-  if (axis < -rank || axis >= rank) {
-    throw new KerasValueError(`axis ${axis} is out of bounds for array of dimension ${rank}`);
-  }
+  if (axis < -rank || axis >= rank) throw outOfRange(axis, rank);
   return axis < 0 ? axis + rank : axis;
 }
 
@@ -86,15 +93,15 @@ export function normalizeAxis(axis: unknown, rank: number, name = 'axis'): numbe
  * A reduction's `axis`/`axes` as jnp takes it: None for every axis, an int, or a tuple of ints (may be
  * empty). A repeated axis raises jnp's error, which prints the axes as given.
  */
-export function reductionAxes(axes: unknown, rank: number, name = 'axis'): number[] {
+export function reductionAxes(axes: unknown, rank: number, name = 'axis', outOfRange = axisError): number[] {
   if (axes === null) return [...Array(rank).keys()];
-  if (isInt(axes)) return [normalizeAxis(axes, rank, name)];
+  if (isInt(axes)) return [normalizeAxis(axes, rank, name, outOfRange)];
   if (!Array.isArray(axes)) {
     throw new KerasTypeError(
       `Argument \`${name}\` must be an int, a tuple of ints or None. Received: ${name}=${formatValue(axes)}`,
     );
   }
-  const out = axes.map((a) => normalizeAxis(a, rank, name));
+  const out = axes.map((a) => normalizeAxis(a, rank, name, outOfRange));
   if (new Set(out).size !== out.length) throw new KerasValueError(`duplicate value in 'axis': ${formatValue(axes)}`);
   return out;
 }

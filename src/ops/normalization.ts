@@ -1,8 +1,8 @@
 /** Statistics and normalisation: moments, batch_normalization, normalize. */
 import { formatShape, formatValue } from '../format.js';
 import type { Spec } from '../backend/adapter.js';
-import { KerasNotImplementedError, KerasTypeError, KerasValueError } from '../errors.js';
-import { checkBool, checkNumber, isPythonInt, normalizeAxis, reductionAxes, sameShape } from './args.js';
+import { KerasIndexError, KerasNotImplementedError, KerasTypeError, KerasValueError } from '../errors.js';
+import { checkBool, checkNumber, isPythonInt, normalizeAxis, reductionAxes, sameShape, tupleIndexError } from './args.js';
 import { arg, defineOp, kwarg, optionalTensor, tensor } from './op.js';
 
 type Shape = (number | null)[];
@@ -27,7 +27,8 @@ function resolveMoments(x: Spec, v: Record<string, unknown>): { attrs: MomentsAt
     throw new KerasNotImplementedError('Argument synchronized=True is not supported with JAX.');
   }
   const keepdims = checkBool(v.keepdims, 'keepdims');
-  const axes = reductionAxes(v.axes, x.shape.length, 'axes');
+  // jnp.var indexes the shape with each axis: IndexError past the rank.
+  const axes = reductionAxes(v.axes, x.shape.length, 'axes', tupleIndexError);
   const shape = keepdims
     ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
     : x.shape.filter((_, i) => !axes.includes(i));
@@ -87,7 +88,8 @@ function resolveBatchNormalization(
   symbolic: boolean,
 ): { attrs: BatchNormalizationAttrs; out: Spec } {
   const x = t.x as Spec;
-  const axis = normalizeAxis(v.axis, x.shape.length);
+  // Keras-JAX assigns `shape[axis] = mean.shape[0]` on a Python list first.
+  const axis = normalizeAxis(v.axis, x.shape.length, 'axis', () => new KerasIndexError('list assignment index out of range'));
   const epsilon = checkNumber(v.epsilon, 'epsilon');
   const vectors = VECTORS.filter((name) => t[name] !== null).map((name) => [name, t[name] as Spec] as [VectorName, Spec]);
   if (t.mean?.dtype === 'bool') {

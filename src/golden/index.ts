@@ -1,0 +1,17 @@
+/**
+ * Golden files from real Keras 3.6.0 (docs/golden-format.md): reading, checking, replaying, comparing
+ * and reporting. Platform-neutral; `./node.js` adds a directory source for Node.
+ */
+export { GoldenError } from './errors.js';
+export { GoldenTensor, readSafetensors, encodeSafetensors } from './safetensors.js';
+export type { GoldenCase, GoldenOp, GoldenValue, Expected, ExpectedError, Tolerance, ToleranceWithReason } from './cases.js';
+export { parseOpFile } from './cases.js';
+export { MANIFEST, readManifest, verifiedBytes, opsOf, loadOp, loadGolden } from './loader.js';
+export type { Manifest, GoldenSource, GoldenSet } from './loader.js';
+export { DEFAULT_TOLERANCE, compare, isClose, ulpDistance, errorMismatch } from './compare.js';
+export type { Values, Comparison, Mismatch } from './compare.js';
+export { matches, exclusionFor, toleranceFor, entryProblems } from './policy.js';
+export type { ToleranceEntry, ExclusionEntry, EffectiveTolerance } from './policy.js';
+export { runCase } from './run.js';
+export type { CaseResult, OutputResult } from './run.js';
+export { caseTitle, describeCall, describeErrors, formatFailure, formatNumber } from './report.js';

@@ -1,0 +1,84 @@
+/**
+ * The one tolerance table and the one exclusion list (kept in spec/conformance/), and how an entry finds
+ * its cases. An entry names a case id, or an id prefix ending in `*` (`conv/*`, `conv/2d-*`), and an
+ * adapter name, or a prefix such as `tfjs-*`, or `*` for every adapter. Every entry says why.
+ */
+import type { DType } from '../dtypes.js';
+import type { GoldenCase, Tolerance } from './cases.js';
+import { DEFAULT_TOLERANCE } from './compare.js';
+
+export interface ToleranceEntry {
+  readonly case: string;
+  readonly adapter: string;
+  readonly atol: number;
+  readonly rtol: number;
+  readonly why: string;
+}
+
+export interface ExclusionEntry {
+  readonly case: string;
+  readonly adapter: string;
+  readonly why: string;
+}
+
+type Entry = ToleranceEntry | ExclusionEntry;
+
+/** `pattern` is a name, or a prefix ending in `*`. */
+export function matches(pattern: string, name: string): boolean {
+  return pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
+}
+
+function applies(entry: Entry, caseId: string, adapter: string): boolean {
+  return matches(entry.case, caseId) && matches(entry.adapter, adapter);
+}
+
+export function exclusionFor(list: readonly ExclusionEntry[], caseId: string, adapter: string): ExclusionEntry | undefined {
+  return list.find((e) => applies(e, caseId, adapter));
+}
+
+/** A tolerance and where it came from, for reports. */
+export interface EffectiveTolerance extends Tolerance {
+  /** `default`, `golden: <why>`, `table: <why>`. */
+  sources: string[];
+}
+
+/**
+ * The tolerance of one output: the dtype's default, loosened by the case's own tolerance (set by the
+ * catalogue) and by every matching table entry; the loosest atol and rtol win.
+ */
+export function toleranceFor(
+  c: GoldenCase,
+  adapter: string,
+  dtype: DType,
+  table: readonly ToleranceEntry[],
+): EffectiveTolerance {
+  const tol: EffectiveTolerance = { ...DEFAULT_TOLERANCE[dtype], sources: ['default'] };
+  const loosen = (t: Tolerance, source: string) => {
+    tol.atol = Math.max(tol.atol, t.atol);
+    tol.rtol = Math.max(tol.rtol, t.rtol);
+    tol.sources.push(source);
+  };
+  if (c.tolerance) loosen(c.tolerance, `golden: ${c.tolerance.why}`);
+  for (const e of table) if (applies(e, c.id, adapter)) loosen(e, `table: ${e.why}`);
+  return tol;
+}
+
+/**
+ * What is wrong with a table or list: an entry without a reason, with a negative or non-finite
+ * tolerance, a duplicate, or one that matches no golden case (stale after a catalogue change).
+ */
+export function entryProblems(entries: readonly Entry[], caseIds: readonly string[]): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const e of entries) {
+    const name = `${e.case} [${e.adapter}]`;
+    if (typeof e.why !== 'string' || e.why.trim() === '') problems.push(`${name}: no reason given`);
+    if ('atol' in e && !([e.atol, e.rtol].every((t) => Number.isFinite(t) && t >= 0))) {
+      problems.push(`${name}: atol and rtol must be finite and >= 0`);
+    }
+    if (seen.has(name)) problems.push(`${name}: listed twice`);
+    seen.add(name);
+    if (!caseIds.some((id) => matches(e.case, id))) problems.push(`${name}: matches no golden case`);
+  }
+  return problems;
+}

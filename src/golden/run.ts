@@ -1,0 +1,99 @@
+/** Replays one golden case on the active backend: `ops.call(op, args, kwargs)`, then compares. */
+import { tensor } from '../backend/convert.js';
+import { Tensor } from '../backend/tensor.js';
+import { ops } from '../ops/api.js';
+import type { GoldenCase, GoldenValue } from './cases.js';
+import { compare, errorMismatch, type Comparison } from './compare.js';
+import { toleranceFor, type EffectiveTolerance, type ToleranceEntry } from './policy.js';
+import { GoldenTensor } from './safetensors.js';
+
+/** The `origin` of an error the golden generator itself recorded. */
+const GENERATOR = 'gen_golden';
+
+export interface OutputResult {
+  tolerance: EffectiveTolerance;
+  comparison: Comparison;
+}
+
+export interface CaseResult {
+  ok: boolean;
+  /** Why the case failed, in words; absent when it passed. */
+  failure?: string;
+  /** One per expected output that was compared (empty for error cases). */
+  outputs: OutputResult[];
+}
+
+/** Runs `c` on the active backend, whose name `adapter` selects tolerance-table entries. */
+export async function runCase(c: GoldenCase, adapter: string, table: readonly ToleranceEntry[]): Promise<CaseResult> {
+  const made: Tensor[] = [];
+  try {
+    return await callAndCheck(c, adapter, table, made);
+  } finally {
+    // Inputs too are released only now: an adapter may hand an input's storage back as an output.
+    made.forEach((t) => t.dispose());
+  }
+}
+
+async function callAndCheck(c: GoldenCase, adapter: string, table: readonly ToleranceEntry[], made: Tensor[]): Promise<CaseResult> {
+  if ('error' in c.expected && c.expected.error.origin === GENERATOR) {
+    // The generator, not Keras, failed (a worker timed out or crashed): there is nothing to compare with.
+    const { class: cls, message } = c.expected.error;
+    return verdict(`no Keras result: tools/gen_golden.py recorded ${cls}: ${message}`, []);
+  }
+  let result: Tensor | Tensor[];
+  try {
+    const args = c.args.map((v) => materialize(v, made));
+    const kwargs = Object.fromEntries(Object.entries(c.kwargs).map(([k, v]) => [k, materialize(v, made)]));
+    result = ops.call(c.op, args, kwargs);
+  } catch (e) {
+    if ('error' in c.expected) return verdict(errorMismatch(e, c.expected.error) ?? undefined, []);
+    return verdict(`raised ${describeThrown(e)}`, []);
+  }
+  const outputs = Array.isArray(result) ? result : [result];
+  made.push(...outputs);
+  if ('error' in c.expected) {
+    const { class: cls, message } = c.expected.error;
+    return verdict(`returned ${outputs.map(String).join(', ')}, but Keras raised ${cls}: ${message}`, []);
+  }
+  return compareOutputs(c, adapter, table, outputs, c.expected.outputs);
+}
+
+async function compareOutputs(
+  c: GoldenCase,
+  adapter: string,
+  table: readonly ToleranceEntry[],
+  got: Tensor[],
+  want: GoldenTensor[],
+): Promise<CaseResult> {
+  if (got.length !== want.length) return verdict(`returned ${got.length} outputs, Keras ${want.length}`, []);
+  const results: OutputResult[] = [];
+  for (let i = 0; i < want.length; i++) {
+    const tolerance = toleranceFor(c, adapter, want[i].dtype, table);
+    const values = { shape: got[i].shape, dtype: got[i].dtype, data: await got[i].data() };
+    results.push({ tolerance, comparison: compare(values, want[i], tolerance) });
+  }
+  const bad = results.findIndex((r) => !r.comparison.ok);
+  return verdict(bad < 0 ? undefined : `output ${bad} differs from Keras`, results);
+}
+
+function verdict(failure: string | undefined, outputs: OutputResult[]): CaseResult {
+  return failure === undefined ? { ok: true, outputs } : { ok: false, failure, outputs };
+}
+
+/** A recorded value with its tensors made on the active backend (collected in `made` to dispose). */
+function materialize(v: GoldenValue, made: Tensor[]): unknown {
+  if (v instanceof GoldenTensor) {
+    const t = tensor(v.data, [...v.shape], v.dtype);
+    made.push(t);
+    return t;
+  }
+  if (Array.isArray(v)) return v.map((x) => materialize(x, made));
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, materialize(x, made)]));
+  }
+  return v;
+}
+
+function describeThrown(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
