@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { convertToTensor, KerasTypeError, KerasValueError, ops, type Tensor } from '../../src/index.js';
+import { convertToTensor, KerasIndexError, KerasTypeError, KerasValueError, ops, type Tensor } from '../../src/index.js';
 import { expectClose, expectKerasError } from '../helpers.js';
 
 /** float32 tensors, as the np.float32 arrays of the live Keras calls (JS infers int32 for `[0, 1]`). */
@@ -165,6 +165,10 @@ describe('categorical_crossentropy', () => {
 describe('sparse_categorical_crossentropy', () => {
   const probs = () => f32([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.2, 0.3, 0.5]]);
 
+  // Keras 3.6.0 JAX: ops.sparse_categorical_crossentropy(np.int32(1), np.float32(0.5)) -> IndexError.
+  it('a scalar target and output fail where Keras reads target.shape[-1]', () =>
+    expectKerasError(() => ops.sparseCategoricalCrossentropy(1, 0.5), KerasIndexError, 'tuple index out of range'));
+
   it("matches Keras's docstring example", () => {
     // Docstring: array([0.10536056 0.22314355 0.6931472 ]).
     expectClose(ops.sparseCategoricalCrossentropy(i32([0, 1, 2]), probs()), [0.10536056, 0.22314355, 0.6931472], { dtype: 'float32' });
@@ -253,7 +257,8 @@ describe('sparse_categorical_crossentropy', () => {
     expectKerasError(() => ops.sparseCategoricalCrossentropy([[1], [1]], f32([[1, 2, 3], [1, 1, 1], [3, 3, 3]])), KerasValueError, msg('(2,)', '(3, 3)'));
     expectKerasError(() => ops.outputSpec('sparse_categorical_crossentropy', [spec([2, 1]), spec([3, 5])]), KerasValueError, msg('(2, 1)', '(3, 5)'));
     // Keras's symbolic message; eager JAX raises an IndexError before it.
-    expectKerasError(() => ops.sparseCategoricalCrossentropy(1, f32(0.9)), KerasValueError, 'Argument `output` must be at least rank 1. Received: output.shape=()');
+    expectKerasError(() => ops.outputSpec('sparse_categorical_crossentropy', [spec([]), spec([])]), KerasValueError, 'Argument `output` must be at least rank 1. Received: output.shape=()');
+    expectKerasError(() => ops.sparseCategoricalCrossentropy([1], f32(0.9)), KerasValueError, 'Argument `output` must be at least rank 1. Received: output.shape=()');
     expectKerasError(() => ops.sparseCategoricalCrossentropy([0, 1], f32([[1, 2], [3, 4]]), { axis: 2 }), KerasValueError, 'axis 2 is out of bounds for array of dimension 2');
     // JAX: TypeError "mul got incompatible shapes for broadcasting: (2, 2), (2, 3)."
     expectKerasError(

@@ -6,7 +6,7 @@
 import { formatShape } from '../format.js';
 import type { Spec } from '../backend/adapter.js';
 import { isFloat } from '../dtypes.js';
-import { KerasTypeError, KerasValueError } from '../errors.js';
+import { KerasIndexError, KerasTypeError, KerasValueError } from '../errors.js';
 import { checkBool, checkNumber, normalizeAxis, reductionAxes, sameShape } from './args.js';
 import { arg, defineOp, kwarg, tensor } from './op.js';
 
@@ -99,6 +99,8 @@ function broadcast(a: Shape, b: Shape): Shape | null {
 function resolveSparse(target: Spec, output: Spec, v: Record<string, unknown>, symbolic: boolean) {
   const fromLogits = checkBool(v.from_logits, 'from_logits');
   const rank = output.shape.length;
+  // Eager Keras-JAX reads target.shape[-1] when the ranks are equal, before checking the rank.
+  if (!symbolic && rank === 0 && target.shape.length === 0) throw new KerasIndexError('tuple index out of range');
   if (rank < 1) {
     throw new KerasValueError(`Argument \`output\` must be at least rank 1. Received: output.shape=${formatShape(output.shape)}`);
   }
