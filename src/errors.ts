@@ -26,6 +26,16 @@ export class KerasIndexError extends KerasParityError {
   override readonly kerasClass = 'IndexError';
 }
 
+/** Python's `ZeroDivisionError`, raised by Keras's own arithmetic on an argument (normalize's 1/epsilon). */
+export class KerasZeroDivisionError extends KerasParityError {
+  override readonly kerasClass = 'ZeroDivisionError';
+}
+
+/** `RuntimeError`: what XLA raises for a conv padding it does not know. */
+export class KerasRuntimeError extends KerasParityError {
+  override readonly kerasClass = 'RuntimeError';
+}
+
 /** Keras's `NotImplementedError`: the option exists but Keras-on-JAX does not implement it. */
 export class KerasNotImplementedError extends KerasParityError {
   override readonly kerasClass = 'NotImplementedError';

@@ -18,6 +18,8 @@ export {
   KerasTypeError,
   KerasNotImplementedError,
   KerasIndexError,
+  KerasZeroDivisionError,
+  KerasRuntimeError,
   UnsupportedError,
   BackendUnavailableError,
 } from './errors.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { KerasTypeError, KerasValueError, ops, tensor, type Spec, type Tensor } from '../../src/index.js';
+import { KerasRuntimeError, KerasTypeError, KerasValueError, ops, tensor, type Spec, type Tensor } from '../../src/index.js';
 import { expectClose, expectKerasError } from '../helpers.js';
 
 const call = (op: string, args: unknown[], kwargs: Record<string, unknown> = {}) => ops.call(op, args, kwargs) as Tensor;
@@ -226,12 +226,13 @@ describe('conv', () => {
     // Keras calls padding.lower() (AttributeError); there is no such class here.
     it('padding that is not a string', () =>
       expectKerasError(() => ops.conv(x(), k(), { padding: 1 }), KerasTypeError, 'Argument `padding` must be a string. Received: padding=1'));
-    // Eagerly JAX raises RuntimeError("Unrecognized padding type ..."); we raise ValueError with Keras's
-    // symbolic text (ou:229-232), in both modes. 'causal' passes Keras's symbolic shape function only.
+    // Eagerly JAX raises RuntimeError("Unrecognized padding type ..."): we raise that class with Keras's
+    // symbolic text (ou:229-232), and ValueError symbolically. 'causal' passes Keras's symbolic shape
+    // function only.
     for (const padding of ['full', 'causal']) {
       it(`padding='${padding}'`, () => {
         const message = `\`padding\` must be either \`'valid'\` or \`'same'\`. Received ${padding}.`;
-        expectKerasError(() => ops.conv(x(), k(), { padding }), KerasValueError, message);
+        expectKerasError(() => ops.conv(x(), k(), { padding }), KerasRuntimeError, message);
         expectKerasError(() => spec('conv', [sym([null, 5, 4]), sym([3, 4, 6])], { padding }), KerasValueError, message);
       });
     }
@@ -432,7 +433,7 @@ describe('depthwise_conv', () => {
       const x = arange([2, 5, 4]);
       const k = arange([3, 4, 2]);
       expectKerasError(() => ops.depthwiseConv(x, k, { dataFormat: 'nhwc' }), KerasValueError, /^The `data_format` argument must be one of/);
-      expectKerasError(() => ops.depthwiseConv(x, k, { padding: 'full' }), KerasValueError, "`padding` must be either `'valid'` or `'same'`. Received full.");
+      expectKerasError(() => ops.depthwiseConv(x, k, { padding: 'full' }), KerasRuntimeError, "`padding` must be either `'valid'` or `'same'`. Received full.");
       expectKerasError(() => ops.depthwiseConv(x, k, { strides: 0 }), KerasValueError, 'Argument `strides` must be positive. Received: strides=0');
       expectKerasError(() => ops.depthwiseConv(x, k, { dilationRate: -1 }), KerasTypeError, 'Argument `dilation_rate` must be positive. Received: dilation_rate=-1');
       expectKerasError(
@@ -589,7 +590,7 @@ describe('separable_conv', () => {
       ));
     it('data_format and padding', () => {
       expectKerasError(() => ops.separableConv(x(), dw(), arange([1, 8, 3]), { dataFormat: 'x' }), KerasValueError, /Received: data_format=x$/);
-      expectKerasError(() => ops.separableConv(x(), dw(), arange([1, 8, 3]), { padding: 'causal' }), KerasValueError, "`padding` must be either `'valid'` or `'same'`. Received causal.");
+      expectKerasError(() => ops.separableConv(x(), dw(), arange([1, 8, 3]), { padding: 'causal' }), KerasRuntimeError, "`padding` must be either `'valid'` or `'same'`. Received causal.");
     });
   });
 

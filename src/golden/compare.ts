@@ -122,15 +122,21 @@ function unravel(flat: number, shape: readonly number[]): number[] {
  * the same message where the message is Keras's own. Returns why not, or null when it is.
  */
 export function errorMismatch(thrown: unknown, expected: ExpectedError): string | null {
+  const keras = describeExpectedError(expected);
   if (!(thrown instanceof KerasParityError)) {
     const what = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
-    return `threw ${what}, not a KerasParityError (${expected.class} expected)`;
+    return `threw ${what}, not a KerasParityError\n  ${keras}`;
   }
   if (thrown.kerasClass !== expected.class) {
-    return `threw ${thrown.name} (Keras class ${thrown.kerasClass}), expected ${expected.class}: ${thrown.message}`;
+    return `threw ${thrown.name} (Keras class ${thrown.kerasClass}): ${thrown.message}\n  ${keras}`;
   }
   if (expected.origin === 'keras' && thrown.message !== expected.message) {
     return `${expected.class} message differs from Keras's:\n    got:  ${thrown.message}\n    want: ${expected.message}`;
   }
   return null;
+}
+
+/** `Keras raised ValueError (from keras): <message>`; the origin tells Keras's words from its backend's. */
+export function describeExpectedError(e: ExpectedError): string {
+  return `Keras raised ${e.class} (from ${e.origin ?? 'unknown'}): ${e.message}`;
 }

@@ -8,7 +8,7 @@ export type { GoldenCase, GoldenOp, GoldenValue, Expected, ExpectedError, Tolera
 export { parseOpFile } from './cases.js';
 export { MANIFEST, readManifest, verifiedBytes, opsOf, loadOp, loadGolden } from './loader.js';
 export type { Manifest, GoldenSource, GoldenSet } from './loader.js';
-export { DEFAULT_TOLERANCE, compare, isClose, ulpDistance, errorMismatch } from './compare.js';
+export { DEFAULT_TOLERANCE, compare, isClose, ulpDistance, errorMismatch, describeExpectedError } from './compare.js';
 export type { Values, Comparison, Mismatch } from './compare.js';
 export { matches, exclusionFor, toleranceFor, entryProblems } from './policy.js';
 export type { ToleranceEntry, ExclusionEntry, EffectiveTolerance } from './policy.js';

@@ -3,7 +3,7 @@ import { tensor } from '../backend/convert.js';
 import { Tensor } from '../backend/tensor.js';
 import { ops } from '../ops/api.js';
 import type { GoldenCase, GoldenValue } from './cases.js';
-import { compare, errorMismatch, type Comparison } from './compare.js';
+import { compare, describeExpectedError, errorMismatch, type Comparison } from './compare.js';
 import { toleranceFor, type EffectiveTolerance, type ToleranceEntry } from './policy.js';
 import { GoldenTensor } from './safetensors.js';
 
@@ -52,8 +52,7 @@ async function callAndCheck(c: GoldenCase, adapter: string, table: readonly Tole
   const outputs = Array.isArray(result) ? result : [result];
   made.push(...outputs);
   if ('error' in c.expected) {
-    const { class: cls, message } = c.expected.error;
-    return verdict(`returned ${outputs.map(String).join(', ')}, but Keras raised ${cls}: ${message}`, []);
+    return verdict(`returned ${outputs.map(String).join(', ')}, but ${describeExpectedError(c.expected.error)}`, []);
   }
   return compareOutputs(c, adapter, table, outputs, c.expected.outputs);
 }

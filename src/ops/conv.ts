@@ -5,7 +5,7 @@
 import { formatNumpy, formatShape, formatValue } from '../format.js';
 import type { Spec } from '../backend/adapter.js';
 import { resultType, type DType } from '../dtypes.js';
-import { KerasTypeError, KerasValueError } from '../errors.js';
+import { KerasRuntimeError, KerasTypeError, KerasValueError } from '../errors.js';
 import {
   checkRank,
   isInt,
@@ -94,7 +94,9 @@ function resolveSpatial(
   const strides = spatialTuple(v.strides, n, 'strides', transpose ? KerasTypeError : KerasValueError);
   const dilationRate = dilationTuple(v.dilation_rate, n, input, !transpose);
   if (!isPadding(padding)) {
-    throw new KerasValueError(`\`padding\` must be either \`'valid'\` or \`'same'\`. Received ${padding}.`);
+    // Keras's symbolic text; eagerly XLA raises RuntimeError (conv_transpose an empty AssertionError).
+    const ErrorClass = mode === 'eager' && !transpose ? KerasRuntimeError : KerasValueError;
+    throw new ErrorClass(`\`padding\` must be either \`'valid'\` or \`'same'\`. Received ${padding}.`);
   }
   checkKernelSpatial(kernel, kernelName);
   const spatial: WindowAttrs = { strides, dilationRate, padding, dataFormat };

@@ -1,7 +1,7 @@
 /** Statistics and normalisation: moments, batch_normalization, normalize. */
 import { formatShape, formatValue } from '../format.js';
 import type { Spec } from '../backend/adapter.js';
-import { KerasIndexError, KerasNotImplementedError, KerasTypeError, KerasValueError } from '../errors.js';
+import { KerasIndexError, KerasNotImplementedError, KerasTypeError, KerasValueError, KerasZeroDivisionError } from '../errors.js';
 import { checkBool, checkNumber, isPythonInt, normalizeAxis, reductionAxes, sameShape, tupleIndexError } from './args.js';
 import { arg, defineOp, kwarg, optionalTensor, tensor } from './op.js';
 
@@ -73,12 +73,13 @@ function checkVectorsEager(n: number, vectors: [VectorName, Spec][]): number {
   const length = mean[0];
   for (const [name, spec] of vectors.slice(1)) {
     if (sizeOf(spec.shape) !== length) {
-      throw new KerasValueError(
+      // JAX's reshape / broadcasting raises TypeError here; the wording is ours.
+      throw new KerasTypeError(
         `Argument \`${name}\` must have as many elements as \`mean\` (${length}). Received: ${name}.shape=${formatShape(spec.shape)}`,
       );
     }
   }
-  if (length !== n && length !== 1 && n !== 1) throw new KerasValueError(vectorMessage('mean', [n], mean));
+  if (length !== n && length !== 1 && n !== 1) throw new KerasTypeError(vectorMessage('mean', [n], mean));
   return n === 1 ? length : n;
 }
 
@@ -142,7 +143,8 @@ function resolveNormalize(x: Spec, v: Record<string, unknown>): { attrs: Normali
   const shape = x.shape.length === 0 ? [1] : [...x.shape];
   const axes = reductionAxes(v.axis, shape.length);
   if (order === 2 && epsilon === 0) {
-    throw new KerasValueError('Argument `epsilon` must not be 0 with order=2: Keras computes 1.0 / epsilon (float division by zero). Received: epsilon=0');
+    // Keras computes 1.0 / epsilon in Python.
+    throw new KerasZeroDivisionError('float division by zero');
   }
   const norm = order === 2 ? 'l2' : linalgNorm(axes, order, shape);
   return { attrs: { norm, axes, order, epsilon }, out: { shape, dtype: 'float32' } };
