@@ -20,11 +20,14 @@ interface Grid {
   channels: number;
 }
 
-/** Values as they are once cast to `dtype` (JAX casts before convolving). */
+/**
+ * Values as they are once stored in `dtype`: JAX casts before convolving, and separable_conv's depthwise
+ * result is a float32 tensor before the pointwise conv reads it.
+ */
 function castValues(vals: Float64Array, dtype: DType): Float64Array {
   if (dtype === 'int32') return vals.map(Math.trunc);
   if (dtype === 'bool') return vals.map((v) => (v !== 0 ? 1 : 0));
-  return vals;
+  return vals.map(Math.fround);
 }
 
 function toGrid(x: RefArray, dataFormat: DataFormat, dtype: DType): Grid {

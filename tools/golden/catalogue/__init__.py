@@ -1,0 +1,1 @@
+"""The golden case catalogue: one module per op family, each with `cases()`."""

@@ -1,0 +1,219 @@
+"""Activations: the 13 elementwise ops, softmax and log_softmax.
+
+Every elementwise op gets the same sweep (ranks 0-4, an empty tensor, saturating and tiny magnitudes, a
+grid through every kink, the special values) plus its own parameters. Integer and bool inputs appear only
+where keras-parity follows Keras: `sigmoid` and `silu` of int32/bool raise in Keras-JAX but keras-parity
+promotes them (docs/deviations.md), so they are left out here.
+"""
+import numpy as np
+
+from ..common import Case, fmt, integers, normal
+
+ELEMENTWISE = (
+    "relu", "relu6", "sigmoid", "softplus", "softsign", "silu", "log_sigmoid", "leaky_relu",
+    "hard_sigmoid", "hard_silu", "elu", "selu", "gelu",
+)
+
+# Keras-JAX raises for these input dtypes. sigmoid and silu (lax.logistic is float-only) are documented
+# deviations, so not cases; log_sigmoid of bool (JAX's `neg` rejects bool) is an expected-error case.
+NO_INT = {"sigmoid", "silu"}
+NO_BOOL = {"sigmoid", "silu", "log_sigmoid"}
+
+INF = np.inf
+NAN = np.nan
+# Every region an activation treats differently: the infinities, NaN, huge magnitudes where exp and x**3
+# overflow, the float32 exp limits (+-88.7), the softplus/sigmoid tails, the kinks at 0, +-3 and 6, signed
+# zero and magnitudes whose square underflows.
+SPECIAL = np.array(
+    [-INF, -1e30, -1e9, -1e4, -100.0, -88.8, -20.0, -6.0, -3.0, -1.0, -1e-30, -0.0,
+     0.0, 1e-30, 1.0, 3.0, 6.0, 20.0, 88.8, 100.0, 1e4, 1e9, 1e30, INF, NAN],
+    dtype=np.float32,
+)
+# Down to the smallest float32 subnormal, where flush-to-zero backends differ.
+TINY = np.array([-1e-3, -1e-8, -1e-20, -1e-38, -1e-40, -1e-45, 1e-45, 1e-40, 1e-38, 1e-20, 1e-8, 1e-3],
+                dtype=np.float32)
+# Step 0.25 hits every kink (0, +-3, 6) exactly.
+GRID = np.arange(-8.0, 8.25, 0.25, dtype=np.float32)
+BOOLS = np.array([[True, False, True], [False, False, True]])
+# Large but not extreme: Keras-JAX does some integer arithmetic before promoting (softsign's abs(x) + 1,
+# log_sigmoid's -x, softmax's x - max), which wraps around near +-2**31; 2**24 + 1 rounds in float32.
+I32_EXTREMES = np.array([-2**30, -(2**24 + 1), -65536, -7, -3, -1, 0, 1, 3, 7, 65536, 2**24 + 1, 2**30],
+                        dtype=np.int32)
+
+
+def _case(op, tag, args, kwargs=None):
+    """A case `<op>/<tag>`; `args` may be a function of the case id, which seeds its random inputs."""
+    case_id = f"{op}/{tag}"
+    if callable(args):
+        args = args(case_id)
+    return Case(case_id, op, tuple(args), dict(kwargs or {}))
+
+
+def _axis(axis):
+    """An axis in an id: 1, none, 0x2 for (0, 2), 1x for the one-tuple (1,), empty for ()."""
+    return f"{axis[0]}x" if isinstance(axis, tuple) and len(axis) == 1 else fmt(axis)
+
+
+def _shape(shape):
+    return fmt(shape) if shape else "scalar"
+
+
+def _with(kwargs):
+    """The id fragment of some keyword arguments: `approximate=f-`, or '' for none."""
+    return "".join(f"{k}={fmt(v)}-" for k, v in kwargs.items())
+
+
+def _sweep(op, kwargs=None):
+    """The shared elementwise sweep for `op`, called with `kwargs` (its parameters, possibly none)."""
+    kwargs = dict(kwargs or {})
+    pre = _with(kwargs)
+    out = []
+    for shape in [(), (7,), (3, 4), (2, 3, 4), (2, 1, 3, 2), (0, 3)]:
+        out.append(_case(op, f"{pre}f32-{_shape(shape)}", lambda cid: [normal(cid, shape)], kwargs))
+    out.append(_case(op, f"{pre}f32-scale10-4x8", lambda cid: [normal(cid, (4, 8), scale=10.0)], kwargs))
+    out.append(_case(op, f"{pre}f32-grid", [GRID], kwargs))
+    out.append(_case(op, f"{pre}f32-special", [SPECIAL], kwargs))
+    out.append(_case(op, f"{pre}f32-tiny", [TINY], kwargs))
+    if op not in NO_INT:
+        out.append(_case(op, f"{pre}i32-2x5", lambda cid: [integers(cid, (2, 5), -8, 8)], kwargs))
+        out.append(_case(op, f"{pre}i32-extremes", [I32_EXTREMES], kwargs))
+    if op not in NO_BOOL:
+        out.append(_case(op, f"{pre}bool-2x3", [BOOLS], kwargs))
+    return out
+
+
+def _elementwise():
+    out = []
+    for op in ELEMENTWISE:
+        out += _sweep(op)
+    # Parameters: each value on a small normal tensor and on the special values. Python ints too
+    # (1, 3, 2): Keras takes any number.
+    for slope in [0.2, 0.01, 0.0, 1.0, 1.5, -0.5, 1, 3]:
+        kw = {"negative_slope": slope}
+        out.append(_case("leaky_relu", f"slope={fmt(slope)}-f32-3x4", lambda cid: [normal(cid, (3, 4))], kw))
+        out.append(_case("leaky_relu", f"slope={fmt(slope)}-f32-special", [SPECIAL], kw))
+    out.append(_case("leaky_relu", "slope=0.01-i32-2x5", lambda cid: [integers(cid, (2, 5), -8, 8)],
+                     {"negative_slope": 0.01}))
+    out.append(_case("leaky_relu", "positional-slope=0.5-f32-6", lambda cid: [normal(cid, (6,)), 0.5]))
+    for alpha in [1.0, 0.5, 2.0, 0.0, -1.0, 2]:
+        kw = {"alpha": alpha}
+        out.append(_case("elu", f"alpha={fmt(alpha)}-f32-3x4", lambda cid: [normal(cid, (3, 4), scale=3.0)], kw))
+        out.append(_case("elu", f"alpha={fmt(alpha)}-f32-special", [SPECIAL], kw))
+    out.append(_case("elu", "alpha=0.5-i32-2x5", lambda cid: [integers(cid, (2, 5), -8, 8)], {"alpha": 0.5}))
+    out.append(_case("elu", "positional-alpha=0.3-f32-6", lambda cid: [normal(cid, (6,)), 0.3]))
+    # gelu: the default is approximate=True; both forms get the full sweep.
+    out += _sweep("gelu", {"approximate": True})
+    out += _sweep("gelu", {"approximate": False})
+    out.append(_case("gelu", "positional-approximate=f-f32-6", lambda cid: [normal(cid, (6,)), False]))
+    # log_sigmoid negates its input first, and JAX's `neg` rejects bool.
+    out.append(_case("log_sigmoid", "error-bool-2x3", [BOOLS]))
+    return out
+
+
+def _softmax_family(op):
+    def x3(cid):
+        return [normal(cid, (2, 3, 4), scale=2.0)]
+
+    def like(shape):
+        return lambda cid: [normal(cid, shape)]
+
+    out = [
+        _case(op, "default-f32-3x4", like((3, 4))),
+        _case(op, "default-f32-2x3x4", x3),
+        _case(op, "default-f32-7", like((7,))),
+        _case(op, "default-f32-2x2x3x2", like((2, 2, 3, 2))),
+        _case(op, "positional-axis=0-f32-3x4", lambda cid: [normal(cid, (3, 4)), 0]),
+        _case(op, "axis=1-f32-2x3", like((2, 3)), {"axis": 1}),
+        _case(op, "axis=-2-f32-3x4", like((3, 4)), {"axis": -2}),
+        _case(op, "axis=-1-f32-0x3", [np.zeros((0, 3), np.float32)], {"axis": -1}),
+        _case(op, "axis=-1-f32-3x0", [np.zeros((3, 0), np.float32)], {"axis": -1}),
+        # A size-1 axis: softmax warns (and returns ones), log_softmax returns zeros.
+        _case(op, "axis=-1-f32-3x1", like((3, 1)), {"axis": -1}),
+        _case(op, "axis=none-f32-scalar", [np.float32(1.5)], {"axis": None}),
+        _case(op, "axis=none-f32-3x4", like((3, 4)), {"axis": None}),
+        _case(op, "axis=none-f32-2x3x4", x3, {"axis": None}),
+        # An empty tuple: Keras's tuple path reduces over nothing, each element alone.
+        _case(op, "axis=empty-f32-2x3x4", x3, {"axis": ()}),
+    ]
+    for axis in [0, 1, 2, -1, -2, -3]:
+        out.append(_case(op, f"axis={axis}-f32-2x3x4", x3, {"axis": axis}))
+    for axis in [(0, 1), (1, 2), (0, 2), (0, 1, 2), (2, 0), (1,), (2, 1)]:
+        out.append(_case(op, f"axis={_axis(axis)}-f32-2x3x4", x3, {"axis": axis}))
+    for axis in [(1, 3), (0, 2, 3)]:
+        out.append(_case(op, f"axis={_axis(axis)}-f32-2x2x3x2", like((2, 2, 3, 2)), {"axis": axis}))
+    return out + _softmax_values(op) + _softmax_dtypes(op) + _softmax_errors(op)
+
+
+def _masked(op):
+    """Variants of one (4, 5) tensor: -1e9 and -inf masks, an all-masked row, +inf, NaN."""
+    base = normal(f"{op}/masks", (4, 5))
+    mask_1e9, mask_inf, all_inf, pos_inf, with_nan = (base.copy() for _ in range(5))
+    mask_1e9[0, 1:3] = -1e9
+    mask_1e9[1, :] = -1e9  # an all-masked row: uniform over the row
+    mask_1e9[2, 4] = -1e9
+    mask_inf[0, 1:3] = -INF
+    mask_inf[2, 0] = -INF
+    all_inf[1, :] = -INF  # -inf - (-inf): a NaN row
+    pos_inf[0, 2] = INF
+    pos_inf[3, :2] = INF
+    with_nan[1, 3] = NAN
+    return mask_1e9, mask_inf, all_inf, pos_inf, with_nan
+
+
+def _softmax_values(op):
+    """Magnitudes and masks: stability under large offsets and huge values, masks, inf and NaN."""
+    mask_1e9, mask_inf, all_inf, pos_inf, with_nan = _masked(op)
+    huge = np.array([[1e30, -1e30, 0.0, 1.0], [1e30, 1e30, -1e30, 5.0], [-1e30, -1e30, -1e30, -1e30],
+                     [3e38, -3e38, 1.0, 2.0]], dtype=np.float32)
+    return [
+        _case(op, "f32-scale100-3x6", lambda cid: [normal(cid, (3, 6), scale=100.0)]),
+        _case(op, "f32-offset1e4-3x6", lambda cid: [normal(cid, (3, 6)) + np.float32(1e4)]),
+        _case(op, "f32-offset-1e4-3x6", lambda cid: [normal(cid, (3, 6)) - np.float32(1e4)]),
+        _case(op, "f32-mask1e9-4x5", [mask_1e9]),
+        _case(op, "axis=0-f32-mask1e9-4x5", [mask_1e9], {"axis": 0}),
+        _case(op, "axis=none-f32-mask1e9-4x5", [mask_1e9], {"axis": None}),
+        _case(op, "f32-maskinf-4x5", [mask_inf]),
+        _case(op, "axis=0x1-f32-maskinf-4x5", [mask_inf], {"axis": (0, 1)}),
+        _case(op, "f32-allinfrow-4x5", [all_inf]),
+        _case(op, "f32-posinf-4x5", [pos_inf]),
+        _case(op, "f32-nan-4x5", [with_nan]),
+        _case(op, "f32-huge-4x4", [huge]),
+        _case(op, "f32-special-25", [SPECIAL]),
+        _case(op, "f32-tiny-12", [TINY]),
+    ]
+
+
+def _softmax_dtypes(op):
+    def ints(cid):
+        return [integers(cid, (3, 4), -20, 20)]
+
+    return [
+        _case(op, "i32-3x4", ints),
+        _case(op, "axis=0-i32-3x4", ints, {"axis": 0}),
+        _case(op, "axis=none-i32-3x4", ints, {"axis": None}),
+        _case(op, "axis=0x1-i32-3x4", ints, {"axis": (0, 1)}),
+        _case(op, "i32-extremes", [I32_EXTREMES]),
+        # x - max(x) on bool: JAX's `sub` rejects it.
+        _case(op, "error-bool-2x3", [BOOLS]),
+    ]
+
+
+def _softmax_errors(op):
+    """Axes Keras rejects. softmax reads x.shape[axis] first (IndexError); log_softmax leaves it to JAX.
+    A tuple is compared with range(ndim), so a negative or repeated entry makes a bad transpose."""
+    def x(cid):
+        return [normal(cid, (2, 3, 4))]
+
+    return [
+        _case(op, "error-axis=3-f32-2x3x4", x, {"axis": 3}),
+        _case(op, "error-axis=-4-f32-2x3x4", x, {"axis": -4}),
+        _case(op, "error-axis=0x-1-f32-2x3x4", x, {"axis": (0, -1)}),
+        _case(op, "error-axis=-1x-2-f32-2x3x4", x, {"axis": (-1, -2)}),
+        _case(op, "error-axis=1x1-f32-2x3x4", x, {"axis": (1, 1)}),
+        _case(op, "error-axis=0x3-f32-2x3x4", x, {"axis": (0, 3)}),
+        _case(op, "error-default-f32-scalar", [np.float32(2.0)]),
+    ]
+
+
+def cases():
+    return _elementwise() + _softmax_family("softmax") + _softmax_family("log_softmax")

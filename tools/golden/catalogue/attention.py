@@ -1,0 +1,200 @@
+"""dot_product_attention: MHA, GQA and MQA with bias, boolean mask, causal mask and scale.
+
+Shapes are Keras's: query (B, T, N, H), key and value (B, S, K, H), bias and mask broadcast to
+(B, N, T, S). Ids read `<heads>-<extras>-b<B>-t<T>s<S>-h<H>`, heads `mha-n2` (K = N), `gqa-n4k2`
+or `mqa-n4k1`.
+
+Left out, where keras-parity differs from Keras-JAX (docs/deviations.md, src/ops/attention.ts):
+int32 mixed with float32 among q, k, v (Keras-JAX raises; keras-parity computes in float32), a
+non-boolean is_causal, and bias or mask dims that are neither 1 nor the full size.
+"""
+import numpy as np
+
+from ..common import Case, integers, normal, uniform
+
+OP = "dot_product_attention"
+
+
+def _case(tag, args, kwargs=None, tolerance=None):
+    """A case `dot_product_attention/<tag>`. `args`, or a keyword's value, may be a function of the case
+    id, which seeds the random inputs."""
+    case_id = f"{OP}/{tag}"
+    if callable(args):
+        args = args(case_id)
+    kwargs = {k: v(case_id) if callable(v) else v for k, v in (kwargs or {}).items()}
+    return Case(case_id, OP, tuple(args), kwargs, tolerance)
+
+
+def _qkv(cid: str, b: int, t: int, s: int, n: int, k: int, h: int, scale: float = 1.0):
+    return (normal(cid, (b, t, n, h), scale, salt=1), normal(cid, (b, s, k, h), scale, salt=2),
+            normal(cid, (b, s, k, h), salt=3))
+
+
+def _heads(n: int, k: int) -> str:
+    return f"mha-n{n}" if n == k else (f"mqa-n{n}k1" if k == 1 else f"gqa-n{n}k{k}")
+
+
+def _dims(shape) -> str:
+    return "x".join(map(str, shape))
+
+
+def _attend(b, t, s, n, k, h, bias=None, mask=None, causal=None, scale=None) -> Case:
+    """Random q, k, v; `bias` and `mask` are the shapes of a random bias and a random boolean mask."""
+    parts = [_heads(n, k)]
+    parts += [f"bias{_dims(bias)}"] if bias is not None else []
+    parts += [f"mask{_dims(mask)}"] if mask is not None else []
+    parts += [f"causal{'t' if causal else 'f'}"] if causal is not None else []
+    parts += [f"scale{scale}"] if scale is not None else []
+    case_id = f"{OP}/{'-'.join(parts)}-b{b}-t{t}s{s}-h{h}"
+    kwargs = {}
+    if bias is not None:
+        kwargs["bias"] = normal(case_id, bias, salt=4)
+    if mask is not None:
+        # Key 0 is always attended, so no row is fully masked here (that has its own cases).
+        kwargs["mask"] = uniform(case_id, mask, salt=5) < 0.6
+        kwargs["mask"][..., 0] = True
+    if causal is not None:
+        kwargs["is_causal"] = causal
+    if scale is not None:
+        kwargs["scale"] = scale
+    return Case(case_id, OP, _qkv(case_id, b, t, s, n, k, h), kwargs)
+
+
+def _sweep() -> list:
+    out = [
+        _attend(2, 4, 4, 2, 2, 8),
+        _attend(1, 3, 5, 3, 3, 4),
+        _attend(2, 5, 3, 4, 2, 4),
+        _attend(2, 3, 5, 4, 1, 8),
+        _attend(1, 1, 1, 1, 1, 1),
+        _attend(2, 4, 6, 4, 4, 2, scale=0.5),
+        _attend(2, 4, 4, 4, 2, 4, scale=2.0),
+        _attend(1, 3, 3, 2, 1, 4, scale=1),
+        _attend(2, 3, 4, 2, 2, 4, scale=0.0),  # uniform weights
+        _attend(2, 3, 4, 4, 2, 4, causal=True, scale=-1.0),
+    ]
+    # Every head layout with a full bias, a full mask and the causal mask, T != S both ways.
+    for n, k in ((2, 2), (4, 2), (4, 1)):
+        for t, s in ((3, 5), (5, 3), (4, 4)):
+            out.append(_attend(2, t, s, n, k, 4, bias=(2, n, t, s), mask=(2, n, t, s), causal=True))
+        out.append(_attend(2, 3, 5, n, k, 4, bias=(2, n, 3, 5), causal=False))
+        out.append(_attend(2, 5, 3, n, k, 4, mask=(2, n, 5, 3)))
+        out.append(_attend(2, 3, 5, n, k, 4, causal=True))
+    # Broadcast bias and mask: size-1 batch, head, query or key dims.
+    out += [
+        _attend(2, 4, 5, 4, 2, 4, bias=(1, 1, 4, 5)),
+        _attend(2, 4, 5, 4, 2, 4, bias=(2, 1, 1, 5), mask=(1, 4, 4, 5)),
+        _attend(2, 4, 5, 4, 1, 4, bias=(1, 4, 4, 1), mask=(2, 1, 1, 5), causal=True),
+        _attend(2, 4, 5, 2, 2, 4, mask=(1, 1, 4, 5), causal=True, scale=0.25),
+        _attend(2, 4, 5, 2, 2, 4, bias=(1, 1, 1, 1)),
+        # Lower-rank bias and mask gain leading 1s (jax.nn's _ensure_4d).
+        _attend(2, 4, 5, 2, 2, 4, bias=(4, 5)),
+        _attend(2, 4, 5, 4, 2, 4, mask=(4, 5)),
+        _attend(2, 4, 5, 4, 2, 4, bias=(4, 4, 5), mask=(1, 4, 5)),
+    ]
+    return out
+
+
+def _masked_rows() -> list:
+    """A fully masked row attends uniformly to every key; a -1e9 bias masks additively."""
+    def all_masked(cid):
+        q, k, v = _qkv(cid, 2, 3, 4, 2, 2, 4)
+        mask = np.ones((2, 2, 3, 4), bool)
+        mask[0, 1, 2, :] = False
+        mask[1, :, 0, :] = False
+        mask[1, 0, 1, 1:] = False
+        return q, k, v, None, mask
+    def neg_bias(cid):
+        q, k, v = _qkv(cid, 2, 3, 4, 2, 2, 4)
+        keep = uniform(cid, (2, 1, 3, 4), salt=6) < 0.5
+        keep[..., 0] = True
+        return q, k, v, np.where(keep, 0.0, -1e9).astype(np.float32)
+    def neg_bias_row(cid):
+        q, k, v, bias = neg_bias(cid)
+        bias[1, 0, 2, :] = -1e9  # every logit -1e9: softmax of (nearly) equal logits
+        return q, k, v, bias
+    def causal_all_masked(cid):
+        q, k, v = _qkv(cid, 1, 4, 4, 2, 1, 4)
+        mask = np.ones((1, 1, 4, 4), bool)
+        mask[..., 0] = False  # with the causal mask, query 0 attends nothing
+        return q, k, v, None, mask
+    return [
+        _case("mha-n2-mask_all_false_rows-b2-t3s4-h4", all_masked),
+        _case("gqa-n4k2-bias_neg1e9-b2-t3s4-h4", neg_bias),
+        _case("mha-n2-bias_neg1e9_full_row-b2-t3s4-h4", neg_bias_row),
+        _case("mqa-n2k1-mask_all_false_causalt-b1-t4s4-h4", causal_all_masked, {"is_causal": True}),
+        _case("mha-n2-mask_all_true-b2-t3s4-h4", lambda cid: _qkv(cid, 2, 3, 4, 2, 2, 4),
+              {"mask": np.ones((2, 2, 3, 4), bool)}),
+    ]
+
+
+def _special() -> list:
+    """Saturated softmax, NaN and infinite inputs, int32 q, k and v (probabilities cast to int32)."""
+    def large(cid):
+        return _qkv(cid, 2, 3, 4, 2, 2, 4, scale=30.0)
+    def nan_query(cid):
+        q, k, v = _qkv(cid, 2, 3, 4, 2, 2, 4)
+        q[0, 1, 0, 2] = np.nan
+        return q, k, v
+    def inf_bias(cid):
+        q, k, v = _qkv(cid, 2, 3, 4, 2, 2, 4)
+        bias = normal(cid, (2, 2, 3, 4), salt=4)
+        bias[0, 0, 0, 1] = np.inf
+        bias[1, 1, 2, :] = -np.inf  # a row of -inf: NaN, not masked
+        return q, k, v, bias
+    def ints(cid):
+        return [integers(cid, (2, 3, 2, 4), -3, 4, salt=i) for i in (1, 2, 3)]
+    return [
+        _case("mha-n2-large30-b2-t3s4-h4", large),
+        _case("mha-n2-large30-maskt-causalt-b2-t3s4-h4",
+              lambda cid: [*large(cid), None, uniform(cid, (2, 1, 3, 4), salt=5) < 0.7], {"is_causal": True}),
+        _case("mha-n2-nan_query-b2-t3s4-h4", nan_query),
+        _case("mha-n2-bias_inf-b2-t3s4-h4", inf_bias),
+        _case("mha-n2-int32-b2-t3s3-h4", ints),
+        _case("mha-n2-int32-scale0.5-causalt-b2-t3s3-h4", ints, {"scale": 0.5, "is_causal": True}),
+    ]
+
+
+def _calls() -> list:
+    """Every argument positional, query/key/value by keyword, the defaults spelled out."""
+    def positional(cid):
+        bias, mask = normal(cid, (2, 2, 3, 4), salt=4), uniform(cid, (2, 2, 3, 4), salt=5) < 0.7
+        return (*_qkv(cid, 2, 3, 4, 2, 2, 4), bias, mask, 0.3, True)
+    qkv = lambda cid: _qkv(cid, 2, 3, 4, 2, 2, 4)
+    by_name = {name: (lambda cid, i=i: qkv(cid)[i]) for i, name in enumerate(("query", "key", "value"))}
+    defaults = {"bias": None, "mask": None, "scale": None, "is_causal": False}
+    return [
+        _case("mha-n2-positional-bias-mask-scale0.3-causalt-b2-t3s4-h4", positional),
+        _case("mha-n2-keyword_qkv-b2-t3s4-h4", [], by_name),
+        _case("mha-n2-explicit_defaults-b2-t3s4-h4", qkv, defaults),
+    ]
+
+
+def _errors() -> list:
+    def qkv(q_shape, k_shape, v_shape=None):
+        def args(cid):
+            v = normal(cid, v_shape or k_shape, salt=3)
+            return normal(cid, q_shape, salt=1), normal(cid, k_shape, salt=2), v
+        return args
+    def int_mask(cid):
+        return [*qkv((2, 3, 2, 4), (2, 4, 2, 4))(cid), None, integers(cid, (2, 2, 3, 4), 0, 2)]
+    def float_mask(cid):
+        return [*qkv((2, 3, 2, 4), (2, 4, 2, 4))(cid), None, uniform(cid, (2, 2, 3, 4))]
+    def bool_value(cid):
+        q, k, v = qkv((2, 3, 2, 4), (2, 4, 2, 4))(cid)
+        return q, k, v > 0
+    return [
+        _case("error-query_rank3", qkv((3, 2, 4), (4, 2, 4))),
+        _case("error-query_rank5", qkv((1, 2, 3, 2, 4), (1, 2, 4, 2, 4))),
+        _case("error-mask_int32", int_mask),
+        _case("error-mask_float32", float_mask),
+        _case("error-heads-n3k2", qkv((2, 3, 3, 4), (2, 4, 2, 4))),
+        _case("error-value_shape", qkv((2, 3, 2, 4), (2, 4, 2, 4), (2, 5, 2, 4))),
+        _case("error-query_head_dim", qkv((2, 3, 2, 8), (2, 4, 2, 4))),
+        _case("error-batch", qkv((1, 3, 2, 4), (2, 4, 2, 4))),
+        _case("error-value_bool", bool_value),
+    ]
+
+
+def cases() -> list:
+    return _sweep() + _masked_rows() + _special() + _calls() + _errors()
