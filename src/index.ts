@@ -1,5 +1,6 @@
 import { referenceAdapter } from '../adapters/reference/index.js';
-import { registerAdapter } from './backend/registry.js';
+import { TFJS_BACKENDS } from '../adapters/tfjs/register.js';
+import { registerAdapter, registerBackend } from './backend/registry.js';
 
 export { ops } from './ops/api.js';
 export type { Ops } from './ops/api.js';
@@ -26,3 +27,4 @@ export {
 export type { DType } from './dtypes.js';
 
 registerAdapter(referenceAdapter);
+for (const [name, factory] of Object.entries(TFJS_BACKENDS)) registerBackend(name, factory);

@@ -1,0 +1,129 @@
+/**
+ * TF.js activations, composed with the formulas jax.nn uses (Keras 3.6 on JAX), so that NaN and ±inf
+ * come out as JAX gives them. TF.js has no softsign, silu, hard_sigmoid, hard_silu or GELU kernel, and
+ * its softmax works on the last axis only: those are composed here from elementwise ops and reductions.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ConcreteSpec } from '../../src/backend/adapter.js';
+import type { Kernels } from '../../src/ops/table.js';
+
+type ActivationKernels = Pick<
+  Kernels<tf.Tensor>,
+  | 'relu' | 'relu6' | 'sigmoid' | 'softplus' | 'softsign' | 'silu' | 'log_sigmoid' | 'leaky_relu'
+  | 'hard_sigmoid' | 'hard_silu' | 'elu' | 'selu' | 'gelu' | 'softmax' | 'log_softmax'
+>;
+
+// jax.nn.selu's constants, as Keras uses them.
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+
+/** int32 and bool inputs are cast to the output dtype first (float32, or int32 for relu). */
+const input = (x: tf.Tensor, out: ConcreteSpec): tf.Tensor => (x.dtype === out.dtype ? x : tf.cast(x, out.dtype));
+
+/**
+ * log1p(u) for u >= 0 by Kahan's trick, u * log(w) / (w - 1) with w = 1 + u: as accurate as log itself.
+ * wasm's Log1p kernel is log(1 + u): log1p(1e-7) gave 1.19e-7 there, and a u below 6e-8 gave 0.
+ */
+function log1p(u: tf.Tensor): tf.Tensor {
+  const w = tf.add(1, u);
+  return tf.where(tf.equal(w, 1), u, tf.mul(u, tf.div(tf.log(w), tf.sub(w, 1))));
+}
+
+/** jnp.logaddexp(x, 0) = max(x, 0) + log1p(exp(-|x|)): no overflow, accurate in both tails. */
+const softplus = (x: tf.Tensor): tf.Tensor => tf.add(tf.relu(x), log1p(tf.exp(tf.neg(tf.abs(x)))));
+
+/**
+ * jnp.minimum(jnp.maximum(x, 0), 6): NaN stays NaN. wasm's Maximum and Minimum return their first
+ * operand when either is NaN (JAX propagates NaN from both), so x goes first here and below.
+ */
+const relu6 = (x: tf.Tensor): tf.Tensor => tf.minimum(tf.maximum(x, 0), 6);
+
+/** jax.nn.hard_sigmoid: relu6(x + 3) / 6. */
+const hardSigmoid = (x: tf.Tensor): tf.Tensor => tf.div(relu6(tf.add(x, 3)), 6);
+
+/** jax.nn.elu: where(x > 0, x, alpha * expm1(where(x > 0, 0, x))). */
+function elu(x: tf.Tensor, alpha: number): tf.Tensor {
+  const positive = tf.greater(x, 0);
+  const negative = tf.mul(alpha, tf.expm1(tf.where(positive, tf.zerosLike(x), x)));
+  return tf.where(positive, x, negative);
+}
+
+// erfc(z) = t exp(-z^2 + P(t)), t = 1 / (1 + |z|/2), for z >= 0 (Numerical Recipes' erfcc, relative
+// error below 1.2e-7 everywhere, tails included); P's coefficients, highest power first.
+const ERFC_P = [
+  0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368,
+  -1.26551223,
+];
+
+/**
+ * erfc with a small relative error in the far tail, where 1 - erf(z) has none left: TF.js's Erf kernels
+ * (Abramowitz-Stegun 7.1.26, absolute error 1.5e-7) leave 1 + erf(-3.6) at 0 where erfc is 5e-7.
+ */
+function erfc(z: tf.Tensor): tf.Tensor {
+  const a = tf.abs(z);
+  const t = tf.div(1, tf.add(1, tf.mul(0.5, a)));
+  let p: tf.Tensor = tf.scalar(ERFC_P[0]);
+  for (const c of ERFC_P.slice(1)) p = tf.add(tf.mul(p, t), c);
+  const tail = tf.mul(t, tf.exp(tf.sub(p, tf.square(a))));
+  return tf.where(tf.less(z, 0), tf.sub(2, tail), tail);
+}
+
+/**
+ * jax.nn.gelu. Approximate: x * 0.5 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))). Exact: JAX computes
+ * 0.5 * x * erfc(-x / sqrt(2)), exact in the negative tail too.
+ */
+function gelu(x: tf.Tensor, approximate: boolean): tf.Tensor {
+  if (approximate) {
+    // x ** 3 is lax.integer_pow: x * (x * x), rounded twice as XLA does.
+    const cube = tf.mul(x, tf.square(x));
+    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, cube)));
+    return tf.mul(x, tf.mul(0.5, tf.add(1, tf.tanh(inner))));
+  }
+  return tf.mul(tf.mul(0.5, x), erfc(tf.mul(tf.neg(x), Math.SQRT1_2)));
+}
+
+/**
+ * jax.nn.softmax / log_softmax jointly over `axes`, max-shifted: the reductions take every axis at once,
+ * so no transpose is needed. An all -inf slice gives NaN, as in JAX.
+ */
+function softmaxOver(x: tf.Tensor, axes: number[], log: boolean): tf.Tensor {
+  if (x.size === 0) return tf.clone(x);
+  const shifted = tf.sub(x, tf.max(x, axes, true));
+  if (log) return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), axes, true)));
+  const unnormalized = tf.exp(shifted);
+  return tf.div(unnormalized, tf.sum(unnormalized, axes, true));
+}
+
+export const activationKernels: ActivationKernels = {
+  // jnp.maximum(x, 0) keeps NaN; TF.js's relu kernels may not.
+  relu: ({ x }, _, out) => {
+    const v = input(x, out);
+    return tf.where(tf.less(v, 0), tf.zerosLike(v), v);
+  },
+  relu6: ({ x }, _, out) => relu6(input(x, out)),
+  sigmoid: ({ x }, _, out) => tf.sigmoid(input(x, out)),
+  softplus: ({ x }, _, out) => softplus(input(x, out)),
+  softsign: ({ x }, _, out) => {
+    const v = input(x, out);
+    return tf.div(v, tf.add(tf.abs(v), 1));
+  },
+  silu: ({ x }, _, out) => {
+    const v = input(x, out);
+    return tf.mul(v, tf.sigmoid(v));
+  },
+  log_sigmoid: ({ x }, _, out) => tf.neg(softplus(tf.neg(input(x, out)))),
+  leaky_relu: ({ x }, { negativeSlope }, out) => {
+    const v = input(x, out);
+    return tf.where(tf.greaterEqual(v, 0), v, tf.mul(v, negativeSlope));
+  },
+  hard_sigmoid: ({ x }, _, out) => hardSigmoid(input(x, out)),
+  hard_silu: ({ x }, _, out) => {
+    const v = input(x, out);
+    return tf.mul(v, hardSigmoid(v));
+  },
+  elu: ({ x }, { alpha }, out) => elu(input(x, out), alpha),
+  selu: ({ x }, _, out) => tf.mul(SELU_SCALE, elu(input(x, out), SELU_ALPHA)),
+  gelu: ({ x }, { approximate }, out) => gelu(input(x, out), approximate),
+  softmax: ({ x }, { axes }, out) => softmaxOver(input(x, out), axes, false),
+  log_softmax: ({ x }, { axes }, out) => softmaxOver(input(x, out), axes, true),
+};

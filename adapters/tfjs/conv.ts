@@ -1,0 +1,229 @@
+/**
+ * TF.js conv, depthwise_conv, separable_conv and conv_transpose, composed from TF.js's channels-last
+ * conv2d / conv3d / depthwiseConv2d / conv2dTranspose:
+ * - channels_first through transposes (wasm rejects NCHW, conv3d is NDHWC only);
+ * - 1-D through a 2-D view with a unit height (TF.js has no 1-D depthwise or transposed conv);
+ * - 'same' as explicit zero pads with the odd cell at the end, then 'valid';
+ * - strides and dilation together (TF.js asserts one of them is 1): dilated conv with stride 1, then
+ *   every stride-th output, which are exactly the outputs lax computes;
+ * - groups: one conv per group, concatenated; 3-D depthwise as a grouped conv3d, as JAX runs it;
+ * - conv_transpose with dilation, and 3-D: a conv over the stride-dilated input with the flipped kernel;
+ * - int32 and bool: inputs cast to out.dtype as JAX casts them, computed in float32 (exact for integer
+ *   sums below 2^24), cast back.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { DType } from '../../src/dtypes.js';
+import type { Padding } from '../../src/ops/args.js';
+import { convTransposeCrop, effectiveKernel, samePads } from '../../src/ops/shapes.js';
+import type { Kernels } from '../../src/ops/table.js';
+import { castTo, fromChannelsLast, isEmpty, takeStrided, toChannelsLast } from './pooling.js';
+
+type ConvKernels = Pick<Kernels<tf.Tensor>, 'conv' | 'depthwise_conv' | 'separable_conv' | 'conv_transpose'>;
+
+interface Geometry {
+  strides: number[];
+  dilationRate: number[];
+  padding: Padding;
+}
+
+/** Values as JAX convolves them: cast to the op's dtype, then held in float32 for TF.js's kernels. */
+function operand(x: tf.Tensor, dtype: DType): tf.Tensor {
+  return tf.cast(dtype === 'float32' ? x : castTo(x, dtype), 'float32');
+}
+
+const allOnes = (v: number[]) => v.every((x) => x === 1);
+
+/** Zero pads for 'same' (lax's, odd cell at the end) on the spatial dims of a channels-last tensor. */
+function padSame(x: tf.Tensor, kSpatial: number[], geo: Geometry): tf.Tensor {
+  if (geo.padding === 'valid') return x;
+  const pads = x.shape.slice(1, -1).map((n, d) => samePads(n, kSpatial[d], geo.strides[d], geo.dilationRate[d]));
+  if (pads.every(([a, b]) => a === 0 && b === 0)) return x;
+  return tf.pad(x, [[0, 0], ...pads, [0, 0]]);
+}
+
+/** Every s[d]-th cell of each spatial dim, from the first. */
+function subsample(y: tf.Tensor, strides: number[]): tf.Tensor {
+  return strides.reduce((acc, s, d) => {
+    if (s === 1) return acc;
+    const n = acc.shape[d + 1];
+    const count = Math.floor((n - 1) / s) + 1;
+    // takeStrided reads count*s cells: pad the tail it may run past (never kept).
+    const extra = count * s - n;
+    const padded = extra > 0 ? tf.pad(acc, acc.shape.map((_, a): [number, number] => [0, a === d + 1 ? extra : 0])) : acc;
+    return takeStrided(padded, d + 1, 0, count, s);
+  }, y);
+}
+
+/**
+ * A 'valid' conv of channels-last float32 operands, 1-D to 3-D, through `native2d` / `native3d`
+ * (TF.js's conv or depthwise conv). Strides with dilation: stride 1, then subsample.
+ */
+function validConv(
+  x: tf.Tensor,
+  kernel: tf.Tensor,
+  geo: Geometry,
+  native2d: (x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], d: [number, number]) => tf.Tensor4D,
+  native3d: (x: tf.Tensor5D, k: tf.Tensor5D, s: [number, number, number], d: [number, number, number]) => tf.Tensor5D,
+): tf.Tensor {
+  const both = !allOnes(geo.strides) && !allOnes(geo.dilationRate);
+  const strides = both ? geo.strides.map(() => 1) : geo.strides;
+  const d = geo.dilationRate;
+  let y: tf.Tensor;
+  if (strides.length === 1) {
+    const [x4, k4] = [tf.expandDims(x, 1) as tf.Tensor4D, tf.expandDims(kernel, 0) as tf.Tensor4D];
+    const y4 = native2d(x4, k4, [1, strides[0]], [1, d[0]]);
+    y = tf.squeeze(y4, [1]);
+  } else if (strides.length === 2) {
+    y = native2d(x as tf.Tensor4D, kernel as tf.Tensor4D, strides as [number, number], d as [number, number]);
+  } else {
+    y = native3d(x as tf.Tensor5D, kernel as tf.Tensor5D, strides as [number, number, number], d as [number, number, number]);
+  }
+  return both ? subsample(y, geo.strides) : y;
+}
+
+const conv2d = (x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], d: [number, number]) =>
+  tf.conv2d(x, k, s, 'valid', 'NHWC', d);
+const conv3d = (x: tf.Tensor5D, k: tf.Tensor5D, s: [number, number, number], d: [number, number, number]) =>
+  tf.conv3d(x, k, s, 'valid', 'NDHWC', d);
+const depthwise2d = (x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], d: [number, number]) =>
+  tf.depthwiseConv2d(x, k, s, 'valid', 'NHWC', d);
+const noDepthwise3d = (): never => {
+  throw new Error('TF.js has no 3-D depthwise conv');
+};
+
+/**
+ * lax.conv_general_dilated with feature_group_count, channels-last: kernel (*k, C_in/groups, C_out);
+ * group g reads input channels [g*Cin_g, (g+1)*Cin_g) and writes output channels [g*Cout_g, (g+1)*Cout_g).
+ */
+function groupedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, groups: number): tf.Tensor {
+  const n = kernel.rank - 2;
+  const kSpatial = kernel.shape.slice(0, n);
+  const padded = padSame(x, kSpatial, geo);
+  if (groups === 1) return validConv(padded, kernel, geo, conv2d, conv3d);
+  const cout = kernel.shape[n + 1];
+  if (kernel.shape[n] === 1 && n <= 2) {
+    // One input channel per group: TF.js's depthwise conv, kernel (*k, C_in, C_out/groups), same order.
+    const dw = tf.reshape(kernel, [...kSpatial, groups, cout / groups]);
+    return validConv(padded, dw, geo, depthwise2d, noDepthwise3d);
+  }
+  const xs = tf.split(padded, groups, n + 1);
+  const ks = tf.split(kernel, groups, n + 1);
+  return tf.concat(
+    xs.map((xg, g) => validConv(xg, ks[g], geo, conv2d, conv3d)),
+    n + 1,
+  );
+}
+
+/** Depthwise as JAX runs it: kernel (*k, C, M) read as (*k, 1, C*M) with groups = C, so out[c*M + m]. */
+function depthwise(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry): tf.Tensor {
+  const n = kernel.rank - 2;
+  const [c, m] = kernel.shape.slice(n);
+  const grouped = tf.reshape(kernel, [...kernel.shape.slice(0, n), 1, c * m]);
+  return groupedConv(x, grouped, geo, c);
+}
+
+/** (n-1)*s + 1 cells per spatial dim: s-1 zeros between the cells of x (lax's lhs_dilation). */
+function dilateInput(x: tf.Tensor, strides: number[]): tf.Tensor {
+  return strides.reduce((acc, s, d) => {
+    if (s === 1) return acc;
+    const axis = d + 1;
+    const n = acc.shape[axis];
+    const expanded = tf.expandDims(acc, axis + 1);
+    const spread = tf.pad(expanded, expanded.shape.map((_, a): [number, number] => [0, a === axis + 1 ? s - 1 : 0]));
+    const merged = tf.reshape(spread, acc.shape.map((len, a) => (a === axis ? n * s : len)));
+    return tf.slice(merged, merged.shape.map(() => 0), merged.shape.map((len, a) => (a === axis ? (n - 1) * s + 1 : len)));
+  }, x);
+}
+
+/**
+ * lax's transposed conv, channels-last, kernel (*k, C_out, C_in): the "full" result of length
+ * (n-1)*s + kEff cropped to [crop, crop + len) and zero past its end.
+ */
+function transposedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, crops: number[], outSpatial: number[]): tf.Tensor {
+  const n = kernel.rank - 2;
+  const kSpatial = kernel.shape.slice(0, n);
+  const [b] = x.shape;
+  const cout = kernel.shape[n];
+  const spatial = x.shape.slice(1, -1);
+  // wasm's conv3dTranspose is wrong (zeros with strides, other values even without), so 3-D takes the
+  // general path below.
+  if (allOnes(geo.dilationRate) && n <= 2) {
+    const full = spatial.map((len, d) => (len - 1) * geo.strides[d] + kSpatial[d]);
+    const y = nativeTranspose(x, kernel, geo.strides, [b, ...full, cout]);
+    return cropOrExtend(y, crops, outSpatial);
+  }
+  // Otherwise a plain conv over the input dilated by the strides, with the kernel flipped and its channel
+  // axes swapped, padded so that output position o reads full[crop + o].
+  const xd = dilateInput(x, geo.strides);
+  const pads = kSpatial.map((k, d): [number, number] => {
+    const kEff = effectiveKernel(k, geo.dilationRate[d]);
+    const before = kEff - 1 - crops[d];
+    const after = outSpatial[d] + kEff - 1 - before - xd.shape[d + 1];
+    return [before, Math.max(after, 0)];
+  });
+  const padded = tf.pad(xd, [[0, 0], ...pads, [0, 0]]);
+  const flipped = tf.transpose(tf.reverse(kernel, kSpatial.map((_, d) => d)), [...kSpatial.map((_, d) => d), n + 1, n]);
+  const y = validConv(padded, flipped, { ...geo, strides: geo.strides.map(() => 1), padding: 'valid' }, conv2d, conv3d);
+  return cropOrExtend(y, kSpatial.map(() => 0), outSpatial);
+}
+
+/** TF.js's conv2dTranspose, 'valid', to the full output shape (1-D through a 2-D view). */
+function nativeTranspose(x: tf.Tensor, kernel: tf.Tensor, strides: number[], fullShape: number[]): tf.Tensor {
+  if (strides.length === 2) {
+    const shape = fullShape as [number, number, number, number];
+    return tf.conv2dTranspose(x as tf.Tensor4D, kernel as tf.Tensor4D, shape, strides as [number, number], 'valid');
+  }
+  const [b, len, c] = fullShape;
+  const x4 = tf.expandDims(x, 1) as tf.Tensor4D;
+  const y = tf.conv2dTranspose(x4, tf.expandDims(kernel, 0) as tf.Tensor4D, [b, 1, len, c], [1, strides[0]], 'valid');
+  return tf.squeeze(y, [1]);
+}
+
+/** y[crop : crop + len] per spatial dim, zero-extended where y ends first. */
+function cropOrExtend(y: tf.Tensor, crops: number[], outSpatial: number[]): tf.Tensor {
+  const spatial = y.shape.slice(1, -1);
+  const kept = spatial.map((len, d) => Math.max(Math.min(outSpatial[d], len - crops[d]), 0));
+  const sliced = tf.slice(y, [0, ...crops, 0], [y.shape[0], ...kept, y.shape.at(-1)!]);
+  if (kept.every((k, d) => k === outSpatial[d])) return sliced;
+  return tf.pad(sliced, [[0, 0], ...kept.map((k, d): [number, number] => [0, outSpatial[d] - k]), [0, 0]]);
+}
+
+const spatialOf = (shape: number[], channelsLast: boolean) => (channelsLast ? shape.slice(1, -1) : shape.slice(2));
+
+export const convKernels: ConvKernels = {
+  conv: ({ inputs, kernel }, attrs, out) => {
+    if (isEmpty(inputs.shape) || isEmpty(kernel.shape) || isEmpty(out.shape)) return tf.zeros(out.shape, out.dtype);
+    const x = toChannelsLast(operand(inputs, out.dtype), attrs.dataFormat);
+    const y = groupedConv(x, operand(kernel, out.dtype), attrs, attrs.groups);
+    return castTo(fromChannelsLast(y, attrs.dataFormat), out.dtype);
+  },
+  depthwise_conv: ({ inputs, kernel }, attrs, out) => {
+    if (isEmpty(inputs.shape) || isEmpty(kernel.shape) || isEmpty(out.shape)) return tf.zeros(out.shape, out.dtype);
+    const x = toChannelsLast(operand(inputs, out.dtype), attrs.dataFormat);
+    const y = depthwise(x, operand(kernel, out.dtype), attrs);
+    return castTo(fromChannelsLast(y, attrs.dataFormat), out.dtype);
+  },
+  separable_conv: ({ inputs, depthwise_kernel: dw, pointwise_kernel: pw }, attrs, out) => {
+    const empty = [inputs, dw, pw].some((t) => isEmpty(t.shape)) || isEmpty(out.shape);
+    if (empty) return tf.zeros(out.shape, out.dtype);
+    const mid = attrs.depthwiseDtype;
+    const x = toChannelsLast(operand(inputs, mid), attrs.dataFormat);
+    const y = depthwise(x, operand(dw, mid), attrs);
+    // JAX stores the depthwise result in its dtype, then casts it to the pointwise kernel's.
+    const yCast = operand(castTo(y, mid), out.dtype);
+    const pointwise = { ...attrs, strides: attrs.strides.map(() => 1), padding: 'valid' as const };
+    const z = groupedConv(yCast, operand(pw, out.dtype), pointwise, attrs.pointwiseGroups);
+    return castTo(fromChannelsLast(z, attrs.dataFormat), out.dtype);
+  },
+  conv_transpose: ({ inputs, kernel }, attrs, out) => {
+    const channelsLast = attrs.dataFormat === 'channels_last';
+    if (isEmpty(inputs.shape) || isEmpty(kernel.shape) || isEmpty(out.shape)) return tf.zeros(out.shape, out.dtype);
+    const x = toChannelsLast(operand(inputs, out.dtype), attrs.dataFormat);
+    const kSpatial = kernel.shape.slice(0, -2);
+    const crops = kSpatial.map((k, d) =>
+      convTransposeCrop(k, attrs.strides[d], attrs.dilationRate[d], attrs.padding, attrs.outputPadding[d]),
+    );
+    const y = transposedConv(x, operand(kernel, out.dtype), attrs, crops, spatialOf(out.shape, channelsLast));
+    return castTo(fromChannelsLast(y, attrs.dataFormat), out.dtype);
+  },
+};

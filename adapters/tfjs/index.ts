@@ -1,0 +1,67 @@
+/**
+ * The TF.js adapter: one implementation of every op over TF.js ops, parameterised by the TF.js backend
+ * it runs on. Each kernel runs inside tf.tidy, so every intermediate is released. Where an algorithm
+ * forces a copy to the host, adapters/tfjs/host-reads.ts says which and why.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Adapter } from '../../src/backend/adapter.js';
+import type { DType, TypedArray } from '../../src/dtypes.js';
+import type { Kernels } from '../../src/ops/table.js';
+import { activationKernels } from './activations.js';
+import { attentionKernels } from './attention.js';
+import { convKernels } from './conv.js';
+import { ctcKernels } from './ctc.js';
+import { encodingKernels } from './encoding.js';
+import { activate, startBackend, type TfjsBackend } from './engine.js';
+import { lossesKernels } from './losses.js';
+import { normalizationKernels } from './normalization.js';
+import { poolingKernels } from './pooling.js';
+
+const ALL_KERNELS: Kernels<tf.Tensor> = {
+  ...activationKernels,
+  ...poolingKernels,
+  ...convKernels,
+  ...encodingKernels,
+  ...lossesKernels,
+  ...normalizationKernels,
+  ...ctcKernels,
+  ...attentionKernels,
+};
+
+/** Every kernel made to run on `backend`, inside tf.tidy. */
+function boundKernels(backend: TfjsBackend): Kernels<tf.Tensor> {
+  const bound: Record<string, unknown> = {};
+  for (const [name, kernel] of Object.entries(ALL_KERNELS)) {
+    const run = kernel as (i: unknown, a: unknown, o: unknown) => tf.Tensor | tf.Tensor[];
+    bound[name] = (inputs: unknown, attrs: unknown, out: unknown) => {
+      activate(backend);
+      return tf.tidy(() => run(inputs, attrs, out));
+    };
+  }
+  return bound as Kernels<tf.Tensor>;
+}
+
+const TFJS_DTYPE: Record<DType, tf.DataType> = { float32: 'float32', int32: 'int32', bool: 'bool' };
+
+export async function createTfjsAdapter(backend: TfjsBackend, device: string): Promise<Adapter<tf.Tensor>> {
+  await startBackend(backend);
+  return {
+    name: `tfjs-${backend}`,
+    device,
+    canReadSync: backend !== 'webgpu',
+    fromData: (data: TypedArray, shape: number[], dtype: DType) => {
+      activate(backend);
+      return tf.tensor(data, shape, TFJS_DTYPE[dtype]);
+    },
+    read: async (h) => (await h.data()) as TypedArray,
+    readSync: (h) => h.dataSync() as TypedArray,
+    shapeOf: (h) => [...h.shape],
+    dtypeOf: (h) => h.dtype as DType,
+    cast: (h, dtype) => {
+      activate(backend);
+      return tf.cast(h, TFJS_DTYPE[dtype]);
+    },
+    dispose: (h) => h.dispose(),
+    kernels: boundKernels(backend),
+  };
+}

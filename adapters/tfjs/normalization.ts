@@ -1,0 +1,78 @@
+/**
+ * TF.js moments, batch_normalization and normalize, with the formulas Keras 3.6 computes on JAX, in
+ * float32 as JAX does: so the float32 overflows of Keras (|x|^p or a sum of squares past 3.4e38) happen
+ * here too. int32 and bool inputs are cast to float32 first, as JAX promotes them.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { NormalizeAttrs } from '../../src/ops/normalization.js';
+import type { Kernels } from '../../src/ops/table.js';
+
+type NormalizationKernels = Pick<Kernels<tf.Tensor>, 'moments' | 'batch_normalization' | 'normalize'>;
+
+const float = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : tf.cast(x, 'float32'));
+
+/**
+ * lax.rsqrt as XLA computes it on the CPU, 1 / sqrt(x) rounded twice in float32 (so does the wasm
+ * kernel); TF.js's cpu Rsqrt rounds once from float64, and near-cancelling batch_normalization sums
+ * turned that one-ULP difference into 4.8e-7 of 1e-6.
+ */
+const rsqrt = (x: tf.Tensor): tf.Tensor => tf.div(1, tf.sqrt(x));
+
+/**
+ * jnp.mean: the sum divided by the count (TF.js's cpu mean divides each term first). Over no elements
+ * JAX gives 0/0 = NaN, where TF.js's cpu gives 0 and its wasm reads unset memory.
+ */
+function mean(x: tf.Tensor, axes: number[]): tf.Tensor {
+  const count = axes.reduce((n, d) => n * x.shape[d], 1);
+  if (count === 0) return tf.fill(x.shape.map((d, i) => (axes.includes(i) ? 1 : d)), NaN);
+  return tf.div(tf.sum(x, axes, true), count);
+}
+
+/** jnp.mean then jnp.var (two passes: the mean of the squared deviations from the mean), kept dims. */
+function moments(x: tf.Tensor, axes: number[]): [tf.Tensor, tf.Tensor] {
+  // TF.js reads an empty axis list as "every axis"; over no axes the mean is x and the deviation x - x.
+  if (axes.length === 0) return [x, tf.square(tf.sub(x, x))];
+  const m = mean(x, axes);
+  return [m, mean(tf.square(tf.sub(x, m)), axes)];
+}
+
+/** x * inv + (offset - mean * inv), inv = rsqrt(variance + eps) * scale, each vector along `axis`. */
+function batchNormalization(
+  { x, mean, variance, offset, scale }: Record<'x' | 'mean' | 'variance', tf.Tensor> & Record<'offset' | 'scale', tf.Tensor | null>,
+  axis: number,
+  epsilon: number,
+): tf.Tensor {
+  const shape = x.shape.map((_, d) => (d === axis ? mean.shape[0] : 1));
+  const along = (v: tf.Tensor) => tf.reshape(float(v), shape);
+  let inv = rsqrt(tf.add(along(variance), epsilon));
+  if (scale) inv = tf.mul(inv, along(scale));
+  let shift = tf.mul(tf.neg(along(mean)), inv);
+  if (offset) shift = tf.add(shift, along(offset));
+  return tf.add(tf.mul(float(x), inv), shift);
+}
+
+function normalize(x: tf.Tensor, { norm, axes, order, epsilon }: NormalizeAttrs): tf.Tensor {
+  if (norm === 'l2') {
+    const inv = rsqrt(tf.sum(tf.square(x), axes, true));
+    return tf.mul(x, tf.minimum(inv, 1 / epsilon));
+  }
+  const abs = tf.abs(x);
+  let n: tf.Tensor;
+  if (norm === 'matrix1') {
+    // jnp.linalg.norm(ord=1, axis=(row, col)): the largest column sum.
+    n = tf.max(tf.sum(abs, axes[0], true), axes[1], true);
+  } else if (order === 1) {
+    n = tf.sum(abs, axes, true);
+  } else {
+    n = tf.pow(tf.sum(tf.pow(abs, order), axes, true), 1 / order);
+  }
+  return tf.div(x, tf.maximum(n, epsilon));
+}
+
+export const normalizationKernels: NormalizationKernels = {
+  moments: ({ x }, { axes }, [meanSpec, varianceSpec]) =>
+    moments(float(x), axes).map((t, i) => tf.reshape(t, (i === 0 ? meanSpec : varianceSpec).shape)),
+  batch_normalization: (inputs, { axis, epsilon }, out) => tf.reshape(batchNormalization(inputs, axis, epsilon), out.shape),
+  // A 0-D x arrives as one value; the output spec has its (1,) shape.
+  normalize: ({ x }, attrs, out) => normalize(tf.reshape(float(x), out.shape), attrs),
+};

@@ -1,0 +1,208 @@
+/**
+ * TF.js max_pool and average_pool, channels-last (wasm rejects NCHW: channels_first goes through a
+ * transpose), 1-D through a 2-D view with a unit height, 'same' as lax's explicit pads (odd cell at the
+ * end). max_pool: TF.js's 2-D max pool, plus NaN propagation; average_pool: float32 window sums by a
+ * depthwise conv, divided by the number of real cells. int32 goes tap by tap, exactly.
+ * Also the layout and dtype helpers the conv kernels share.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { backend_util } from '@tensorflow/tfjs-core';
+import type { ConcreteSpec } from '../../src/backend/adapter.js';
+import type { DataFormat, Padding } from '../../src/ops/args.js';
+import type { PoolAttrs } from '../../src/ops/pooling.js';
+import { windowPads } from '../../src/ops/shapes.js';
+import type { Kernels } from '../../src/ops/table.js';
+
+/** (batch, channels, ...spatial) to (batch, ...spatial, channels); channels_last passes through. */
+export function toChannelsLast(x: tf.Tensor, dataFormat: DataFormat): tf.Tensor {
+  if (dataFormat === 'channels_last') return x;
+  const rank = x.rank;
+  return tf.transpose(x, [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1]);
+}
+
+/** The inverse of toChannelsLast. */
+export function fromChannelsLast(x: tf.Tensor, dataFormat: DataFormat): tf.Tensor {
+  if (dataFormat === 'channels_last') return x;
+  const rank = x.rank;
+  return tf.transpose(x, [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)]);
+}
+
+/** tf.cast, except to bool: wasm's Cast keeps the low byte (256 and 0.5 become false), so compare with 0. */
+export function castTo(x: tf.Tensor, dtype: tf.DataType): tf.Tensor {
+  return dtype === 'bool' && x.dtype !== 'bool' ? tf.notEqual(x, 0) : tf.cast(x, dtype);
+}
+
+/** An output with no elements (an empty input, or a window longer than a 'valid' input). */
+export const isEmpty = (shape: readonly number[]): boolean => shape.some((d) => d === 0);
+
+type Kind = 'max' | 'average';
+type ExplicitPadding = backend_util.ExplicitPadding;
+
+/**
+ * `count` cells along `axis` from `start`, every `stride`-th. Needs start + count*stride <= length.
+ * wasm's StridedSlice returns float32 bits for int32 and bool inputs, so those go by slice and reshape.
+ */
+export function takeStrided(x: tf.Tensor, axis: number, start: number, count: number, stride: number): tf.Tensor {
+  const begin = x.shape.map((_, a) => (a === axis ? start : 0));
+  if (x.dtype === 'float32' && stride > 1) {
+    const end = x.shape.map((n, a) => (a === axis ? start + (count - 1) * stride + 1 : n));
+    return tf.stridedSlice(x, begin, end, x.shape.map((_, a) => (a === axis ? stride : 1)));
+  }
+  const size = x.shape.map((n, a) => (a === axis ? count * stride : n));
+  const y = tf.slice(x, begin, size);
+  if (stride === 1) return y;
+  const split = [...x.shape.slice(0, axis), count, stride, ...x.shape.slice(axis + 1)];
+  const first = tf.slice(tf.reshape(y, split), split.map(() => 0), split.map((n, a) => (a === axis + 1 ? 1 : n)));
+  return tf.reshape(first, size.map((n, a) => (a === axis ? count : n)));
+}
+
+/**
+ * Reduces every pooling window of a channels-last tensor tap by tap, in row-major window order (as
+ * XLA's reduce_window walks it): pads with `padValue`, then per tap a strided view of the output's size.
+ */
+function reduceWindows(
+  x: tf.Tensor,
+  attrs: PoolAttrs,
+  outSpatial: number[],
+  padValue: number,
+  combine: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor,
+): tf.Tensor {
+  const { poolSize: k, strides: s } = attrs;
+  const pads = x.shape.slice(1, -1).map((n, d): [number, number] => {
+    const [before, after] = windowPads(n, k[d], s[d], 1, attrs.padding);
+    // Room for the last tap's view of outSpatial[d] * s[d] cells; cells past the window are never kept.
+    return [before, Math.max(after, k[d] - 1 + outSpatial[d] * s[d] - n - before)];
+  });
+  const padded = tf.pad(x, [[0, 0], ...pads, [0, 0]], padValue);
+  let acc: tf.Tensor | null = null;
+  const walk = (y: tf.Tensor, d: number): void => {
+    if (d === k.length) {
+      acc = acc === null ? y : combine(acc, y);
+      return;
+    }
+    for (let t = 0; t < k[d]; t++) walk(takeStrided(y, d + 1, t, outSpatial[d], s[d]), d + 1);
+  };
+  walk(padded, 0);
+  return acc!;
+}
+
+/** Per output position, the number of real (unpadded) cells in its window: shape (1, ...out, 1). */
+function windowCounts(spatial: number[], attrs: PoolAttrs, outSpatial: number[]): tf.Tensor {
+  const perDim = spatial.map((n, d) => {
+    const { poolSize: k, strides: s } = attrs;
+    const [before] = windowPads(n, k[d], s[d], 1, attrs.padding);
+    return Array.from({ length: outSpatial[d] }, (_, o) => {
+      const start = o * s[d] - before;
+      return Math.min(start + k[d], n) - Math.max(start, 0);
+    });
+  });
+  const counts = perDim.reduce<number[]>((acc, c) => acc.flatMap((a) => c.map((b) => a * b)), [1]);
+  return tf.tensor(counts, [1, ...outSpatial, 1], 'float32');
+}
+
+/**
+ * lax's 'same' pads of a channels-last tensor's spatial dims, as TF.js's explicit padding. TF.js's own
+ * 'same' is not used: in 3-D it does not clamp a negative total pad (a window smaller than its stride)
+ * at 0, and wasm's depthwise conv with it returns zeros for some shapes (input 5x2, window 2x1, strides 3x2).
+ */
+function explicitPads(x: tf.Tensor, k: number[], s: number[], padding: Padding): [number, number][] {
+  return [[0, 0], ...x.shape.slice(1, -1).map((n, i) => windowPads(n, k[i], s[i], 1, padding)), [0, 0]];
+}
+
+/**
+ * Window sums of a channels-last float32 tensor in float32, as XLA's reduce_window adds (so 3e38-scale
+ * inputs overflow to inf and NaN propagates): a depthwise conv with a ones kernel, whose products are
+ * exact. TF.js's avgPool does not: cpu sums in float64, XNNPACK's turns NaN into -inf. 3-D: a conv3d
+ * with one channel, the channels moved into the batch.
+ */
+function windowSums(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
+  const { poolSize: k, strides: s, padding } = attrs;
+  const c = x.shape.at(-1)!;
+  if (k.length === 1) {
+    const sums = windowSums(tf.expandDims(x, 1), { ...attrs, poolSize: [1, k[0]], strides: [1, s[0]] });
+    return tf.squeeze(sums, [1]);
+  }
+  if (k.length === 2) {
+    const ones = tf.ones([k[0], k[1], c, 1]) as tf.Tensor4D;
+    const pads = explicitPads(x, k, s, padding) as ExplicitPadding;
+    return tf.depthwiseConv2d(x as tf.Tensor4D, ones, s as [number, number], pads);
+  }
+  const padded = tf.pad(x, explicitPads(x, k, s, padding));
+  const [b, d, h, w] = padded.shape;
+  const planes = tf.reshape(tf.transpose(padded, [0, 4, 1, 2, 3]), [b * c, d, h, w, 1]) as tf.Tensor5D;
+  const ones = tf.ones([k[0], k[1], k[2], 1, 1]) as tf.Tensor5D;
+  const sums = tf.conv3d(planes, ones, s as [number, number, number], 'valid');
+  return tf.transpose(tf.reshape(sums, [b, c, ...sums.shape.slice(1, 4)]), [0, 2, 3, 4, 1]);
+}
+
+/**
+ * Keras-JAX's average: the window sum in the input's dtype (int32 exactly, tap by tap, then converted),
+ * divided in float32 by the number of real cells.
+ */
+function averagePool(x: tf.Tensor, attrs: PoolAttrs, outSpatial: number[]): tf.Tensor {
+  const sums =
+    x.dtype === 'int32'
+      ? tf.cast(reduceWindows(x, attrs, outSpatial, 0, tf.add), 'float32')
+      : windowSums(tf.cast(x, 'float32'), attrs);
+  if (attrs.padding === 'valid') return tf.div(sums, tf.scalar(attrs.poolSize.reduce((a, b) => a * b, 1)));
+  return tf.div(sums, windowCounts(x.shape.slice(1, -1), attrs, outSpatial));
+}
+
+/**
+ * TF.js's 2-D max pool on a channels-last tensor of 1 to 3 spatial dims. A window max is separable,
+ * and so are the pads, so 3-D pools the (H, W) planes, then depth as a (D, 1) window: wasm's maxPool3d
+ * starts its max at FLT_MIN (1.2e-38), not -inf.
+ */
+function nativeMaxPool(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
+  const { poolSize: k, strides: s, padding } = attrs;
+  if (k.length === 1) {
+    const y = nativeMaxPool(tf.expandDims(x, 1), { ...attrs, poolSize: [1, k[0]], strides: [1, s[0]] });
+    return tf.squeeze(y, [1]);
+  }
+  if (k.length === 2) {
+    const pads = explicitPads(x, k, s, padding) as ExplicitPadding;
+    return tf.maxPool(x as tf.Tensor4D, k as [number, number], s as [number, number], pads);
+  }
+  const [b, d, h, w, c] = x.shape;
+  const planes = nativeMaxPool(tf.reshape(x, [b * d, h, w, c]), { ...attrs, poolSize: k.slice(1), strides: s.slice(1) });
+  const [, h2, w2] = planes.shape;
+  const depth = nativeMaxPool(tf.reshape(planes, [b, d, h2 * w2, c]), { ...attrs, poolSize: [k[0], 1], strides: [s[0], 1] });
+  return tf.reshape(depth, [b, depth.shape[1] as number, h2, w2, c]);
+}
+
+/**
+ * lax.max propagates NaN; TF.js's max pools do not (cpu compares with `>`; XNNPACK and wasm's
+ * maximum keep NaN from one operand only). A window holding a NaN is found by pooling the NaN mask.
+ */
+function maxPoolFloat(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
+  const pooled = nativeMaxPool(x, attrs);
+  const hasNaN = nativeMaxPool(tf.cast(tf.isNaN(x), 'float32'), attrs);
+  return tf.where(tf.greater(hasNaN, 0), tf.fill(pooled.shape, NaN), pooled);
+}
+
+function pool(x: tf.Tensor, attrs: PoolAttrs, out: ConcreteSpec, kind: Kind): tf.Tensor {
+  if (isEmpty(x.shape) || isEmpty(out.shape)) return tf.zeros(out.shape, out.dtype);
+  const xl = toChannelsLast(x, attrs.dataFormat);
+  const outSpatial = toChannelsLastShape(out.shape, attrs.dataFormat).slice(1, -1);
+  let y: tf.Tensor;
+  if (kind === 'average') {
+    y = averagePool(xl, attrs, outSpatial);
+  } else if (xl.dtype === 'int32') {
+    // Exact: TF.js max pools are float32 only (wasm rejects int32, elsewhere |v| > 2^24 would round).
+    y = reduceWindows(xl, attrs, outSpatial, -2147483648, tf.maximum);
+  } else if (xl.dtype === 'bool') {
+    y = nativeMaxPool(tf.cast(xl, 'float32'), attrs);
+  } else {
+    y = maxPoolFloat(xl, attrs);
+  }
+  return castTo(fromChannelsLast(y, attrs.dataFormat), out.dtype);
+}
+
+function toChannelsLastShape(shape: readonly number[], dataFormat: DataFormat): number[] {
+  return dataFormat === 'channels_last' ? [...shape] : [shape[0], ...shape.slice(2), shape[1]];
+}
+
+export const poolingKernels: Pick<Kernels<tf.Tensor>, 'max_pool' | 'average_pool'> = {
+  max_pool: ({ inputs }, attrs, out) => pool(inputs, attrs, out, 'max'),
+  average_pool: ({ inputs }, attrs, out) => pool(inputs, attrs, out, 'average'),
+};

@@ -1,0 +1,74 @@
+/**
+ * The TF.js adapter beyond conformance: no tensor leaks on any golden case, tensors that keep working
+ * across backend switches in every order, and no silent fallback when a TF.js backend cannot start.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'chai';
+import { fileURLToPath } from 'node:url';
+import { createTfjsAdapter } from '../adapters/tfjs/index.js';
+import {
+  BackendUnavailableError,
+  convertToTensor,
+  listBackends,
+  ops,
+  registerBackend,
+  setBackend,
+  type Tensor,
+} from '../src/index.js';
+import { loadGolden, runCase } from '../src/golden/index.js';
+import { directorySource } from '../src/golden/node.js';
+import { expectClose } from './helpers.js';
+
+const TFJS = (await listBackends()).filter((b) => b.name.startsWith('tfjs-') && b.available).map((b) => b.name);
+const golden = loadGolden(directorySource(fileURLToPath(new URL('../golden/', import.meta.url))));
+
+describe('TF.js adapter', () => {
+  after(() => setBackend('reference'));
+
+  for (const backend of TFJS) {
+    it(`releases every intermediate on every golden case [${backend}]`, async function () {
+      this.timeout(120_000);
+      await setBackend(backend);
+      const leaks: string[] = [];
+      for (const op of golden.ops) {
+        for (const c of op.cases) {
+          const before = tf.memory().numTensors;
+          await runCase(c, backend, []);
+          const after = tf.memory().numTensors;
+          if (after !== before) leaks.push(`${c.id}: ${after - before} tensors`);
+        }
+      }
+      expect(leaks, leaks.slice(0, 10).join('\n')).to.deep.equal([]);
+    });
+  }
+
+  const all = ['reference', ...TFJS];
+  for (const from of all) {
+    for (const to of all.filter((b) => b !== from)) {
+      it(`keeps tensors made on ${from} working on ${to} and back`, async () => {
+        await setBackend(from);
+        const x = convertToTensor([[[-1], [0.5], [2], [-3]]], 'float32');
+        const k = convertToTensor([[[1]], [[2]]], 'float32');
+        await setBackend(to);
+        // relu gives [0, 0.5, 2, 0]; a 'valid' conv of width 2 with kernel [1, 2] gives
+        // out[i] = r[i] + 2 r[i+1] = [1, 4.5, 2].
+        const y: Tensor = ops.relu(x);
+        expectClose(y, [[[0], [0.5], [2], [0]]]);
+        expectClose(ops.conv(ops.call('relu', [x]) as Tensor, k), [[[1], [4.5], [2]]]);
+        await setBackend(from);
+        // softmax over the length axis of [0, 0.5, 2, 0]: exp(v) / (2 + e^0.5 + e^2).
+        const z = 2 + Math.exp(0.5) + Math.exp(2);
+        expectClose(ops.softmax(y, { axis: 1 }), [[[1 / z], [Math.exp(0.5) / z], [Math.exp(2) / z], [1 / z]]]);
+        for (const t of [x, k, y]) t.dispose();
+      });
+    }
+  }
+
+  it('raises instead of falling back when a TF.js backend cannot start', async () => {
+    registerBackend('tfjs-missing', () => createTfjsAdapter('webgpu', 'none'));
+    let caught: unknown;
+    await setBackend('tfjs-missing').catch((e: unknown) => (caught = e));
+    expect(caught).to.be.instanceOf(BackendUnavailableError);
+    expect((caught as Error).message).to.match(/^Backend tfjs-missing is unavailable: TF\.js could not start its webgpu backend/);
+  });
+});
