@@ -56,6 +56,27 @@ def integers(case_id: str, shape, low, high, salt=0) -> np.ndarray:
     return g.integers(low, high, shape).astype(np.int32)
 
 
+def make_case(op: str, tag: str, args, kwargs=None, tolerance=None) -> Case:
+    """The case `<op>/<tag>`. `args`, any of its items, or a keyword's value may be a function of the case
+    id, which seeds its random inputs; numpy scalars become 0-d arrays."""
+    case_id = f"{op}/{tag}"
+    if callable(args):
+        args = args(case_id)
+    args = [a(case_id) if callable(a) else a for a in args]
+    args = [np.asarray(a) if isinstance(a, np.generic) else a for a in args]
+    kwargs = {k: v(case_id) if callable(v) else v for k, v in (kwargs or {}).items()}
+    return Case(case_id, op, tuple(args), kwargs, tolerance)
+
+
+def axis_tag(axis) -> str:
+    """An axis in an id: 1, none, 0x2 for (0, 2), 1x for the one-tuple (1,), empty for ()."""
+    return f"{axis[0]}x" if isinstance(axis, tuple) and len(axis) == 1 else fmt(axis)
+
+
+def shape_tag(shape) -> str:
+    return fmt(tuple(shape)) if len(shape) else "scalar"
+
+
 def fmt(value: Any) -> str:
     """A parameter value as it appears in a case id: (2, 3) -> 2x3, None -> none, True -> t."""
     if value is None:

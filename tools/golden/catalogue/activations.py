@@ -7,7 +7,7 @@ promotes them (docs/deviations.md), so they are left out here.
 """
 import numpy as np
 
-from ..common import Case, fmt, integers, normal
+from ..common import fmt, integers, normal, make_case, axis_tag, shape_tag
 
 ELEMENTWISE = (
     "relu", "relu6", "sigmoid", "softplus", "softsign", "silu", "log_sigmoid", "leaky_relu",
@@ -41,21 +41,10 @@ I32_EXTREMES = np.array([-2**30, -(2**24 + 1), -65536, -7, -3, -1, 0, 1, 3, 7, 6
                         dtype=np.int32)
 
 
-def _case(op, tag, args, kwargs=None):
-    """A case `<op>/<tag>`; `args` may be a function of the case id, which seeds its random inputs."""
-    case_id = f"{op}/{tag}"
-    if callable(args):
-        args = args(case_id)
-    return Case(case_id, op, tuple(args), dict(kwargs or {}))
 
 
-def _axis(axis):
-    """An axis in an id: 1, none, 0x2 for (0, 2), 1x for the one-tuple (1,), empty for ()."""
-    return f"{axis[0]}x" if isinstance(axis, tuple) and len(axis) == 1 else fmt(axis)
 
 
-def _shape(shape):
-    return fmt(shape) if shape else "scalar"
 
 
 def _with(kwargs):
@@ -69,16 +58,16 @@ def _sweep(op, kwargs=None):
     pre = _with(kwargs)
     out = []
     for shape in [(), (7,), (3, 4), (2, 3, 4), (2, 1, 3, 2), (0, 3)]:
-        out.append(_case(op, f"{pre}f32-{_shape(shape)}", lambda cid: [normal(cid, shape)], kwargs))
-    out.append(_case(op, f"{pre}f32-scale10-4x8", lambda cid: [normal(cid, (4, 8), scale=10.0)], kwargs))
-    out.append(_case(op, f"{pre}f32-grid", [GRID], kwargs))
-    out.append(_case(op, f"{pre}f32-special", [SPECIAL], kwargs))
-    out.append(_case(op, f"{pre}f32-tiny", [TINY], kwargs))
+        out.append(make_case(op, f"{pre}f32-{shape_tag(shape)}", lambda cid: [normal(cid, shape)], kwargs))
+    out.append(make_case(op, f"{pre}f32-scale10-4x8", lambda cid: [normal(cid, (4, 8), scale=10.0)], kwargs))
+    out.append(make_case(op, f"{pre}f32-grid", [GRID], kwargs))
+    out.append(make_case(op, f"{pre}f32-special", [SPECIAL], kwargs))
+    out.append(make_case(op, f"{pre}f32-tiny", [TINY], kwargs))
     if op not in NO_INT:
-        out.append(_case(op, f"{pre}i32-2x5", lambda cid: [integers(cid, (2, 5), -8, 8)], kwargs))
-        out.append(_case(op, f"{pre}i32-extremes", [I32_EXTREMES], kwargs))
+        out.append(make_case(op, f"{pre}i32-2x5", lambda cid: [integers(cid, (2, 5), -8, 8)], kwargs))
+        out.append(make_case(op, f"{pre}i32-extremes", [I32_EXTREMES], kwargs))
     if op not in NO_BOOL:
-        out.append(_case(op, f"{pre}bool-2x3", [BOOLS], kwargs))
+        out.append(make_case(op, f"{pre}bool-2x3", [BOOLS], kwargs))
     return out
 
 
@@ -90,23 +79,23 @@ def _elementwise():
     # (1, 3, 2): Keras takes any number.
     for slope in [0.2, 0.01, 0.0, 1.0, 1.5, -0.5, 1, 3]:
         kw = {"negative_slope": slope}
-        out.append(_case("leaky_relu", f"slope={fmt(slope)}-f32-3x4", lambda cid: [normal(cid, (3, 4))], kw))
-        out.append(_case("leaky_relu", f"slope={fmt(slope)}-f32-special", [SPECIAL], kw))
-    out.append(_case("leaky_relu", "slope=0.01-i32-2x5", lambda cid: [integers(cid, (2, 5), -8, 8)],
+        out.append(make_case("leaky_relu", f"slope={fmt(slope)}-f32-3x4", lambda cid: [normal(cid, (3, 4))], kw))
+        out.append(make_case("leaky_relu", f"slope={fmt(slope)}-f32-special", [SPECIAL], kw))
+    out.append(make_case("leaky_relu", "slope=0.01-i32-2x5", lambda cid: [integers(cid, (2, 5), -8, 8)],
                      {"negative_slope": 0.01}))
-    out.append(_case("leaky_relu", "positional-slope=0.5-f32-6", lambda cid: [normal(cid, (6,)), 0.5]))
+    out.append(make_case("leaky_relu", "positional-slope=0.5-f32-6", lambda cid: [normal(cid, (6,)), 0.5]))
     for alpha in [1.0, 0.5, 2.0, 0.0, -1.0, 2]:
         kw = {"alpha": alpha}
-        out.append(_case("elu", f"alpha={fmt(alpha)}-f32-3x4", lambda cid: [normal(cid, (3, 4), scale=3.0)], kw))
-        out.append(_case("elu", f"alpha={fmt(alpha)}-f32-special", [SPECIAL], kw))
-    out.append(_case("elu", "alpha=0.5-i32-2x5", lambda cid: [integers(cid, (2, 5), -8, 8)], {"alpha": 0.5}))
-    out.append(_case("elu", "positional-alpha=0.3-f32-6", lambda cid: [normal(cid, (6,)), 0.3]))
+        out.append(make_case("elu", f"alpha={fmt(alpha)}-f32-3x4", lambda cid: [normal(cid, (3, 4), scale=3.0)], kw))
+        out.append(make_case("elu", f"alpha={fmt(alpha)}-f32-special", [SPECIAL], kw))
+    out.append(make_case("elu", "alpha=0.5-i32-2x5", lambda cid: [integers(cid, (2, 5), -8, 8)], {"alpha": 0.5}))
+    out.append(make_case("elu", "positional-alpha=0.3-f32-6", lambda cid: [normal(cid, (6,)), 0.3]))
     # gelu: the default is approximate=True; both forms get the full sweep.
     out += _sweep("gelu", {"approximate": True})
     out += _sweep("gelu", {"approximate": False})
-    out.append(_case("gelu", "positional-approximate=f-f32-6", lambda cid: [normal(cid, (6,)), False]))
+    out.append(make_case("gelu", "positional-approximate=f-f32-6", lambda cid: [normal(cid, (6,)), False]))
     # log_sigmoid negates its input first, and JAX's `neg` rejects bool.
-    out.append(_case("log_sigmoid", "error-bool-2x3", [BOOLS]))
+    out.append(make_case("log_sigmoid", "error-bool-2x3", [BOOLS]))
     return out
 
 
@@ -118,29 +107,29 @@ def _softmax_family(op):
         return lambda cid: [normal(cid, shape)]
 
     out = [
-        _case(op, "default-f32-3x4", like((3, 4))),
-        _case(op, "default-f32-2x3x4", x3),
-        _case(op, "default-f32-7", like((7,))),
-        _case(op, "default-f32-2x2x3x2", like((2, 2, 3, 2))),
-        _case(op, "positional-axis=0-f32-3x4", lambda cid: [normal(cid, (3, 4)), 0]),
-        _case(op, "axis=1-f32-2x3", like((2, 3)), {"axis": 1}),
-        _case(op, "axis=-2-f32-3x4", like((3, 4)), {"axis": -2}),
-        _case(op, "axis=-1-f32-0x3", [np.zeros((0, 3), np.float32)], {"axis": -1}),
-        _case(op, "axis=-1-f32-3x0", [np.zeros((3, 0), np.float32)], {"axis": -1}),
+        make_case(op, "default-f32-3x4", like((3, 4))),
+        make_case(op, "default-f32-2x3x4", x3),
+        make_case(op, "default-f32-7", like((7,))),
+        make_case(op, "default-f32-2x2x3x2", like((2, 2, 3, 2))),
+        make_case(op, "positional-axis=0-f32-3x4", lambda cid: [normal(cid, (3, 4)), 0]),
+        make_case(op, "axis=1-f32-2x3", like((2, 3)), {"axis": 1}),
+        make_case(op, "axis=-2-f32-3x4", like((3, 4)), {"axis": -2}),
+        make_case(op, "axis=-1-f32-0x3", [np.zeros((0, 3), np.float32)], {"axis": -1}),
+        make_case(op, "axis=-1-f32-3x0", [np.zeros((3, 0), np.float32)], {"axis": -1}),
         # A size-1 axis: softmax warns (and returns ones), log_softmax returns zeros.
-        _case(op, "axis=-1-f32-3x1", like((3, 1)), {"axis": -1}),
-        _case(op, "axis=none-f32-scalar", [np.float32(1.5)], {"axis": None}),
-        _case(op, "axis=none-f32-3x4", like((3, 4)), {"axis": None}),
-        _case(op, "axis=none-f32-2x3x4", x3, {"axis": None}),
+        make_case(op, "axis=-1-f32-3x1", like((3, 1)), {"axis": -1}),
+        make_case(op, "axis=none-f32-scalar", [np.float32(1.5)], {"axis": None}),
+        make_case(op, "axis=none-f32-3x4", like((3, 4)), {"axis": None}),
+        make_case(op, "axis=none-f32-2x3x4", x3, {"axis": None}),
         # An empty tuple: Keras's tuple path reduces over nothing, each element alone.
-        _case(op, "axis=empty-f32-2x3x4", x3, {"axis": ()}),
+        make_case(op, "axis=empty-f32-2x3x4", x3, {"axis": ()}),
     ]
     for axis in [0, 1, 2, -1, -2, -3]:
-        out.append(_case(op, f"axis={axis}-f32-2x3x4", x3, {"axis": axis}))
+        out.append(make_case(op, f"axis={axis}-f32-2x3x4", x3, {"axis": axis}))
     for axis in [(0, 1), (1, 2), (0, 2), (0, 1, 2), (2, 0), (1,), (2, 1)]:
-        out.append(_case(op, f"axis={_axis(axis)}-f32-2x3x4", x3, {"axis": axis}))
+        out.append(make_case(op, f"axis={axis_tag(axis)}-f32-2x3x4", x3, {"axis": axis}))
     for axis in [(1, 3), (0, 2, 3)]:
-        out.append(_case(op, f"axis={_axis(axis)}-f32-2x2x3x2", like((2, 2, 3, 2)), {"axis": axis}))
+        out.append(make_case(op, f"axis={axis_tag(axis)}-f32-2x2x3x2", like((2, 2, 3, 2)), {"axis": axis}))
     return out + _softmax_values(op) + _softmax_dtypes(op) + _softmax_errors(op)
 
 
@@ -166,20 +155,20 @@ def _softmax_values(op):
     huge = np.array([[1e30, -1e30, 0.0, 1.0], [1e30, 1e30, -1e30, 5.0], [-1e30, -1e30, -1e30, -1e30],
                      [3e38, -3e38, 1.0, 2.0]], dtype=np.float32)
     return [
-        _case(op, "f32-scale100-3x6", lambda cid: [normal(cid, (3, 6), scale=100.0)]),
-        _case(op, "f32-offset1e4-3x6", lambda cid: [normal(cid, (3, 6)) + np.float32(1e4)]),
-        _case(op, "f32-offset-1e4-3x6", lambda cid: [normal(cid, (3, 6)) - np.float32(1e4)]),
-        _case(op, "f32-mask1e9-4x5", [mask_1e9]),
-        _case(op, "axis=0-f32-mask1e9-4x5", [mask_1e9], {"axis": 0}),
-        _case(op, "axis=none-f32-mask1e9-4x5", [mask_1e9], {"axis": None}),
-        _case(op, "f32-maskinf-4x5", [mask_inf]),
-        _case(op, "axis=0x1-f32-maskinf-4x5", [mask_inf], {"axis": (0, 1)}),
-        _case(op, "f32-allinfrow-4x5", [all_inf]),
-        _case(op, "f32-posinf-4x5", [pos_inf]),
-        _case(op, "f32-nan-4x5", [with_nan]),
-        _case(op, "f32-huge-4x4", [huge]),
-        _case(op, "f32-special-25", [SPECIAL]),
-        _case(op, "f32-tiny-12", [TINY]),
+        make_case(op, "f32-scale100-3x6", lambda cid: [normal(cid, (3, 6), scale=100.0)]),
+        make_case(op, "f32-offset1e4-3x6", lambda cid: [normal(cid, (3, 6)) + np.float32(1e4)]),
+        make_case(op, "f32-offset-1e4-3x6", lambda cid: [normal(cid, (3, 6)) - np.float32(1e4)]),
+        make_case(op, "f32-mask1e9-4x5", [mask_1e9]),
+        make_case(op, "axis=0-f32-mask1e9-4x5", [mask_1e9], {"axis": 0}),
+        make_case(op, "axis=none-f32-mask1e9-4x5", [mask_1e9], {"axis": None}),
+        make_case(op, "f32-maskinf-4x5", [mask_inf]),
+        make_case(op, "axis=0x1-f32-maskinf-4x5", [mask_inf], {"axis": (0, 1)}),
+        make_case(op, "f32-allinfrow-4x5", [all_inf]),
+        make_case(op, "f32-posinf-4x5", [pos_inf]),
+        make_case(op, "f32-nan-4x5", [with_nan]),
+        make_case(op, "f32-huge-4x4", [huge]),
+        make_case(op, "f32-special-25", [SPECIAL]),
+        make_case(op, "f32-tiny-12", [TINY]),
     ]
 
 
@@ -188,13 +177,13 @@ def _softmax_dtypes(op):
         return [integers(cid, (3, 4), -20, 20)]
 
     return [
-        _case(op, "i32-3x4", ints),
-        _case(op, "axis=0-i32-3x4", ints, {"axis": 0}),
-        _case(op, "axis=none-i32-3x4", ints, {"axis": None}),
-        _case(op, "axis=0x1-i32-3x4", ints, {"axis": (0, 1)}),
-        _case(op, "i32-extremes", [I32_EXTREMES]),
+        make_case(op, "i32-3x4", ints),
+        make_case(op, "axis=0-i32-3x4", ints, {"axis": 0}),
+        make_case(op, "axis=none-i32-3x4", ints, {"axis": None}),
+        make_case(op, "axis=0x1-i32-3x4", ints, {"axis": (0, 1)}),
+        make_case(op, "i32-extremes", [I32_EXTREMES]),
         # x - max(x) on bool: JAX's `sub` rejects it.
-        _case(op, "error-bool-2x3", [BOOLS]),
+        make_case(op, "error-bool-2x3", [BOOLS]),
     ]
 
 
@@ -205,13 +194,13 @@ def _softmax_errors(op):
         return [normal(cid, (2, 3, 4))]
 
     return [
-        _case(op, "error-axis=3-f32-2x3x4", x, {"axis": 3}),
-        _case(op, "error-axis=-4-f32-2x3x4", x, {"axis": -4}),
-        _case(op, "error-axis=0x-1-f32-2x3x4", x, {"axis": (0, -1)}),
-        _case(op, "error-axis=-1x-2-f32-2x3x4", x, {"axis": (-1, -2)}),
-        _case(op, "error-axis=1x1-f32-2x3x4", x, {"axis": (1, 1)}),
-        _case(op, "error-axis=0x3-f32-2x3x4", x, {"axis": (0, 3)}),
-        _case(op, "error-default-f32-scalar", [np.float32(2.0)]),
+        make_case(op, "error-axis=3-f32-2x3x4", x, {"axis": 3}),
+        make_case(op, "error-axis=-4-f32-2x3x4", x, {"axis": -4}),
+        make_case(op, "error-axis=0x-1-f32-2x3x4", x, {"axis": (0, -1)}),
+        make_case(op, "error-axis=-1x-2-f32-2x3x4", x, {"axis": (-1, -2)}),
+        make_case(op, "error-axis=1x1-f32-2x3x4", x, {"axis": (1, 1)}),
+        make_case(op, "error-axis=0x3-f32-2x3x4", x, {"axis": (0, 3)}),
+        make_case(op, "error-default-f32-scalar", [np.float32(2.0)]),
     ]
 
 

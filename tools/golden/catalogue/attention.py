@@ -10,19 +10,15 @@ non-boolean is_causal, and bias or mask dims that are neither 1 nor the full siz
 """
 import numpy as np
 
-from ..common import Case, integers, normal, uniform
+from ..common import Case, integers, normal, uniform, make_case
 
 OP = "dot_product_attention"
 
 
 def _case(tag, args, kwargs=None, tolerance=None):
-    """A case `dot_product_attention/<tag>`. `args`, or a keyword's value, may be a function of the case
-    id, which seeds the random inputs."""
-    case_id = f"{OP}/{tag}"
-    if callable(args):
-        args = args(case_id)
-    kwargs = {k: v(case_id) if callable(v) else v for k, v in (kwargs or {}).items()}
-    return Case(case_id, OP, tuple(args), kwargs, tolerance)
+    return make_case(OP, tag, args, kwargs, tolerance)
+
+
 
 
 def _qkv(cid: str, b: int, t: int, s: int, n: int, k: int, h: int, scale: float = 1.0):

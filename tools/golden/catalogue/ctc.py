@@ -14,21 +14,11 @@ which Keras-JAX answers with all 2 * beam_width rows and keras-parity rejects.
 """
 import numpy as np
 
-from ..common import Case, fmt, integers, normal
+from ..common import Case, fmt, integers, normal, make_case
 
 LOSS, DECODE = "ctc_loss", "ctc_decode"
 
 
-def _case(op, tag, args, kwargs=None, tolerance=None):
-    """A case `<op>/<tag>`. `args`, or any of its items, may be a function of the case id, which
-    seeds the random inputs."""
-    case_id = f"{op}/{tag}"
-    if callable(args):
-        args = args(case_id)
-    args = [a(case_id) if callable(a) else a for a in args]
-    # numpy scalars (normal(cid, ()) returns one) become 0-d arrays, as Case expects.
-    args = [np.asarray(a) if isinstance(a, np.generic) else a for a in args]
-    return Case(case_id, op, tuple(args), dict(kwargs or {}), tolerance)
 
 
 def _n(shape, scale=1.0):
@@ -57,7 +47,7 @@ def _loss(tag: str, target, shape, target_length, output_length, mask_index=None
     """Random logits of `shape` (B, T, C) for fixed labels and lengths."""
     kwargs = {} if mask_index is None else {"mask_index": mask_index}
     args = [_ints(target), _n(shape, scale), _ints(target_length), _ints(output_length)]
-    return _case(LOSS, tag, args, kwargs)
+    return make_case(LOSS, tag, args, kwargs)
 
 
 def _loss_special(tag: str, value: float, index, output_length) -> Case:
@@ -66,7 +56,7 @@ def _loss_special(tag: str, value: float, index, output_length) -> Case:
         x = normal(cid, (2, 4, 4))
         x[index] = value
         return _ints([[1, 2], [3, 1]]), x, _ints([2, 2]), _ints(output_length)
-    return _case(LOSS, tag, args)
+    return make_case(LOSS, tag, args)
 
 
 def _log_softmax(cid):
@@ -106,10 +96,10 @@ def ctc_loss_cases() -> list:
         _loss("label_is_blank-b2-t5-c4", [[0, 2], [3, 0]], (2, 5, 4), [2, 2], [5, 5]),
         _loss("label_out_of_range-b2-t5-c4", [[5, 2], [3, 7]], (2, 5, 4), [2, 2], [5, 5]),
         # Log-probabilities give the same loss as their logits: log_softmax is idempotent.
-        _case(LOSS, "logprobs-b2-t5-c4", [_ints(labels), _log_softmax, _ints([2, 1]), _ints([5, 4])]),
-        _case(LOSS, "logits_int32-b2-t5-c4",
+        make_case(LOSS, "logprobs-b2-t5-c4", [_ints(labels), _log_softmax, _ints([2, 1]), _ints([5, 4])]),
+        make_case(LOSS, "logits_int32-b2-t5-c4",
               [_ints(labels), _int_logits((2, 5, 4), 3), _ints([2, 2]), _ints([5, 4])]),
-        _case(LOSS, "mask_index-positional-b2-t5-c4",
+        make_case(LOSS, "mask_index-positional-b2-t5-c4",
               [_ints(labels), _n((2, 5, 4)), _ints([2, 2]), _ints([5, 5]), 3]),
         # NaN or -inf anywhere in a sample's logits makes its loss NaN, even in a frame past output_length.
         _loss_special("nan-b2-t4-c4", np.nan, (0, 1, 2), [4, 4]),
@@ -132,7 +122,7 @@ def _greedy(tag: str, lengths, merge_repeated=DEFAULT, mask_index=DEFAULT, patte
     """Peaked logits of `pattern`; a keyword left at DEFAULT is not passed."""
     given = (("merge_repeated", merge_repeated), ("mask_index", mask_index))
     kwargs = {k: v for k, v in given if v is not DEFAULT}
-    return _case(DECODE, tag, lambda cid: [_peaked(cid, pattern, classes), _ints(lengths)], kwargs)
+    return make_case(DECODE, tag, lambda cid: [_peaked(cid, pattern, classes), _ints(lengths)], kwargs)
 
 
 def _with_nan(shape):
@@ -152,7 +142,7 @@ def greedy_cases() -> list:
             _greedy(f"greedy-{m}-lengths8x5-b2-t8-c4", [8, 5], merge),
             _greedy(f"greedy-{m}-mask2-b2-t8-c4", [8, 6], merge, 2),
             _greedy(f"greedy-{m}-masknone-b2-t8-c4", [7, 8], merge, None),  # None: the last class
-            _case(DECODE, f"greedy-ties-{m}-b2-t4-c4", [TIES, _ints([4, 4])], {"merge_repeated": merge}),
+            make_case(DECODE, f"greedy-ties-{m}-b2-t4-c4", [TIES, _ints([4, 4])], {"merge_repeated": merge}),
         ]
     return out + [
         _greedy("greedy-default-b2-t8-c4", [8, 8]),
@@ -161,11 +151,11 @@ def greedy_cases() -> list:
         _greedy("greedy-lengths_past_size-b2-t8-c4", [12, -1], True),
         _greedy("greedy-b1-t1-c3", [1], True, pattern=[[2]], classes=3),
         _greedy("greedy-c1-b2-t3", [3, 2], True, pattern=[[0, 0, 0], [0, 0, 0]], classes=1),
-        _case(DECODE, "greedy-random-b3-t6-c5", [_n((3, 6, 5)), _ints([6, 4, 5])]),
-        _case(DECODE, "greedy-logits_int32-b2-t5-c4", [_int_logits((2, 5, 4), 3), _ints([5, 4])]),
-        _case(DECODE, "greedy-nan-b2-t4-c4", [_with_nan((2, 4, 4)), _ints([4, 4])]),
+        make_case(DECODE, "greedy-random-b3-t6-c5", [_n((3, 6, 5)), _ints([6, 4, 5])]),
+        make_case(DECODE, "greedy-logits_int32-b2-t5-c4", [_int_logits((2, 5, 4), 3), _ints([5, 4])]),
+        make_case(DECODE, "greedy-nan-b2-t4-c4", [_with_nan((2, 4, 4)), _ints([4, 4])]),
         # Keras-JAX ignores the beam arguments in greedy decoding (and merge_repeated in beam search).
-        _case(DECODE, "greedy-beam_args_ignored-b2-t8-c4",
+        make_case(DECODE, "greedy-beam_args_ignored-b2-t8-c4",
               [lambda cid: _peaked(cid, PATTERN, 4), _ints([8, 8])], {"beam_width": 2, "top_paths": 3}),
     ]
 
@@ -183,7 +173,7 @@ def _beam(shape, lengths, width, top, mask_index=DEFAULT, peaked=False, suffix="
         return _peaked(cid, PATTERN, shape[2], 2.0)[:, :shape[1]] if peaked else normal(cid, shape, scale=1.5)
     b, t, c = shape
     tag = f"beam-{'peaked-' if peaked else ''}w{width}-top{top}{mask}-b{b}-t{t}-c{c}{suffix}"
-    return _case(DECODE, tag, [logits, _ints(lengths)], kwargs)
+    return make_case(DECODE, tag, [logits, _ints(lengths)], kwargs)
 
 
 def beam_cases() -> list:
@@ -206,15 +196,15 @@ def beam_cases() -> list:
         _beam((1, 1, 4), [1], 2, 3),
         _beam((2, 3, 1), [3, 2], 2, 2),  # the blank is the only class
         _beam((2, 4, 2), [4, 3], 2, 3),
-        _case(DECODE, "beam-default-w100-top1-b2-t4-c4", [_n((2, 4, 4)), _ints([4, 3])],
+        make_case(DECODE, "beam-default-w100-top1-b2-t4-c4", [_n((2, 4, 4)), _ints([4, 3])],
               {"strategy": "beam_search"}),
         # Spread-out integers: exact score ties between paths are unlikely (none here).
-        _case(DECODE, "beam-logits_int32-w3-top2-b2-t5-c4",
+        make_case(DECODE, "beam-logits_int32-w3-top2-b2-t5-c4",
               [_int_logits((2, 5, 4), 30), _ints([5, 4])], beam),
-        _case(DECODE, "beam-nan-w3-top2-b2-t5-c4", [_with_nan((2, 5, 4)), _ints([5, 5])], beam),
-        _case(DECODE, "error-strategy-beam", [_n((2, 4, 3)), _ints([4, 4])], {"strategy": "beam"}),
-        _case(DECODE, "error-strategy-none", [_n((2, 4, 3)), _ints([4, 4])], {"strategy": None}),
-        _case(DECODE, "error-beam-w0", [_n((2, 4, 3)), _ints([4, 4])], {**beam, "beam_width": 0}),
+        make_case(DECODE, "beam-nan-w3-top2-b2-t5-c4", [_with_nan((2, 5, 4)), _ints([5, 5])], beam),
+        make_case(DECODE, "error-strategy-beam", [_n((2, 4, 3)), _ints([4, 4])], {"strategy": "beam"}),
+        make_case(DECODE, "error-strategy-none", [_n((2, 4, 3)), _ints([4, 4])], {"strategy": None}),
+        make_case(DECODE, "error-beam-w0", [_n((2, 4, 3)), _ints([4, 4])], {**beam, "beam_width": 0}),
     ]
 
 

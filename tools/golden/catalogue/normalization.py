@@ -5,27 +5,16 @@ and `error-` marks a call Keras rejects.
 """
 import numpy as np
 
-from ..common import Case, fmt, normal, uniform
+from ..common import Case, fmt, normal, uniform, make_case, axis_tag, shape_tag
 
 INF = np.inf
 NAN = np.nan
 
 
-def _case(op, tag, args, kwargs=None):
-    """A case `<op>/<tag>`; `args` may be a function of the case id, which seeds its random inputs."""
-    case_id = f"{op}/{tag}"
-    if callable(args):
-        args = args(case_id)
-    return Case(case_id, op, tuple(args), dict(kwargs or {}))
 
 
-def _axis(axis):
-    """An axis in an id: 1, none, 0x2 for (0, 2), 1x for the one-tuple (1,), empty for ()."""
-    return f"{axis[0]}x" if isinstance(axis, tuple) and len(axis) == 1 else fmt(axis)
 
 
-def _shape(shape):
-    return fmt(shape) if shape else "scalar"
 
 
 def _ints(case_id, shape, scale):
@@ -44,7 +33,7 @@ def _moments_axes():
     for shape, axes_list in sweep:
         for axes in axes_list:
             for keepdims in (False, True):
-                out.append(_case("moments", f"axes={_axis(axes)}-keepdims={fmt(keepdims)}-{_shape(shape)}-f32",
+                out.append(make_case("moments", f"axes={axis_tag(axes)}-keepdims={fmt(keepdims)}-{shape_tag(shape)}-f32",
                                  lambda cid: [normal(cid, shape, scale=2.0) + np.float32(0.5), axes],
                                  {"keepdims": keepdims}))
     return out
@@ -55,30 +44,30 @@ def _moments_other():
         return normal(cid, (2, 3, 4))
 
     return [
-        _case("moments", "axes=1-default-3x4-f32", lambda cid: [normal(cid, (3, 4)), (1,)]),
-        _case("moments", "axes=0x1-positional-keepdims=t-2x3x4-f32", lambda cid: [x(cid), (0, 1), True]),
-        _case("moments", "axes=0-synchronized=f-3x4-f32", lambda cid: [normal(cid, (3, 4)), (0,)],
+        make_case("moments", "axes=1-default-3x4-f32", lambda cid: [normal(cid, (3, 4)), (1,)]),
+        make_case("moments", "axes=0x1-positional-keepdims=t-2x3x4-f32", lambda cid: [x(cid), (0, 1), True]),
+        make_case("moments", "axes=0-synchronized=f-3x4-f32", lambda cid: [normal(cid, (3, 4)), (0,)],
               {"synchronized": False}),
         # Keras documents a list of axes, but its backends take an int and None too.
-        _case("moments", "axes=int1-2x3x4-f32", lambda cid: [x(cid), 1]),
-        _case("moments", "axes=none-2x3x4-f32", lambda cid: [x(cid), None]),
-        _case("moments", "axes=empty-2x3x4-f32", lambda cid: [x(cid), ()]),
-        _case("moments", "axes=empty-scalar-f32", [np.float32(3.5), ()]),
-        _case("moments", "axes=0-0x3-f32", [np.zeros((0, 3), np.float32), (0,)]),
+        make_case("moments", "axes=int1-2x3x4-f32", lambda cid: [x(cid), 1]),
+        make_case("moments", "axes=none-2x3x4-f32", lambda cid: [x(cid), None]),
+        make_case("moments", "axes=empty-2x3x4-f32", lambda cid: [x(cid), ()]),
+        make_case("moments", "axes=empty-scalar-f32", [np.float32(3.5), ()]),
+        make_case("moments", "axes=0-0x3-f32", [np.zeros((0, 3), np.float32), (0,)]),
         # Large means: a one-pass E[x^2]-E[x]^2 loses everything here; JAX is two-pass.
-        _case("moments", "axes=0-offset1e4-8x3-f32", lambda cid: [normal(cid, (8, 3)) + np.float32(1e4), (0,)]),
-        _case("moments", "axes=1-offset-1e4-3x8-f32", lambda cid: [normal(cid, (3, 8)) - np.float32(1e4), (1,)]),
-        _case("moments", "axes=0x1-offset1e6-4x6-f32",
+        make_case("moments", "axes=0-offset1e4-8x3-f32", lambda cid: [normal(cid, (8, 3)) + np.float32(1e4), (0,)]),
+        make_case("moments", "axes=1-offset-1e4-3x8-f32", lambda cid: [normal(cid, (3, 8)) - np.float32(1e4), (1,)]),
+        make_case("moments", "axes=0x1-offset1e6-4x6-f32",
               lambda cid: [normal(cid, (4, 6), scale=100.0) + np.float32(1e6), (0, 1)]),
-        _case("moments", "axes=1-scale1e18-3x4-f32", lambda cid: [normal(cid, (3, 4), scale=1e18), (1,)]),
-        _case("moments", "axes=1-scale1e20-3x4-f32", lambda cid: [normal(cid, (3, 4), scale=1e20), (1,)]),
-        _case("moments", "axes=1-special-4x4-f32",
+        make_case("moments", "axes=1-scale1e18-3x4-f32", lambda cid: [normal(cid, (3, 4), scale=1e18), (1,)]),
+        make_case("moments", "axes=1-scale1e20-3x4-f32", lambda cid: [normal(cid, (3, 4), scale=1e20), (1,)]),
+        make_case("moments", "axes=1-special-4x4-f32",
               [np.array([[1, 2, INF, 4], [1, 2, NAN, 4], [-INF, INF, 0, 0], [1e30, -1e30, 1e-30, 0]], np.float32),
                (1,)]),
-        _case("moments", "axes=0-3x4-i32", lambda cid: [_ints(cid, (3, 4), 50.0), (0,)]),
-        _case("moments", "axes=0x1-keepdims=t-3x4-i32", lambda cid: [_ints(cid, (3, 4), 50.0), (0, 1)],
+        make_case("moments", "axes=0-3x4-i32", lambda cid: [_ints(cid, (3, 4), 50.0), (0,)]),
+        make_case("moments", "axes=0x1-keepdims=t-3x4-i32", lambda cid: [_ints(cid, (3, 4), 50.0), (0, 1)],
               {"keepdims": True}),
-        _case("moments", "axes=0-3x4-bool", lambda cid: [normal(cid, (3, 4)) > 0, (0,)]),
+        make_case("moments", "axes=0-3x4-bool", lambda cid: [normal(cid, (3, 4)) > 0, (0,)]),
     ]
 
 
@@ -87,9 +76,9 @@ def _moments_errors():
         return [normal(cid, (2, 3, 4)), (0,)]
 
     return [
-        _case("moments", "error-synchronized=t-2x3x4-f32", x, {"synchronized": True}),
-        _case("moments", "error-axes=0x0-2x3x4-f32", lambda cid: [normal(cid, (2, 3, 4)), (0, 0)]),
-        _case("moments", "error-axes=3-2x3x4-f32", lambda cid: [normal(cid, (2, 3, 4)), (3,)]),
+        make_case("moments", "error-synchronized=t-2x3x4-f32", x, {"synchronized": True}),
+        make_case("moments", "error-axes=0x0-2x3x4-f32", lambda cid: [normal(cid, (2, 3, 4)), (0, 0)]),
+        make_case("moments", "error-axes=3-2x3x4-f32", lambda cid: [normal(cid, (2, 3, 4)), (3,)]),
     ]
 
 
@@ -178,12 +167,12 @@ def _bn_errors():
         return uniform(cid, (n,), 0.5, 1.5, salt=salt)
 
     return [
-        _case("batch_normalization", "len1-mean-variance-axis=-1-2x3x4-f32",
+        make_case("batch_normalization", "len1-mean-variance-axis=-1-2x3x4-f32",
               lambda cid: [x(cid), vec(cid, 1, 1), vec(cid, 1, 2), -1]),
-        _case("batch_normalization", "error-len4-axis=1-2x3x4-f32",
+        make_case("batch_normalization", "error-len4-axis=1-2x3x4-f32",
               lambda cid: [x(cid), vec(cid, 4, 1), vec(cid, 4, 2), 1]),
-        _case("batch_normalization", "error-axis=3-2x3x4-f32", lambda cid: [x(cid), vec(cid, 4, 1), vec(cid, 4, 2), 3]),
-        _case("batch_normalization", "error-mean-1x4-axis=-1-2x3x4-f32",
+        make_case("batch_normalization", "error-axis=3-2x3x4-f32", lambda cid: [x(cid), vec(cid, 4, 1), vec(cid, 4, 2), 3]),
+        make_case("batch_normalization", "error-mean-1x4-axis=-1-2x3x4-f32",
               lambda cid: [x(cid), vec(cid, 4, 1)[None, :], vec(cid, 4, 2), -1]),
     ]
 
@@ -192,16 +181,16 @@ def _bn_errors():
 
 def _normalize_orders():
     out = [
-        _case("normalize", "default-3x4-f32", lambda cid: [normal(cid, (3, 4))]),
-        _case("normalize", "default-2x3x4-f32", lambda cid: [normal(cid, (2, 3, 4))]),
-        _case("normalize", "default-6-f32", lambda cid: [normal(cid, (6,))]),
-        _case("normalize", "default-scalar-f32", [np.float32(-2.5)]),
-        _case("normalize", "order=1-scalar-f32", [np.float32(-2.5)], {"order": 1}),
-        _case("normalize", "default-0x3-f32", [np.zeros((0, 3), np.float32)]),
+        make_case("normalize", "default-3x4-f32", lambda cid: [normal(cid, (3, 4))]),
+        make_case("normalize", "default-2x3x4-f32", lambda cid: [normal(cid, (2, 3, 4))]),
+        make_case("normalize", "default-6-f32", lambda cid: [normal(cid, (6,))]),
+        make_case("normalize", "default-scalar-f32", [np.float32(-2.5)]),
+        make_case("normalize", "order=1-scalar-f32", [np.float32(-2.5)], {"order": 1}),
+        make_case("normalize", "default-0x3-f32", [np.zeros((0, 3), np.float32)]),
     ]
     for order in (1, 2, 3, 4):
         for axis in (-1, 0, 1, -2):
-            out.append(_case("normalize", f"order={order}-axis={axis}-2x3x4-f32",
+            out.append(make_case("normalize", f"order={order}-axis={axis}-2x3x4-f32",
                              lambda cid: [normal(cid, (2, 3, 4))], {"order": order, "axis": axis}))
     return out
 
@@ -216,7 +205,7 @@ def _normalize_axes():
                                (2, (-2, -1), (2, 3, 4)), (2, (2, 0), (2, 3, 4)),
                                (1, (0, 1), (3, 4)), (1, (1, 0), (3, 4)), (1, (0, 2), (2, 3, 4)),
                                (1, (-1, -2), (2, 3, 4)), (2, (1,), (2, 3, 4)), (3, (1,), (2, 3, 4))]:
-        out.append(_case("normalize", f"order={order}-axis={_axis(axis)}-{_shape(shape)}-f32",
+        out.append(make_case("normalize", f"order={order}-axis={axis_tag(axis)}-{shape_tag(shape)}-f32",
                          lambda cid: [normal(cid, shape)], {"order": order, "axis": axis}))
     return out
 
@@ -228,19 +217,19 @@ def _normalize_values():
     rows = np.array([[0, 0, 0, 0], [1e30, 1, -1, 0], [1e-30, -1e-30, 0, 0], [3, -4, 0, 0],
                      [INF, 1, 0, 0], [NAN, 1, 0, 0], [1e-4, 2e-4, 0, 0], [-0.0, 0, 2e-38, 0]], np.float32)
     out = [
-        _case("normalize", "order=2-eps=none-3x4-f32", lambda cid: [normal(cid, (3, 4))], {"epsilon": None}),
-        _case("normalize", "positional-axis=0-order=1-eps=0.001-3x4-f32",
+        make_case("normalize", "order=2-eps=none-3x4-f32", lambda cid: [normal(cid, (3, 4))], {"epsilon": None}),
+        make_case("normalize", "positional-axis=0-order=1-eps=0.001-3x4-f32",
               lambda cid: [normal(cid, (3, 4)), 0, 1, 1e-3]),
-        _case("normalize", "order=1-eps=0.0-rows-8x4-f32", [rows], {"order": 1, "epsilon": 0.0}),
-        _case("normalize", "order=t-3x4-f32", lambda cid: [normal(cid, (3, 4))], {"order": True}),
-        _case("normalize", "order=1-3x4-i32", lambda cid: [_ints(cid, (3, 4), 5.0)], {"order": 1}),
+        make_case("normalize", "order=1-eps=0.0-rows-8x4-f32", [rows], {"order": 1, "epsilon": 0.0}),
+        make_case("normalize", "order=t-3x4-f32", lambda cid: [normal(cid, (3, 4))], {"order": True}),
+        make_case("normalize", "order=1-3x4-i32", lambda cid: [_ints(cid, (3, 4), 5.0)], {"order": 1}),
     ]
     for order in (1, 2, 3):
-        out.append(_case("normalize", f"order={order}-rows-8x4-f32", [rows], {"order": order}))
+        out.append(make_case("normalize", f"order={order}-rows-8x4-f32", [rows], {"order": order}))
         for eps in (1e-3, 100.0):
-            out.append(_case("normalize", f"order={order}-eps={fmt(eps)}-rows-8x4-f32", [rows],
+            out.append(make_case("normalize", f"order={order}-eps={fmt(eps)}-rows-8x4-f32", [rows],
                              {"order": order, "epsilon": eps}))
-        out.append(_case("normalize", f"order={order}-eps=0.5-3x4-f32", lambda cid: [normal(cid, (3, 4), scale=0.3)],
+        out.append(make_case("normalize", f"order={order}-eps=0.5-3x4-f32", lambda cid: [normal(cid, (3, 4), scale=0.3)],
                          {"order": order, "epsilon": 0.5}))
     return out
 
@@ -250,17 +239,17 @@ def _normalize_errors():
         return [normal(cid, (2, 3, 4))]
 
     # order=2.0 is rejected too, but JSON cannot tell 2.0 from 2 on the TypeScript side.
-    out = [_case("normalize", f"error-order={fmt(order)}-2x3x4-f32", x, {"order": order})
+    out = [make_case("normalize", f"error-order={fmt(order)}-2x3x4-f32", x, {"order": order})
            for order in (0, -1, 2.5, "a", None)]
     return out + [
-        _case("normalize", "error-order=1-axis=none-2x3x4-f32", x, {"order": 1, "axis": None}),
-        _case("normalize", "error-order=3-axis=none-3x4-f32", lambda cid: [normal(cid, (3, 4))],
+        make_case("normalize", "error-order=1-axis=none-2x3x4-f32", x, {"order": 1, "axis": None}),
+        make_case("normalize", "error-order=3-axis=none-3x4-f32", lambda cid: [normal(cid, (3, 4))],
               {"order": 3, "axis": None}),
-        _case("normalize", "error-order=3-axis=0x1-2x3x4-f32", x, {"order": 3, "axis": (0, 1)}),
-        _case("normalize", "error-order=1-axis=0x1x2-2x3x4-f32", x, {"order": 1, "axis": (0, 1, 2)}),
-        _case("normalize", "error-axis=3-2x3x4-f32", x, {"axis": 3}),
-        _case("normalize", "error-order=2-eps=0.0-3x4-f32", lambda cid: [normal(cid, (3, 4))], {"epsilon": 0.0}),
-        _case("normalize", "error-order=2-3x4-i32", [np.arange(12, dtype=np.int32).reshape(3, 4)]),
+        make_case("normalize", "error-order=3-axis=0x1-2x3x4-f32", x, {"order": 3, "axis": (0, 1)}),
+        make_case("normalize", "error-order=1-axis=0x1x2-2x3x4-f32", x, {"order": 1, "axis": (0, 1, 2)}),
+        make_case("normalize", "error-axis=3-2x3x4-f32", x, {"axis": 3}),
+        make_case("normalize", "error-order=2-eps=0.0-3x4-f32", lambda cid: [normal(cid, (3, 4))], {"epsilon": 0.0}),
+        make_case("normalize", "error-order=2-3x4-i32", [np.arange(12, dtype=np.int32).reshape(3, 4)]),
     ]
 
 
