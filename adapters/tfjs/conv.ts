@@ -84,7 +84,9 @@ function validConv(
 const conv2d = (x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], d: [number, number]) =>
   tf.conv2d(x, k, s, 'valid', 'NHWC', d);
 const conv3d = (x: tf.Tensor5D, k: tf.Tensor5D, s: [number, number, number], d: [number, number, number]) =>
-  tf.conv3d(x, k, s, 'valid', 'NDHWC', d);
+  tf.getBackend() === 'tensorflow' && !allOnes(d)
+    ? tf.conv3d(x, tf.squeeze(dilateInput(tf.expandDims(k, 0), d), [0]) as tf.Tensor5D, s, 'valid', 'NDHWC')
+    : tf.conv3d(x, k, s, 'valid', 'NDHWC', d);
 const depthwise2d = (x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], d: [number, number]) =>
   tf.depthwiseConv2d(x, k, s, 'valid', 'NHWC', d);
 const noDepthwise3d = (): never => {

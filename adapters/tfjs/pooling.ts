@@ -160,8 +160,8 @@ function nativeMaxPool(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
     return tf.squeeze(y, [1]);
   }
   if (k.length === 2) {
-    const pads = explicitPads(x, k, s, padding) as ExplicitPadding;
-    return tf.maxPool(x as tf.Tensor4D, k as [number, number], s as [number, number], pads);
+    const pads = explicitPads(x, k, s, padding);
+    return tf.maxPool(tf.pad(x, pads, -Infinity) as tf.Tensor4D, k as [number, number], s as [number, number], 'valid');
   }
   const [b, d, h, w, c] = x.shape;
   const planes = nativeMaxPool(tf.reshape(x, [b * d, h, w, c]), { ...attrs, poolSize: k.slice(1), strides: s.slice(1) });
@@ -175,7 +175,9 @@ function nativeMaxPool(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
  * maximum keep NaN from one operand only). A window holding a NaN is found by pooling the NaN mask.
  */
 function maxPoolFloat(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
-  const pooled = nativeMaxPool(x, attrs);
+  const native = nativeMaxPool(x, attrs);
+  const hasAbove = nativeMaxPool(tf.cast(tf.greater(x, -Infinity), 'float32'), attrs);
+  const pooled = tf.where(tf.equal(hasAbove, 0), tf.fill(native.shape, -Infinity), native);
   const hasNaN = nativeMaxPool(tf.cast(tf.isNaN(x), 'float32'), attrs);
   return tf.where(tf.greater(hasNaN, 0), tf.fill(pooled.shape, NaN), pooled);
 }

@@ -12,4 +12,5 @@ export const TFJS_BACKENDS: Record<string, BackendFactory> = {
     const { createTfjsAdapter } = await import('./index.js');
     return createTfjsAdapter('wasm', 'CPU (TF.js WebAssembly, SIMD)');
   },
+  'tfjs-tensorflow': async () => (await import('./tensorflow.js')).startTensorflow(),
 };
