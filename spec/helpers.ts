@@ -1,6 +1,7 @@
 /** Shared spec helpers: numpy-allclose comparison at Keras's test tolerance, and error matching. */
 import { expect } from 'chai';
 import type { DType } from '../src/dtypes.js';
+import { isClose } from '../src/golden/compare.js';
 import { KerasParityError, type NestedArray, type Tensor } from '../src/index.js';
 
 /** Keras's assertAllClose defaults (keras/src/testing/test_case.py). */
@@ -27,13 +28,8 @@ export function expectClose(got: Tensor, want: NestedArray, opts: { atol?: numbe
   const g = flat(got.arraySync()).map(Number);
   const w = flat(want).map(Number);
   g.forEach((gv, i) => {
-    const wv = w[i];
-    const ok = Number.isNaN(wv)
-      ? Number.isNaN(gv)
-      : !Number.isFinite(wv)
-        ? gv === wv
-        : Math.abs(gv - wv) <= atol + rtol * Math.abs(wv);
-    expect(ok, `element ${i}: got ${gv}, want ${wv} (atol ${atol}, rtol ${rtol})`).to.equal(true);
+    const ok = isClose(gv, w[i], { atol, rtol });
+    expect(ok, `element ${i}: got ${gv}, want ${w[i]} (atol ${atol}, rtol ${rtol})`).to.equal(true);
   });
 }
 
