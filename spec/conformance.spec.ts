@@ -25,8 +25,8 @@ import {
   type GoldenSet,
 } from '../src/golden/index.js';
 import { directorySource } from '../src/golden/node.js';
-import { EXCLUSIONS } from './conformance/exclusions.js';
-import { TOLERANCES } from './conformance/tolerances.js';
+import { EXCLUSIONS } from '../src/golden/exclusions.js';
+import { TOLERANCES } from '../src/golden/tolerances.js';
 
 const GOLDEN_DIR = process.env.KERAS_PARITY_GOLDEN_DIR ?? fileURLToPath(new URL('../golden/', import.meta.url));
 const REQUIREMENTS = fileURLToPath(new URL('../tools/requirements.txt', import.meta.url));

@@ -1,5 +1,5 @@
 /**
- * The one tolerance table and the one exclusion list (kept in spec/conformance/), and how an entry finds
+ * The one tolerance table and the one exclusion list (kept in src/golden/), and how an entry finds
  * its cases. An entry names a case id, or an id prefix ending in `*` (`conv/*`, `conv/2d-*`), and an
  * adapter name, or a prefix such as `tfjs-*`, or `*` for every adapter. Every entry says why.
  */

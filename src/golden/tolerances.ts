@@ -5,7 +5,7 @@
  * matching atol and rtol apply, and reports still print the measured errors. Entries that match no
  * golden case fail the conformance spec.
  */
-import type { ToleranceEntry } from '../../src/golden/index.js';
+import type { ToleranceEntry } from './policy.js';
 
 export const TOLERANCES: readonly ToleranceEntry[] = [
   {

@@ -3,7 +3,7 @@
  * or an id prefix ending in `*`; an adapter name, a prefix such as `tfjs-*`, or `*`. Excluded cases show
  * as pending, with the reason in the title. Entries that match no golden case fail the conformance spec.
  */
-import type { ExclusionEntry } from '../../src/golden/index.js';
+import type { ExclusionEntry } from './policy.js';
 
 export const EXCLUSIONS: readonly ExclusionEntry[] = [
   // Float32 overflow inside Keras's sums: 3e38-scale inputs overflow XLA's float32 accumulator to inf

@@ -1,0 +1,222 @@
+/**
+ * The keras-parity command: run as a subprocess (exit codes, files, messages), and `runParity` in-process
+ * with throwaway backends (spec/fixtures/cli-backends.ts). Every run is restricted with --op to stay fast.
+ */
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { UsageError, parseOptions, type CommandSpec } from '../src/cli/args.js';
+import { RUN, resolveOps, runParity } from '../src/cli/run.js';
+import { registerBackend } from '../src/index.js';
+import { renderMarkdown } from '../src/report/markdown.js';
+import { parseReport, stringifyReport, type ParityReport } from '../src/report/model.js';
+import registerFixtures from './fixtures/cli-backends.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('./fixtures/cli-backends.ts', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `keras-parity ...args` from the sources, as `node --import tsx src/cli/main.ts`; never a terminal. */
+function keras(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const readReport = (dir: string): ParityReport => parseReport(readFileSync(join(dir, 'report.json'), 'utf8'));
+const silent = { write: () => true };
+
+describe('keras-parity command', function () {
+  this.timeout(60_000);
+  let tmp: string;
+  const runs: Record<string, Run> = {};
+
+  // The subprocesses start together: each is mostly start-up time.
+  before(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'keras-parity-cli-'));
+    const noKeras = join(tmp, 'python-without-keras');
+    writeFileSync(noKeras, '#!/bin/sh\necho \'{"python": "3.11.0", "packages": {}}\'\n');
+    chmodSync(noKeras, 0o755);
+    const extra = { KERAS_PARITY_EXTRA_BACKENDS: FIXTURES };
+    const jobs: Record<string, Promise<Run>> = {
+      help: keras(['--help']),
+      runHelp: keras(['run', '--help']),
+      none: keras([]),
+      badFlag: keras(['run', '--bakend', 'reference']),
+      badBackend: keras(['run', '--backend', 'refrence', '--op', 'relu', '--out', join(tmp, 'never')]),
+      badOp: keras(['run', '--backend', 'reference', '--op', 'relu,convv']),
+      ok: keras(['run', '--backend', 'reference', '--op', 'relu,swish', '--out', join(tmp, 'ok')]),
+      broken: keras(['run', '--backend', 'reference,cli-broken', '--op', 'relu', '--out', join(tmp, 'broken')], extra),
+      backends: keras(['backends'], extra),
+      noPython: keras(['golden', '--python', join(tmp, 'no-such-python')]),
+      noKeras: keras(['golden', '--python', noKeras]),
+    };
+    for (const [name, job] of Object.entries(jobs)) runs[name] = await job;
+  });
+
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('--help lists the commands; run --help its options; no command is a usage error', () => {
+    expect(runs.help.code).to.equal(0);
+    expect(runs.help.stdout).to.match(/Usage: keras-parity <command>/);
+    for (const command of ['run', 'backends', 'golden']) expect(runs.help.stdout).to.match(new RegExp(`^  ${command} `, 'm'));
+    expect(runs.runHelp.code).to.equal(0);
+    for (const option of ['--backend LIST', '--op LIST', '--require LIST', '--out DIR']) expect(runs.runHelp.stdout).to.include(option);
+    expect(runs.none.code).to.equal(2);
+    expect(runs.none.stderr).to.match(/Usage: keras-parity <command>/);
+  });
+
+  it('exits 2 naming an unknown option, backend or op, with the closest known name', () => {
+    expect(runs.badFlag.code).to.equal(2);
+    expect(runs.badFlag.stderr).to.include("unknown option '--bakend' (did you mean --backend?)");
+    expect(runs.badBackend.code).to.equal(2);
+    expect(runs.badBackend.stderr).to.include("unknown backend 'refrence' (did you mean reference?)");
+    expect(existsSync(join(tmp, 'never'))).to.equal(false);
+    expect(runs.badOp.code).to.equal(2);
+    expect(runs.badOp.stderr).to.include("unknown op 'convv' (did you mean conv?)");
+  });
+
+  it('run writes report.json, report.md and report.html, prints the summary and exits 0 when all pass', () => {
+    const { code, stdout, stderr } = runs.ok;
+    expect(code, stderr).to.equal(0);
+    const dir = join(tmp, 'ok');
+    const report = readReport(dir);
+    expect(report.summary.ok).to.equal(true);
+    expect(report.ops).to.deep.equal(['relu', 'silu']);
+    expect(report.cells.map((c) => [c.op, c.backend, c.failed])).to.deep.equal([['relu', 'reference', 0], ['silu', 'reference', 0]]);
+    expect(report.command).to.equal(`keras-parity run --backend reference --op relu,swish --out ${join(tmp, 'ok')}`);
+    expect(report.environment.keras.keras).to.equal('3.6.0');
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).to.include('**PASSED**');
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).to.match(/^<!doctype html>/i);
+    expect(stdout).to.match(/^relu +\d+\/0\/0/m).and.to.include('PASSED');
+    // Not a terminal: plain progress lines, no bar, no colours.
+    expect(stderr).to.include('reference relu:').and.not.to.match(/\r|\x1b/);
+  });
+
+  it('a broken backend (KERAS_PARITY_EXTRA_BACKENDS) fails its cells, lists its cases and exits 1', () => {
+    const { code, stdout, stderr } = runs.broken;
+    expect(code, stderr).to.equal(1);
+    const report = readReport(join(tmp, 'broken'));
+    expect(report.summary.ok).to.equal(false);
+    const cell = report.cells.find((c) => c.backend === 'cli-broken')!;
+    expect(cell.failed).to.be.greaterThan(0);
+    expect(report.cells.find((c) => c.backend === 'reference')!.failed).to.equal(0);
+    const failed = report.cases.find((c) => c.id === 'relu/f32-7' && c.backend === 'cli-broken')!;
+    expect(failed).to.deep.include({ op: 'relu', status: 'failed', call: 'relu(<float32 (7,)>)' });
+    expect(failed.outputs![0].maxAbs).to.be.closeTo(1, 1e-5);
+    expect(failed.outputs![0].mismatches[0]).to.deep.include({ index: [0] });
+    const md = readFileSync(join(tmp, 'broken', 'report.md'), 'utf8');
+    expect(md).to.include('**FAILED**').and.to.include('### `relu/f32-7` on `cli-broken`');
+    expect(md).to.match(/\| `relu` \| ✅ \d+[^|]*\| ❌ \d+ of \d+ failed/);
+    expect(stdout).to.include('FAILED');
+    expect(stderr).to.include('FAIL relu/f32-7 [cli-broken]: output 0 differs from Keras');
+  });
+
+  it('backends lists every backend, available or not and why, with its device', () => {
+    const { code, stdout } = runs.backends;
+    expect(code).to.equal(0);
+    expect(stdout).to.match(/^reference +available +CPU \(pure TypeScript/m);
+    expect(stdout).to.match(/^cli-never +unavailable +this backend never starts/m);
+    expect(stdout).to.match(/^tfjs-cpu /m);
+  });
+
+  it('golden says how to install Python and Keras when they are missing (exit 3)', () => {
+    expect(runs.noPython.code).to.equal(3);
+    expect(runs.noPython.stderr).to.include('cannot run Python at').and.to.include('npm run golden:setup');
+    expect(runs.noKeras.code).to.equal(3);
+    expect(runs.noKeras.stderr).to.include('Keras is not installed').and.to.include('-m pip install -r tools/requirements.txt');
+    expect(runs.noKeras.stderr).to.include('npm run golden:setup');
+  });
+});
+
+describe('runParity', () => {
+  before(() => registerFixtures({ registerBackend }));
+
+  const run = (options: Parameters<typeof runParity>[0]) =>
+    runParity({ out: null, stdout: null, stderr: silent, progress: 'none', ops: ['relu'], ...options });
+
+  it('fails the run when a required backend is unavailable (strict mode); skips it otherwise', async () => {
+    const strict = await run({ backends: ['reference'], required: ['cli-never'] });
+    expect(strict.exitCode).to.equal(1);
+    expect(strict.report.summary).to.deep.include({ failed: 0, ok: false });
+    expect(strict.report.backends.find((b) => b.name === 'cli-never')).to.deep.equal({
+      name: 'cli-never',
+      available: false,
+      reason: 'this backend never starts (a CLI spec fixture)',
+      required: true,
+    });
+    const lenient = await run({ backends: ['reference', 'cli-never'] });
+    expect(lenient.exitCode).to.equal(0);
+    expect(lenient.report.cells.map((c) => c.backend)).to.deep.equal(['reference']);
+  });
+
+  it('counts UnsupportedError apart: not a failure', async () => {
+    const { exitCode, report } = await run({ backends: ['cli-unsupported'] });
+    expect(exitCode).to.equal(0);
+    const cell = report.cells[0];
+    expect(cell).to.deep.include({ failed: 0, passed: 0, worst: null });
+    expect(cell.unsupported).to.be.greaterThan(0);
+  });
+
+  it('reports a broken op in its cell, its cases and the Markdown', async () => {
+    const { exitCode, report } = await run({ backends: ['cli-broken', 'reference'] });
+    expect(exitCode).to.equal(1);
+    const broken = report.cells.find((c) => c.backend === 'cli-broken')!;
+    expect(broken.failed).to.equal(report.cases.filter((c) => c.backend === 'cli-broken' && c.status === 'failed').length);
+    expect(broken.worst!.maxAbs).to.be.closeTo(1, 1e-5);
+    expect(renderMarkdown(report)).to.include('## Failed cases');
+  });
+
+  it('accepts Keras names, aliases and camelCase op names; rejects others', () => {
+    expect(resolveOps(['relu', 'swish', 'averagePool', 'hard_swish'])).to.deep.equal(['relu', 'silu', 'average_pool', 'hard_silu']);
+    expect(() => resolveOps(['softmaxx'])).to.throw(UsageError, "unknown op 'softmaxx' (did you mean softmax?)");
+  });
+});
+
+describe('command-line parsing', () => {
+  const spec: CommandSpec = RUN;
+
+  it('reads lists (comma-separated or repeated), values with = or a space, and flags', () => {
+    const p = parseOptions(['--op', 'conv,softmax', '--op=relu', '--out=x', '--backend', 'reference', '--help'], spec);
+    expect(p.values).to.deep.equal({ op: ['conv', 'softmax', 'relu'], out: 'x', backend: ['reference'] });
+    expect(p.help).to.equal(true);
+  });
+
+  it('rejects a missing value, a bad choice and a stray argument', () => {
+    expect(() => parseOptions(['--out'], spec)).to.throw(UsageError, '--out needs a value (DIR)');
+    expect(() => parseOptions(['--progress', 'fancy'], spec)).to.throw(UsageError, '--progress must be one of auto, bar, lines, none');
+    expect(() => parseOptions(['conv'], spec)).to.throw(UsageError, "unexpected argument 'conv'");
+  });
+});
+
+describe('report.json', () => {
+  it('keeps Infinity and NaN through JSON', () => {
+    const report = {
+      format: 1,
+      cases: [
+        {
+          id: 'x/y',
+          reason: 'NaN',
+          outputs: [{ maxAbs: NaN, maxRel: Infinity, maxUlp: 3, mismatches: [{ index: [0], got: -Infinity, want: 0 }] }],
+        },
+      ],
+    } as unknown as ParityReport;
+    const back = parseReport(stringifyReport(report));
+    expect(back.cases[0].reason).to.equal('NaN');
+    const o = back.cases[0].outputs![0];
+    expect([o.maxAbs, o.maxRel, o.maxUlp, o.mismatches[0].got]).to.deep.equal([NaN, Infinity, 3, -Infinity]);
+  });
+});

@@ -1,0 +1,243 @@
+/**
+ * The HTML parity report (src/report/html.ts): the page as a string (every op and backend, escaping,
+ * nothing fetched), then the page in headless Chromium (Debian's /usr/bin/chromium through
+ * playwright-core): the heatmap has a cell per op x backend and clicking the failing cell shows its case.
+ *
+ * Without /usr/bin/chromium the browser tests are pending with the reason in their title, unless
+ * KERAS_PARITY_REQUIRE_CHROMIUM=1 (CI), where they fail saying what is missing.
+ */
+import { existsSync } from 'node:fs';
+import { expect } from 'chai';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { renderHtml } from '../src/report/html.js';
+import type { ParityReport } from '../src/report/model.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const EVIL_ID = 'relu/evil-<script>alert("x")</script>&"\'';
+
+function fixture(): ParityReport {
+  return {
+    format: 1,
+    generatedAt: '2025-01-02T03:04:05.000Z',
+    command: 'keras-parity run --backends reference,tfjs-cpu,tfjs-wasm',
+    environment: {
+      node: 'v20.20.2',
+      platform: 'linux x64',
+      cpu: 'Test CPU @ 3.0GHz',
+      tfjs: '4.22.0',
+      keras: { keras: '3.6.0', jax: '0.4.34', tensorflow: '2.17.1', numpy: '1.26.4' },
+    },
+    backends: [
+      { name: 'reference', available: true, device: 'CPU (TypeScript, float64 accumulation)', required: true },
+      { name: 'tfjs-cpu', available: true, device: 'CPU (TF.js cpu kernels)', required: true },
+      {
+        name: 'tfjs-wasm',
+        available: false,
+        reason: 'could not load tfjs-backend-wasm.wasm <missing file>',
+        required: false,
+      },
+    ],
+    ops: ['relu', 'conv'],
+    cells: [
+      { op: 'relu', backend: 'reference', passed: 12, failed: 0, excluded: 0, unsupported: 0, worst: { maxAbs: 0, maxRel: 0, maxUlp: 0, caseId: 'relu/basic' } },
+      { op: 'relu', backend: 'tfjs-cpu', passed: 11, failed: 0, excluded: 1, unsupported: 0, worst: { maxAbs: 1.2e-7, maxRel: 6e-8, maxUlp: 1, caseId: 'relu/basic' } },
+      { op: 'conv', backend: 'reference', passed: 40, failed: 0, excluded: 0, unsupported: 0, worst: { maxAbs: 4e-6, maxRel: 5e-5, maxUlp: 12, caseId: 'conv/loose' } },
+      { op: 'conv', backend: 'tfjs-cpu', passed: 38, failed: 1, excluded: 0, unsupported: 1, worst: { maxAbs: 0.0123, maxRel: 0.002, maxUlp: 81234, caseId: 'conv/2d-same-s2' } },
+    ],
+    cases: [
+      {
+        id: 'conv/2d-same-s2',
+        op: 'conv',
+        backend: 'tfjs-cpu',
+        status: 'failed',
+        call: "conv(<float32 (2, 8, 8, 3)>, <float32 (3, 3, 3, 4)>, strides=2, padding='same')",
+        reason: '3 of 128 elements outside tolerance',
+        tolerance: { atol: 1e-6, rtol: 1e-6, source: 'default float32' },
+        outputs: [
+          {
+            maxAbs: 0.0123,
+            maxRel: 0.002,
+            maxUlp: 81234,
+            mismatches: [
+              { index: [0, 1, 2, 3], got: 1.5123000144958496, want: 1.5 },
+              { index: [1, 0, 0, 2], got: -0.25, want: -0.2537500262260437 },
+              { index: [1, 1, 1, 1], got: NaN, want: -Infinity },
+            ],
+          },
+        ],
+      },
+      {
+        id: EVIL_ID,
+        op: 'relu',
+        backend: 'tfjs-cpu',
+        status: 'excluded',
+        call: 'relu(<float32 (3,)>)',
+        reason: 'TF.js <b>bold</b> claim & "quotes"',
+      },
+      {
+        id: 'conv/loose',
+        op: 'conv',
+        backend: 'reference',
+        status: 'loosened',
+        call: 'conv(<float32 (1, 9, 8, 2)>, <float32 (3, 3, 2, 2)>)',
+        reason: 'near-cancelling sum',
+        tolerance: { atol: 4e-6, rtol: 1e-6, source: 'spec/conformance/tolerances.ts' },
+        outputs: [{ maxAbs: 4e-6, maxRel: 5e-5, maxUlp: 12, mismatches: [] }],
+      },
+    ],
+    kerasDisagreements: [
+      { op: 'conv', caseId: 'conv/2d-valid', backend: 'tensorflow', maxAbs: 2e-6, maxRel: 1e-5 },
+      { op: 'conv', caseId: 'conv/2d-valid', backend: 'numpy', maxAbs: 3e-6 },
+      { op: 'relu', caseId: 'relu/nan', backend: 'numpy', note: 'raises ValueError instead' },
+    ],
+    summary: { passed: 101, failed: 1, excluded: 1, unsupported: 1, ok: false },
+  };
+}
+
+const report = fixture();
+const html = renderHtml(report);
+
+describe('HTML report: the page', () => {
+  it('names every op and backend', () => {
+    for (const op of report.ops) expect(html).to.include(`>${op}</th>`);
+    for (const b of report.backends) expect(html).to.include(`>${b.name}<`);
+    expect(html).to.match(/^<!DOCTYPE html>/);
+  });
+
+  it('escapes case ids and messages', () => {
+    expect(html).not.to.include('<script>alert');
+    expect(html).not.to.include('<b>bold</b>');
+    expect(html).to.include('relu/evil-&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&quot;&#39;');
+    expect(html).to.include('TF.js &lt;b&gt;bold&lt;/b&gt; claim &amp; &quot;quotes&quot;');
+    expect(html).to.include('&lt;missing file&gt;');
+    // One script element: the page's own.
+    expect(html.match(/<script/g)).to.have.length(1);
+  });
+
+  it('references nothing on the network', () => {
+    expect(html).not.to.match(/https?:\/\//i);
+    expect(html).not.to.match(/\ssrc=/i);
+    expect(html).not.to.match(/<link\b/i);
+  });
+
+  it('has the summary, disagreements and environment', () => {
+    expect(html).to.include('FAILED');
+    expect(html).to.include('101 passed, 1 failed, 1 excluded, 1 unsupported');
+    expect(html).to.include('3 cases over 2 ops');
+    expect(html).to.include('TensorFlow (1) or NumPy (2)');
+    for (const v of ['v20.20.2', '4.22.0', '3.6.0', '0.4.34', '1.26.4', 'Test CPU @ 3.0GHz']) expect(html).to.include(v);
+    expect(html).to.include('ULP');
+  });
+});
+
+describe('HTML report: in headless Chromium', function () {
+  const present = existsSync(CHROMIUM);
+  const required = process.env.KERAS_PARITY_REQUIRE_CHROMIUM === '1';
+  if (!present && !required) {
+    it(`opens in Chromium (pending: ${CHROMIUM} is not installed; apt-get install chromium, or set KERAS_PARITY_REQUIRE_CHROMIUM=1 to fail instead)`);
+    return;
+  }
+
+  let browser: Browser | undefined;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const requests: string[] = [];
+  const dialogs: string[] = [];
+
+  before(async function () {
+    this.timeout(60000);
+    if (!present) {
+      throw new Error(
+        `KERAS_PARITY_REQUIRE_CHROMIUM=1 but ${CHROMIUM} does not exist: install Debian's chromium (apt-get install -y chromium).`,
+      );
+    }
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await page.setContent(html, { waitUntil: 'load' });
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('shows a heatmap cell for every op and backend', async () => {
+    const heads = await page.locator('#heatmap thead th .bname').allTextContents();
+    expect(heads).to.deep.equal(report.backends.map((b) => b.name));
+    const rows = await page.locator('#heatmap tbody th[scope=row]').allTextContents();
+    expect(rows).to.deep.equal(report.ops);
+    for (const op of report.ops) {
+      for (const b of report.backends) {
+        const cell = page.locator(`#heatmap .cellbtn[aria-label^="${op} on ${b.name}:"]`);
+        expect(await cell.count(), `${op} x ${b.name}`).to.equal(1);
+        expect(await cell.isVisible(), `${op} x ${b.name}`).to.equal(true);
+      }
+    }
+    expect(await page.locator('#heatmap .cellbtn[aria-label^="conv on tfjs-wasm:"]').innerText()).to.include('unavailable');
+    const failing = page.locator('#heatmap .cellbtn[aria-label^="conv on tfjs-cpu:"]');
+    expect(await failing.innerText()).to.match(/38\s*✓\s*1\s*✗/);
+    expect(await failing.innerText()).to.match(/failed/i);
+    expect(await failing.evaluate((e) => e.closest('td')!.className)).to.include('fail');
+  });
+
+  it('reveals the case details when the failing cell is clicked', async () => {
+    const failing = page.locator('#heatmap .cellbtn[aria-label^="conv on tfjs-cpu:"]');
+    const panelId = (await failing.getAttribute('aria-controls'))!;
+    const panel = page.locator(`#${panelId}`);
+    expect(await panel.isVisible()).to.equal(false);
+    expect(await page.getByText("strides=2, padding='same'").isVisible()).to.equal(false);
+
+    await failing.click();
+    expect(await failing.getAttribute('aria-expanded')).to.equal('true');
+    expect(await panel.isVisible()).to.equal(true);
+    const text = await panel.innerText();
+    expect(text).to.include('conv/2d-same-s2');
+    expect(text).to.include("conv(<float32 (2, 8, 8, 3)>, <float32 (3, 3, 3, 4)>, strides=2, padding='same')");
+    expect(text).to.include('3 of 128 elements outside tolerance');
+    expect(text).to.include('[0, 1, 2, 3]');
+    expect(text).to.include('1.5123'); // received
+    expect(text).to.include('-0.25375'); // expected
+    expect(text).to.match(/max ULP\s+81234/);
+    expect(text).to.include('default float32');
+    expect(await panel.locator('tr', { hasText: '[1, 1, 1, 1]' }).innerText()).to.match(/-inf\s+nan\s+nan/);
+    expect(await panel.getByText('[1, 0, 0, 2]').isVisible()).to.equal(true);
+
+    await failing.click();
+    expect(await panel.isVisible()).to.equal(false);
+    expect(await failing.getAttribute('aria-expanded')).to.equal('false');
+  });
+
+  it('opens an excluded case from the case list, its id shown as text', async () => {
+    const link = page.locator('#case-list a.caselink', { hasText: 'relu/evil-' });
+    await link.click();
+    const details = page.locator(`#${await link.getAttribute('data-case')}`);
+    expect(await details.isVisible()).to.equal(true);
+    expect(await details.evaluate((e) => (e as HTMLDetailsElement).open)).to.equal(true);
+    const text = await details.innerText();
+    expect(text).to.include(EVIL_ID);
+    expect(text).to.include('TF.js <b>bold</b> claim & "quotes"');
+  });
+
+  it('runs its script without errors, injects nothing and fetches nothing', () => {
+    expect(pageErrors).to.deep.equal([]);
+    expect(dialogs).to.deep.equal([]);
+    expect(requests.filter((u) => !u.startsWith('about:') && !u.startsWith('data:'))).to.deep.equal([]);
+  });
+});

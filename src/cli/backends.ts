@@ -1,0 +1,30 @@
+/// <reference types="node" />
+/** `keras-parity backends`: every registered backend, whether it starts here, its device or why not. */
+import { listBackends, type BackendInfo } from '../backend/registry.js';
+import type { CommandSpec } from './args.js';
+import { paint, routeConsole, useColor, type Output } from './progress.js';
+
+export const BACKENDS: CommandSpec = {
+  name: 'backends',
+  brief: 'lists every backend, available or not and why, and its device',
+  summary:
+    'Lists every backend: whether it can start on this machine, the device it computes on, or in one line\n' +
+    'why it is unavailable and what fixes it (each backend is started to find out).',
+  options: [{ name: 'json', help: 'print JSON: [{name, available, device?, reason?}]' }],
+  details: 'Exit status: 0 (an unavailable backend is information here; `run --require` makes it a failure).',
+};
+
+export async function backendsCommand(json: boolean, stdout: Output = process.stdout): Promise<number> {
+  const infos = await routeConsole(undefined, () => listBackends());
+  stdout.write(json ? `${JSON.stringify(infos, null, 2)}\n` : backendsTable(infos, useColor(stdout)));
+  return 0;
+}
+
+export function backendsTable(infos: BackendInfo[], color: boolean): string {
+  const width = Math.max(...infos.map((b) => b.name.length));
+  const lines = infos.map((b) => {
+    const status = b.available ? paint(color, 'green', 'available  ') : paint(color, 'yellow', 'unavailable');
+    return `${b.name.padEnd(width)}  ${status}  ${b.available ? (b.device ?? '') : (b.reason ?? 'no reason given')}`;
+  });
+  return `${lines.join('\n')}\n`;
+}

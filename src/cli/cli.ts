@@ -1,0 +1,123 @@
+/// <reference types="node" />
+/** The keras-parity command: `run`, `backends`, `golden`, and help. Returns the exit status. */
+import '../index.js';
+import { GoldenUnavailableError, RUN, resolveOps, runParity } from './run.js';
+import { UsageError, closest, commandHelp, listValue, parseOptions, stringValue, type CommandSpec } from './args.js';
+import { BACKENDS, backendsCommand } from './backends.js';
+import { EXTRA_BACKENDS_VAR, loadExtraBackends } from './extra.js';
+import { GOLDEN, goldenCommand } from './golden.js';
+import { packageVersion } from './paths.js';
+import { paint, useColor, type Output } from './progress.js';
+
+const BIN = 'keras-parity';
+const COMMANDS: readonly CommandSpec[] = [RUN, BACKENDS, GOLDEN];
+
+export interface Streams {
+  stdout: Output;
+  stderr: Output;
+}
+
+export function generalHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return [
+    `Usage: ${BIN} <command> [options]`,
+    '',
+    "Keras 3.6's keras.ops.nn in TypeScript, checked against real Keras on every backend.",
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.brief}`),
+    '',
+    `Run '${BIN} <command> --help' for a command's options; '${BIN} --version' prints the version.`,
+    '',
+    'Environment:',
+    '  KERAS_PARITY_GOLDEN_DIR      golden folder (default: the package\'s golden/)',
+    `  ${EXTRA_BACKENDS_VAR}  modules whose default export ({ registerBackend }) => void registers more`,
+    '                               backends (separated as in PATH)',
+    '  NO_COLOR                     no colours',
+    '',
+  ].join('\n');
+}
+
+export async function cli(argv: readonly string[], streams: Streams = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const { stdout, stderr } = streams;
+  const [first, ...rest] = argv;
+  try {
+    if (first === undefined) {
+      stderr.write(generalHelp());
+      return 2;
+    }
+    if (first === '--help' || first === '-h' || first === 'help') {
+      const spec = rest[0] ? commandSpec(rest[0]) : undefined;
+      stdout.write(spec ? commandHelp(BIN, spec) : generalHelp());
+      return 0;
+    }
+    if (first === '--version' || first === '-v') {
+      stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    const spec = commandSpec(first);
+    const parsed = parseOptions(rest, spec);
+    if (parsed.help) {
+      stdout.write(commandHelp(BIN, spec));
+      return 0;
+    }
+    await loadExtraBackends();
+    switch (spec.name) {
+      case 'run': {
+        const result = await runParity({
+          backends: listValue(parsed, 'backend'),
+          ops: listValue(parsed, 'op'),
+          required: listValue(parsed, 'require'),
+          out: stringValue(parsed, 'out') ?? 'parity-report',
+          goldenDir: stringValue(parsed, 'golden'),
+          progress: stringValue(parsed, 'progress') as 'auto' | 'bar' | 'lines' | 'none' | undefined,
+          command: [BIN, ...argv].map(shellQuote).join(' '),
+          stdout,
+          stderr,
+        });
+        return result.exitCode;
+      }
+      case 'backends':
+        return await backendsCommand(parsed.values.json === true, stdout);
+      case 'golden': {
+        const ops = listValue(parsed, 'op');
+        return await goldenCommand(
+          {
+            python: stringValue(parsed, 'python'),
+            ops: ops && resolveOps(ops, 'golden'),
+            out: stringValue(parsed, 'out'),
+            check: parsed.values.check === true,
+            progress: stringValue(parsed, 'progress'),
+          },
+          stdout,
+          stderr,
+        );
+      }
+    }
+    return 2;
+  } catch (e) {
+    const color = useColor(stderr);
+    if (e instanceof UsageError) {
+      const help = e.command ? `${BIN} ${e.command} --help` : `${BIN} --help`;
+      stderr.write(`${paint(color, 'red', `${BIN}`)}: ${e.message}\nRun '${help}' for usage.\n`);
+      return 2;
+    }
+    if (e instanceof GoldenUnavailableError) {
+      stderr.write(`${paint(color, 'red', `${BIN}`)}: ${e.message}\n`);
+      return 3;
+    }
+    throw e;
+  }
+}
+
+function commandSpec(name: string): CommandSpec {
+  const spec = COMMANDS.find((c) => c.name === name);
+  if (spec) return spec;
+  const hint = closest(name, COMMANDS.map((c) => c.name));
+  throw new UsageError(`unknown command '${name}'${hint ? ` (did you mean ${hint}?)` : ''}. Commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+}
+
+/** The argument as a POSIX shell would need it, for the command line in the report. */
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,150 @@
+/// <reference types="node" />
+/**
+ * `keras-parity run`, and `runParity`, the same as a function: runs the golden cases on the chosen
+ * backends and ops, prints a summary, writes report.json, report.md and report.html.
+ */
+import { isAbsolute, relative, resolve } from 'node:path';
+import { GoldenError } from '../golden/errors.js';
+import { directorySource } from '../golden/node.js';
+import { camelCase } from '../ops/op.js';
+import { OP_TABLE, PUBLIC_NAMES } from '../ops/table.js';
+import { collectReport, UnknownBackendError } from '../report/collect.js';
+import type { ParityReport } from '../report/model.js';
+import { UsageError, closest, type CommandSpec } from './args.js';
+import { defaultGoldenDir } from './paths.js';
+import { RunProgress, paint, progressMode, routeConsole, useColor, type Output } from './progress.js';
+import { summaryTable } from './summary.js';
+import { writeReport } from './write.js';
+
+export const RUN: CommandSpec = {
+  name: 'run',
+  brief: 'runs the golden cases on backends; writes report.json, report.md, report.html',
+  summary:
+    'Runs the golden cases of real Keras 3.6.0 on keras-parity backends and reports, per op and backend,\n' +
+    'what passes, what fails and by how much. Exits 1 when a case fails or a required backend is unavailable.',
+  options: [
+    { name: 'backend', value: 'LIST', list: true, help: 'backends to run, comma-separated (default: every available one)' },
+    { name: 'op', value: 'LIST', list: true, help: 'Keras ops to run, comma-separated: conv,softmax (default: all)' },
+    { name: 'require', value: 'LIST', list: true, help: 'backends that must be available: one that is not fails the run (strict mode)' },
+    { name: 'out', value: 'DIR', help: 'folder for report.json, report.md and report.html (default: parity-report)' },
+    { name: 'golden', value: 'DIR', help: "golden folder (default: $KERAS_PARITY_GOLDEN_DIR, else the package's golden/)" },
+    {
+      name: 'progress',
+      value: 'MODE',
+      choices: ['auto', 'bar', 'lines', 'none'],
+      help: 'auto (a bar on a terminal, else lines), bar, lines or none',
+    },
+  ],
+  details: [
+    'Examples:',
+    '  keras-parity run',
+    '  keras-parity run --backend reference,tfjs-cpu --op conv,softmax --out /tmp/parity',
+    '  keras-parity run --require tfjs-tensorflow        # CI: fail if TensorFlow cannot load',
+    '',
+    'Exit status: 0 all passed, 1 a case failed or a required backend is unavailable, 2 a usage error,',
+    '3 the goldens cannot be read.',
+  ].join('\n'),
+};
+
+export interface RunOptions {
+  /** Backends to run (default: every registered one that starts). */
+  backends?: readonly string[];
+  /** Keras op names, aliases or their camelCase forms (default: every op with goldens). */
+  ops?: readonly string[];
+  /** Backends whose unavailability fails the run. */
+  required?: readonly string[];
+  /** Output folder; null writes nothing (default: parity-report). */
+  out?: string | null;
+  goldenDir?: string;
+  /** The command line recorded in the report. */
+  command?: string;
+  progress?: 'auto' | 'bar' | 'lines' | 'none';
+  /** Where the summary goes (default: process.stdout); null prints nothing. */
+  stdout?: Output | null;
+  /** Where progress and messages go (default: process.stderr). */
+  stderr?: Output;
+}
+
+export interface RunResult {
+  report: ParityReport;
+  /** 0 when the report is ok, else 1. */
+  exitCode: number;
+  /** The report files written. */
+  files: string[];
+  goldenErrors: string[];
+}
+
+/** A run's outcome that is not a report: the goldens cannot be read (exit 3). */
+export class GoldenUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GoldenUnavailableError';
+  }
+}
+
+/**
+ * Runs the goldens and writes the report. Throws UsageError for an unknown op or backend, and
+ * GoldenUnavailableError when the golden manifest is missing or unusable.
+ */
+export async function runParity(options: RunOptions = {}): Promise<RunResult> {
+  const stderr = options.stderr ?? process.stderr;
+  const stdout = options.stdout === undefined ? process.stdout : options.stdout;
+  const ops = options.ops ? resolveOps(options.ops) : undefined;
+  const goldenDir = resolve(options.goldenDir ?? defaultGoldenDir());
+  const progress = new RunProgress(stderr, progressMode(options.progress, stderr), useColor(stderr));
+  let collected;
+  try {
+    collected = await routeConsole(progress.line, () =>
+      collectReport({
+        source: directorySource(goldenDir),
+        ...(options.backends ? { backends: options.backends } : {}),
+        ...(options.required ? { required: options.required } : {}),
+        ...(ops ? { ops } : {}),
+        command: options.command ?? 'runParity()',
+        onProgress: progress.onEvent,
+      }),
+    );
+  } catch (e) {
+    if (e instanceof UnknownBackendError) {
+      const hint = closest(e.backend, e.registered);
+      throw new UsageError(`unknown backend '${e.backend}'${hint ? ` (did you mean ${hint}?)` : ''}. Backends: ${e.registered.join(', ')}`, 'run');
+    }
+    if (e instanceof GoldenError) {
+      throw new GoldenUnavailableError(`${e.message}\nRegenerate the goldens with \`keras-parity golden\` or point --golden at a golden folder.`);
+    }
+    throw e;
+  } finally {
+    progress.finish();
+  }
+  const { report, goldenErrors } = collected;
+  const color = useColor(stderr);
+  for (const error of goldenErrors) stderr.write(`${paint(color, 'red', 'golden file unusable')}: ${error}\n`);
+  if (stdout) stdout.write(summaryTable(report, useColor(stdout), goldenErrors));
+  const files = options.out === null ? [] : await writeReport(report, resolve(options.out ?? 'parity-report'));
+  if (files.length && stdout) stdout.write(`Wrote ${files.map(shortPath).join(', ')}\n`);
+  return { report, exitCode: report.summary.ok ? 0 : 1, files, goldenErrors };
+}
+
+/** Keras names, aliases (swish) and camelCase forms (averagePool) to the op table's Keras names. */
+export function resolveOps(names: readonly string[], command = 'run'): string[] {
+  const byName = new Map<string, string>();
+  for (const [name, op] of PUBLIC_NAMES) {
+    byName.set(name, op);
+    byName.set(camelCase(name), op);
+  }
+  return names.map((name) => {
+    const op = byName.get(name);
+    if (op) return op;
+    const hint = closest(name, [...byName.keys()]);
+    throw new UsageError(
+      `unknown op '${name}'${hint ? ` (did you mean ${hint}?)` : ''}. Ops: ${Object.keys(OP_TABLE).join(', ')}`,
+      command,
+    );
+  });
+}
+
+/** A path relative to the working folder when it is inside it. */
+function shortPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}

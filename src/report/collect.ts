@@ -1,0 +1,342 @@
+/// <reference types="node" />
+/**
+ * Runs golden cases on backends and builds the ParityReport (./model.ts): the same replay, comparison,
+ * tolerance table and exclusion list as the conformance spec, counted per op x backend.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus, release } from 'node:os';
+import { createRequire } from 'node:module';
+import { currentAdapter, getBackend, listBackends, setBackend, type BackendInfo } from '../backend/registry.js';
+import { BackendUnavailableError, KerasValueError } from '../errors.js';
+import type { GoldenCase, GoldenOp } from '../golden/cases.js';
+import { GoldenError } from '../golden/errors.js';
+import { EXCLUSIONS } from '../golden/exclusions.js';
+import { loadOp, opsOf, readManifest, type GoldenSource, type Manifest } from '../golden/loader.js';
+import type { ExclusionEntry, ToleranceEntry } from '../golden/policy.js';
+import { exclusionFor } from '../golden/policy.js';
+import { describeCall } from '../golden/report.js';
+import { runCase, type CaseResult, type OutputResult } from '../golden/run.js';
+import { TOLERANCES } from '../golden/tolerances.js';
+import { OP_TABLE } from '../ops/table.js';
+import type {
+  KerasDisagreement,
+  ParityReport,
+  ReportBackend,
+  ReportCase,
+  ReportCell,
+  ReportOutput,
+  WorstError,
+} from './model.js';
+import { errorScore } from './model.js';
+
+export interface CollectOptions {
+  /** Where the goldens are read from. */
+  source: GoldenSource;
+  /** Backends to run, in order; omitted: every registered backend (the unavailable ones listed, not run). */
+  backends?: readonly string[];
+  /** Backends that must start: one that cannot is a failure of the run (strict mode). Run even if not in `backends`. */
+  required?: readonly string[];
+  /** Keras op names to run (canonical, not aliases); omitted: every op with goldens. */
+  ops?: readonly string[];
+  /** The command line, for the report. */
+  command: string;
+  tolerances?: readonly ToleranceEntry[];
+  exclusions?: readonly ExclusionEntry[];
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export type CaseOutcome = 'passed' | 'failed' | 'excluded' | 'unsupported';
+
+export type ProgressEvent =
+  /** `cases` per backend; `total` runs over every available backend. */
+  | { type: 'start'; cases: number; total: number; backends: ReportBackend[] }
+  | { type: 'backend'; backend: ReportBackend }
+  | { type: 'case'; backend: string; op: string; caseId: string; outcome: CaseOutcome; failure?: string }
+  | { type: 'cell'; cell: ReportCell; seconds: number };
+
+export interface Collected {
+  report: ParityReport;
+  /** Golden files of the selected ops that could not be used (each names its file); they fail the run. */
+  goldenErrors: string[];
+}
+
+/** A backend name that is not registered: a usage error, raised before anything runs. */
+export class UnknownBackendError extends Error {
+  constructor(
+    readonly backend: string,
+    /** The registered names. */
+    readonly registered: string[],
+  ) {
+    super(`unknown backend '${backend}'. Registered backends: ${registered.join(', ')}`);
+    this.name = 'UnknownBackendError';
+  }
+}
+
+/**
+ * Loads the goldens of the selected ops, starts the backends, runs every case and builds the report.
+ * Throws GoldenError when the manifest is missing or unusable, UnknownBackendError for an unregistered
+ * backend name. Leaves the active backend as it found it.
+ */
+export async function collectReport(options: CollectOptions): Promise<Collected> {
+  const tolerances = options.tolerances ?? TOLERANCES;
+  const exclusions = options.exclusions ?? EXCLUSIONS;
+  const required = new Set(options.required ?? []);
+  const emit = options.onProgress ?? (() => {});
+
+  const manifest = readManifest(options.source);
+  const { ops, goldenErrors } = loadOps(options.source, manifest, options.ops);
+  const previous = getBackend();
+  try {
+    const backends = await startBackends(options.backends, required);
+    const perBackend = ops.reduce((n, op) => n + op.cases.length, 0);
+    emit({ type: 'start', cases: perBackend, total: perBackend * backends.filter((b) => b.available).length, backends });
+
+    const cells: ReportCell[] = [];
+    const cases: ReportCase[] = [];
+    for (const backend of backends) {
+      emit({ type: 'backend', backend });
+      if (!backend.available) continue;
+      await setBackend(backend.name);
+      for (const op of ops) {
+        const started = performance.now();
+        const cell = await runCell(op, backend.name, tolerances, exclusions, cases, emit);
+        cells.push(cell);
+        emit({ type: 'cell', cell, seconds: (performance.now() - started) / 1000 });
+      }
+    }
+
+    const totals = { passed: 0, failed: 0, excluded: 0, unsupported: 0 };
+    for (const c of cells) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += c[k];
+    const missingRequired = backends.some((b) => b.required && !b.available);
+    const report: ParityReport = {
+      format: 1,
+      generatedAt: new Date().toISOString(),
+      command: options.command,
+      environment: environment(manifest, backends),
+      backends,
+      ops: ops.map((o) => o.op),
+      cells,
+      cases,
+      kerasDisagreements: ops.flatMap(disagreements),
+      summary: { ...totals, ok: totals.failed === 0 && !missingRequired && goldenErrors.length === 0 },
+    };
+    return { report, goldenErrors };
+  } finally {
+    await setBackend(previous);
+  }
+}
+
+/** The selected ops' goldens in op-table order; a broken file spoils only its op. */
+function loadOps(source: GoldenSource, manifest: Manifest, selected: readonly string[] | undefined) {
+  const available = opsOf(manifest);
+  const order = Object.keys(OP_TABLE);
+  const rank = (op: string) => (order.includes(op) ? order.indexOf(op) : order.length);
+  const wanted = selected ? [...new Set(selected)] : available;
+  const ops: GoldenOp[] = [];
+  const goldenErrors: string[] = [];
+  for (const op of [...wanted].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))) {
+    if (!available.includes(op)) {
+      goldenErrors.push(`${source.label(`${op}.json`)}: no goldens for ${op} (not in ${source.label('manifest.json')})`);
+      continue;
+    }
+    try {
+      ops.push(loadOp(source, manifest, op));
+    } catch (e) {
+      if (!(e instanceof GoldenError)) throw e;
+      goldenErrors.push(e.message);
+    }
+  }
+  return { ops, goldenErrors };
+}
+
+/** Starts each named backend (or every registered one) and says which could. */
+async function startBackends(names: readonly string[] | undefined, required: ReadonlySet<string>): Promise<ReportBackend[]> {
+  const wanted = names ? [...new Set([...names, ...required])] : undefined;
+  let infos: BackendInfo[];
+  if (wanted) {
+    infos = [];
+    for (const name of wanted) infos.push(await probe(name));
+  } else {
+    infos = await listBackends();
+    for (const name of required) if (!infos.some((b) => b.name === name)) infos.push(await probe(name));
+  }
+  return infos.map((b) => ({ ...b, required: required.has(b.name) }));
+}
+
+async function probe(name: string): Promise<BackendInfo> {
+  try {
+    await setBackend(name);
+    return { name, available: true, device: currentAdapter().device };
+  } catch (e) {
+    if (e instanceof BackendUnavailableError) {
+      return { name, available: false, reason: e.message.replace(`Backend ${name} is unavailable: `, '') };
+    }
+    if (e instanceof KerasValueError) {
+      // The registry names its backends in the message; it has no other way to list them without starting them.
+      const registered = /Registered backends: (.*)\.$/.exec(e.message)?.[1]?.split(', ') ?? [];
+      throw new UnknownBackendError(name, registered);
+    }
+    throw e;
+  }
+}
+
+async function runCell(
+  op: GoldenOp,
+  backend: string,
+  tolerances: readonly ToleranceEntry[],
+  exclusions: readonly ExclusionEntry[],
+  cases: ReportCase[],
+  emit: (e: ProgressEvent) => void,
+): Promise<ReportCell> {
+  const cell: ReportCell = { op: op.op, backend, passed: 0, failed: 0, excluded: 0, unsupported: 0, worst: null };
+  for (const c of op.cases) {
+    const base = { id: c.id, op: op.op, backend, call: describeCall(c) };
+    const exclusion = exclusionFor(exclusions, c.id, backend);
+    if (exclusion) {
+      cell.excluded++;
+      cases.push({ ...base, status: 'excluded', reason: exclusion.why });
+      emit({ type: 'case', backend, op: op.op, caseId: c.id, outcome: 'excluded' });
+      continue;
+    }
+    const result = await safeRunCase(c, backend, tolerances);
+    const outcome = classify(c, result);
+    cell[outcome]++;
+    const loosened = result.outputs.find((o) => o.tolerance.sources.length > 1);
+    const shown = loosened ?? result.outputs[0];
+    const tolerance = shown && { atol: shown.tolerance.atol, rtol: shown.tolerance.rtol, source: toleranceSource(shown) };
+    if (outcome === 'failed') {
+      const outputs = result.outputs.map(reportOutput);
+      cases.push({ ...base, status: 'failed', reason: result.failure, ...(tolerance ? { tolerance } : {}), outputs });
+    } else if (outcome === 'passed' && loosened) {
+      const outputs = result.outputs.map(reportOutput);
+      cases.push({ ...base, status: 'loosened', reason: toleranceSource(loosened), tolerance: tolerance!, outputs });
+    }
+    if (outcome !== 'unsupported') cell.worst = worse(cell.worst, caseWorst(c.id, result.outputs));
+    emit({ type: 'case', backend, op: op.op, caseId: c.id, outcome, ...(result.failure ? { failure: result.failure } : {}) });
+  }
+  return cell;
+}
+
+/** runCase catches what the op raises; anything else (reading a result back, say) is this case's failure too. */
+async function safeRunCase(c: GoldenCase, backend: string, tolerances: readonly ToleranceEntry[]): Promise<CaseResult> {
+  try {
+    return await runCase(c, backend, tolerances);
+  } catch (e) {
+    return { ok: false, failure: `the runner failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, outputs: [] };
+  }
+}
+
+/**
+ * Unsupported: Keras computed a result and this backend raised UnsupportedError (a dtype or option it
+ * cannot represent). A known limit, counted apart, not a failure of the run.
+ */
+function classify(c: GoldenCase, result: CaseResult): Exclude<CaseOutcome, 'excluded'> {
+  if (result.ok) return 'passed';
+  if ('outputs' in c.expected && /^raised UnsupportedError\b/.test(result.failure ?? '')) return 'unsupported';
+  return 'failed';
+}
+
+/** The looser tolerances' reasons (`golden: ...`, `table: ...`), or `default`. */
+function toleranceSource(o: OutputResult): string {
+  const loose = o.tolerance.sources.filter((s) => s !== 'default');
+  return loose.length ? loose.join('; ') : 'default';
+}
+
+/** Error measures of one output; NaN where none was taken (shapes differ; ULPs of int32 and bool). */
+function reportOutput(o: OutputResult): ReportOutput {
+  const c = o.comparison;
+  return { maxAbs: c.maxAbs ?? NaN, maxRel: c.maxRel ?? NaN, maxUlp: c.maxUlp ?? NaN, mismatches: c.first.map((m) => ({ ...m })) };
+}
+
+/** The largest measures over a case's float32 outputs; null when it has none compared (error cases, ints). */
+function caseWorst(caseId: string, outputs: OutputResult[]): WorstError | null {
+  const measured = outputs.map((o) => o.comparison).filter((c) => c.maxUlp !== null && c.maxAbs !== null);
+  if (!measured.length) return null;
+  return {
+    maxAbs: Math.max(...measured.map((c) => c.maxAbs!)),
+    maxRel: Math.max(...measured.map((c) => c.maxRel!)),
+    maxUlp: Math.max(...measured.map((c) => c.maxUlp!)),
+    caseId,
+  };
+}
+
+/** A cell's worst case, by errorScore; ties by ULPs, then max abs. */
+function worse(a: WorstError | null, b: WorstError | null): WorstError | null {
+  if (!a || !b) return a ?? b;
+  const [sa, sb] = [errorScore(a), errorScore(b)];
+  if (sa !== sb) return sb > sa ? b : a;
+  if (a.maxUlp !== b.maxUlp) return b.maxUlp > a.maxUlp ? b : a;
+  return b.maxAbs > a.maxAbs ? b : a;
+}
+
+interface BackendRecord {
+  agrees?: boolean;
+  max_abs?: number;
+  max_rel?: number;
+  note?: string;
+  error?: { class?: string; message?: string };
+}
+
+/** Where Keras's tensorflow or numpy backend disagrees with JAX on a case, as the golden recorded it. */
+function disagreements(op: GoldenOp): KerasDisagreement[] {
+  const out: KerasDisagreement[] = [];
+  for (const c of op.cases) {
+    for (const backend of ['tensorflow', 'numpy'] as const) {
+      const r = c.backends[backend] as BackendRecord | undefined;
+      if (!r || typeof r !== 'object' || r.agrees !== false) continue;
+      const raised = r.error?.class ? `${backend} raised ${r.error.class}: ${r.error.message ?? ''}`.trim() : undefined;
+      const note = [r.note, raised].filter((s): s is string => !!s).join('; ');
+      out.push({
+        op: op.op,
+        caseId: c.id,
+        backend,
+        ...(typeof r.max_abs === 'number' ? { maxAbs: r.max_abs } : {}),
+        ...(typeof r.max_rel === 'number' ? { maxRel: r.max_rel } : {}),
+        ...(note ? { note } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+function environment(manifest: Manifest, backends: ReportBackend[]): ParityReport['environment'] {
+  const cpuList = cpus();
+  const ran = backends.filter((b) => b.available);
+  const devices = ran.map((b) => b.device ?? '');
+  const tensorflow = devices.map((d) => /TensorFlow ([\w.-]+) C library/.exec(d)?.[1]).find(Boolean);
+  const chromium = devices.map((d) => /Chromium ([\d.]+)/.exec(d)?.[1]).find(Boolean);
+  const gpu = devices.some((d) => /^GPU\b/.test(d)) ? gpuName() : undefined;
+  return {
+    node: process.version,
+    platform: `${process.platform} ${process.arch} (${release()})`,
+    cpu: cpuList.length ? `${cpuList[0].model.trim()} x ${cpuList.length}` : 'unknown',
+    tfjs: packageVersion('@tensorflow/tfjs-core'),
+    ...(tensorflow ? { tensorflow } : {}),
+    ...(chromium ? { chromium } : {}),
+    ...(gpu ? { cuda: gpu } : {}),
+    keras: { ...manifest.versions },
+  };
+}
+
+function packageVersion(pkg: string): string {
+  try {
+    return (createRequire(import.meta.url)(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+/** `NVIDIA H100 80GB HBM3 (driver 550.54.15)` from nvidia-smi, when it answers. */
+function gpuName(): string | undefined {
+  try {
+    const out = execFileSync('nvidia-smi', ['--query-gpu=name,driver_version', '--format=csv,noheader'], {
+      encoding: 'utf8',
+      timeout: 5000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const [name, driver] = out.split('\n')[0].split(',').map((s) => s.trim());
+    return name ? `${name}${driver ? ` (driver ${driver})` : ''}` : undefined;
+  } catch {
+    return 'GPU (nvidia-smi did not answer)';
+  }
+}

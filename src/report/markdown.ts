@@ -1,0 +1,239 @@
+/**
+ * The parity report as Markdown (report.md): the verdict, an op x backend table, then every failing,
+ * loosened and excluded case, where Keras's own backends disagree with JAX, and the environment.
+ * Readable as plain text and as rendered GitHub Markdown.
+ */
+import type { ParityReport, ReportCase, ReportCell, ReportOutput, WorstError } from './model.js';
+
+/** Three significant digits, exponent form when small or large: 0.5, 1e-6, 1.23e-7; nan and inf as numpy. */
+export function formatMeasure(v: number): string {
+  if (Number.isNaN(v)) return 'n/a';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (v === 0) return '0';
+  const p = Number(v.toPrecision(3));
+  return Math.abs(p) < 1e-3 || Math.abs(p) >= 1e6 ? p.toExponential() : String(p);
+}
+
+/** A ULP distance: whole below a million, exponent form above. */
+export function formatUlp(v: number): string {
+  if (Number.isNaN(v)) return 'n/a';
+  if (!Number.isFinite(v)) return 'inf';
+  return v < 1e6 ? String(Math.round(v)) : v.toExponential(2);
+}
+
+/** A stored value (got / want): the shortest decimal that reads back as the same float32. */
+export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (Number.isInteger(v) && Math.abs(v) < 1e16) return String(v);
+  if (Math.fround(v) !== v) return String(v);
+  for (let digits = 1; digits < 9; digits++) {
+    const s = v.toPrecision(digits);
+    if (Math.fround(Number(s)) === v) return String(Number(s));
+  }
+  return String(Number(v.toPrecision(9)));
+}
+
+/** Float32's default atol: errors below it are noise by Keras's own test standard. */
+const ATOL_FLOOR = 1e-6;
+
+/**
+ * A cell's worst error in a few characters: `exact`, `<1e-6` (every error below float32's default atol,
+ * where ULP counts mean nothing: near 0 they explode), else the ULP distance.
+ */
+export function formatWorst(w: WorstError): string {
+  if (w.maxAbs === 0) return 'exact';
+  if (w.maxAbs < ATOL_FLOOR) return `<${formatMeasure(ATOL_FLOOR)}`;
+  return `${formatUlp(w.maxUlp)} ulp`;
+}
+
+export function renderMarkdown(report: ParityReport): string {
+  const sections = [
+    header(report),
+    resultsTable(report),
+    backendsTable(report),
+    failedSection(report.cases.filter((c) => c.status === 'failed')),
+    loosenedSection(report.cases.filter((c) => c.status === 'loosened')),
+    excludedSection(report.cases.filter((c) => c.status === 'excluded')),
+    disagreementsSection(report),
+    environmentSection(report),
+  ];
+  return `${sections.filter((s) => s !== '').join('\n\n')}\n`;
+}
+
+function header(r: ParityReport): string {
+  const s = r.summary;
+  const ran = r.backends.filter((b) => b.available).length;
+  const missing = r.backends.filter((b) => b.required && !b.available).map((b) => b.name);
+  const verdict = s.ok ? '**PASSED**' : '**FAILED**';
+  const lines = [
+    '# keras-parity report',
+    '',
+    `${verdict}: ${s.passed} passed, ${s.failed} failed, ${s.excluded} excluded, ${s.unsupported} unsupported ` +
+      `(${plural(r.ops.length, 'op')} on ${plural(ran, 'backend')}).`,
+  ];
+  if (missing.length) lines.push('', `Required but unavailable: ${missing.map(code).join(', ')}.`);
+  lines.push('', `Generated ${r.generatedAt} by ${code(r.command)}, against Keras ${r.environment.keras.keras ?? '?'} goldens.`);
+  return lines.join('\n');
+}
+
+function resultsTable(r: ParityReport): string {
+  const backends = r.backends;
+  if (!r.ops.length || !backends.length) return '';
+  const cellOf = new Map(r.cells.map((c) => [`${c.op}\u0000${c.backend}`, c]));
+  const rows = r.ops.map((op) => [
+    code(op),
+    ...backends.map((b) => {
+      const cell = cellOf.get(`${op}\u0000${b.name}`);
+      if (cell) return cellText(cell);
+      return b.available ? 'not run' : 'unavailable';
+    }),
+  ]);
+  return [
+    '## Results',
+    '',
+    'Per op and backend: ✅ passed cases, ❌ failed ones, ⚪ unsupported (a dtype or option the backend cannot ' +
+      'represent), the worst error (`exact`; `<1e-6` when every error is below float32\'s default atol; else ' +
+      'in float32 ULPs), and in parentheses the excluded cases.',
+    '',
+    table(['op', ...backends.map((b) => code(b.name))], rows),
+  ].join('\n');
+}
+
+function cellText(c: ReportCell): string {
+  const parts: string[] = [];
+  if (c.failed) parts.push(`❌ ${c.failed} of ${c.passed + c.failed + c.unsupported} failed`);
+  else if (c.passed) parts.push(`✅ ${c.passed}`);
+  if (c.unsupported) parts.push(`⚪ ${c.unsupported} unsupported`);
+  if (c.worst) parts.push(formatWorst(c.worst));
+  if (c.excluded) parts.push(`(${c.excluded} excluded)`);
+  return parts.join(' · ') || '–';
+}
+
+function backendsTable(r: ParityReport): string {
+  const rows = r.backends.map((b) => [
+    code(b.name),
+    b.available ? 'available' : b.required ? '**unavailable (required)**' : 'unavailable',
+    b.available ? (b.device ?? '') : (b.reason ?? 'no reason given'),
+  ]);
+  return ['## Backends', '', table(['backend', 'status', 'device, or why unavailable'], rows)].join('\n');
+}
+
+function failedSection(cases: ReportCase[]): string {
+  if (!cases.length) return '';
+  const blocks = cases.map((c) => {
+    const lines = [`### ${code(c.id)} on ${code(c.backend)}`, '', `- call: ${code(c.call)}`];
+    const reason = c.reason ?? 'failed';
+    const multiline = reason.includes('\n');
+    if (!multiline) lines.push(`- failure: ${reason}`);
+    const t = c.tolerance;
+    if (t) lines.push(`- tolerance: atol ${formatMeasure(t.atol)}, rtol ${formatMeasure(t.rtol)} (${t.source})`);
+    (c.outputs ?? []).forEach((o, i) => lines.push(`- output ${i}: ${measures(o)}`, ...o.mismatches.map(mismatch)));
+    if (multiline) lines.push('', fence(reason));
+    return lines.join('\n');
+  });
+  return [`## Failed cases (${cases.length})`, ...blocks].join('\n\n');
+}
+
+function loosenedSection(cases: ReportCase[]): string {
+  if (!cases.length) return '';
+  const rows = cases.map((c) => [
+    code(c.id),
+    code(c.backend),
+    c.tolerance ? `${formatMeasure(c.tolerance.atol)} / ${formatMeasure(c.tolerance.rtol)}` : '',
+    (c.outputs ?? []).map(measures).join('; '),
+    c.tolerance?.source ?? c.reason ?? '',
+  ]);
+  return [
+    `## Loosened tolerances (${cases.length})`,
+    '',
+    'Passed, at a tolerance looser than the default (float32: atol = rtol = 1e-6); the measured errors show how much looser they needed.',
+    '',
+    table(['case', 'backend', 'atol / rtol', 'measured', 'why'], rows),
+  ].join('\n');
+}
+
+function excludedSection(cases: ReportCase[]): string {
+  if (!cases.length) return '';
+  const rows = cases.map((c) => [code(c.id), code(c.backend), c.reason ?? '']);
+  return [`## Excluded cases (${cases.length})`, '', table(['case', 'backend', 'why'], rows)].join('\n');
+}
+
+function disagreementsSection(r: ParityReport): string {
+  const list = r.kerasDisagreements;
+  if (!list.length) return '';
+  const rows = list.map((d) => [
+    code(d.caseId),
+    d.backend,
+    d.maxAbs === undefined ? '' : formatMeasure(d.maxAbs),
+    d.maxRel === undefined ? '' : formatMeasure(d.maxRel),
+    truncate(d.note ?? '', 160),
+  ]);
+  return [
+    `## Where Keras's own backends disagree with JAX (${list.length})`,
+    '',
+    "The goldens are Keras-on-JAX; the same cases on Keras's tensorflow and numpy backends differ here " +
+      '(full notes in report.json).',
+    '',
+    '<details><summary>Show the cases</summary>',
+    '',
+    table(['case', 'Keras backend', 'max abs', 'max rel', 'note'], rows),
+    '',
+    '</details>',
+  ].join('\n');
+}
+
+/** The first line, at most `max` characters. */
+function truncate(text: string, max: number): string {
+  const first = text.split('\n')[0].trim();
+  return first.length > max || first !== text.trim() ? `${first.slice(0, max - 1).trimEnd()}…` : first;
+}
+
+function environmentSection(r: ParityReport): string {
+  const e = r.environment;
+  const items: [string, string | undefined][] = [
+    ['Node.js', e.node],
+    ['platform', e.platform],
+    ['CPU', e.cpu],
+    ['TF.js', e.tfjs],
+    ['TensorFlow (tfjs-node)', e.tensorflow],
+    ['Chromium', e.chromium],
+    ['GPU', e.cuda],
+    ['goldens', Object.entries(e.keras).map(([k, v]) => `${k} ${v}`).join(', ')],
+  ];
+  return ['## Environment', '', ...items.filter(([, v]) => v).map(([k, v]) => `- ${k}: ${v}`)].join('\n');
+}
+
+function measures(o: ReportOutput): string {
+  return `max abs ${formatMeasure(o.maxAbs)}, max rel ${formatMeasure(o.maxRel)}, max ULP ${formatUlp(o.maxUlp)}`;
+}
+
+function mismatch(m: { index: number[]; got: number; want: number }): string {
+  return `  - [${m.index.join(', ')}]: got ${formatValue(m.got)}, want ${formatValue(m.want)}`;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
+  return [line(head), `|${head.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** A table cell: pipes escaped, line breaks as <br>. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+
+/** Inline code that survives backticks in the text. */
+function code(text: string): string {
+  const ticks = '`'.repeat(Math.max(0, ...(text.match(/`+/g) ?? []).map((t) => t.length)) + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${ticks}${pad}${text}${pad}${ticks}`;
+}
+
+function fence(text: string): string {
+  const ticks = '`'.repeat(Math.max(3, ...(text.match(/`+/g) ?? []).map((t) => t.length + 1)));
+  return `${ticks}text\n${text}\n${ticks}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

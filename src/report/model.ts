@@ -1,0 +1,145 @@
+/**
+ * report.json: the data model shared by `keras-parity run` and the Markdown and HTML renderers.
+ *
+ * Numbers that JSON cannot hold (a relative error against 0 is Infinity, a got/want value may be NaN or
+ * an infinity) are written as the strings "Infinity", "-Infinity" and "NaN"; `parseReport` turns them
+ * back into numbers, so a renderer always sees the types below.
+ */
+
+export interface ParityReport {
+  format: 1;
+  /** ISO time of the run. */
+  generatedAt: string;
+  /** The command line as run. */
+  command: string;
+  environment: {
+    node: string;
+    platform: string;
+    cpu: string;
+    /** @tensorflow/tfjs-core version. */
+    tfjs: string;
+    /** libtensorflow version when tfjs-tensorflow ran. */
+    tensorflow?: string;
+    /** When browser backends ran. */
+    chromium?: string;
+    /** GPU device when known. */
+    cuda?: string;
+    /** Versions from golden/manifest.json (keras, jax, tensorflow, numpy, ...). */
+    keras: Record<string, string>;
+  };
+  backends: ReportBackend[];
+  /** Keras op names covered, in op-table order. */
+  ops: string[];
+  /** One per op x backend that ran. */
+  cells: ReportCell[];
+  /** Only failing, excluded or loosened-tolerance cases (keeps the file small). */
+  cases: ReportCase[];
+  kerasDisagreements: KerasDisagreement[];
+  summary: ReportSummary;
+}
+
+export interface ReportBackend {
+  name: string;
+  available: boolean;
+  device?: string;
+  reason?: string;
+  required: boolean;
+}
+
+/** The error measures of one case's compared outputs. */
+export interface WorstError {
+  maxAbs: number;
+  maxRel: number;
+  maxUlp: number;
+  caseId: string;
+}
+
+export interface ReportCell {
+  op: string;
+  backend: string;
+  passed: number;
+  failed: number;
+  excluded: number;
+  unsupported: number;
+  /**
+   * The cell's worst case: the one with the largest max absolute error over its float32 outputs (ties: the
+   * larger ULP distance), with that case's largest measures; null when no float32 output was compared.
+   */
+  worst: WorstError | null;
+}
+
+export type CaseStatus = 'failed' | 'excluded' | 'loosened';
+
+export interface ReportMismatch {
+  index: number[];
+  got: number;
+  want: number;
+}
+
+/** One compared output. NaN where a measure could not be taken (shapes differ; ULPs of non-float32). */
+export interface ReportOutput {
+  maxAbs: number;
+  maxRel: number;
+  maxUlp: number;
+  mismatches: ReportMismatch[];
+}
+
+export interface ReportCase {
+  id: string;
+  op: string;
+  backend: string;
+  status: CaseStatus;
+  /** describeCall(...) text. */
+  call: string;
+  /** Exclusion or tolerance reason, or failure text. */
+  reason?: string;
+  tolerance?: { atol: number; rtol: number; source: string };
+  outputs?: ReportOutput[];
+}
+
+export interface KerasDisagreement {
+  op: string;
+  caseId: string;
+  backend: 'tensorflow' | 'numpy';
+  maxAbs?: number;
+  maxRel?: number;
+  note?: string;
+}
+
+export interface ReportSummary {
+  passed: number;
+  failed: number;
+  excluded: number;
+  unsupported: number;
+  /** No case failed and every required backend was available. */
+  ok: boolean;
+}
+
+const NON_FINITE = new Set(['Infinity', '-Infinity', 'NaN']);
+
+/** report.json's text: two-space indented, non-finite numbers as strings. */
+export function stringifyReport(report: ParityReport): string {
+  return `${JSON.stringify(report, (_key, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
+}
+
+/** Reads report.json back, non-finite numbers restored. Only string values spelled exactly so are numbers. */
+export function parseReport(text: string): ParityReport {
+  const report = JSON.parse(text, (key, v) =>
+    typeof v === 'string' && NON_FINITE.has(v) && NUMERIC_KEYS.has(key) ? Number(v) : v,
+  ) as ParityReport;
+  if (report?.format !== 1) throw new Error(`not a keras-parity report (format ${JSON.stringify(report?.format)})`);
+  return report;
+}
+
+/** The keys whose values are numbers in the model: a reason or note spelled "NaN" stays a string. */
+const NUMERIC_KEYS = new Set(['maxAbs', 'maxRel', 'maxUlp', 'got', 'want', 'atol', 'rtol']);
+
+/**
+ * How large an error is, for ranking and colouring. Neither measure alone works: ULPs explode near 0
+ * (Keras-JAX flushes subnormals, so 1e-38 against 0 is 7e6 ULPs, well within atol) and absolute errors
+ * near float32's maximum (one ULP at 3e38 is 2e31). So: min(max abs / 1e-6, max ULP), float32's default
+ * atol being the unit of the first.
+ */
+export function errorScore(w: { maxAbs: number; maxUlp: number }): number {
+  return Math.min(w.maxAbs / 1e-6, w.maxUlp);
+}
