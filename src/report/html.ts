@@ -8,6 +8,7 @@
  * text, so case ids and messages cannot break out of their markup.
  */
 
+import { formatNumber } from '../golden/report.js';
 import { formatWorst } from './markdown.js';
 import { errorScore, type KerasDisagreement, type ParityReport, type ReportBackend, type ReportCase, type ReportCell } from './model.js';
 
@@ -44,16 +45,7 @@ function num(v: number | null | undefined): string {
 
 /** A value as stored (got / want): the shortest decimal that reads back as the same float32. */
 function value(v: number | null | undefined): string {
-  if (v === null || v === undefined) return 'n/a';
-  if (Number.isNaN(v)) return 'nan';
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  if (Number.isInteger(v) && Math.abs(v) < 1e16) return String(v);
-  if (Math.fround(v) !== v) return String(v);
-  for (let digits = 1; digits < 9; digits++) {
-    const s = v.toPrecision(digits);
-    if (Math.fround(Number(s)) === v) return String(Number(s));
-  }
-  return String(Number(v.toPrecision(9)));
+  return v === null || v === undefined ? 'n/a' : formatNumber(v);
 }
 
 /** ULPs are counts: whole below a million, exponent form above. */

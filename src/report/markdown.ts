@@ -3,6 +3,7 @@
  * loosened and excluded case, where Keras's own backends disagree with JAX, and the environment.
  * Readable as plain text and as rendered GitHub Markdown.
  */
+import { formatNumber } from '../golden/report.js';
 import type { ParityReport, ReportCase, ReportCell, ReportOutput, WorstError } from './model.js';
 
 /** Three significant digits, exponent form when small or large: 0.5, 1e-6, 1.23e-7; nan and inf as numpy. */
@@ -19,19 +20,6 @@ export function formatUlp(v: number): string {
   if (Number.isNaN(v)) return 'n/a';
   if (!Number.isFinite(v)) return 'inf';
   return v < 1e6 ? String(Math.round(v)) : v.toExponential(2);
-}
-
-/** A stored value (got / want): the shortest decimal that reads back as the same float32. */
-export function formatValue(v: number): string {
-  if (Number.isNaN(v)) return 'nan';
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  if (Number.isInteger(v) && Math.abs(v) < 1e16) return String(v);
-  if (Math.fround(v) !== v) return String(v);
-  for (let digits = 1; digits < 9; digits++) {
-    const s = v.toPrecision(digits);
-    if (Math.fround(Number(s)) === v) return String(Number(s));
-  }
-  return String(Number(v.toPrecision(9)));
 }
 
 /** Float32's default atol: errors below it are noise by Keras's own test standard. */
@@ -209,7 +197,7 @@ function measures(o: ReportOutput): string {
 }
 
 function mismatch(m: { index: number[]; got: number; want: number }): string {
-  return `  - [${m.index.join(', ')}]: got ${formatValue(m.got)}, want ${formatValue(m.want)}`;
+  return `  - [${m.index.join(', ')}]: got ${formatNumber(m.got)}, want ${formatNumber(m.want)}`;
 }
 
 function table(head: string[], rows: string[][]): string {
