@@ -13,19 +13,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ops, setBackend, tensor, type Tensor } from '../src/index.js';
 import { currentAdapter } from '../src/backend/registry.js';
+import { filled, median } from './data.js';
 
 const backends = (process.argv[2] ?? 'tfjs-cpu,tfjs-wasm,tfjs-tensorflow').split(',');
 
-function filled(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function time(fn: () => Promise<void>): Promise<number> {
   await fn();

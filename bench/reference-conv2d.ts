@@ -3,24 +3,11 @@
  * Prints the median of repeated runs after a warm-up, read back included.
  */
 import { ops, setBackend, tensor } from '../src/index.js';
+import { filled, median } from './data.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 
-/** Deterministic pseudo-random values in [-1, 1) (a linear congruential generator). */
-function filled(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 await setBackend('reference');
 const x = tensor(filled(64 * 64 * 32, 1), [1, 64, 64, 32]);

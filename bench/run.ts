@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { listBackends, ops, setBackend, tensor, type Tensor } from '../src/index.js';
 import { currentAdapter } from '../src/backend/registry.js';
+import { filled, median } from './data.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -37,24 +38,10 @@ const MAX_RUNS = QUICK ? 7 : 25;
 
 // ---------------------------------------------------------------------------------------------- helpers
 
-/** Deterministic pseudo-random values in [-1, 1) (a linear congruential generator). */
-function filled(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 const prod = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const rand = (shape: number[], seed: number) => tensor(filled(prod(shape), seed), shape);
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 async function readAll(out: Tensor | Tensor[]): Promise<void> {
   for (const t of Array.isArray(out) ? out : [out]) {
