@@ -1,6 +1,6 @@
 /** Reference one_hot and multi_hot: JAX compares each index with arange(num_classes). */
 import type { Kernels } from '../../src/ops/table.js';
-import { fromValues, sizeOf, stridesOf, values, type RefArray } from './ndarray.js';
+import { fromValues, sizeOf, stridesOf, values, walkStrided, type RefArray } from './ndarray.js';
 
 /**
  * Writes a 1 at each index's place in the one-hot tensor (the class dim inserted at `axis`). With a
@@ -24,19 +24,10 @@ function scatterOnes(
   );
   const inStride = shape.map((_, j) => stride[j < axis ? j : j + 1]);
   const out = new Float64Array(sizeOf(outShape));
-  const idx = new Array<number>(shape.length).fill(0);
-  let base = 0;
-  for (let f = 0; f < indices.length; f++) {
+  walkStrided(shape, inStride, (f, base) => {
     const cls = indices[f];
     if (Number.isInteger(cls) && cls >= 0 && cls < numClasses) out[base + cls * stride[axis]] = 1;
-    for (let j = shape.length - 1; j >= 0; j--) {
-      idx[j]++;
-      base += inStride[j];
-      if (idx[j] < shape[j]) break;
-      base -= inStride[j] * idx[j];
-      idx[j] = 0;
-    }
-  }
+  });
   return out;
 }
 

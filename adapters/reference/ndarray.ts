@@ -44,24 +44,33 @@ export function zeros(shape: readonly number[]): Float64Array {
   return new Float64Array(sizeOf(shape));
 }
 
-/** out[...] = a[perm applied]: the result's dim i is the input's dim perm[i]. */
-export function transpose(vals: Float64Array, shape: readonly number[], perm: readonly number[]): Float64Array {
-  const outShape = perm.map((p) => shape[p]);
-  const inStrides = stridesOf(shape);
-  const stepIn = perm.map((p) => inStrides[p]);
-  const out = new Float64Array(vals.length);
-  const idx = new Array<number>(perm.length).fill(0);
-  let src = 0;
-  for (let o = 0; o < out.length; o++) {
-    out[o] = vals[src];
-    for (let d = perm.length - 1; d >= 0; d--) {
+/**
+ * Visits every position of `shape` in row-major order with the offset it has under `steps` (a stride
+ * per dim, which may differ from shape's own): visit(i, offset) for the i-th position.
+ */
+export function walkStrided(shape: readonly number[], steps: readonly number[], visit: (i: number, offset: number) => void): void {
+  const size = sizeOf(shape);
+  const idx = new Array<number>(shape.length).fill(0);
+  let offset = 0;
+  for (let i = 0; i < size; i++) {
+    visit(i, offset);
+    for (let d = shape.length - 1; d >= 0; d--) {
       idx[d]++;
-      src += stepIn[d];
-      if (idx[d] < outShape[d]) break;
-      src -= stepIn[d] * idx[d];
+      offset += steps[d];
+      if (idx[d] < shape[d]) break;
+      offset -= steps[d] * idx[d];
       idx[d] = 0;
     }
   }
+}
+
+/** out[...] = a[perm applied]: the result's dim i is the input's dim perm[i]. */
+export function transpose(vals: Float64Array, shape: readonly number[], perm: readonly number[]): Float64Array {
+  const inStrides = stridesOf(shape);
+  const out = new Float64Array(vals.length);
+  walkStrided(perm.map((p) => shape[p]), perm.map((p) => inStrides[p]), (o, src) => {
+    out[o] = vals[src];
+  });
   return out;
 }
 
