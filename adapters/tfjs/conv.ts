@@ -33,12 +33,17 @@ function operand(x: tf.Tensor, dtype: DType): tf.Tensor {
 
 const allOnes = (v: number[]) => v.every((x) => x === 1);
 
-/** Zero pads for 'same' (lax's, odd cell at the end) on the spatial dims of a channels-last tensor. */
+/** lax's zero pads (for 'same' the odd cell at the end) of every dim of a channels-last tensor. */
+function laxPads(x: tf.Tensor, kSpatial: number[], geo: Geometry): [number, number][] {
+  const spatial = x.shape.slice(1, -1).map((n, d): [number, number] =>
+    geo.padding === 'valid' ? [0, 0] : samePads(n, kSpatial[d], geo.strides[d], geo.dilationRate[d]),
+  );
+  return [[0, 0], ...spatial, [0, 0]];
+}
+
 function padSame(x: tf.Tensor, kSpatial: number[], geo: Geometry): tf.Tensor {
-  if (geo.padding === 'valid') return x;
-  const pads = x.shape.slice(1, -1).map((n, d) => samePads(n, kSpatial[d], geo.strides[d], geo.dilationRate[d]));
-  if (pads.every(([a, b]) => a === 0 && b === 0)) return x;
-  return tf.pad(x, [[0, 0], ...pads, [0, 0]]);
+  const pads = laxPads(x, kSpatial, geo);
+  return pads.every(([a, b]) => a === 0 && b === 0) ? x : tf.pad(x, pads);
 }
 
 /** Every s[d]-th cell of each spatial dim, from the first. */
@@ -100,6 +105,11 @@ const noDepthwise3d = (): never => {
 function groupedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, groups: number): tf.Tensor {
   const n = kernel.rank - 2;
   const kSpatial = kernel.shape.slice(0, n);
+  if (groups === 1 && n === 2 && (allOnes(geo.strides) || allOnes(geo.dilationRate))) {
+    // TF.js's conv2d takes the pads itself: no padded copy of the input.
+    const pads = laxPads(x, kSpatial, geo) as tf.backend_util.ExplicitPadding;
+    return tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, geo.strides as [number, number], pads, 'NHWC', geo.dilationRate as [number, number]);
+  }
   const padded = padSame(x, kSpatial, geo);
   if (groups === 1) return validConv(padded, kernel, geo, conv2d, conv3d);
   const cout = kernel.shape[n + 1];

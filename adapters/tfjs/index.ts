@@ -43,6 +43,12 @@ function boundKernels(backend: TfjsBackend): Kernels<tf.Tensor> {
 
 const TFJS_DTYPE: Record<DType, tf.DataType> = { float32: 'float32', int32: 'int32', bool: 'bool' };
 
+/**
+ * wasm and tensorflow copy out of their own memory on every read; cpu hands back its storage and
+ * webgl/webgpu their CPU-side cache, so their reads are copied before the caller may write to them.
+ */
+const READS_COPY: ReadonlySet<TfjsBackend> = new Set(['wasm', 'tensorflow']);
+
 export async function createTfjsAdapter(backend: TfjsBackend, device: string): Promise<Adapter<tf.Tensor>> {
   await startBackend(backend);
   return {
@@ -53,8 +59,8 @@ export async function createTfjsAdapter(backend: TfjsBackend, device: string): P
       activate(backend);
       return tf.tensor(data, shape, TFJS_DTYPE[dtype]);
     },
-    read: async (h) => (await h.data()) as TypedArray,
-    readSync: (h) => h.dataSync() as TypedArray,
+    read: async (h) => owned(backend, (await h.data()) as TypedArray),
+    readSync: (h) => owned(backend, h.dataSync() as TypedArray),
     shapeOf: (h) => [...h.shape],
     dtypeOf: (h) => h.dtype as DType,
     cast: (h, dtype) => {
@@ -64,4 +70,8 @@ export async function createTfjsAdapter(backend: TfjsBackend, device: string): P
     dispose: (h) => h.dispose(),
     kernels: boundKernels(backend),
   };
+}
+
+function owned(backend: TfjsBackend, data: TypedArray): TypedArray {
+  return READS_COPY.has(backend) ? data : data.slice();
 }

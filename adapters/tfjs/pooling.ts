@@ -161,7 +161,8 @@ function nativeMaxPool(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
   }
   if (k.length === 2) {
     const pads = explicitPads(x, k, s, padding);
-    return tf.maxPool(tf.pad(x, pads, -Infinity) as tf.Tensor4D, k as [number, number], s as [number, number], 'valid');
+    const padded = pads.some(([a, b]) => a + b > 0) ? tf.pad(x, pads, -Infinity) : x;
+    return tf.maxPool(padded as tf.Tensor4D, k as [number, number], s as [number, number], 'valid');
   }
   const [b, d, h, w, c] = x.shape;
   const planes = nativeMaxPool(tf.reshape(x, [b * d, h, w, c]), { ...attrs, poolSize: k.slice(1), strides: s.slice(1) });
@@ -173,13 +174,18 @@ function nativeMaxPool(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
 /**
  * lax.max propagates NaN; TF.js's max pools do not (cpu compares with `>`; XNNPACK and wasm's
  * maximum keep NaN from one operand only). A window holding a NaN is found by pooling the NaN mask.
+ * The tensorflow backend's MaxPool starts at -FLT_MAX, so there an all -inf window is found the same way.
  */
 function maxPoolFloat(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
   const native = nativeMaxPool(x, attrs);
-  const hasAbove = nativeMaxPool(tf.cast(tf.greater(x, -Infinity), 'float32'), attrs);
-  const pooled = tf.where(tf.equal(hasAbove, 0), tf.fill(native.shape, -Infinity), native);
+  const pooled = tf.getBackend() === 'tensorflow' ? minusInfWindows(x, native, attrs) : native;
   const hasNaN = nativeMaxPool(tf.cast(tf.isNaN(x), 'float32'), attrs);
   return tf.where(tf.greater(hasNaN, 0), tf.fill(pooled.shape, NaN), pooled);
+}
+
+function minusInfWindows(x: tf.Tensor, native: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
+  const hasAbove = nativeMaxPool(tf.cast(tf.greater(x, -Infinity), 'float32'), attrs);
+  return tf.where(tf.equal(hasAbove, 0), tf.fill(native.shape, -Infinity), native);
 }
 
 function pool(x: tf.Tensor, attrs: PoolAttrs, out: ConcreteSpec, kind: Kind): tf.Tensor {

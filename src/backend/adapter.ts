@@ -23,6 +23,7 @@ export interface Adapter<H = unknown> {
   /** False where reading synchronously would block or break the device (WebGPU). */
   readonly canReadSync: boolean;
   fromData(data: TypedArray, shape: number[], dtype: DType): H;
+  /** The values, in an array the caller owns: an adapter whose storage is shared copies it here, once. */
   read(handle: H): Promise<TypedArray>;
   readSync(handle: H): TypedArray;
   shapeOf(handle: H): number[];

@@ -1,5 +1,5 @@
 import { formatShape } from '../format.js';
-import { storageFor, type DType, type TypedArray } from '../dtypes.js';
+import type { DType, TypedArray } from '../dtypes.js';
 import { KerasParityError, UnsupportedError } from '../errors.js';
 import type { Adapter, AnyAdapter } from './adapter.js';
 
@@ -51,12 +51,12 @@ export class Tensor {
 
   async data(): Promise<TypedArray> {
     const [adapter, handle] = this.home();
-    return copy(await adapter.read(handle));
+    return adapter.read(handle);
   }
 
   dataSync(): TypedArray {
     const [adapter, handle] = this.syncHome();
-    return copy(adapter.readSync(handle));
+    return adapter.readSync(handle);
   }
 
   async array(): Promise<NestedArray> {
@@ -98,11 +98,6 @@ export class Tensor {
   }
 }
 
-function copy(data: TypedArray): TypedArray {
-  const out = storageFor(data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'bool', data.length);
-  out.set(data);
-  return out;
-}
 
 function nest(data: TypedArray, shape: number[], dtype: DType): NestedArray {
   const value = (i: number): number | boolean => (dtype === 'bool' ? data[i] !== 0 : data[i]);

@@ -106,24 +106,31 @@ export function outputSpecOf(opName: OpName, def: AnyOpDef, values: Record<strin
 
 /** Runs one op on the active backend; temporaries made from plain values are released. */
 export function execute(opName: OpName, def: AnyOpDef, values: Record<string, unknown>): Tensor | Tensor[] {
-  const adapter = currentAdapter();
   const made: Tensor[] = [];
-  const tensors: Record<string, Tensor | null> = {};
   try {
-    for (const p of def.params.filter((q) => q.kind === 'tensor')) {
-      tensors[p.name] = asTensor(p, values[p.name], made);
-    }
-    const args = callArgs(def, values, (p) => tensors[p.name] as Tensor, 'eager');
-    const { attrs, out } = def.resolve(args);
-    const handles = Object.fromEntries(
-      Object.entries(tensors).map(([name, t]) => [name, t === null ? null : t.handleOn(adapter)]),
-    );
-    const kernel = adapter.kernels[opName] as (i: unknown, a: unknown, o: unknown) => unknown;
-    const result = kernel(handles, attrs, out);
-    return wrapResult(opName, adapter, result, out);
+    const { adapter, run, out } = prepare(opName, def, values, made);
+    return wrapResult(opName, adapter, run(), out);
   } finally {
     for (const t of made) t.dispose();
   }
+}
+
+/**
+ * Everything before the kernel: tensors made from plain values (pushed to `made`), the op resolved,
+ * handles on the active adapter. `run` calls the kernel alone, which bench/profile-overhead.ts times.
+ */
+export function prepare(opName: OpName, def: AnyOpDef, values: Record<string, unknown>, made: Tensor[]) {
+  const adapter = currentAdapter();
+  const tensors: Record<string, Tensor | null> = {};
+  for (const p of def.params.filter((q) => q.kind === 'tensor')) {
+    tensors[p.name] = asTensor(p, values[p.name], made);
+  }
+  const { attrs, out } = def.resolve(callArgs(def, values, (p) => tensors[p.name] as Tensor, 'eager'));
+  const handles = Object.fromEntries(
+    Object.entries(tensors).map(([name, t]) => [name, t === null ? null : t.handleOn(adapter)]),
+  );
+  const kernel = adapter.kernels[opName] as (i: unknown, a: unknown, o: unknown) => unknown;
+  return { adapter, out, run: () => kernel(handles, attrs, out) };
 }
 
 function asTensor(p: ParamDef, value: unknown, made: Tensor[]): Tensor | null {
