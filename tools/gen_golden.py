@@ -121,11 +121,17 @@ def generate(out_dir, only, case_timeout, scratch) -> tuple:
 
 def run_all(keras, runner, selected, pool, started) -> dict:
     """The workers run their backends while this process runs JAX; returns the JAX outcomes."""
+    from golden.progress import Progress
+
+    outcomes = {}
+    progress = Progress({"jax": lambda: len(outcomes), **{w.backend: w.done_count for w in pool}}, len(selected))
     for worker in pool:
         worker.start()
+    progress.start()
     try:
-        outcomes = run_jax(keras, runner, selected)
+        run_jax(keras, runner, selected, outcomes)
     except BaseException:
+        progress.stop()
         for worker in pool:
             worker.stop()
         for worker in pool:
@@ -136,11 +142,12 @@ def run_all(keras, runner, selected, pool, started) -> dict:
     for worker in pool:
         worker.join()
         print(f"{worker.backend}: {worker.seconds:.1f} s", file=sys.stderr)
+    progress.stop()
     return outcomes
 
 
-def run_jax(keras, runner, selected) -> dict:
-    outcomes = {}
+def run_jax(keras, runner, selected, outcomes) -> dict:
+    """Fills `outcomes` (case id -> Outcome) case by case, so progress can count them."""
     for case in selected:
         outcome = runner.run_case(keras, case)
         if outcome.outputs is not None:

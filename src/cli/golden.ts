@@ -184,7 +184,12 @@ async function runGenerator(python: string, script: string, args: string[], cwd:
       (l) => {
         const m = /^progress (\d+)\/(\d+)\s*(.*)$/.exec(l);
         if (m) {
+          const previous = bar;
           bar = { done: Number(m[1]), total: Number(m[2]), label: m[3] };
+          // Without a status line (a log, CI), a line per tenth done.
+          if (line.mode === 'lines' && tenths(bar) !== (previous ? tenths(previous) : 0)) {
+            line.log(`${Math.floor((100 * bar.done) / bar.total)}%  ${bar.label}`);
+          }
         } else if (l.trim()) {
           latest = l.trim();
           line.log(l);
@@ -201,6 +206,8 @@ async function runGenerator(python: string, script: string, args: string[], cwd:
     clearInterval(timer);
   }
 }
+
+const tenths = (p: { done: number; total: number }) => Math.floor((10 * p.done) / Math.max(p.total, 1));
 
 type PythonResult = { code: number | null; signal: string | null } | { spawnError: string };
 

@@ -58,6 +58,14 @@ def worker_main(backend: str, cases_file: str, out_dir: str) -> int:
     return 0
 
 
+def count_done(progress_path) -> int:
+    """How many `done` records a worker's progress.jsonl holds (0 before it exists)."""
+    if not os.path.exists(progress_path):
+        return 0
+    with open(progress_path) as f:
+        return sum(1 for line in f if line.startswith('{"done"'))
+
+
 def log(stream, record) -> None:
     stream.write(json.dumps(record) + "\n")
     stream.flush()
@@ -76,6 +84,11 @@ class Worker(threading.Thread):
         self.seconds = 0.0
         self.proc = None
         self.stopped = False
+        self.running = 0  # cases done by the worker process running now, not yet in results
+
+    def done_count(self) -> int:
+        """Cases finished so far (read from another thread: a moment stale at worst)."""
+        return len(self.results) + self.running
 
     def stop(self):
         """Kill the worker process (the parent is failing) and let the thread end."""
@@ -114,6 +127,7 @@ class Worker(threading.Thread):
             finally:
                 LIVE.discard(proc)
         started, done = self.collect(out_dir, ids)
+        self.running = 0
         if len(done) == len(ids) and proc.returncode == 0:
             return []
         return self.fail(ids, started, done, proc.returncode, timed_out, log_path)
@@ -127,6 +141,7 @@ class Worker(threading.Thread):
             size = os.path.getsize(progress_path) if os.path.exists(progress_path) else 0
             if size != last_size:
                 last_size, last_change = size, time.monotonic()
+                self.running = count_done(progress_path)
             elif time.monotonic() - last_change > self.case_timeout:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
