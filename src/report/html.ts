@@ -489,7 +489,7 @@ h3{font-size:1rem;margin:0 0 .5rem;display:flex;gap:.4rem;align-items:baseline}
 h3 code{font-size:.95rem}
 code,pre{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 pre{white-space:pre-wrap;margin:0}
-.meta{color:var(--muted);margin:0 0 .75rem}.muted{color:var(--muted)}
+.meta{color:var(--muted);margin:0 0 .75rem}.meta a{color:#0969da}.muted{color:var(--muted)}
 .summary{padding:.6rem .9rem;border-radius:6px;border:1px solid;margin:.5rem 0 1rem;font-size:1.02rem}
 .summary.ok{background:#dafbe1;border-color:#4ac26b}.summary.bad{background:#ffebe9;border-color:#ff8182}
 .verdict{margin-right:.4rem}.summary.ok .verdict{color:var(--ok)}.summary.bad .verdict{color:var(--fail)}
@@ -642,7 +642,7 @@ export function renderHtml(report: ParityReport): string {
 <h1>keras-parity report</h1>
 <p class="meta">Generated ${esc(report.generatedAt)} by <code>${esc(report.command)}</code></p>
 ${summaryLine(report, grid)}
-${report.bench ? '<p class="meta"><a href="#performance">Performance: benchmark plots</a></p>' : ''}
+${report.bench ? '<p class="meta">Also in this report: <a href="#performance">Performance</a>, benchmark plots of every backend.</p>' : ''}
 </header>
 <main>
 <section aria-labelledby="h-heatmap">
