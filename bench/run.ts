@@ -7,16 +7,23 @@
  *
  * Every timing is the median of repeated runs after a warm-up, read-back included (await data()).
  * Small cases time a loop of calls per sample and report the per-call time. Writes a plain table to
- * stdout and bench/results/bench.json.
+ * stdout and bench/results/bench.json (its format: src/bench/model.ts), which `keras-parity run --bench`
+ * plots in the parity report.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { listBackends, ops, setBackend, tensor, type Tensor } from '../src/index.js';
 import { currentAdapter } from '../src/backend/registry.js';
+import { formatMs as fmt } from '../src/bench/format.js';
+import {
+  BENCH_SCHEMA, OVERHEAD_TARGET, overheadMet,
+  type AdapterOverhead, type BenchCase, type BenchFile, type BenchResult, type BenchTiming, type ConformanceRun,
+  type ReferenceOverTfjsCpu,
+} from '../src/bench/model.js';
 import { filled, median } from './data.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -50,23 +57,12 @@ async function readAll(out: Tensor | Tensor[]): Promise<void> {
   }
 }
 
-interface Timing {
-  medianMs: number;
-  minMs: number;
-  maxMs: number;
-  /** Timed samples. */
-  runs: number;
-  /** Calls per sample (per-call times are sample time / callsPerRun). */
-  callsPerRun: number;
-  firstCallMs: number;
-}
-
 /**
  * Times `fns` (one or several, interleaved sample by sample so drift hits them alike). One warm-up
  * call each, then a calibration: calls per sample so a sample lasts MIN_SAMPLE_MS, runs so the case
  * fits its budget.
  */
-async function timeInterleaved(fns: Array<() => Promise<void>>, budgetMs = CASE_BUDGET_MS): Promise<Timing[]> {
+async function timeInterleaved(fns: Array<() => Promise<void>>, budgetMs = CASE_BUDGET_MS): Promise<BenchTiming[]> {
   const first: number[] = [];
   for (const fn of fns) {
     const t0 = performance.now();
@@ -106,6 +102,8 @@ async function timeInterleaved(fns: Array<() => Promise<void>>, budgetMs = CASE_
 
 interface Size {
   label: string;
+  /** Elements of the largest input (bench.json's cases[].elements). */
+  elements: number;
   /** Builds the inputs on the current backend and returns the call; `work` scales the cost estimate. */
   work: number;
   make: () => { call: () => Tensor | Tensor[]; inputs: Tensor[] };
@@ -123,6 +121,7 @@ function elementwise(op: 'relu' | 'gelu'): Case {
     op,
     sizes: [1e3, 1e5, 1e6].map((n) => ({
       label: `${n.toExponential(0).replace('+', '')} elems`,
+      elements: n,
       work: n,
       make: () => {
         const x = rand([n], 1);
@@ -138,6 +137,7 @@ function conv(op: 'conv' | 'depthwise_conv' | 'conv_transpose', shapes: Array<[n
     op,
     sizes: shapes.map(([xs, ks]) => ({
       label: `${label4(xs)} k${label4(ks)}`,
+      elements: Math.max(prod(xs), prod(ks)),
       work: prod(xs) * prod(ks) / (op === 'depthwise_conv' ? xs[3] : op === 'conv_transpose' ? 1 : xs[3]) *
         (op === 'conv_transpose' ? 4 : 1),
       make: () => {
@@ -157,6 +157,7 @@ function pool(op: 'max_pool' | 'average_pool'): Case {
     op,
     sizes: [img(1, 16, 16, 16), img(1, 64, 64, 64), img(1, 128, 128, 64)].map((xs) => ({
       label: `${label4(xs)} p2 s2`,
+      elements: prod(xs),
       work: prod(xs),
       make: () => {
         const x = rand(xs, 1);
@@ -173,6 +174,7 @@ const CASES: Case[] = [
     op: 'softmax',
     sizes: [1, 100, 1000].map((rows) => ({
       label: `${rows}x1000`,
+      elements: rows * 1000,
       work: rows * 1000,
       make: () => {
         const x = rand([rows, 1000], 1);
@@ -201,6 +203,7 @@ const CASES: Case[] = [
     op: 'dot_product_attention',
     sizes: ([[1, 16, 2, 16], [1, 128, 4, 32], [2, 512, 8, 64]] as const).map(([b, t, n, h]) => ({
       label: `B${b} T=S=${t} N${n} H${h}`,
+      elements: b * t * n * h,
       work: b * n * t * t * h,
       make: () => {
         const q = rand([b, t, n, h], 1);
@@ -214,6 +217,7 @@ const CASES: Case[] = [
     op: 'ctc_loss',
     sizes: ([[2, 20, 10, 5], [8, 100, 30, 20], [16, 200, 60, 50]] as const).map(([b, t, c, l]) => ({
       label: `B${b} T${t} C${c} L${l}`,
+      elements: b * t * c,
       work: b * t * (2 * l + 1 + c),
       make: () => {
         const target = new Int32Array(b * l);
@@ -230,6 +234,7 @@ const CASES: Case[] = [
     op: 'moments',
     sizes: [img(1, 16, 16, 16), img(1, 64, 64, 64), img(1, 128, 128, 64)].map((xs) => ({
       label: `${label4(xs)} axes 0,1,2`,
+      elements: prod(xs),
       work: prod(xs),
       make: () => {
         const x = rand(xs, 1);
@@ -295,23 +300,8 @@ const RAW_CASES: RawCase[] = [
 
 // ---------------------------------------------------------------------------------------------- run
 
-const fmt = (ms: number | null | undefined) =>
-  ms == null ? '-' : ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(2) : ms >= 0.01 ? ms.toFixed(3) : ms.toFixed(4);
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const padL = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
-
-interface Result {
-  op: string;
-  size: string;
-  backend: string;
-  medianMs: number | null;
-  minMs?: number;
-  maxMs?: number;
-  runs?: number;
-  callsPerRun?: number;
-  firstCallMs?: number;
-  skipped?: string;
-}
 
 const started = performance.now();
 const infos = await listBackends();
@@ -319,7 +309,7 @@ const wanted = option('--backends')?.split(',');
 const backends = infos.filter((b) => b.available && (!wanted || wanted.includes(b.name)));
 const unavailable = infos.filter((b) => !b.available).map((b) => ({ name: b.name, reason: b.reason }));
 
-const results: Result[] = [];
+const results: BenchResult[] = [];
 const tfMemory: Record<string, { before: tf.MemoryInfo; after: tf.MemoryInfo; leakedTensors: number; leakedBytes: number }> = {};
 
 for (const backend of backends) {
@@ -342,7 +332,7 @@ for (const backend of backends) {
         continue;
       }
       const { call, inputs } = size.make();
-      let t: Timing;
+      let t: BenchTiming;
       try {
         [t] = await timeInterleaved([() => readAll(call())]);
       } catch (e) {
@@ -370,11 +360,7 @@ for (const backend of backends) {
 }
 
 // Adapter overhead: keras-parity's call against the same TF.js op on the same tf.Tensors, interleaved.
-interface Overhead {
-  op: string; size: string; elements: number; backend: string;
-  oursMs: number; rawMs: number; ratio: number; overheadUsPerCall: number; runs: number;
-}
-const overhead: Overhead[] = [];
+const overhead: AdapterOverhead[] = [];
 for (const backend of backends.filter((b) => b.name.startsWith('tfjs-'))) {
   await setBackend(backend.name);
   process.stderr.write(`[overhead] ${backend.name}`);
@@ -405,10 +391,7 @@ for (const backend of backends.filter((b) => b.name.startsWith('tfjs-'))) {
 
 // reference / tfjs-cpu on conv2d at the three sizes, interleaved call by call (same tensors: made on
 // reference, copied to tfjs-cpu once on first use and cached there).
-const refVsCpu: Array<{
-  size: string; referenceMs: number | null; tfjsCpuMs: number | null; ratio: number | null; runs?: number;
-  tableRatio: number | null; note?: string;
-}> = [];
+const refVsCpu: ReferenceOverTfjsCpu[] = [];
 const haveRefAndCpu = ['reference', 'tfjs-cpu'].every((n) => backends.some((b) => b.name === n));
 process.stderr.write('[reference/tfjs-cpu conv2d]');
 for (const s of CASES.find((c) => c.op === 'conv')!.sizes) {
@@ -434,16 +417,6 @@ process.stderr.write('\n');
 const benchSeconds = (performance.now() - started) / 1000;
 
 // ---------------------------------------------------------------------------------------------- conformance
-
-interface ConformanceRun {
-  backends: string;
-  exitCode: number | null;
-  wallSeconds: number;
-  maxRssMiB: number | null;
-  passing?: number; failing?: number; pending?: number;
-  /** Sum of mocha's per-test durations for the tests titled [backend]. */
-  testSeconds?: Record<string, number>;
-}
 
 function conformance(names: string[]): ConformanceRun {
   const reportFile = join(os.tmpdir(), `keras-parity-bench-${process.pid}-${names.length}.json`);
@@ -514,14 +487,17 @@ if (skips.length) {
   for (const r of skips) say(`note: ${r.backend} ${r.op} ${r.size} skipped: ${r.skipped}`);
 }
 say();
-say('adapter overhead: keras-parity call / raw TF.js call on the same tf.Tensors (targets: <= 1.05x at ~1e6 elements, <= 20 us/call at ~1e3)');
+say(
+  'adapter overhead: keras-parity call / raw TF.js call on the same tf.Tensors ' +
+    `(targets: <= ${OVERHEAD_TARGET.ratio}x at ~1e6 elements, <= ${OVERHEAD_TARGET.usPerCall} us/call at ~1e3)`,
+);
 say(pad('op', 10) + pad('size', 34) + pad('backend', 17) + padL('ours ms', 10) + padL('raw ms', 10) + padL('ratio', 8) + padL('+us/call', 10) + '  target');
 for (const o of overhead) {
-  const small = o.elements < 1e4;
-  const ok = small ? o.overheadUsPerCall <= 20 : o.ratio <= 1.05;
+  const small = o.elements < OVERHEAD_TARGET.smallElements;
+  const ok = overheadMet(o);
   say(
     pad(o.op, 10) + pad(o.size, 34) + pad(o.backend, 17) + padL(fmt(o.oursMs), 10) + padL(fmt(o.rawMs), 10) +
-      padL(o.ratio.toFixed(3), 8) + padL(o.overheadUsPerCall.toFixed(1), 10) + `  ${ok ? 'ok' : 'MISSED'} (${small ? '<= 20 us' : '<= 1.05x'})`,
+      padL(o.ratio.toFixed(3), 8) + padL(o.overheadUsPerCall.toFixed(1), 10) + `  ${ok ? 'ok' : 'MISSED'} (${small ? `<= ${OVERHEAD_TARGET.usPerCall} us` : `<= ${OVERHEAD_TARGET.ratio}x`})`,
   );
 }
 say();
@@ -565,8 +541,9 @@ try {
 } catch {
   /* not a git checkout */
 }
-const report = {
-  schema: 'keras-parity-bench/1',
+const cases: BenchCase[] = CASES.flatMap((c) => c.sizes.map((s) => ({ op: c.op, size: s.label, elements: s.elements })));
+const report: BenchFile = {
+  schema: BENCH_SCHEMA,
   date: new Date().toISOString(),
   environment: {
     node: process.version, platform: process.platform, arch: process.arch, release: os.release(),
@@ -578,12 +555,13 @@ const report = {
     statistic: 'median of timed samples after two untimed warm-up calls; read-back (await data()) and dispose included',
     caseBudgetMs: CASE_BUDGET_MS, minSampleMs: MIN_SAMPLE_MS, maxRuns: MAX_RUNS, referenceCallCapMs: MAX_CALL_MS,
   },
+  cases,
   results,
   ratios: {
     adapterOverhead: overhead,
     referenceOverTfjsCpuConv2d: refVsCpu,
-    kerasJax: { todo: 'needs a Keras 3.6 oracle process (JAX backend); not measured' },
   },
+  kerasJax: { note: 'needs a Keras 3.6 oracle process (JAX backend); not measured' },
   memory: {
     tfMemory,
     benchMaxRssMiB: process.resourceUsage().maxRSS / 1024,
@@ -597,3 +575,9 @@ mkdirSync(dirname(OUT), { recursive: true });
 const round = (_: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v);
 writeFileSync(OUT, JSON.stringify(report, round, 1) + '\n');
 console.log(`\nwrote ${OUT}`);
+// The plots live in the parity report, which embeds this file.
+const rel = relative(process.cwd(), OUT);
+console.log(
+  `plots: npx keras-parity run --bench ${rel && !rel.startsWith('..') ? rel : OUT}` +
+    '  (writes parity-report/report.html: see its Performance section)',
+);

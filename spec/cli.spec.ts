@@ -74,7 +74,8 @@ describe('keras-parity command', function () {
     expect(runs.help.stdout).to.match(/Usage: keras-parity <command>/);
     for (const command of ['run', 'backends', 'golden']) expect(runs.help.stdout).to.match(new RegExp(`^  ${command} `, 'm'));
     expect(runs.runHelp.code).to.equal(0);
-    for (const option of ['--backend LIST', '--op LIST', '--require LIST', '--out DIR']) expect(runs.runHelp.stdout).to.include(option);
+    for (const option of ['--backend LIST', '--op LIST', '--require LIST', '--out DIR', '--bench FILE', '--no-bench']) expect(runs.runHelp.stdout).to.include(option);
+    expect(runs.runHelp.stdout).to.include('(default: bench/results/bench.json when it exists)');
     expect(runs.none.code).to.equal(2);
     expect(runs.none.stderr).to.match(/Usage: keras-parity <command>/);
   });

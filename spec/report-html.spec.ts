@@ -1,7 +1,8 @@
 /**
  * The HTML parity report (src/report/html.ts): the page as a string (every op and backend, escaping,
  * nothing fetched), then the page in headless Chromium (Debian's /usr/bin/chromium through
- * playwright-core): the heatmap has a cell per op x backend and clicking the failing cell shows its case.
+ * playwright-core): the heatmap has a cell per op x backend and clicking the failing cell shows its case;
+ * with bench results, the Performance section shows its plots and tables.
  *
  * Without /usr/bin/chromium the browser tests are pending with the reason in their title, unless
  * KERAS_PARITY_REQUIRE_CHROMIUM=1 (CI), where they fail saying what is missing.
@@ -11,6 +12,7 @@ import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderHtml } from '../src/report/html.js';
 import type { ParityReport } from '../src/report/model.js';
+import { BENCH_BACKENDS, BENCH_OPS, EVIL_OP, benchFixture } from './fixtures/bench.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const EVIL_ID = 'relu/evil-<script>alert("x")</script>&"\'';
@@ -96,6 +98,7 @@ function fixture(): ParityReport {
 
 const report = fixture();
 const html = renderHtml(report);
+const withBench = renderHtml({ ...fixture(), bench: { source: 'bench/results/bench.json', data: benchFixture({ kerasJax: true }) } });
 
 describe('HTML report: the page', () => {
   it('names every op and backend', () => {
@@ -118,6 +121,14 @@ describe('HTML report: the page', () => {
     expect(html).not.to.match(/https?:\/\//i);
     expect(html).not.to.match(/\ssrc=/i);
     expect(html).not.to.match(/<link\b/i);
+  });
+
+  it('has a Performance section only with bench results', () => {
+    expect(html).not.to.include('id="performance"');
+    expect(html).not.to.include('<svg');
+    expect(withBench).to.include('<section aria-labelledby="h-perf" id="performance">');
+    expect(withBench.match(/<script/g)).to.have.length(1);
+    expect(withBench).not.to.match(/https?:\/\//i);
   });
 
   it('has the summary, disagreements and environment', () => {
@@ -233,6 +244,47 @@ describe('HTML report: in headless Chromium', function () {
     const text = await details.innerText();
     expect(text).to.include(EVIL_ID);
     expect(text).to.include('TF.js <b>bold</b> claim & "quotes"');
+  });
+
+  it('shows the Performance section with its plots, legends and tables when the report has bench data', async () => {
+    const perf = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    perf.on('pageerror', (e) => pageErrors.push(String(e)));
+    perf.on('request', (r) => requests.push(r.url()));
+    await perf.setContent(withBench, { waitUntil: 'load' });
+    await perf.locator('a[href="#performance"]').click();
+    const section = perf.locator('#performance');
+    expect(await section.isVisible()).to.equal(true);
+    expect(await perf.locator('#h-perf').innerText()).to.equal('Performance');
+    const charts = section.locator('figure.plot svg.chart');
+    // One per op, then adapter overhead, reference / tfjs-cpu and Keras on JAX.
+    expect(await charts.count()).to.equal(BENCH_OPS.length + 1 + 3);
+    for (let i = 0; i < (await charts.count()); i++) {
+      const box = (await charts.nth(i).boundingBox())!;
+      expect(box.width, `chart ${i} width`).to.be.greaterThan(400);
+      expect(box.height, `chart ${i} height`).to.be.greaterThan(150);
+      expect(await charts.nth(i).locator('.legend-item').count(), `chart ${i} legend`).to.be.greaterThan(0);
+    }
+    const relu = section.locator('#perf-op-0');
+    expect(await relu.getAttribute('id')).to.equal('perf-op-0');
+    const legend = await relu.locator('.legend-item').allTextContents();
+    expect(legend).to.deep.equal([...BENCH_BACKENDS, 'Keras 3.6 (JAX)']);
+    expect(await relu.locator('g.line polyline').count()).to.equal(BENCH_BACKENDS.length + 1);
+    // Every plotted line lies inside its chart.
+    const svgBox = (await relu.locator('svg').boundingBox())!;
+    for (const line of await relu.locator('g.line polyline').all()) {
+      const b = (await line.boundingBox())!;
+      expect(b.x).to.be.at.least(svgBox.x);
+      expect(b.x + b.width).to.be.at.most(svgBox.x + svgBox.width);
+      expect(b.y).to.be.at.least(svgBox.y);
+    }
+    expect(await relu.locator('table').isVisible()).to.equal(true);
+    expect(await relu.locator('tbody tr').count()).to.equal(3);
+    expect(await section.getByText(`${EVIL_OP}: median time per call`).first().count()).to.equal(1);
+    const target = section.locator('#perf-overhead-fig .refline');
+    expect(await target.isVisible()).to.equal(true);
+    expect(await target.textContent()).to.equal('target 1.05×');
+    expect(await section.locator('#perf-overhead-fig table tbody tr').count()).to.equal(9);
+    await perf.close();
   });
 
   it('runs its script without errors, injects nothing and fetches nothing', () => {

@@ -64,12 +64,16 @@ export async function cli(argv: readonly string[], streams: Streams = { stdout: 
     await loadExtraBackends();
     switch (spec.name) {
       case 'run': {
+        if (parsed.values['no-bench'] === true && parsed.values.bench !== undefined) {
+          throw new UsageError('run: --bench and --no-bench cannot both be given', 'run');
+        }
         const result = await runParity({
           backends: listValue(parsed, 'backend'),
           ops: listValue(parsed, 'op'),
           required: listValue(parsed, 'require'),
           out: stringValue(parsed, 'out') ?? 'parity-report',
           goldenDir: stringValue(parsed, 'golden'),
+          bench: parsed.values['no-bench'] === true ? null : stringValue(parsed, 'bench'),
           progress: stringValue(parsed, 'progress') as 'auto' | 'bar' | 'lines' | 'none' | undefined,
           command: [BIN, ...argv].map(shellQuote).join(' '),
           stdout,

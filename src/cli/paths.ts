@@ -1,7 +1,7 @@
 /// <reference types="node" />
 /** Where the package's own files are, whether this runs as src/cli/*.ts (tsx) or dist/src/cli/*.js. */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let root: string | undefined;
@@ -35,4 +35,13 @@ export function venvPython(): string {
   return process.platform === 'win32'
     ? join(packageRoot(), '.venv', 'Scripts', 'python.exe')
     : join(packageRoot(), '.venv', 'bin', 'python');
+}
+
+/** Where `npm run bench` writes its results, relative to the package root. */
+export const DEFAULT_BENCH = 'bench/results/bench.json';
+
+/** A path relative to the working folder when it is inside it. */
+export function shortPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }

@@ -3,7 +3,7 @@
  * `keras-parity run`, and `runParity`, the same as a function: runs the golden cases on the chosen
  * backends and ops, prints a summary, writes report.json, report.md and report.html.
  */
-import { isAbsolute, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { GoldenError } from '../golden/errors.js';
 import { directorySource } from '../golden/node.js';
 import { camelCase } from '../ops/op.js';
@@ -11,7 +11,8 @@ import { OP_TABLE, PUBLIC_NAMES } from '../ops/table.js';
 import { collectReport, UnknownBackendError } from '../report/collect.js';
 import type { ParityReport } from '../report/model.js';
 import { UsageError, closest, type CommandSpec } from './args.js';
-import { defaultGoldenDir } from './paths.js';
+import { loadBench } from './bench.js';
+import { DEFAULT_BENCH, defaultGoldenDir, shortPath } from './paths.js';
 import { RunProgress, paint, progressMode, routeConsole, useColor, type Output } from './progress.js';
 import { summaryTable } from './summary.js';
 import { writeReport } from './write.js';
@@ -29,6 +30,12 @@ export const RUN: CommandSpec = {
     { name: 'out', value: 'DIR', help: 'folder for report.json, report.md and report.html (default: parity-report)' },
     { name: 'golden', value: 'DIR', help: "golden folder (default: $KERAS_PARITY_GOLDEN_DIR, else the package's golden/)" },
     {
+      name: 'bench',
+      value: 'FILE',
+      help: `bench.json to plot in the report (default: ${DEFAULT_BENCH} when it exists)`,
+    },
+    { name: 'no-bench', help: 'no Performance section, even when the default bench.json exists' },
+    {
       name: 'progress',
       value: 'MODE',
       choices: ['auto', 'bar', 'lines', 'none'],
@@ -40,6 +47,10 @@ export const RUN: CommandSpec = {
     '  keras-parity run',
     '  keras-parity run --backend reference,tfjs-cpu --op conv,softmax --out /tmp/parity',
     '  keras-parity run --require tfjs-tensorflow        # CI: fail if TensorFlow cannot load',
+    '  npm run bench && keras-parity run --bench bench/results/bench.json   # with benchmark plots',
+    '',
+    `Benchmark plots: \`npm run bench\` writes ${DEFAULT_BENCH} in the keras-parity checkout; run embeds`,
+    'it (or the --bench file) in report.json and plots it in the Performance section of report.html.',
     '',
     'Exit status: 0 all passed, 1 a case failed or a required backend is unavailable, 2 a usage error,',
     '3 the goldens cannot be read.',
@@ -56,6 +67,11 @@ export interface RunOptions {
   /** Output folder; null writes nothing (default: parity-report). */
   out?: string | null;
   goldenDir?: string;
+  /**
+   * bench.json to embed and plot; undefined: the project's bench/results/bench.json when it exists (a
+   * broken one is skipped with a warning); null: none.
+   */
+  bench?: string | null;
   /** The command line recorded in the report. */
   command?: string;
   progress?: 'auto' | 'bar' | 'lines' | 'none';
@@ -90,6 +106,7 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
   const stderr = options.stderr ?? process.stderr;
   const stdout = options.stdout === undefined ? process.stdout : options.stdout;
   const ops = options.ops ? resolveOps(options.ops) : undefined;
+  const bench = loadBench(options.bench, (message) => stderr.write(`${paint(useColor(stderr), 'yellow', 'warning')}: ${message}\n`));
   const goldenDir = resolve(options.goldenDir ?? defaultGoldenDir());
   const progress = new RunProgress(stderr, progressMode(options.progress, stderr), useColor(stderr));
   let collected;
@@ -117,11 +134,14 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
     progress.finish();
   }
   const { report, goldenErrors } = collected;
+  if (bench) report.bench = bench;
   const color = useColor(stderr);
   for (const error of goldenErrors) stderr.write(`${paint(color, 'red', 'golden file unusable')}: ${error}\n`);
   if (stdout) stdout.write(summaryTable(report, useColor(stdout), goldenErrors));
   const files = options.out === null ? [] : await writeReport(report, resolve(options.out ?? 'parity-report'));
-  if (files.length && stdout) stdout.write(`Wrote ${files.map(shortPath).join(', ')}\n`);
+  if (files.length && stdout) {
+    stdout.write(`Wrote ${files.map(shortPath).join(', ')}${bench ? ` (with the benchmark plots of ${bench.source})` : ''}\n`);
+  }
   return { report, exitCode: report.summary.ok ? 0 : 1, files, goldenErrors };
 }
 
@@ -141,10 +161,4 @@ export function resolveOps(names: readonly string[], command = 'run'): string[] 
       command,
     );
   });
-}
-
-/** A path relative to the working folder when it is inside it. */
-function shortPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }

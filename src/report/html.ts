@@ -2,14 +2,17 @@
  * The parity report as one self-contained HTML page (inline CSS and JS, nothing fetched, opens from disk):
  * a summary line, a heatmap of op x backend coloured by the worst error in ULPs (red for failures, grey
  * where nothing could run) whose cells expand to their failing, loosened and excluded cases, where Keras's
- * own backends disagree with JAX, and the environment and backends the run used.
+ * own backends disagree with JAX, benchmark plots when the report carries bench results
+ * (./performance.ts), and the environment and backends the run used.
  *
  * Every piece of report text goes through `esc`; element ids are built from indices, never from report
  * text, so case ids and messages cannot break out of their markup.
  */
 
 import { formatNumber } from '../golden/report.js';
+import { esc } from './escape.js';
 import { formatWorst } from './markdown.js';
+import { performanceSection } from './performance.js';
 import { errorScore, type KerasDisagreement, type ParityReport, type ReportBackend, type ReportCase, type ReportCell } from './model.js';
 
 export type { ParityReport } from './model.js';
@@ -23,15 +26,7 @@ type Disagreement = KerasDisagreement;
 // Text
 // ---------------------------------------------------------------------------------------------------
 
-/** HTML-escapes text for element content and double- or single-quoted attribute values. */
-export function esc(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export { esc } from './escape.js';
 
 /** Three significant digits, exponent form when small or large; `n/a` where JSON lost the value. */
 function num(v: number | null | undefined): string {
@@ -494,7 +489,7 @@ h3{font-size:1rem;margin:0 0 .5rem;display:flex;gap:.4rem;align-items:baseline}
 h3 code{font-size:.95rem}
 code,pre{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 pre{white-space:pre-wrap;margin:0}
-.meta{color:var(--muted);margin:0 0 .75rem}.muted{color:var(--muted)}
+.meta{color:var(--muted);margin:0 0 .75rem}.meta a{color:#0969da}.muted{color:var(--muted)}
 .summary{padding:.6rem .9rem;border-radius:6px;border:1px solid;margin:.5rem 0 1rem;font-size:1.02rem}
 .summary.ok{background:#dafbe1;border-color:#4ac26b}.summary.bad{background:#ffebe9;border-color:#ff8182}
 .verdict{margin-right:.4rem}.summary.ok .verdict{color:var(--ok)}.summary.bad .verdict{color:var(--fail)}
@@ -551,7 +546,19 @@ tr.detail-row>td{padding:.25rem .5rem .75rem;background:#fff}
 .num{text-align:right;font-variant-numeric:tabular-nums;font-family:ui-monospace,Menlo,Consolas,monospace}
 .list tr.unavail td,.list tr.unavail th{background:#f6f8fa}
 .reasoncell{max-width:40rem}
-@media print{.close{display:none}}
+.perf-h{margin-top:1.5rem}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1rem 1.25rem}
+figure.plot{margin:0;padding:.5rem .75rem .75rem;border:1px solid var(--line);border-radius:6px;background:#fff;break-inside:avoid;min-width:0}
+figure.plot.wide{max-width:62rem;margin:.5rem 0 1rem}
+svg.chart{display:block;width:100%;height:auto;max-width:100%}
+svg.chart .pt,svg.chart .bar{cursor:default}
+.perf-table{margin-top:.5rem;font-size:12px}
+.perf-table caption{font-weight:600;color:var(--fg)}
+.perf-table code{font-size:11.5px}
+.perf-table.nowrap code{white-space:nowrap}
+.perf-table tbody th{white-space:nowrap;font-weight:400}
+ul.notes{margin:.25rem 0;padding-left:1.25rem;color:var(--muted);font-size:12.5px}
+@media print{.close{display:none}.charts{display:block}figure.plot{margin:0 0 1rem}}
 `;
 
 const JS = `
@@ -635,6 +642,7 @@ export function renderHtml(report: ParityReport): string {
 <h1>keras-parity report</h1>
 <p class="meta">Generated ${esc(report.generatedAt)} by <code>${esc(report.command)}</code></p>
 ${summaryLine(report, grid)}
+${report.bench ? '<p class="meta">Also in this report: <a href="#performance">Performance</a>, benchmark plots of every backend.</p>' : ''}
 </header>
 <main>
 <section aria-labelledby="h-heatmap">
@@ -654,6 +662,7 @@ ${caseIndex(report, caseIds, panelOf)}
 <h2 id="h-disagree">Where Keras\u2019s own backends disagree with JAX</h2>
 ${disagreements(report, grid.ops)}
 </section>
+${performanceSection(report.bench)}
 <section aria-labelledby="h-env">
 <h2 id="h-env">Environment</h2>
 ${environment(report)}

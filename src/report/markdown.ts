@@ -1,10 +1,13 @@
 /**
  * The parity report as Markdown (report.md): the verdict, an op x backend table, then every failing,
- * loosened and excluded case, where Keras's own backends disagree with JAX, and the environment.
+ * loosened and excluded case, where Keras's own backends disagree with JAX, the benchmark tables when the
+ * report carries bench results, and the environment.
  * Readable as plain text and as rendered GitHub Markdown.
  */
 import { formatNumber } from '../golden/report.js';
+import { code, table } from './md-text.js';
 import type { ParityReport, ReportCase, ReportCell, ReportOutput, WorstError } from './model.js';
+import { performanceMarkdown } from './performance-md.js';
 
 /** Three significant digits, exponent form when small or large: 0.5, 1e-6, 1.23e-7; nan and inf as numpy. */
 export function formatMeasure(v: number): string {
@@ -44,6 +47,7 @@ export function renderMarkdown(report: ParityReport): string {
     loosenedSection(report.cases.filter((c) => c.status === 'loosened')),
     excludedSection(report.cases.filter((c) => c.status === 'excluded')),
     disagreementsSection(report),
+    performanceMarkdown(report.bench),
     environmentSection(report),
   ];
   return `${sections.filter((s) => s !== '').join('\n\n')}\n`;
@@ -200,22 +204,6 @@ function mismatch(m: { index: number[]; got: number; want: number }): string {
   return `  - [${m.index.join(', ')}]: got ${formatNumber(m.got)}, want ${formatNumber(m.want)}`;
 }
 
-function table(head: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
-  return [line(head), `|${head.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
-}
-
-/** A table cell: pipes escaped, line breaks as <br>. */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-}
-
-/** Inline code that survives backticks in the text. */
-function code(text: string): string {
-  const ticks = '`'.repeat(Math.max(0, ...(text.match(/`+/g) ?? []).map((t) => t.length)) + 1);
-  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
-  return `${ticks}${pad}${text}${pad}${ticks}`;
-}
 
 function fence(text: string): string {
   const ticks = '`'.repeat(Math.max(3, ...(text.match(/`+/g) ?? []).map((t) => t.length + 1)));

@@ -6,6 +6,8 @@
  * back into numbers, so a renderer always sees the types below.
  */
 
+import type { BenchFile } from '../bench/model.js';
+
 export interface ParityReport {
   format: 1;
   /** ISO time of the run. */
@@ -36,6 +38,15 @@ export interface ParityReport {
   cases: ReportCase[];
   kerasDisagreements: KerasDisagreement[];
   summary: ReportSummary;
+  /** Benchmark results the report plots (`keras-parity run --bench`); absent when none were given or found. */
+  bench?: ReportBench;
+}
+
+export interface ReportBench {
+  /** The bench.json read, as given on the command line, or relative to the working folder. */
+  source: string;
+  /** Its content, whole, so the report renders from report.json alone. */
+  data: BenchFile;
 }
 
 export interface ReportBackend {

@@ -1,0 +1,160 @@
+/**
+ * bench.json: what `npm run bench` (bench/run.ts) writes and what the parity report reads
+ * (`keras-parity run --bench`). One definition for both sides; ./parse.ts checks a file against it.
+ *
+ * Times are milliseconds per call: the median of timed samples after warm-up, read-back included.
+ */
+
+/** The version of the format; a reader refuses any other. */
+export const BENCH_SCHEMA = 'keras-parity-bench/2';
+
+export interface BenchFile {
+  schema: typeof BENCH_SCHEMA;
+  /** ISO time of the run. */
+  date: string;
+  environment: BenchEnvironment;
+  method: BenchMethod;
+  /** Every op x size the bench ran, in bench order: the rows of the table and the x of the plots. */
+  cases: BenchCase[];
+  /** One per case x backend that ran. */
+  results: BenchResult[];
+  ratios: {
+    adapterOverhead: AdapterOverhead[];
+    referenceOverTfjsCpuConv2d: ReferenceOverTfjsCpu[];
+  };
+  /** Where the Keras 3.6 on JAX timings (cases[].kerasJaxMs) come from, or why there are none. */
+  kerasJax: KerasJaxSource;
+  memory: BenchMemory;
+  unavailable: Array<{ name: string; reason?: string }>;
+  /** Wall time of the timing part (conformance runs excluded). */
+  benchSeconds: number;
+}
+
+export interface BenchEnvironment {
+  node: string;
+  platform: string;
+  arch: string;
+  release: string;
+  cpus: number;
+  cpuModel?: string;
+  totalMemMiB: number;
+  tfjsCore: string;
+  /** `git rev-parse HEAD`, empty outside a git checkout. */
+  commit: string;
+  /** `--quick`: fewer, shorter samples. */
+  quick: boolean;
+  backends: Array<{ name: string; available: boolean; device?: string; reason?: string }>;
+}
+
+export interface BenchMethod {
+  statistic: string;
+  caseBudgetMs: number;
+  minSampleMs: number;
+  maxRuns: number;
+  referenceCallCapMs: number;
+}
+
+/** One op at one size: the same inputs on every backend. */
+export interface BenchCase {
+  op: string;
+  /** Its label, as results[].size spells it: `1x64x64x32 k3x3x32x64`. */
+  size: string;
+  /** Elements of the op's largest input: a size that orders cases of one op on a numeric axis. */
+  elements: number;
+  /** Keras 3.6 on JAX, the same call: median ms per call; absent where not measured. */
+  kerasJaxMs?: number;
+}
+
+export interface BenchTiming {
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  /** Timed samples. */
+  runs: number;
+  /** Calls per sample (per-call times are sample time / callsPerRun). */
+  callsPerRun: number;
+  firstCallMs: number;
+}
+
+/** A case on one backend: its timing, or why it has none (`medianMs` null, `skipped` the reason). */
+export interface BenchResult extends Partial<Omit<BenchTiming, 'medianMs'>> {
+  op: string;
+  size: string;
+  backend: string;
+  medianMs: number | null;
+  skipped?: string;
+}
+
+/** keras-parity's call against the same raw TF.js op on the same tf.Tensors, timed interleaved. */
+export interface AdapterOverhead {
+  op: string;
+  size: string;
+  elements: number;
+  backend: string;
+  oursMs: number;
+  rawMs: number;
+  /** oursMs / rawMs. */
+  ratio: number;
+  overheadUsPerCall: number;
+  runs: number;
+}
+
+/** Targets the adapter's overhead is held to: a ratio for large inputs, microseconds per call for small ones. */
+export const OVERHEAD_TARGET = {
+  ratio: 1.05,
+  usPerCall: 20,
+  /** Below this many elements the per-call target applies. */
+  smallElements: 1e4,
+} as const;
+
+/** reference / tfjs-cpu on conv2d, interleaved call by call (target: at most 1). */
+export interface ReferenceOverTfjsCpu {
+  size: string;
+  referenceMs: number | null;
+  tfjsCpuMs: number | null;
+  ratio: number | null;
+  runs?: number;
+  /** The same ratio from the main table's medians. */
+  tableRatio: number | null;
+  note?: string;
+}
+
+export interface KerasJaxSource {
+  /** keras, jax, jaxlib versions of the process that timed them. */
+  versions?: Record<string, string>;
+  /** Why some or all timings are missing. */
+  note?: string;
+}
+
+export interface TfMemoryInfo {
+  numTensors: number;
+  numDataBuffers: number;
+  numBytes: number;
+  unreliable?: boolean;
+  reasons?: string[];
+}
+
+export interface ConformanceRun {
+  backends: string;
+  exitCode: number | null;
+  wallSeconds: number;
+  maxRssMiB: number | null;
+  passing?: number;
+  failing?: number;
+  pending?: number;
+  /** Sum of mocha's per-test durations for the tests titled [backend]. */
+  testSeconds?: Record<string, number>;
+}
+
+export interface BenchMemory {
+  tfMemory: Record<string, { before: TfMemoryInfo; after: TfMemoryInfo; leakedTensors: number; leakedBytes: number }>;
+  benchMaxRssMiB: number;
+  conformance: ConformanceRun[];
+}
+
+/** Whether an overhead measurement meets its target: per call for small inputs, as a ratio for large ones. */
+export function overheadMet(o: AdapterOverhead): boolean {
+  return o.elements < OVERHEAD_TARGET.smallElements
+    ? o.overheadUsPerCall <= OVERHEAD_TARGET.usPerCall
+    : o.ratio <= OVERHEAD_TARGET.ratio;
+}

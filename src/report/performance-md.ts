@@ -1,0 +1,79 @@
+/**
+ * The Performance section of report.md: the numbers the HTML report plots, as tables (no images):
+ * median time per call per op, size and backend; the adapter's overhead over raw TF.js; reference /
+ * tfjs-cpu on conv2d; each backend against Keras 3.6 on JAX where measured.
+ */
+import { formatMs, formatRatio, formatUs } from '../bench/format.js';
+import { OVERHEAD_TARGET, overheadMet } from '../bench/model.js';
+import { KERAS_JAX, benchView, kerasJaxRatios, provenance, type BenchView } from './bench-view.js';
+import { code, table } from './md-text.js';
+import type { ReportBench } from './model.js';
+import { siCount } from './svg/scale.js';
+
+/** The section, or '' when the report has no benchmark results. */
+export function performanceMarkdown(bench: ReportBench | undefined): string {
+  if (!bench) return '';
+  const data = bench.data;
+  const view = benchView(data);
+  const times = view.ops.flatMap((o) =>
+    o.sizes.map((s) => [
+      code(o.op),
+      code(s.size),
+      siCount(s.elements),
+      ...s.results.map((r) => (!r ? 'not run' : r.medianMs === null ? 'skipped' : formatMs(r.medianMs))),
+      ...(view.hasKerasJax ? [s.kerasJaxMs === undefined ? '–' : formatMs(s.kerasJaxMs)] : []),
+    ]),
+  );
+  const skipped = data.results.filter((r) => r.skipped).map((r) => `- ${r.backend}, ${r.op} ${r.size}: ${r.skipped}`);
+  const parts = [
+    '## Performance',
+    '',
+    `From ${code(bench.source)} (\`npm run bench\`, ${provenance(data)}). Times: ${data.method.statistic}. ` +
+      'The HTML report plots these numbers.',
+    '',
+    '### Median ms per call',
+    '',
+    table(['op', 'size', 'elements', ...view.backends.map(code), ...(view.hasKerasJax ? [KERAS_JAX] : [])], times),
+  ];
+  if (skipped.length) parts.push('', 'Not timed:', '', ...skipped);
+  parts.push('', overhead(bench), '', reference(bench), '', kerasJax(bench, view));
+  return parts.join('\n');
+}
+
+function overhead(bench: ReportBench): string {
+  const rows = bench.data.ratios.adapterOverhead;
+  const head = `### Adapter overhead over raw TF.js (targets: ≤ ${OVERHEAD_TARGET.ratio}× for large inputs, ≤ ${OVERHEAD_TARGET.usPerCall} µs added per call below ${siCount(OVERHEAD_TARGET.smallElements)} elements)`;
+  if (!rows.length) return `${head}\n\nNot measured: no TF.js backend ran.`;
+  const body = rows.map((r) => [
+    code(r.op),
+    code(r.size),
+    code(r.backend),
+    formatMs(r.oursMs),
+    formatMs(r.rawMs),
+    formatRatio(r.ratio),
+    formatUs(r.overheadUsPerCall),
+    overheadMet(r) ? 'met' : '**missed**',
+  ]);
+  return [head, '', table(['op', 'size', 'backend', 'keras-parity ms', 'raw TF.js ms', 'ratio', 'added µs/call', 'target'], body)].join('\n');
+}
+
+function reference(bench: ReportBench): string {
+  const rows = bench.data.ratios.referenceOverTfjsCpuConv2d;
+  const head = '### reference / tfjs-cpu on conv2d (target: ≤ 1×)';
+  if (!rows.length) return `${head}\n\nNot measured.`;
+  const body = rows.map((r) => [code(r.size), formatMs(r.referenceMs), formatMs(r.tfjsCpuMs), formatRatio(r.ratio), r.note ?? '']);
+  return [head, '', table(['size', 'reference ms', 'tfjs-cpu ms', 'ratio', 'note'], body)].join('\n');
+}
+
+function kerasJax(bench: ReportBench, view: BenchView): string {
+  const head = `### Against ${KERAS_JAX} (backend time / Keras time; below 1× is faster)`;
+  const note = bench.data.kerasJax.note;
+  if (!view.hasKerasJax) return `${head}\n\nNot measured${note ? `: ${note}` : '.'}`;
+  const body = view.ops.flatMap((o) =>
+    o.sizes.map((s) => [code(o.op), code(s.size), formatMs(s.kerasJaxMs), ...kerasJaxRatios(s).map(formatRatio)]),
+  );
+  const lines = [head, ''];
+  if (note) lines.push(note, '');
+  lines.push(table(['op', 'size', `${KERAS_JAX} ms`, ...view.backends.map((b) => `${code(b)} / Keras`)], body));
+  return lines.join('\n');
+}
