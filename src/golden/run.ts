@@ -42,6 +42,25 @@ export async function runCase(c: GoldenCase, adapter: string, table: readonly To
   }
 }
 
+/** runCase catches what the op raises; anything else (reading a result back, say) is this case's failure too. */
+export async function safeRunCase(c: GoldenCase, adapter: string, table: readonly ToleranceEntry[]): Promise<CaseResult> {
+  try {
+    return await runCase(c, adapter, table);
+  } catch (e) {
+    return { ok: false, failure: `the runner failed: ${describeThrown(e)}`, outputs: [] };
+  }
+}
+
+/**
+ * Unsupported: Keras computed a result and this backend raised UnsupportedError (a dtype or option it
+ * cannot represent). A known limit, counted apart, not a failure of the run.
+ */
+export function classify(c: GoldenCase, result: CaseResult): 'passed' | 'failed' | 'unsupported' {
+  if (result.ok) return 'passed';
+  if ('outputs' in c.expected && /^raised UnsupportedError\b/.test(result.failure ?? '')) return 'unsupported';
+  return 'failed';
+}
+
 async function callAndCheck(c: GoldenCase, adapter: string, table: readonly ToleranceEntry[], made: Tensor[]): Promise<CaseResult> {
   const missing = noKerasResult(c.expected);
   if (missing) return { ...verdict(missing, []), noKerasResult: true };
