@@ -43,6 +43,8 @@ export interface GoldenOptions {
   out?: string;
   check?: boolean;
   progress?: string;
+  /** The repository whose tools/ and golden/ are used (default: this package's); `keras-parity fuzz --save` specs use a copy. */
+  root?: string;
 }
 
 /** The distributions gen_golden.py needs (tools/requirements.txt), by the name pip installs them under. */
@@ -54,7 +56,7 @@ export async function goldenCommand(options: GoldenOptions, stdout: Output = pro
     stderr.write(`${paint(color, 'red', 'keras-parity golden')}: ${lines.join('\n')}\n`);
     return 3;
   };
-  const root = packageRoot();
+  const root = options.root ?? packageRoot();
   const script = join(root, 'tools', 'gen_golden.py');
   if (!existsSync(script)) {
     return fail([
