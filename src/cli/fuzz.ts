@@ -281,7 +281,8 @@ async function save(mismatches: FuzzResult[], plan: Plan, options: FuzzCommandOp
   if (code !== 0) return code;
   stdout.write(
     `Regenerated the goldens of ${[...ops].join(', ')}. The saved cases fail on the backends above until fixed, ` +
-      'or excluded in src/golden/exclusions.ts with their cause.\n',
+      'or excluded in src/golden/exclusions.ts with their cause. Before committing, `npm run golden` (every op) ' +
+      'also refreshes docs/keras-backend-disagreements.md, which `npm run golden:check` compares.\n',
   );
   return 0;
 }
