@@ -72,6 +72,8 @@ export interface FuzzCommandOptions {
 
 interface Plan {
   ops: string[];
+  /** The ops were named with --op. */
+  explicitOps: boolean;
   backends: string[];
   cases: number;
   seed: number;
@@ -131,7 +133,7 @@ function planRun(options: FuzzCommandOptions, generators: Partial<Generators>): 
   }
   const cases = positiveInt(options.cases ?? '100', '--cases');
   const seed = options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : int(options.seed, '--seed');
-  return { ops, backends: [], cases, seed };
+  return { ops, explicitOps: options.ops !== undefined, backends: [], cases, seed };
 }
 
 function positiveInt(text: string, option: string): number {
@@ -173,6 +175,8 @@ async function selectBackends(named: readonly string[] | undefined, line: Status
 async function runAll(plan: Plan, generators: Partial<Generators>, oracle: KerasOracle, line: StatusLine, stdout: Output): Promise<FuzzResult[]> {
   const cached = new CachedOracle(oracle);
   const keras = `Keras ${oracle.versions.keras} (JAX ${oracle.versions.jax})`;
+  const without = Object.keys(OP_TABLE).filter((op) => !(op in generators));
+  if (without.length && !plan.explicitOps) line.log(`No generators yet for ${without.join(', ')}: not fuzzed`);
   line.log(`Fuzzing ${plural(plan.ops.length, 'op')} on ${plan.backends.join(', ')} against ${keras}: ${plan.cases} calls per op and backend, seed ${plan.seed}`);
   const total = plan.ops.length * plan.backends.length * plan.cases;
   let done = 0;
@@ -233,8 +237,10 @@ function summary(plan: Plan, results: FuzzResult[], oracle: KerasOracle, color: 
   const calls = results.reduce((n, r) => n + r.runs, 0);
   const mismatches = results.filter((r) => r.mismatch);
   const noResult = results.flatMap((r) => r.noKerasResult.map((x) => ({ ...x, r })));
-  const rejected = results.reduce((n, r) => n + r.validRejected, 0);
-  const accepted = results.reduce((n, r) => n + r.invalidAccepted, 0);
+  // Every backend of an op draws the same calls: the generators' numbers count once per op.
+  const perOp = (f: (r: FuzzResult) => number) => [...new Set(results.map((r) => r.op))].reduce((n, op) => n + Math.max(...results.filter((r) => r.op === op).map(f)), 0);
+  const rejected = perOp((r) => r.validRejected);
+  const accepted = perOp((r) => r.invalidAccepted);
   const unsupported = results.reduce((n, r) => n + r.unsupported, 0);
   const lines = [
     '',
@@ -243,7 +249,7 @@ function summary(plan: Plan, results: FuzzResult[], oracle: KerasOracle, color: 
         ? paint(color, 'red', `${mismatches.length} ${mismatches.length === 1 ? 'mismatch' : 'mismatches'} (${mismatches.map((r) => `${r.op} on ${r.backend}`).join(', ')})`)
         : paint(color, 'green', 'no mismatch')) +
       (unsupported ? `, ${unsupported} unsupported` : ''),
-    `Generators: ${plural(rejected, 'valid call')} Keras rejected, ${plural(accepted, 'invalid call')} Keras accepted` +
+    `Generators (per op): ${plural(rejected, 'valid call')} Keras rejected, ${plural(accepted, 'invalid call')} Keras accepted` +
       (rejected + accepted ? ` (${generatorBlame(results)})` : ''),
   ];
   if (noResult.length || oracle.restarts) {
