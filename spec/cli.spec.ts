@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { UsageError, parseOptions, type CommandSpec } from '../src/cli/args.js';
+import { FUZZ } from '../src/cli/fuzz.js';
 import { RUN, resolveOps, runParity } from '../src/cli/run.js';
 import { registerBackend } from '../src/index.js';
 import { renderMarkdown } from '../src/report/markdown.js';
@@ -63,6 +64,11 @@ describe('keras-parity command', function () {
       backends: keras(['backends'], extra),
       noPython: keras(['golden', '--python', join(tmp, 'no-such-python')]),
       noKeras: keras(['golden', '--python', noKeras]),
+      fuzzHelp: keras(['fuzz', '--help']),
+      fuzzBadCases: keras(['fuzz', '--cases', 'many']),
+      fuzzBadOp: keras(['fuzz', '--op', 'relu,sofmax']),
+      fuzzBadBackend: keras(['fuzz', '--op', 'relu', '--backend', 'refrence']),
+      fuzzNoKeras: keras(['fuzz', '--op', 'relu', '--backend', 'reference', '--python', noKeras]),
     };
     for (const [name, job] of Object.entries(jobs)) runs[name] = await job;
   });
@@ -72,7 +78,7 @@ describe('keras-parity command', function () {
   it('--help lists the commands; run --help its options; no command is a usage error', () => {
     expect(runs.help.code).to.equal(0);
     expect(runs.help.stdout).to.match(/Usage: keras-parity <command>/);
-    for (const command of ['run', 'backends', 'golden']) expect(runs.help.stdout).to.match(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['run', 'backends', 'golden', 'fuzz']) expect(runs.help.stdout).to.match(new RegExp(`^  ${command} `, 'm'));
     expect(runs.runHelp.code).to.equal(0);
     for (const option of ['--backend LIST', '--op LIST', '--require LIST', '--out DIR', '--bench FILE', '--no-bench']) expect(runs.runHelp.stdout).to.include(option);
     expect(runs.runHelp.stdout).to.include('(default: bench/results/bench.json when it exists)');
@@ -132,6 +138,20 @@ describe('keras-parity command', function () {
     expect(stdout).to.match(/^reference +available +CPU \(pure TypeScript/m);
     expect(stdout).to.match(/^cli-never +unavailable +this backend never starts/m);
     expect(stdout).to.match(/^tfjs-cpu /m);
+  });
+
+  it('fuzz: --help lists its options; bad options, ops and backends exit 2; no Keras exits 3 with the fix', () => {
+    expect(runs.help.stdout).to.match(/^  fuzz /m);
+    expect(runs.fuzzHelp.code).to.equal(0);
+    for (const option of ['--op LIST', '--backend LIST', '--cases N', '--seed S', '--python PATH', '--save [NAME]']) expect(runs.fuzzHelp.stdout).to.include(option);
+    expect(runs.fuzzBadCases.code).to.equal(2);
+    expect(runs.fuzzBadCases.stderr).to.include("fuzz: --cases must be an integer, not 'many'");
+    expect(runs.fuzzBadOp.code).to.equal(2);
+    expect(runs.fuzzBadOp.stderr).to.include("unknown op 'sofmax' (did you mean softmax?)");
+    expect(runs.fuzzBadBackend.code).to.equal(2);
+    expect(runs.fuzzBadBackend.stderr).to.include("unknown backend 'refrence' (did you mean reference?)");
+    expect(runs.fuzzNoKeras.code).to.equal(3);
+    expect(runs.fuzzNoKeras.stderr).to.include('Keras is not installed').and.to.include('-m pip install -r tools/requirements.txt');
   });
 
   it('golden says how to install Python and Keras when they are missing (exit 3)', () => {
@@ -194,6 +214,13 @@ describe('command-line parsing', () => {
     const p = parseOptions(['--op', 'conv,softmax', '--op=relu', '--out=x', '--backend', 'reference', '--help'], spec);
     expect(p.values).to.deep.equal({ op: ['conv', 'softmax', 'relu'], out: 'x', backend: ['reference'] });
     expect(p.help).to.equal(true);
+  });
+
+  it('reads an option whose value may be left out (fuzz --save [NAME])', () => {
+    expect(parseOptions(['--save', '--seed', '3'], FUZZ).values).to.deep.equal({ save: true, seed: '3' });
+    expect(parseOptions(['--save'], FUZZ).values).to.deep.equal({ save: true });
+    expect(parseOptions(['--save', 'relu-big', '--seed=3'], FUZZ).values).to.deep.equal({ save: 'relu-big', seed: '3' });
+    expect(parseOptions(['--save=x'], FUZZ).values).to.deep.equal({ save: 'x' });
   });
 
   it('rejects a missing value, a bad choice and a stray argument', () => {

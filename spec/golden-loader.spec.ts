@@ -483,6 +483,18 @@ describe('runCase and its report', () => {
     const error = { class: 'WorkerTimeout', message: 'the jax worker took more than 60 s on this case', origin: 'gen_golden' };
     const result = await runCase({ ...bad, expected: { error } }, 'reference', []);
     expect(result.failure).to.equal('no Keras result: tools/gen_golden.py recorded WorkerTimeout: the jax worker took more than 60 s on this case');
+    expect(result).to.deep.include({ ok: false, noKerasResult: true });
+  });
+
+  it("fails a case where the fuzzer's Keras oracle crashed, marked as having no Keras result", async () => {
+    const [, bad] = load(RELU);
+    const error = { class: 'OracleCrashed', message: 'the Keras oracle exited with SIGKILL', origin: 'oracle' };
+    const result = await runCase({ ...bad, expected: { error } }, 'reference', []);
+    expect(result).to.deep.include({ ok: false, noKerasResult: true });
+    expect(result.failure).to.equal('no Keras result: the Keras oracle (tools/oracle.py) recorded OracleCrashed: the Keras oracle exited with SIGKILL');
+    // Keras's own errors are compared, whatever package raised them.
+    const keras = await runCase({ ...bad, expected: { error: { ...error, origin: 'keras' } } }, 'reference', []);
+    expect(keras.noKerasResult).to.equal(undefined);
   });
 
   it('titles a test after the case id and the adapter', () => {

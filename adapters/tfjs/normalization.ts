@@ -20,11 +20,15 @@ const rsqrt = (x: tf.Tensor): tf.Tensor => tf.div(1, tf.sqrt(x));
 
 /**
  * jnp.mean: the sum divided by the count (TF.js's cpu mean divides each term first). Over no elements
- * JAX gives 0/0 = NaN, where TF.js's cpu gives 0 and its wasm reads unset memory.
+ * JAX gives 0/0 = NaN, where TF.js's cpu gives 0 and its wasm reads unset memory. An empty x reduced over
+ * non-empty axes has an empty result, made here: the wasm Sum traps ("divide by zero") on it (found by
+ * keras-parity fuzz, golden case moments/found-empty-kept-dim).
  */
 function mean(x: tf.Tensor, axes: number[]): tf.Tensor {
   const count = axes.reduce((n, d) => n * x.shape[d], 1);
-  if (count === 0) return tf.fill(x.shape.map((d, i) => (axes.includes(i) ? 1 : d)), NaN);
+  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  if (count === 0) return tf.fill(kept, NaN);
+  if (x.size === 0) return tf.zeros(kept);
   return tf.div(tf.sum(x, axes, true), count);
 }
 

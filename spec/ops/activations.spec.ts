@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { KerasIndexError, KerasTypeError, KerasValueError, ops, convertToTensor, type Tensor } from '../../src/index.js';
+import { KerasIndexError, KerasTypeError, KerasValueError, KerasZeroDivisionError, ops, convertToTensor, tensor, type Tensor } from '../../src/index.js';
 import { expectClose, expectKerasError } from '../helpers.js';
 
 // Keras 3.6.0 JAX: x = np.array(SPECIAL_X, dtype="float32"); ops.<op>(x, **kwargs).tolist()
@@ -115,6 +115,18 @@ describe('activations', () => {
       expectKerasError(() => ops.softmax(1.5), KerasIndexError, 'tuple index out of range');
       // ops.softmax(x, axis=(0, 3)) on (2, 3, 4) -> ValueError('axis 3 is out of bounds for array of dimension 3').
       expectKerasError(() => ops.softmax([[[0]]], { axis: [0, 3] }), KerasValueError, 'axis 3 is out of bounds for array of dimension 3');
+    });
+    // Keras 3.6.0 JAX, x = np.zeros(shape, "float32"): a tuple axis reshapes x to (*kept dims, -1), which JAX
+    // cannot infer when a kept dim is 0: softmax / log_softmax raise ZeroDivisionError('integer modulo by
+    // zero') for (0, 3) with axis=(1,) or axis=(), and return for (2, 0) with (1,), (0, 3) with (0,) or (0, 1).
+    it('a tuple of axes that keeps a zero-size dim raises ZeroDivisionError, as the reshape in Keras-JAX does', () => {
+      const empty = (shape: number[]) => tensor([], shape, 'float32');
+      for (const fn of [ops.softmax, ops.logSoftmax]) {
+        for (const axis of [[1], []]) expectKerasError(() => fn(empty([0, 3]), { axis }), KerasZeroDivisionError, 'integer modulo by zero');
+        for (const [shape, axis] of [[[2, 0], [1]], [[0, 3], [0]], [[0, 3], [0, 1]]]) expect((fn(empty(shape), { axis }) as Tensor).shape).to.deep.equal(shape);
+      }
+      // Symbolic Keras does not reshape: the spec is the input's.
+      expect(ops.outputSpec('softmax', [{ shape: [0, 3], dtype: 'float32' }], { axis: [1] })).to.deep.equal({ shape: [0, 3], dtype: 'float32' });
     });
   });
 

@@ -22,6 +22,8 @@ export interface OptionSpec {
   list?: boolean;
   /** Allowed values, checked here. */
   choices?: readonly string[];
+  /** The value may be left out (`--save` or `--save NAME`): then the option is `true`. */
+  optional?: boolean;
   help: string;
 }
 
@@ -67,6 +69,10 @@ export function parseOptions(argv: readonly string[], spec: CommandSpec): Parsed
       values[name] = true;
       continue;
     }
+    if (option.optional && eq < 0 && (argv[i + 1] === undefined || argv[i + 1].startsWith('-'))) {
+      values[name] = true;
+      continue;
+    }
     let value: string | undefined = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined || (eq < 0 && value.startsWith('--'))) {
       throw new UsageError(`${spec.name}: --${name} needs a value (${option.value})`, spec.name);
@@ -100,7 +106,7 @@ export function stringValue(p: Parsed, name: string): string | undefined {
 /** The help text of a command. */
 export function commandHelp(bin: string, spec: CommandSpec): string {
   const options = [...spec.options, HELP];
-  const left = options.map((o) => `  --${o.name}${o.value ? ` ${o.value}` : ''}`);
+  const left = options.map((o) => `  --${o.name}${o.value ? (o.optional ? ` [${o.value}]` : ` ${o.value}`) : ''}`);
   const width = Math.max(...left.map((l) => l.length)) + 2;
   const lines = [
     `Usage: ${bin} ${spec.name} [options]`,

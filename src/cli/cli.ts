@@ -5,12 +5,13 @@ import { GoldenUnavailableError, RUN, resolveOps, runParity } from './run.js';
 import { UsageError, closest, commandHelp, listValue, parseOptions, stringValue, type CommandSpec } from './args.js';
 import { BACKENDS, backendsCommand } from './backends.js';
 import { EXTRA_BACKENDS_VAR, loadExtraBackends } from './extra.js';
+import { FUZZ, fuzzCommand } from './fuzz.js';
 import { GOLDEN, goldenCommand } from './golden.js';
 import { packageVersion } from './paths.js';
 import { paint, useColor, type Output } from './progress.js';
 
 const BIN = 'keras-parity';
-const COMMANDS: readonly CommandSpec[] = [RUN, BACKENDS, GOLDEN];
+const COMMANDS: readonly CommandSpec[] = [RUN, BACKENDS, GOLDEN, FUZZ];
 
 export interface Streams {
   stdout: Output;
@@ -97,6 +98,21 @@ export async function cli(argv: readonly string[], streams: Streams = { stdout: 
           stderr,
         );
       }
+      case 'fuzz':
+        return await fuzzCommand(
+          {
+            ops: listValue(parsed, 'op'),
+            backends: listValue(parsed, 'backend'),
+            cases: stringValue(parsed, 'cases'),
+            seed: stringValue(parsed, 'seed'),
+            python: stringValue(parsed, 'python'),
+            timeout: stringValue(parsed, 'timeout'),
+            save: parsed.values.save as string | true | undefined,
+            progress: stringValue(parsed, 'progress'),
+          },
+          stdout,
+          stderr,
+        );
     }
     return 2;
   } catch (e) {

@@ -3,12 +3,11 @@
  * `keras-parity golden`: regenerates golden/ with real Keras through tools/gen_golden.py, run by the
  * project's .venv python (or --python) through python-shell, after checking that Python and Keras are there.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { PythonShell } from 'python-shell';
+import { preparePython, runPython } from '../python/env.js';
 import type { CommandSpec } from './args.js';
-import { packageRoot, venvPython } from './paths.js';
+import { packageRoot } from './paths.js';
 import { StatusLine, paint, progressMode, useColor, type Output } from './progress.js';
 
 export const GOLDEN: CommandSpec = {
@@ -44,30 +43,12 @@ export interface GoldenOptions {
   out?: string;
   check?: boolean;
   progress?: string;
+  /** The repository whose tools/ and golden/ are used (default: this package's); `keras-parity fuzz --save` specs use a copy. */
+  root?: string;
 }
 
 /** The distributions gen_golden.py needs (tools/requirements.txt), by the name pip installs them under. */
-const REQUIRED = ['keras', 'jax', 'jaxlib', 'numpy', 'safetensors'];
-
-const SETUP = 'npm run golden:setup';
-
-/** What the Python has: its version, and each distribution's version or null; fast (no imports). */
-const CHECK_SCRIPT = `
-import json, sys
-from importlib import metadata
-def version(name):
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
-names = ${JSON.stringify([...REQUIRED, 'tensorflow', 'tensorflow-cpu'])}
-print(json.dumps({"python": sys.version.split()[0], "packages": {n: version(n) for n in names}}))
-`;
-
-interface PythonCheck {
-  python: string;
-  packages: Record<string, string | null>;
-}
+const REQUIRED = ['keras', 'jax', 'jaxlib', 'numpy', 'safetensors', 'tensorflow-cpu|tensorflow'];
 
 export async function goldenCommand(options: GoldenOptions, stdout: Output = process.stdout, stderr: Output = process.stderr): Promise<number> {
   const color = useColor(stderr);
@@ -75,7 +56,7 @@ export async function goldenCommand(options: GoldenOptions, stdout: Output = pro
     stderr.write(`${paint(color, 'red', 'keras-parity golden')}: ${lines.join('\n')}\n`);
     return 3;
   };
-  const root = packageRoot();
+  const root = options.root ?? packageRoot();
   const script = join(root, 'tools', 'gen_golden.py');
   if (!existsSync(script)) {
     return fail([
@@ -83,39 +64,9 @@ export async function goldenCommand(options: GoldenOptions, stdout: Output = pro
       'The goldens are generated in a clone of the keras-parity repository (tools/ is not published).',
     ]);
   }
-  // A bare name (python3) is looked up on PATH; anything with a slash is a path.
-  const python = !options.python ? venvPython() : /[\\/]/.test(options.python) ? resolve(options.python) : options.python;
-  const requirements = relative(process.cwd(), join(root, 'tools', 'requirements.txt'));
-  const install = options.python
-    ? [`  ${options.python} -m pip install -r ${requirements}`, `or create the project's .venv with \`${SETUP}\` and drop --python.`]
-    : [`  ${SETUP}`];
-  if (!options.python && !existsSync(python)) {
-    return fail([
-      `no Python environment for the goldens: ${relative(process.cwd(), python)} does not exist.`,
-      'Create it (Python 3.11 with venv; installs keras 3.6.0, jax, tensorflow-cpu and numpy, about 600 MB) with:',
-      `  ${SETUP}`,
-      'or pass --python PATH to a Python that has them.',
-    ]);
-  }
-
-  const check = await checkPython(python);
-  if ('error' in check) {
-    return fail([`cannot run Python at ${python}: ${check.error}`, `Install Python 3.11 and run \`${SETUP}\`, or pass --python PATH.`]);
-  }
-  const pinned = pinnedKeras(root);
-  const missing = REQUIRED.filter((p) => !check.packages[p]);
-  if (!check.packages.tensorflow && !check.packages['tensorflow-cpu']) missing.push('tensorflow-cpu');
-  if (missing.length) {
-    const what = missing.includes('keras') ? 'Keras is not installed' : 'packages are missing';
-    return fail([`${what} in ${python} (Python ${check.python}): no ${missing.join(', ')}.`, 'Install them with:', ...install]);
-  }
-  if (pinned && check.packages.keras !== pinned) {
-    return fail([
-      `${python} has Keras ${check.packages.keras}; the goldens are made with Keras ${pinned} (tools/requirements.txt).`,
-      'Install the pinned versions with:',
-      ...install,
-    ]);
-  }
+  const ready = await preparePython(options.python, REQUIRED);
+  if ('problem' in ready) return fail(ready.problem);
+  const { python } = ready;
 
   const args = [
     ...(options.ops?.length ? ['--only', options.ops.join(',')] : []),
@@ -124,7 +75,7 @@ export async function goldenCommand(options: GoldenOptions, stdout: Output = pro
   ];
   const line = new StatusLine(stderr, progressMode(options.progress, stderr));
   line.log(
-    `Keras ${check.packages.keras} (Python ${check.python}, ${relative(process.cwd(), python) || python}): ` +
+    `Keras ${ready.packages.keras} (Python ${ready.version}, ${relative(process.cwd(), python) || python}): ` +
       `tools/gen_golden.py ${args.join(' ')}`.trimEnd(),
   );
   const code = await runGenerator(python, script, args, root, stdout, line);
@@ -134,27 +85,6 @@ export async function goldenCommand(options: GoldenOptions, stdout: Output = pro
     return 1;
   }
   return 0;
-}
-
-/** Runs the check script; `{error}` when Python cannot be started or fails to run it. */
-async function checkPython(python: string): Promise<PythonCheck | { error: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'keras-parity-'));
-  const file = join(dir, 'check_python.py');
-  writeFileSync(file, CHECK_SCRIPT);
-  try {
-    const lines: string[] = [];
-    const errors: string[] = [];
-    const result = await runPython(python, file, [], process.cwd(), (l) => lines.push(l), (l) => errors.push(l));
-    if ('spawnError' in result) return { error: result.spawnError };
-    if (result.code !== 0) return { error: `it exited with status ${result.code}: ${errors.filter(Boolean).slice(-1)[0] ?? ''}`.trim() };
-    try {
-      return JSON.parse(lines.join('\n')) as PythonCheck;
-    } catch {
-      return { error: `unexpected output from the check script: ${lines.join(' ').slice(0, 200)}` };
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /**
@@ -208,47 +138,3 @@ async function runGenerator(python: string, script: string, args: string[], cwd:
 }
 
 const tenths = (p: { done: number; total: number }) => Math.floor((10 * p.done) / Math.max(p.total, 1));
-
-type PythonResult = { code: number | null; signal: string | null } | { spawnError: string };
-
-function runPython(
-  python: string,
-  script: string,
-  args: string[],
-  cwd: string,
-  onStdout: (line: string) => void,
-  onStderr: (line: string) => void,
-): Promise<PythonResult> {
-  return new Promise((done) => {
-    let shell: PythonShell;
-    try {
-      shell = new PythonShell(script, {
-        pythonPath: python,
-        pythonOptions: ['-u'],
-        args,
-        cwd,
-        mode: 'text',
-        env: { ...process.env, PYTHONUNBUFFERED: '1' },
-      });
-    } catch (e) {
-      done({ spawnError: e instanceof Error ? e.message : String(e) });
-      return;
-    }
-    shell.on('message', (l: string) => onStdout(l));
-    shell.on('stderr', (l: string) => onStderr(l));
-    shell.on('error', (e: NodeJS.ErrnoException) =>
-      done({ spawnError: e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'not executable' : e.message }),
-    );
-    // python-shell reports a non-zero exit as an error too; the status is what matters here.
-    shell.end((_err, code, signal) => done({ code, signal }));
-  });
-}
-
-/** `keras==3.6.0` from tools/requirements.txt. */
-function pinnedKeras(root: string): string | undefined {
-  try {
-    return /^\s*keras\s*==\s*([^\s#;]+)/m.exec(readFileSync(join(root, 'tools', 'requirements.txt'), 'utf8'))?.[1];
-  } catch {
-    return undefined;
-  }
-}

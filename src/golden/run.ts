@@ -2,13 +2,19 @@
 import { tensor } from '../backend/convert.js';
 import { Tensor } from '../backend/tensor.js';
 import { ops } from '../ops/api.js';
-import type { GoldenCase, GoldenValue } from './cases.js';
+import type { Expected, GoldenCase, GoldenValue } from './cases.js';
 import { compare, describeExpectedError, errorMismatch, type Comparison } from './compare.js';
 import { toleranceFor, type EffectiveTolerance, type ToleranceEntry } from './policy.js';
 import { GoldenTensor } from './safetensors.js';
 
-/** The `origin` of an error the golden generator itself recorded. */
-const GENERATOR = 'gen_golden';
+/**
+ * Origins of an expected error that Keras did not raise: the golden generator's worker or the fuzzer's
+ * Keras oracle crashed or timed out. There is nothing to compare with; the case says so.
+ */
+const NO_KERAS_RESULT: ReadonlyMap<string, string> = new Map([
+  ['gen_golden', 'tools/gen_golden.py'],
+  ['oracle', 'the Keras oracle (tools/oracle.py)'],
+]);
 
 export interface OutputResult {
   tolerance: EffectiveTolerance;
@@ -21,6 +27,8 @@ export interface CaseResult {
   failure?: string;
   /** One per expected output that was compared (empty for error cases). */
   outputs: OutputResult[];
+  /** Set when Keras gave no result to compare with (a crash or timeout); the case then fails. */
+  noKerasResult?: true;
 }
 
 /** Runs `c` on the active backend, whose name `adapter` selects tolerance-table entries. */
@@ -34,12 +42,28 @@ export async function runCase(c: GoldenCase, adapter: string, table: readonly To
   }
 }
 
-async function callAndCheck(c: GoldenCase, adapter: string, table: readonly ToleranceEntry[], made: Tensor[]): Promise<CaseResult> {
-  if ('error' in c.expected && c.expected.error.origin === GENERATOR) {
-    // The generator, not Keras, failed (a worker timed out or crashed): there is nothing to compare with.
-    const { class: cls, message } = c.expected.error;
-    return verdict(`no Keras result: tools/gen_golden.py recorded ${cls}: ${message}`, []);
+/** runCase catches what the op raises; anything else (reading a result back, say) is this case's failure too. */
+export async function safeRunCase(c: GoldenCase, adapter: string, table: readonly ToleranceEntry[]): Promise<CaseResult> {
+  try {
+    return await runCase(c, adapter, table);
+  } catch (e) {
+    return { ok: false, failure: `the runner failed: ${describeThrown(e)}`, outputs: [] };
   }
+}
+
+/**
+ * Unsupported: Keras computed a result and this backend raised UnsupportedError (a dtype or option it
+ * cannot represent). A known limit, counted apart, not a failure of the run.
+ */
+export function classify(c: GoldenCase, result: CaseResult): 'passed' | 'failed' | 'unsupported' {
+  if (result.ok) return 'passed';
+  if ('outputs' in c.expected && /^raised UnsupportedError\b/.test(result.failure ?? '')) return 'unsupported';
+  return 'failed';
+}
+
+async function callAndCheck(c: GoldenCase, adapter: string, table: readonly ToleranceEntry[], made: Tensor[]): Promise<CaseResult> {
+  const missing = noKerasResult(c.expected);
+  if (missing) return { ...verdict(missing, []), noKerasResult: true };
   let result: Tensor | Tensor[];
   try {
     const args = c.args.map((v) => materialize(v, made));
@@ -73,6 +97,14 @@ async function compareOutputs(
   }
   const bad = results.findIndex((r) => !r.comparison.ok);
   return verdict(bad < 0 ? undefined : `output ${bad} differs from Keras`, results);
+}
+
+/** Why there is nothing to compare with, or undefined when Keras answered (outputs or its own error). */
+function noKerasResult(expected: Expected): string | undefined {
+  if (!('error' in expected)) return undefined;
+  const { class: cls, message, origin } = expected.error;
+  const source = NO_KERAS_RESULT.get(origin ?? '');
+  return source && `no Keras result: ${source} recorded ${cls}: ${message}`;
 }
 
 function verdict(failure: string | undefined, outputs: OutputResult[]): CaseResult {

@@ -2,7 +2,7 @@
 import { formatShape, formatValue } from '../format.js';
 import type { Spec } from '../backend/adapter.js';
 import { type DType } from '../dtypes.js';
-import { KerasTypeError } from '../errors.js';
+import { KerasTypeError, KerasZeroDivisionError } from '../errors.js';
 import { axisError, checkBool, checkNumber, isInt, normalizeAxis, tupleIndexError, type AxisErrorFactory } from './args.js';
 import { camelCase, defineOp, kwarg, tensor, type OpDef, type ParamDef } from './op.js';
 
@@ -62,11 +62,20 @@ function softmaxLike(outOfRange: AxisErrorFactory) {
   return defineOp<SoftmaxAttrs, 'x'>({
     params: [tensor('x'), kwarg('axis', -1)],
     outputs: 1,
-    resolve: ({ t, v }) => {
+    resolve: ({ t, v, mode }) => {
       const axes = resolveSoftmaxAxes(v.axis, t.x.shape, outOfRange);
+      if (mode === 'eager' && Array.isArray(v.axis)) checkKeptDims(t.x.shape, axes);
       return { attrs: { axes }, out: { shape: t.x.shape, dtype: outputDtype(t.x, 'float', SUB_BOOL) } };
     },
   });
+}
+
+/**
+ * Eager Keras reshapes x to (*kept dims, -1) for a tuple of axes; JAX cannot infer the -1 when a kept
+ * dim is 0 and raises (found by `keras-parity fuzz`, golden case softmax/found-empty-tuple-axis).
+ */
+function checkKeptDims(shape: (number | null)[], axes: number[]): void {
+  if (shape.some((d, i) => d === 0 && !axes.includes(i))) throw new KerasZeroDivisionError('integer modulo by zero');
 }
 
 function resolveSoftmaxAxes(axis: unknown, shape: (number | null)[], outOfRange: AxisErrorFactory): number[] {

@@ -8,14 +8,14 @@ import { cpus, release } from 'node:os';
 import { createRequire } from 'node:module';
 import { currentAdapter, getBackend, listBackends, setBackend, type BackendInfo } from '../backend/registry.js';
 import { BackendUnavailableError, KerasValueError } from '../errors.js';
-import type { GoldenCase, GoldenOp } from '../golden/cases.js';
+import type { GoldenOp } from '../golden/cases.js';
 import { GoldenError } from '../golden/errors.js';
 import { EXCLUSIONS } from '../golden/exclusions.js';
 import { loadOp, opsOf, readManifest, type GoldenSource, type Manifest } from '../golden/loader.js';
 import type { ExclusionEntry, ToleranceEntry } from '../golden/policy.js';
 import { exclusionFor } from '../golden/policy.js';
 import { describeCall } from '../golden/report.js';
-import { runCase, type CaseResult, type OutputResult } from '../golden/run.js';
+import { classify, safeRunCase, type OutputResult } from '../golden/run.js';
 import { TOLERANCES } from '../golden/tolerances.js';
 import { OP_TABLE } from '../ops/table.js';
 import type {
@@ -215,25 +215,6 @@ async function runCell(
     emit({ type: 'case', backend, op: op.op, caseId: c.id, outcome, ...(result.failure ? { failure: result.failure } : {}) });
   }
   return cell;
-}
-
-/** runCase catches what the op raises; anything else (reading a result back, say) is this case's failure too. */
-async function safeRunCase(c: GoldenCase, backend: string, tolerances: readonly ToleranceEntry[]): Promise<CaseResult> {
-  try {
-    return await runCase(c, backend, tolerances);
-  } catch (e) {
-    return { ok: false, failure: `the runner failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, outputs: [] };
-  }
-}
-
-/**
- * Unsupported: Keras computed a result and this backend raised UnsupportedError (a dtype or option it
- * cannot represent). A known limit, counted apart, not a failure of the run.
- */
-function classify(c: GoldenCase, result: CaseResult): Exclude<CaseOutcome, 'excluded'> {
-  if (result.ok) return 'passed';
-  if ('outputs' in c.expected && /^raised UnsupportedError\b/.test(result.failure ?? '')) return 'unsupported';
-  return 'failed';
 }
 
 /** The looser tolerances' reasons (`golden: ...`, `table: ...`), or `default`. */

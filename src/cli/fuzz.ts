@@ -1,0 +1,294 @@
+/// <reference types="node" />
+/**
+ * `keras-parity fuzz`: differential fuzzing against live Keras 3.6.0. For each op and backend, calls
+ * drawn from the op's generators run on the backend and on Keras (the oracle, tools/oracle.py); a
+ * mismatch is shrunk and printed as a runnable Keras program and a runnable keras-parity program, and
+ * `--save` keeps it as a golden case.
+ */
+import { join, relative } from 'node:path';
+import { listBackends, type BackendInfo } from '../backend/registry.js';
+import type { Generators, OpGenerators } from '../fuzz/call.js';
+import { GENERATORS } from '../fuzz/generators/index.js';
+import { KerasOracle, OracleUnavailableError } from '../fuzz/oracle.js';
+import { CachedOracle, fuzzOp, type FuzzResult, type Mismatch } from '../fuzz/run.js';
+import { FOUND_FILE, checkName, saveFound } from '../fuzz/save.js';
+import { jsSnippet, pythonSnippet } from '../fuzz/snippet.js';
+import { callKey } from '../fuzz/wire.js';
+import { OP_TABLE } from '../ops/table.js';
+import { UsageError, closest, type CommandSpec } from './args.js';
+import { goldenCommand } from './golden.js';
+import { packageRoot } from './paths.js';
+import { StatusLine, paint, plural, progressMode, routeConsole, useColor, type Output } from './progress.js';
+import { resolveOps } from './run.js';
+
+export const FUZZ: CommandSpec = {
+  name: 'fuzz',
+  brief: 'differential fuzzing against live Keras 3.6.0 (needs Python: npm run golden:setup)',
+  summary:
+    'Runs random calls of each op, valid ones and ones Keras rejects, on keras-parity backends and on real\n' +
+    'Keras 3.6.0 (JAX), compared as the golden cases are. A mismatch is shrunk to a small call and printed as\n' +
+    'a Keras program and a keras-parity program that reproduce it.',
+  options: [
+    { name: 'op', value: 'LIST', list: true, help: 'ops to fuzz, Keras or camelCase names: conv,softmax (default: every op with generators)' },
+    { name: 'backend', value: 'LIST', list: true, help: 'backends, comma-separated (default: every available one); a named one that cannot start fails the run' },
+    { name: 'cases', value: 'N', help: 'calls per op and backend (default 100)' },
+    { name: 'seed', value: 'S', help: 'fast-check seed (default: random; always printed, so a run can be repeated)' },
+    { name: 'python', value: 'PATH', help: 'the Python with the pinned Keras (default: .venv/bin/python, made by `npm run golden:setup`)' },
+    { name: 'timeout', value: 'SECONDS', help: 'seconds Keras may take on one call before the oracle is restarted (default 60)' },
+    { name: 'save', value: 'NAME', optional: true, help: `keep each mismatch as the golden case <op>/found-NAME (${FOUND_FILE}) and regenerate its op's goldens` },
+    {
+      name: 'progress',
+      value: 'MODE',
+      choices: ['auto', 'bar', 'lines', 'none'],
+      help: 'auto (a bar on a terminal, else lines), bar, lines or none',
+    },
+  ],
+  details: [
+    'Examples:',
+    '  keras-parity fuzz --cases 50 --seed 1',
+    '  keras-parity fuzz --op conv --backend tfjs-wasm --cases 200 --seed 7',
+    '  keras-parity fuzz --op softmax --seed 7 --save softmax-empty',
+    '',
+    'Exit status: 0 no mismatch, 1 a mismatch (or a named backend cannot start), 2 a usage error,',
+    '3 Python or Keras is missing.',
+  ].join('\n'),
+};
+
+export interface FuzzCommandOptions {
+  ops?: readonly string[];
+  backends?: readonly string[];
+  cases?: string;
+  seed?: string;
+  python?: string;
+  timeout?: string;
+  /** A case name, or true for the default `<backend>-seed<seed>`. */
+  save?: string | true;
+  progress?: string;
+  /** The generators to draw from (default: GENERATORS); specs plant their own. */
+  generators?: Partial<Generators>;
+  /** The repository whose tools/ and golden/ --save writes (default: this package's); specs use a copy. */
+  root?: string;
+}
+
+interface Plan {
+  ops: string[];
+  /** The ops were named with --op. */
+  explicitOps: boolean;
+  backends: string[];
+  cases: number;
+  seed: number;
+}
+
+const BIN = 'keras-parity fuzz';
+
+export async function fuzzCommand(options: FuzzCommandOptions, stdout: Output = process.stdout, stderr: Output = process.stderr): Promise<number> {
+  const generators = options.generators ?? GENERATORS;
+  const plan = planRun(options, generators);
+  if (typeof options.save === 'string') {
+    const bad = checkName(options.save);
+    if (bad) throw new UsageError(`fuzz: --save: ${bad}`, 'fuzz');
+  }
+  const color = useColor(stderr);
+  const line = new StatusLine(stderr, progressMode(options.progress, stderr));
+  return routeConsole(line, async () => {
+    const backends = await selectBackends(options.backends, line);
+    if ('failed' in backends) {
+      stderr.write(`${paint(color, 'red', BIN)}: ${backends.failed}\n`);
+      return 1;
+    }
+    let oracle: KerasOracle;
+    try {
+      oracle = await KerasOracle.start({ python: options.python, timeoutMs: seconds(options.timeout) * 1000 });
+    } catch (e) {
+      if (!(e instanceof OracleUnavailableError)) throw e;
+      stderr.write(`${paint(color, 'red', BIN)}: ${e.message}\n`);
+      return 3;
+    }
+    try {
+      plan.backends = backends.names;
+      const results = await runAll(plan, generators, oracle, line, stdout);
+      stdout.write(summary(plan, results, oracle, useColor(stdout)));
+      const mismatches = results.filter((r) => r.mismatch);
+      if (mismatches.length && options.save) {
+        await oracle.close();
+        const code = await save(mismatches, plan, options, stdout, stderr);
+        if (code !== 0) return code;
+      }
+      return mismatches.length ? 1 : 0;
+    } finally {
+      line.done();
+      await oracle.close();
+    }
+  });
+}
+
+/** Ops, cases and seed from the options; usage errors for anything unknown. */
+function planRun(options: FuzzCommandOptions, generators: Partial<Generators>): Plan {
+  const covered = Object.keys(OP_TABLE).filter((op) => op in generators);
+  let ops = covered;
+  if (options.ops) {
+    ops = [...new Set(resolveOps(options.ops, 'fuzz'))];
+    const without = ops.filter((op) => !(op in generators));
+    if (without.length) throw new UsageError(`fuzz: no generators for ${without.join(', ')} yet. Ops with generators: ${covered.join(', ')}`, 'fuzz');
+  }
+  const cases = positiveInt(options.cases ?? '100', '--cases');
+  const seed = options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : int(options.seed, '--seed');
+  return { ops, explicitOps: options.ops !== undefined, backends: [], cases, seed };
+}
+
+function positiveInt(text: string, option: string): number {
+  const n = int(text, option);
+  if (n < 1) throw new UsageError(`fuzz: ${option} must be at least 1, not ${text}`, 'fuzz');
+  return n;
+}
+
+function int(text: string, option: string): number {
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`fuzz: ${option} must be an integer, not '${text}'`, 'fuzz');
+  return Number(text);
+}
+
+function seconds(text: string | undefined): number {
+  if (text === undefined) return 60;
+  const s = Number(text);
+  if (!(s > 0)) throw new UsageError(`fuzz: --timeout must be a positive number of seconds, not '${text}'`, 'fuzz');
+  return s;
+}
+
+/** The named backends, each of which must start; or every available one, the others listed as skipped. */
+async function selectBackends(named: readonly string[] | undefined, line: StatusLine): Promise<{ names: string[] } | { failed: string }> {
+  const infos = await listBackends();
+  if (!named) {
+    for (const b of infos.filter((i) => !i.available)) line.log(`${b.name}: unavailable, skipped: ${b.reason ?? 'no reason given'}`);
+    return { names: infos.filter((b) => b.available).map((b) => b.name) };
+  }
+  const byName = new Map<string, BackendInfo>(infos.map((b) => [b.name, b]));
+  for (const name of named) {
+    if (byName.has(name)) continue;
+    const hint = closest(name, [...byName.keys()]);
+    throw new UsageError(`unknown backend '${name}'${hint ? ` (did you mean ${hint}?)` : ''}. Backends: ${[...byName.keys()].join(', ')}`, 'fuzz');
+  }
+  const down = named.map((n) => byName.get(n)!).filter((b) => !b.available);
+  if (down.length) return { failed: down.map((b) => `backend ${b.name} is unavailable: ${b.reason ?? 'no reason given'}`).join('\n') };
+  return { names: [...new Set(named)] };
+}
+
+async function runAll(plan: Plan, generators: Partial<Generators>, oracle: KerasOracle, line: StatusLine, stdout: Output): Promise<FuzzResult[]> {
+  const cached = new CachedOracle(oracle);
+  const keras = `Keras ${oracle.versions.keras} (JAX ${oracle.versions.jax})`;
+  const without = Object.keys(OP_TABLE).filter((op) => !(op in generators));
+  if (without.length && !plan.explicitOps) line.log(`No generators yet for ${without.join(', ')}: not fuzzed`);
+  line.log(`Fuzzing ${plural(plan.ops.length, 'op')} on ${plan.backends.join(', ')} against ${keras}: ${plan.cases} calls per op and backend, seed ${plan.seed}`);
+  const total = plan.ops.length * plan.backends.length * plan.cases;
+  let done = 0;
+  const results: FuzzResult[] = [];
+  for (const op of plan.ops) {
+    for (const backend of plan.backends) {
+      const before = done;
+      const onCall = (runs: number) => {
+        done = before + runs;
+        line.update(line.bar(done, total, `${op} on ${backend}  ${line.elapsed()}`));
+      };
+      const r = await fuzzOp(op, backend, generators[op as keyof Generators] as OpGenerators, cached, { seed: plan.seed, numRuns: plan.cases, onCall });
+      done = before + plan.cases;
+      results.push(r);
+      line.log(cellLine(r));
+      if (r.mismatch) {
+        line.done();
+        stdout.write(mismatchReport(r, r.mismatch, plan, keras));
+      }
+    }
+  }
+  return results;
+}
+
+function cellLine(r: FuzzResult): string {
+  const parts = [`${r.passed} passed (${r.valid} valid, ${r.invalid} invalid)`];
+  if (r.mismatch) parts.push(`MISMATCH after ${r.runs} calls`);
+  if (r.unsupported) parts.push(`${r.unsupported} unsupported`);
+  if (r.noKerasResult.length) parts.push(`${r.noKerasResult.length} without a Keras result`);
+  const quality = [
+    ...(r.validRejected ? [`${plural(r.validRejected, 'valid call')} Keras rejected`] : []),
+    ...(r.invalidAccepted ? [`${plural(r.invalidAccepted, 'invalid call')} Keras accepted`] : []),
+  ];
+  return `  ${r.backend} ${r.op}: ${parts.join(', ')}${quality.length ? `; generators: ${quality.join(', ')}` : ''} (${r.seconds.toFixed(2)} s)`;
+}
+
+function repeatCommand(plan: Plan, op: string, backend: string): string {
+  return `keras-parity fuzz --op ${op} --backend ${backend} --cases ${plan.cases} --seed ${plan.seed}`;
+}
+
+function mismatchReport(r: FuzzResult, m: Mismatch, plan: Plan, keras: string): string {
+  const comment = `Found by: ${repeatCommand(plan, r.op, r.backend)}`;
+  return [
+    '',
+    `MISMATCH ${r.op} on ${r.backend} (a ${m.kind} call, shrunk in ${plural(m.shrinks + m.reductions, 'step')}):`,
+    m.report,
+    '',
+    `--- ${keras}: save as repro.py, run with a Python that has Keras ---`,
+    pythonSnippet(m.call, { comment }).trimEnd(),
+    `--- keras-parity on ${r.backend}: save as repro.mjs, run with node ---`,
+    jsSnippet(m.call, r.backend, { comment }).trimEnd(),
+    '---',
+    '',
+  ].join('\n');
+}
+
+function summary(plan: Plan, results: FuzzResult[], oracle: KerasOracle, color: boolean): string {
+  const calls = results.reduce((n, r) => n + r.runs, 0);
+  const mismatches = results.filter((r) => r.mismatch);
+  const noResult = results.flatMap((r) => r.noKerasResult.map((x) => ({ ...x, r })));
+  // Every backend of an op draws the same calls: the generators' numbers count once per op.
+  const perOp = (f: (r: FuzzResult) => number) => [...new Set(results.map((r) => r.op))].reduce((n, op) => n + Math.max(...results.filter((r) => r.op === op).map(f)), 0);
+  const rejected = perOp((r) => r.validRejected);
+  const accepted = perOp((r) => r.invalidAccepted);
+  const unsupported = results.reduce((n, r) => n + r.unsupported, 0);
+  const lines = [
+    '',
+    `${plural(results.length, 'op x backend run')}, ${plural(calls, 'call')}, seed ${plan.seed}: ` +
+      (mismatches.length
+        ? paint(color, 'red', `${mismatches.length} ${mismatches.length === 1 ? 'mismatch' : 'mismatches'} (${mismatches.map((r) => `${r.op} on ${r.backend}`).join(', ')})`)
+        : paint(color, 'green', 'no mismatch')) +
+      (unsupported ? `, ${unsupported} unsupported` : ''),
+    `Generators (per op): ${plural(rejected, 'valid call')} Keras rejected, ${plural(accepted, 'invalid call')} Keras accepted` +
+      (rejected + accepted ? ` (${generatorBlame(results)})` : ''),
+  ];
+  if (noResult.length || oracle.restarts) {
+    lines.push(`${plural(noResult.length, 'call')} without a Keras result (not compared); the oracle restarted ${plural(oracle.restarts, 'time')}:`);
+    for (const { call, why, r } of noResult.slice(0, 10)) lines.push(`  ${r.backend} ${call.op}: ${why}`);
+  }
+  for (const r of mismatches) lines.push(`Repeat with: ${repeatCommand(plan, r.op, r.backend)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function generatorBlame(results: FuzzResult[]): string {
+  const byOp = new Map<string, number>();
+  for (const r of results) byOp.set(r.op, Math.max(byOp.get(r.op) ?? 0, r.validRejected + r.invalidAccepted));
+  return [...byOp].filter(([, n]) => n).map(([op, n]) => `${op} ${n}`).join(', ');
+}
+
+/** Each distinct mismatching call joins the catalogue, then its ops' goldens are regenerated. */
+async function save(mismatches: FuzzResult[], plan: Plan, options: FuzzCommandOptions, stdout: Output, stderr: Output): Promise<number> {
+  const root = options.root ?? packageRoot();
+  const file = join(root, FOUND_FILE);
+  const saved = new Set<string>();
+  const ops = new Set<string>();
+  for (const r of mismatches) {
+    const m = r.mismatch!;
+    const key = callKey(m.call.op, m.call.args, m.call.kwargs);
+    if (saved.has(key)) continue;
+    saved.add(key);
+    const name = options.save === true ? `${r.backend}-seed${plan.seed}` : options.save!;
+    const found = { command: repeatCommand(plan, r.op, r.backend), backend: r.backend, mismatch: m.result.failure ?? 'mismatch' };
+    const id = saveFound(file, m.call, name, found);
+    ops.add(r.op);
+    stdout.write(`Saved ${id} to ${relative(process.cwd(), file)}\n`);
+  }
+  const code = await goldenCommand({ python: options.python, ops: [...ops], root, progress: options.progress }, stdout, stderr);
+  if (code !== 0) return code;
+  stdout.write(
+    `Regenerated the goldens of ${[...ops].join(', ')}. The saved cases fail on the backends above until fixed, ` +
+      'or excluded in src/golden/exclusions.ts with their cause. Before committing, `npm run golden` (every op) ' +
+      'also refreshes docs/keras-backend-disagreements.md, which `npm run golden:check` compares.\n',
+  );
+  return 0;
+}

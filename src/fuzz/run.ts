@@ -1,0 +1,230 @@
+/**
+ * Differential fuzzing of one op on one backend against live Keras: fast-check draws calls from the op's
+ * generators (valid ones, and invalid ones Keras rejects), Keras answers each once (cached, so backends
+ * and shrinking steps share answers), and the call replays through the golden runner, so it is compared
+ * exactly as a golden case is. A mismatch is shrunk by fast-check to a small call. Platform neutral: the
+ * oracle is any object with `call` (src/fuzz/oracle.ts on Node).
+ */
+import * as fc from 'fast-check';
+import { getBackend, setBackend } from '../backend/registry.js';
+import type { Expected, GoldenCase, GoldenValue } from '../golden/cases.js';
+import type { ToleranceEntry } from '../golden/policy.js';
+import { formatFailure } from '../golden/report.js';
+import { classify, safeRunCase, type CaseResult } from '../golden/run.js';
+import { TOLERANCES } from '../golden/tolerances.js';
+import type { FuzzCall, OpGenerators } from './call.js';
+import { reduceCall } from './reduce.js';
+import { ORACLE, callKey } from './wire.js';
+
+/** What the runner needs of Keras. */
+export interface Oracle {
+  call(op: string, args: readonly GoldenValue[], kwargs: Readonly<Record<string, GoldenValue>>): Promise<Expected>;
+}
+
+/** Answers each distinct call once. */
+export class CachedOracle implements Oracle {
+  private readonly answers = new Map<string, Promise<Expected>>();
+  calls = 0;
+  hits = 0;
+
+  constructor(private readonly oracle: Oracle) {}
+
+  call(op: string, args: readonly GoldenValue[], kwargs: Readonly<Record<string, GoldenValue>>): Promise<Expected> {
+    this.calls++;
+    const key = callKey(op, args, kwargs);
+    const known = this.answers.get(key);
+    if (known) {
+      this.hits++;
+      return known;
+    }
+    const answer = this.oracle.call(op, args, kwargs);
+    this.answers.set(key, answer);
+    // A failed call (the oracle could not start) is not remembered.
+    answer.catch(() => this.answers.delete(key));
+    return answer;
+  }
+}
+
+export type CallKind = 'valid' | 'invalid';
+
+export interface Drawn {
+  kind: CallKind;
+  call: FuzzCall;
+}
+
+export interface FuzzOptions {
+  /** The run's seed; each op draws from its own stream derived from it and the op's name (opSeed). */
+  seed: number;
+  /** Calls per op and backend. */
+  numRuns: number;
+  /** Share of invalid calls where the op has an invalid generator (default 0.2). */
+  invalidShare?: number;
+  tolerances?: readonly ToleranceEntry[];
+  /** After each drawn call (not the shrinking steps), with how many ran so far. */
+  onCall?: (runs: number) => void;
+}
+
+export interface Mismatch {
+  kind: CallKind;
+  /** The shrunk and reduced call. */
+  call: FuzzCall;
+  expected: Expected;
+  result: CaseResult;
+  /** formatFailure's report: the call, the measured errors, the first mismatching elements. */
+  report: string;
+  /** fast-check's shrinking steps, then the tensor reductions kept (./reduce.ts). */
+  shrinks: number;
+  reductions: number;
+  /** fast-check's path to the counterexample, to replay it. */
+  path: string | null;
+}
+
+export interface FuzzResult {
+  op: string;
+  backend: string;
+  seed: number;
+  /** Calls run before the first mismatch (all of them when none). */
+  runs: number;
+  valid: number;
+  invalid: number;
+  passed: number;
+  /** Keras computed a result and the backend raised UnsupportedError: a known limit, not a failure. */
+  unsupported: number;
+  /** Calls Keras gave no result for (the oracle crashed or timed out), with why: reported, not compared. */
+  noKerasResult: { call: FuzzCall; why: string }[];
+  /** Generator quality: "valid" calls that Keras rejected, "invalid" ones it accepted. */
+  validRejected: number;
+  invalidAccepted: number;
+  mismatch?: Mismatch;
+  seconds: number;
+}
+
+/** The golden case a fuzz call and Keras's answer make; its id stays in the op's namespace for the tolerance table. */
+export function caseOf(call: FuzzCall, expected: Expected, id = `${call.op}/fuzz`): GoldenCase {
+  return { id, op: call.op, args: call.args, kwargs: call.kwargs, expected, tolerance: call.tolerance ?? null, backends: {} };
+}
+
+/**
+ * The seed fast-check gets for `op`: the run's seed mixed with the op's name (FNV-1a), so that ops do not
+ * all draw the same sequence of choices (valid or invalid, first shape...), while `--op X --seed S` still
+ * repeats exactly what a run over every op did for X.
+ */
+export function opSeed(seed: number, op: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < op.length; i++) h = Math.imul(h ^ op.charCodeAt(i), 0x01000193);
+  return (h ^ seed) | 0;
+}
+
+/** The valid and invalid calls of one op, tagged, mixed `1 - invalidShare` to `invalidShare`. */
+export function drawCalls(generators: OpGenerators, invalidShare = 0.2): fc.Arbitrary<Drawn> {
+  const valid = generators.valid.map((call): Drawn => ({ kind: 'valid', call }));
+  if (!generators.invalid || invalidShare <= 0) return valid;
+  const invalid = generators.invalid.map((call): Drawn => ({ kind: 'invalid', call }));
+  const weight = Math.round(invalidShare * 100);
+  return fc.oneof({ arbitrary: valid, weight: 100 - weight }, { arbitrary: invalid, weight });
+}
+
+/** Runs `numRuns` calls of the op on `backend` against `oracle`; the active backend is restored after. */
+export async function fuzzOp(op: string, backend: string, generators: OpGenerators, oracle: Oracle, options: FuzzOptions): Promise<FuzzResult> {
+  const previous = getBackend();
+  await setBackend(backend);
+  try {
+    return await fuzzActive(op, backend, generators, oracle, options);
+  } finally {
+    await setBackend(previous);
+  }
+}
+
+async function fuzzActive(op: string, backend: string, generators: OpGenerators, oracle: Oracle, options: FuzzOptions): Promise<FuzzResult> {
+  const started = Date.now();
+  const tolerances = options.tolerances ?? TOLERANCES;
+  const result: FuzzResult = {
+    op, backend, seed: options.seed, runs: 0, valid: 0, invalid: 0, passed: 0, unsupported: 0,
+    noKerasResult: [], validRejected: 0, invalidAccepted: 0, seconds: 0,
+  };
+  // The counts describe the drawn calls; once a call fails, the rest are fast-check's shrinking steps.
+  let shrinking = false;
+  let fatal: unknown;
+  const property = fc.asyncProperty(drawCalls(generators, options.invalidShare), async ({ kind, call }) => {
+    if (fatal !== undefined) return true;
+    let expected: Expected;
+    try {
+      expected = await oracle.call(call.op, call.args, call.kwargs);
+    } catch (e) {
+      fatal = e; // no oracle: the run cannot go on (the caller reports why)
+      return true;
+    }
+    const c = caseOf(call, expected);
+    const outcome = await safeRunCase(c, backend, tolerances);
+    const verdict = outcome.noKerasResult ? 'no-result' : classify(c, outcome);
+    if (!shrinking) {
+      count(result, kind, call, expected, verdict, outcome);
+      options.onCall?.(result.runs);
+    }
+    if (verdict === 'failed') shrinking = true;
+    return verdict !== 'failed';
+  });
+  const details = await fc.check(property, { seed: opSeed(options.seed, op), numRuns: options.numRuns });
+  if (fatal !== undefined) throw fatal;
+  if (details.failed && details.counterexample) {
+    result.mismatch = await describeMismatch(details.counterexample[0], backend, oracle, tolerances, details);
+  } else if (details.failed) {
+    const error: unknown = details.errorInstance;
+    throw error instanceof Error ? error : new Error(String(error));
+  }
+  result.seconds = (Date.now() - started) / 1000;
+  return result;
+}
+
+function count(r: FuzzResult, kind: CallKind, call: FuzzCall, expected: Expected, verdict: string, outcome: CaseResult): void {
+  r.runs++;
+  r[kind]++;
+  if (verdict === 'passed') r.passed++;
+  if (verdict === 'unsupported') r.unsupported++;
+  if (verdict === 'no-result') r.noKerasResult.push({ call, why: outcome.failure ?? '' });
+  const kerasRaised = 'error' in expected && expected.error.origin !== ORACLE;
+  if (kind === 'valid' && kerasRaised) r.validRejected++;
+  if (kind === 'invalid' && 'outputs' in expected) r.invalidAccepted++;
+}
+
+async function describeMismatch(
+  drawn: Drawn,
+  backend: string,
+  oracle: Oracle,
+  tolerances: readonly ToleranceEntry[],
+  details: fc.RunDetails<[Drawn]>,
+): Promise<Mismatch> {
+  const replay = async (call: FuzzCall) => {
+    const expected = await oracle.call(call.op, call.args, call.kwargs);
+    const c = caseOf(call, expected);
+    const result = await safeRunCase(c, backend, tolerances);
+    return { expected, c, result, failed: !result.noKerasResult && classify(c, result) === 'failed' };
+  };
+  const first = await replay(drawn.call);
+  const signature = failureKind(first.expected, first.result);
+  const reduced = await reduceCall(drawn.call, async (call) => {
+    const r = await replay(call);
+    return r.failed && failureKind(r.expected, r.result) === signature;
+  });
+  const { expected, c, result } = await replay(reduced.call);
+  return {
+    kind: drawn.kind,
+    call: reduced.call,
+    expected,
+    result,
+    report: formatFailure(c, backend, result),
+    shrinks: details.numShrinks,
+    reductions: reduced.steps,
+    path: details.counterexamplePath,
+  };
+}
+
+/**
+ * What kind of failure a call has, so that a reduction keeps it: what Keras did (outputs, or its error
+ * class) and the failure's first words without numbers (`output # differs from Keras`, `raised KerasTypeError`).
+ */
+function failureKind(expected: Expected, result: CaseResult): string {
+  const keras = 'outputs' in expected ? 'outputs' : `error ${expected.error.class}`;
+  const failure = (result.failure ?? '').split('\n')[0].replace(/\d+/g, '#').replace(/[:(].*$/, '');
+  return `${keras} | ${failure}`;
+}

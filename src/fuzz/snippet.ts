@@ -1,0 +1,162 @@
+/**
+ * A fuzz call as two runnable programs: Python that makes the call on real Keras (JAX) and prints its
+ * value, and JavaScript that makes it with keras-parity on a backend and prints the result. Tensors are
+ * written out element by element with their exact float32 values (the shortest decimal that reads back as
+ * the same float32; nan, inf and -0.0 spelt out), so both programs see the very inputs the fuzzer saw.
+ */
+import type { GoldenValue } from '../golden/cases.js';
+import { formatNumber } from '../golden/report.js';
+import { GoldenTensor } from '../golden/safetensors.js';
+import type { AnyOpDef, OpName } from '../ops/table.js';
+import { OP_TABLE } from '../ops/table.js';
+import type { FuzzCall } from './call.js';
+
+export interface SnippetOptions {
+  /** A first comment line: where the call comes from. */
+  comment?: string;
+}
+
+export interface JsSnippetOptions extends SnippetOptions {
+  /** What the program imports keras-parity from (default: 'keras-parity'). */
+  importFrom?: string;
+}
+
+/** The name of a positional argument in the snippets: the op's parameter name. */
+function positionalNames(call: FuzzCall): string[] {
+  const params = (OP_TABLE[call.op as OpName] as AnyOpDef | undefined)?.params ?? [];
+  return call.args.map((_, i) => params[i]?.name ?? `arg${i}`);
+}
+
+/**
+ * Tensors become variables named after their argument (`x`, `kernel`, `axes_1` inside a tuple); no
+ * Keras parameter is called `out` or `result`, the names the programs use besides.
+ */
+function bindTensors(call: FuzzCall): { tensors: [string, GoldenTensor][]; args: Named[]; kwargs: [string, Named][] } {
+  const tensors: [string, GoldenTensor][] = [];
+  const name = (v: GoldenValue, base: string): Named => {
+    if (v instanceof GoldenTensor) {
+      tensors.push([base, v]);
+      return { variable: base };
+    }
+    if (Array.isArray(v)) return v.map((x, i) => name(x, `${base}_${i}`));
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, name(x, `${base}_${k}`)]));
+    return v;
+  };
+  const names = positionalNames(call);
+  const args = call.args.map((v, i) => name(v, names[i]));
+  const kwargs = Object.entries(call.kwargs).map(([k, v]): [string, Named] => [k, name(v, k)]);
+  return { tensors, args, kwargs };
+}
+
+/** A value with its tensors replaced by variable references. */
+type Named = null | boolean | number | string | { variable: string } | Named[] | { [key: string]: Named };
+
+const isVariable = (v: Named): v is { variable: string } =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { variable?: unknown }).variable === 'string';
+
+function outputs(call: FuzzCall): number {
+  return (OP_TABLE[call.op as OpName] as AnyOpDef | undefined)?.outputs ?? 1;
+}
+
+// ---------------------------------------------------------------- Python
+
+function pyNumber(v: number, float32: boolean): string {
+  if (Number.isNaN(v)) return float32 ? 'np.nan' : 'float("nan")';
+  if (!Number.isFinite(v)) return `${v < 0 ? '-' : ''}${float32 ? 'np.inf' : 'float("inf")'}`;
+  if (Object.is(v, -0)) return '-0.0';
+  return float32 ? formatNumber(v) : String(v);
+}
+
+function pyElement(v: number, dtype: GoldenTensor['dtype']): string {
+  if (dtype === 'bool') return v ? 'True' : 'False';
+  return dtype === 'float32' ? pyNumber(v, true) : String(v);
+}
+
+/** Nested lists of the elements in row-major order, for `shape`. */
+function nested(data: ArrayLike<number>, shape: readonly number[], element: (v: number) => string): string {
+  let at = 0;
+  const level = (d: number): string => {
+    if (d === shape.length) return element(data[at++]);
+    return `[${Array.from({ length: shape[d] }, () => level(d + 1)).join(', ')}]`;
+  };
+  return level(0);
+}
+
+function pyTensor(t: GoldenTensor): string {
+  if (t.size === 0) return `np.zeros(${pyTuple(t.shape.map(String))}, dtype="${t.dtype}")`;
+  return `np.array(${nested(t.data, t.shape, (v) => pyElement(v, t.dtype))}, dtype="${t.dtype}")`;
+}
+
+function pyTuple(items: string[]): string {
+  return `(${items.join(', ')}${items.length === 1 ? ',' : ''})`;
+}
+
+function pyValue(v: Named): string {
+  if (v === null) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return pyNumber(v, false);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (isVariable(v)) return v.variable;
+  if (Array.isArray(v)) return pyTuple(v.map(pyValue));
+  return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pyValue(x)}`).join(', ')}}`;
+}
+
+/** A Python program: `keras.ops.<op>(...)` on Keras's JAX backend, printing each output with numpy. */
+export function pythonSnippet(call: FuzzCall, options: SnippetOptions = {}): string {
+  const { tensors, args, kwargs } = bindTensors(call);
+  const params = [...args.map(pyValue), ...kwargs.map(([k, v]) => `${k}=${pyValue(v)}`)];
+  const invoke = `keras.ops.${call.op}(${params.join(', ')})`;
+  const lines = [
+    ...(options.comment ? [`# ${options.comment}`] : []),
+    'import os',
+    '',
+    'os.environ["KERAS_BACKEND"] = "jax"',
+    'import numpy as np',
+    'import keras',
+    '',
+    '# Every float32 digit that tells values apart, and no "..." in long arrays.',
+    'np.set_printoptions(floatmode="unique", threshold=1 << 30)',
+    ...tensors.map(([name, t]) => `${name} = ${pyTensor(t)}`),
+    ...(outputs(call) === 1 ? [`print(np.asarray(${invoke}))`] : [`for out in ${invoke}:`, '    print(np.asarray(out))']),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------- JavaScript
+
+function jsNumber(v: number, float32: boolean): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v < 0 ? '-Infinity' : 'Infinity';
+  if (Object.is(v, -0)) return '-0';
+  return float32 ? formatNumber(v) : String(v);
+}
+
+function jsTensor(t: GoldenTensor): string {
+  const element = (v: number) => (t.dtype === 'bool' ? String(v !== 0) : jsNumber(v, t.dtype === 'float32'));
+  return `tensor([${Array.from(t.data, element).join(', ')}], [${t.shape.join(', ')}], '${t.dtype}')`;
+}
+
+function jsValue(v: Named): string {
+  if (v === null) return 'null';
+  if (typeof v === 'number') return jsNumber(v, false);
+  if (typeof v === 'boolean' || typeof v === 'string') return JSON.stringify(v);
+  if (isVariable(v)) return v.variable;
+  if (Array.isArray(v)) return `[${v.map(jsValue).join(', ')}]`;
+  return `{ ${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${jsValue(x)}`).join(', ')} }`;
+}
+
+/** A JavaScript (ES module) program: the Keras-literal `ops.call` on `backend`, printing each output. */
+export function jsSnippet(call: FuzzCall, backend: string, options: JsSnippetOptions = {}): string {
+  const { tensors, args, kwargs } = bindTensors(call);
+  const kw = kwargs.length ? `{ ${kwargs.map(([k, v]) => `${k}: ${jsValue(v)}`).join(', ')} }` : '{}';
+  const lines = [
+    ...(options.comment ? [`// ${options.comment}`] : []),
+    `import { ops, tensor, setBackend } from '${options.importFrom ?? 'keras-parity'}';`,
+    '',
+    `await setBackend('${backend}');`,
+    ...tensors.map(([name, t]) => `const ${name} = ${jsTensor(t)};`),
+    `const result = ops.call('${call.op}', [${args.map(jsValue).join(', ')}], ${kw});`,
+    'for (const out of [result].flat()) console.log(out.dtype, out.shape, await out.array());',
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,81 @@
+/**
+ * The oracle protocol's values (tools/oracle.py): golden-format values as JSON, tensors as their
+ * little-endian bytes in base64, so numbers cross bit-exactly. Platform neutral (atob/btoa).
+ */
+import { DTYPES, type DType, type TypedArray } from '../dtypes.js';
+import type { Expected, ExpectedError, GoldenValue } from '../golden/cases.js';
+import { GoldenTensor } from '../golden/safetensors.js';
+
+export type WireValue = null | boolean | number | string | WireValue[] | { [key: string]: WireValue };
+
+/** A type, not an interface, so that it is a WireValue too. */
+export type WireTensor = {
+  dtype: string;
+  shape: number[];
+  /** base64 of the little-endian bytes; bool one byte each. */
+  data: string;
+};
+
+/** The `origin` of an outcome the oracle, not Keras, produced: a crash, a timeout, a malformed request. */
+export const ORACLE = 'oracle';
+
+export function encodeValue(v: GoldenValue): WireValue {
+  if (v instanceof GoldenTensor) return { $tensor: encodeTensor(v) };
+  if (Array.isArray(v)) return v.map(encodeValue);
+  if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) {
+    return { $float: Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : '-0.0' };
+  }
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encodeValue(x)]));
+  }
+  return v;
+}
+
+export function encodeTensor(t: { dtype: DType; shape: readonly number[]; data: TypedArray }): WireTensor {
+  const bytes = t.dtype === 'bool' ? Uint8Array.from(t.data, (b) => (b ? 1 : 0)) : new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  return { dtype: t.dtype, shape: [...t.shape], data: toBase64(bytes) };
+}
+
+/** An oracle answer `{outputs}` or `{error}` as an expected outcome; an output dtype keras-parity lacks is no result. */
+export function decodeExpected(answer: { outputs?: WireTensor[]; error?: ExpectedError }): Expected {
+  if (answer.error) return { error: answer.error };
+  const outputs = answer.outputs ?? [];
+  const foreign = outputs.find((o) => !(DTYPES as readonly string[]).includes(o.dtype));
+  if (foreign) {
+    return oracleError('UnrepresentableOutput', `Keras returned a ${foreign.dtype} tensor, a dtype keras-parity does not have`);
+  }
+  return { outputs: outputs.map((o, i) => decodeTensor(o, `out/${i}`)) };
+}
+
+export function decodeTensor(t: WireTensor, key = ''): GoldenTensor {
+  const bytes = fromBase64(t.data);
+  const own = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const dtype = t.dtype as DType;
+  const data = dtype === 'float32' ? new Float32Array(own) : dtype === 'int32' ? new Int32Array(own) : new Uint8Array(own);
+  return new GoldenTensor(key, dtype, t.shape, data);
+}
+
+/** An outcome without a Keras result: not compared, reported (src/golden/run.ts). */
+export function oracleError(cls: string, message: string): { error: ExpectedError } {
+  return { error: { class: cls, message, origin: ORACLE } };
+}
+
+/** A stable text of a call: equal calls (same op, values and tensor bytes) give equal keys. */
+export function callKey(op: string, args: readonly GoldenValue[], kwargs: Readonly<Record<string, GoldenValue>>): string {
+  const sorted = Object.fromEntries(Object.keys(kwargs).sort().map((k) => [k, encodeValue(kwargs[k])]));
+  return JSON.stringify([op, args.map(encodeValue), sorted]);
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let text = '';
+  // In chunks: String.fromCharCode takes its arguments on the stack.
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+function fromBase64(data: string): Uint8Array {
+  const text = atob(data);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
