@@ -3,7 +3,7 @@
  * overhead against the same raw TF.js call, reference / tfjs-cpu on conv2d, TF.js tensor accounting and
  * the conformance suite's wall time and peak RSS.
  *
- *   node --import tsx bench/run.ts [--quick] [--no-conformance] [--backends a,b] [--out FILE]
+ *   node --import tsx bench/run.ts [--quick] [--no-conformance] [--no-keras] [--backends a,b] [--out FILE]
  *
  * Every timing is the median of repeated runs after a warm-up, read-back included (await data()).
  * Small cases time a loop of calls per sample and report the per-call time. Writes a plain table to
@@ -20,11 +20,12 @@ import { listBackends, ops, setBackend, tensor, type Tensor } from '../src/index
 import { currentAdapter } from '../src/backend/registry.js';
 import { formatMs as fmt } from '../src/bench/format.js';
 import {
-  BENCH_SCHEMA, OVERHEAD_TARGET, overheadMet,
+  BENCH_SCHEMA, KERAS_JAX_TARGET, OVERHEAD_TARGET, overheadMet,
   type AdapterOverhead, type BenchCase, type BenchFile, type BenchResult, type BenchTiming, type ConformanceRun,
   type ReferenceOverTfjsCpu,
 } from '../src/bench/model.js';
 import { filled, median } from './data.js';
+import { timeKerasJax, type KerasCall } from './keras-jax.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -106,7 +107,13 @@ interface Size {
   elements: number;
   /** Builds the inputs on the current backend and returns the call; `work` scales the cost estimate. */
   work: number;
-  make: () => { call: () => Tensor | Tensor[]; inputs: Tensor[] };
+  make: () => Made;
+}
+/** The call on the active backend, its inputs (to dispose) and the same call in Keras's terms. */
+interface Made {
+  call: () => Tensor | Tensor[];
+  inputs: Tensor[];
+  keras: KerasCall;
 }
 interface Case {
   op: string;
@@ -125,13 +132,13 @@ function elementwise(op: 'relu' | 'gelu'): Case {
       work: n,
       make: () => {
         const x = rand([n], 1);
-        return { call: () => ops[op](x), inputs: [x] };
+        return { call: () => ops[op](x), inputs: [x], keras: { op, args: [x] } };
       },
     })),
   };
 }
 
-function conv(op: 'conv' | 'depthwise_conv' | 'conv_transpose', shapes: Array<[number[], number[]]>, options: object): Case {
+function conv(op: 'conv' | 'depthwise_conv' | 'conv_transpose', shapes: Array<[number[], number[]]>, options: Record<string, unknown>): Case {
   const fn = op === 'conv' ? ops.conv : op === 'depthwise_conv' ? ops.depthwiseConv : ops.convTranspose;
   return {
     op,
@@ -145,7 +152,8 @@ function conv(op: 'conv' | 'depthwise_conv' | 'conv_transpose', shapes: Array<[n
         const k = rand(ks, 2);
         // conv_transpose's strides is positional in Keras (no default); the others take options only.
         const call = op === 'conv_transpose' ? () => fn(x, k, 2, options) : () => fn(x, k, options);
-        return { call, inputs: [x, k] };
+        const args = op === 'conv_transpose' ? [x, k, 2] : [x, k];
+        return { call, inputs: [x, k], keras: { op, args, kwargs: options } };
       },
     })),
   };
@@ -161,7 +169,7 @@ function pool(op: 'max_pool' | 'average_pool'): Case {
       work: prod(xs),
       make: () => {
         const x = rand(xs, 1);
-        return { call: () => fn(x, 2, { strides: 2 }), inputs: [x] };
+        return { call: () => fn(x, 2, { strides: 2 }), inputs: [x], keras: { op, args: [x, 2], kwargs: { strides: 2 } } };
       },
     })),
   };
@@ -178,7 +186,7 @@ const CASES: Case[] = [
       work: rows * 1000,
       make: () => {
         const x = rand([rows, 1000], 1);
-        return { call: () => ops.softmax(x), inputs: [x] };
+        return { call: () => ops.softmax(x), inputs: [x], keras: { op: 'softmax', args: [x] } };
       },
     })),
   },
@@ -209,7 +217,7 @@ const CASES: Case[] = [
         const q = rand([b, t, n, h], 1);
         const k = rand([b, t, n, h], 2);
         const v = rand([b, t, n, h], 3);
-        return { call: () => ops.dotProductAttention(q, k, v), inputs: [q, k, v] };
+        return { call: () => ops.dotProductAttention(q, k, v), inputs: [q, k, v], keras: { op: 'dot_product_attention', args: [q, k, v] } };
       },
     })),
   },
@@ -226,7 +234,7 @@ const CASES: Case[] = [
         const out = rand([b, t, c], 1);
         const tl = tensor(new Int32Array(b).fill(l), [b]);
         const ol = tensor(new Int32Array(b).fill(t), [b]);
-        return { call: () => ops.ctcLoss(tg, out, tl, ol), inputs: [tg, out, tl, ol] };
+        return { call: () => ops.ctcLoss(tg, out, tl, ol), inputs: [tg, out, tl, ol], keras: { op: 'ctc_loss', args: [tg, out, tl, ol] } };
       },
     })),
   },
@@ -238,7 +246,7 @@ const CASES: Case[] = [
       work: prod(xs),
       make: () => {
         const x = rand(xs, 1);
-        return { call: () => ops.moments(x, [0, 1, 2]), inputs: [x] };
+        return { call: () => ops.moments(x, [0, 1, 2]), inputs: [x], keras: { op: 'moments', args: [x, [0, 1, 2]] } };
       },
     })),
   },
@@ -414,6 +422,18 @@ for (const s of CASES.find((c) => c.op === 'conv')!.sizes) {
   process.stderr.write('.');
 }
 process.stderr.write('\n');
+
+// Keras 3.6 on JAX, the same calls (inputs made on reference), unless --no-keras.
+process.stderr.write('[keras on jax]');
+await setBackend('reference');
+const kerasJax = flag('--no-keras')
+  ? { ms: new Map<string, number>(), note: 'not measured (--no-keras)' }
+  : await timeKerasJax(
+      CASES.flatMap((c) => c.sizes.map((s) => ({ key: `${c.op} ${s.label}`, make: s.make }))),
+      CASE_BUDGET_MS,
+      MAX_RUNS,
+    );
+process.stderr.write('\n');
 const benchSeconds = (performance.now() - started) / 1000;
 
 // ---------------------------------------------------------------------------------------------- conformance
@@ -511,7 +531,21 @@ for (const r of refVsCpu) {
   );
 }
 say();
-say('TODO: keras-parity / Keras 3.6 on JAX: needs a Keras oracle process (not built yet); no number is reported.');
+say(`backend / Keras 3.6 on JAX (${kerasJax.note}); target: the fastest Node backend <= ${KERAS_JAX_TARGET.ratio}x on ${KERAS_JAX_TARGET.ops.join(', ')} at the medium size`);
+say(pad('op', 22) + pad('size', 34) + padL('keras ms', 10) + backendNames.map((b) => padL(b, 16)).join('') + '  fastest');
+for (const c of CASES) {
+  c.sizes.forEach((s, i) => {
+    const keras = kerasJax.ms.get(`${c.op} ${s.label}`);
+    const ratios = backendNames.map((b) => {
+      const r = results.find((x) => x.op === c.op && x.size === s.label && x.backend === b);
+      return keras !== undefined && r?.medianMs != null ? r.medianMs / keras : null;
+    });
+    const fastest = Math.min(...ratios.filter((r): r is number => r !== null));
+    const judged = (KERAS_JAX_TARGET.ops as readonly string[]).includes(c.op) && i === KERAS_JAX_TARGET.sizeIndex;
+    const verdict = !Number.isFinite(fastest) ? '-' : `${fastest.toFixed(2)}x${judged ? (fastest <= KERAS_JAX_TARGET.ratio ? ' ok' : ' MISSED') : ''}`;
+    say(pad(c.op, 22) + pad(s.label, 34) + padL(fmt(keras ?? null), 10) + ratios.map((r) => padL(r === null ? '-' : `${r.toFixed(2)}x`, 16)).join('') + `  ${verdict}`);
+  });
+}
 say();
 say('TF.js tf.memory() before and after the bench, per backend');
 for (const [name, m] of Object.entries(tfMemory)) {
@@ -541,7 +575,12 @@ try {
 } catch {
   /* not a git checkout */
 }
-const cases: BenchCase[] = CASES.flatMap((c) => c.sizes.map((s) => ({ op: c.op, size: s.label, elements: s.elements })));
+const cases: BenchCase[] = CASES.flatMap((c) =>
+  c.sizes.map((s) => {
+    const kerasJaxMs = kerasJax.ms.get(`${c.op} ${s.label}`);
+    return { op: c.op, size: s.label, elements: s.elements, ...(kerasJaxMs === undefined ? {} : { kerasJaxMs }) };
+  }),
+);
 const report: BenchFile = {
   schema: BENCH_SCHEMA,
   date: new Date().toISOString(),
@@ -561,7 +600,7 @@ const report: BenchFile = {
     adapterOverhead: overhead,
     referenceOverTfjsCpuConv2d: refVsCpu,
   },
-  kerasJax: { note: 'needs a Keras 3.6 oracle process (JAX backend); not measured' },
+  kerasJax: { versions: 'versions' in kerasJax ? kerasJax.versions : undefined, note: kerasJax.note },
   memory: {
     tfMemory,
     benchMaxRssMiB: process.resourceUsage().maxRSS / 1024,

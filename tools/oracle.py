@@ -47,7 +47,8 @@ def send(out, message) -> None:
 
 def boot(out):
     """Pin the environment as gen_golden.py does (same bits as the goldens), import Keras on JAX."""
-    env.pin("jax")
+    # KERAS_PARITY_ORACLE_CPU_PINS=0 (the benchmark's oracle): JAX as a user runs it, every core.
+    env.pin("jax", cpu_pins=os.environ.get("KERAS_PARITY_ORACLE_CPU_PINS") != "0")
     try:
         import jax  # noqa: F401  (the backend: a clear message when it alone is missing)
         import keras

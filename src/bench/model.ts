@@ -107,6 +107,9 @@ export const OVERHEAD_TARGET = {
   smallElements: 1e4,
 } as const;
 
+/** The fastest Node backend over Keras 3.6 on JAX, at the medium size of these ops. */
+export const KERAS_JAX_TARGET = { ratio: 1.5, ops: ['conv', 'dot_product_attention', 'softmax'], sizeIndex: 1 } as const;
+
 /** reference / tfjs-cpu on conv2d, interleaved call by call (target: at most 1). */
 export interface ReferenceOverTfjsCpu {
   size: string;

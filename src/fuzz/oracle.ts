@@ -29,6 +29,11 @@ export interface OracleOptions {
   script?: string;
   /** Every line the oracle writes to stderr (its warnings, a traceback). */
   onStderr?: (line: string) => void;
+  /**
+   * false: JAX as a user runs it, on every core with the host's ISA (for timing); its last bits may then
+   * differ from the goldens'. Default true: the goldens' single-threaded AVX2 pins.
+   */
+  cpuPins?: boolean;
 }
 
 export interface CallOptions {
@@ -81,14 +86,14 @@ class OracleProcess {
   private onReady: ((m: Started) => void) | undefined;
   readonly ready: Promise<Started>;
 
-  constructor(python: string, script: string, onStderr?: (line: string) => void) {
+  constructor(python: string, script: string, onStderr?: (line: string) => void, cpuPins = true) {
     this.ready = new Promise((done) => (this.onReady = done));
     this.shell = new PythonShell(script, {
       pythonPath: python,
       pythonOptions: ['-u'],
       cwd: packageRoot(),
       mode: 'text',
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      env: { ...process.env, PYTHONUNBUFFERED: '1', KERAS_PARITY_ORACLE_CPU_PINS: cpuPins ? '1' : '0' },
     });
     track(this.shell.childProcess);
     this.shell.on('message', (line: string) => this.receive(line));
@@ -276,7 +281,7 @@ function encodeCall(op: string, args: readonly GoldenValue[], kwargs: Readonly<R
 
 /** A process whose Keras is imported; OracleUnavailableError (with the fix) when it cannot get there. */
 async function launch(python: string, script: string, options: OracleOptions): Promise<{ process: OracleProcess; versions: Record<string, string> }> {
-  const proc = new OracleProcess(python, script, options.onStderr);
+  const proc = new OracleProcess(python, script, options.onStderr, options.cpuPins);
   const limit = options.startTimeoutMs ?? 120_000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Started>((done) => {

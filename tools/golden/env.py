@@ -38,12 +38,18 @@ QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "PYTHONHASHSEE
 RECORDED = ("XLA_FLAGS", "NPY_DISABLE_CPU_FEATURES", "TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA")
 
 
-def pin(backend: str, keras_home=None) -> None:
+# What a timing run keeps of PINNED: JAX on the CPU in float32, but every core and the host's ISA, as a
+# user runs it (the numbers may then differ from the goldens in their last bits).
+UNPINNED = {k: PINNED[k] for k in ("JAX_PLATFORMS", "JAX_ENABLE_X64", "JAX_TRACEBACK_FILTERING")}
+
+
+def pin(backend: str, keras_home=None, cpu_pins=True) -> None:
     """Set the environment of this process for a Keras `backend` (before keras is imported).
 
     The parent passes `keras_home`, an empty folder; its workers inherit it through GOLDEN_KERAS_HOME.
+    `cpu_pins=False` leaves the ISA and thread caps out (for timing).
     """
-    os.environ.update(PINNED)
+    os.environ.update(PINNED if cpu_pins else UNPINNED)
     os.environ.update(QUIET)
     os.environ["KERAS_BACKEND"] = backend
     if backend == "tensorflow":
