@@ -8,10 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConcreteSpec } from '../../src/backend/adapter.js';
-import { UnsupportedError } from '../../src/errors.js';
 import type { CtcDecodeAttrs } from '../../src/ops/ctc.js';
 import type { Kernels } from '../../src/ops/table.js';
 import { ctcKernels as referenceCtc } from '../reference/ctc.js';
+import { readOnHost } from './host-reads.js';
 import type { RefArray } from '../reference/ndarray.js';
 
 /** Keras-JAX's stand-in for log(0): impossible alignments cost about 1e5 instead of infinity. */
@@ -157,14 +157,11 @@ function greedyDecode(inputs: tf.Tensor, lengths: tf.Tensor, mergeRepeated: bool
  * jnp.unique over label paths has no TF.js counterpart; adapters/tfjs/host-reads.ts says why).
  */
 function beamSearchDecode(inputs: tf.Tensor, lengths: tf.Tensor, attrs: CtcDecodeAttrs, out: ConcreteSpec[]): tf.Tensor[] {
-  const backend = tf.getBackend();
-  if (backend === 'webgpu') {
-    throw new UnsupportedError(
-      `ctc_decode with strategy='beam_search' reads the logits to the host, which TF.js's ${backend} backend ` +
-        'cannot do synchronously. Use strategy="greedy" or another backend.',
-    );
-  }
-  const host = (h: tf.Tensor): RefArray => ({ data: h.dataSync(), shape: [...h.shape], dtype: h.dtype as RefArray['dtype'] });
+  const host = (h: tf.Tensor): RefArray => ({
+    data: readOnHost(h, "ctc_decode with strategy='beam_search'", "Use strategy='greedy', or another backend."),
+    shape: [...h.shape],
+    dtype: h.dtype as RefArray['dtype'],
+  });
   const results = referenceCtc.ctc_decode({ inputs: host(inputs), sequence_lengths: host(lengths) }, attrs, out);
   return results.map((r) => tf.tensor(r.data, r.shape, r.dtype));
 }

@@ -12,6 +12,7 @@ import { attentionKernels } from './attention.js';
 import { convKernels } from './conv.js';
 import { ctcKernels } from './ctc.js';
 import { encodingKernels } from './encoding.js';
+import { canReadSync, readOnHost } from './host-reads.js';
 import { activate, startBackend, type TfjsBackend } from './engine.js';
 import { lossesKernels } from './losses.js';
 import { normalizationKernels } from './normalization.js';
@@ -48,13 +49,16 @@ export async function createTfjsAdapter(backend: TfjsBackend, device: string): P
   return {
     name: `tfjs-${backend}`,
     device,
-    canReadSync: backend !== 'webgpu',
+    canReadSync: canReadSync(backend),
     fromData: (data: TypedArray, shape: number[], dtype: DType) => {
       activate(backend);
       return tf.tensor(data, shape, TFJS_DTYPE[dtype]);
     },
     read: async (h) => (await h.data()) as TypedArray,
-    readSync: (h) => h.dataSync() as TypedArray,
+    readSync: (h) => {
+      activate(backend);
+      return readOnHost(h, 'dataSync() / arraySync()', 'Use await tensor.data() or await tensor.array().');
+    },
     shapeOf: (h) => [...h.shape],
     dtypeOf: (h) => h.dtype as DType,
     cast: (h, dtype) => {

@@ -12,6 +12,6 @@ export { DEFAULT_TOLERANCE, compare, isClose, ulpDistance, errorMismatch, descri
 export type { Values, Comparison, Mismatch } from './compare.js';
 export { matches, exclusionFor, toleranceFor, entryProblems } from './policy.js';
 export type { ToleranceEntry, ExclusionEntry, EffectiveTolerance } from './policy.js';
-export { runCase } from './run.js';
+export { runCase, runCaseCaught } from './run.js';
 export type { CaseResult, OutputResult } from './run.js';
 export { caseTitle, describeCall, describeErrors, formatFailure, formatNumber } from './report.js';

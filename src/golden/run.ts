@@ -34,6 +34,18 @@ export async function runCase(c: GoldenCase, adapter: string, table: readonly To
   }
 }
 
+/**
+ * runCase, with what it does not catch itself (a result that cannot be read back, say) made this case's
+ * failure too, so one broken case never stops a run.
+ */
+export async function runCaseCaught(c: GoldenCase, adapter: string, table: readonly ToleranceEntry[]): Promise<CaseResult> {
+  try {
+    return await runCase(c, adapter, table);
+  } catch (e) {
+    return verdict(`the runner failed: ${describeThrown(e)}`, []);
+  }
+}
+
 async function callAndCheck(c: GoldenCase, adapter: string, table: readonly ToleranceEntry[], made: Tensor[]): Promise<CaseResult> {
   if ('error' in c.expected && c.expected.error.origin === GENERATOR) {
     // The generator, not Keras, failed (a worker timed out or crashed): there is nothing to compare with.

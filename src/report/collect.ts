@@ -15,7 +15,7 @@ import { loadOp, opsOf, readManifest, type GoldenSource, type Manifest } from '.
 import type { ExclusionEntry, ToleranceEntry } from '../golden/policy.js';
 import { exclusionFor } from '../golden/policy.js';
 import { describeCall } from '../golden/report.js';
-import { runCase, type CaseResult, type OutputResult } from '../golden/run.js';
+import { runCaseCaught, type CaseResult, type OutputResult } from '../golden/run.js';
 import { TOLERANCES } from '../golden/tolerances.js';
 import { OP_TABLE } from '../ops/table.js';
 import type {
@@ -198,7 +198,7 @@ async function runCell(
       emit({ type: 'case', backend, op: op.op, caseId: c.id, outcome: 'excluded' });
       continue;
     }
-    const result = await safeRunCase(c, backend, tolerances);
+    const result = await runCaseCaught(c, backend, tolerances);
     const outcome = classify(c, result);
     cell[outcome]++;
     const loosened = result.outputs.find((o) => o.tolerance.sources.length > 1);
@@ -215,15 +215,6 @@ async function runCell(
     emit({ type: 'case', backend, op: op.op, caseId: c.id, outcome, ...(result.failure ? { failure: result.failure } : {}) });
   }
   return cell;
-}
-
-/** runCase catches what the op raises; anything else (reading a result back, say) is this case's failure too. */
-async function safeRunCase(c: GoldenCase, backend: string, tolerances: readonly ToleranceEntry[]): Promise<CaseResult> {
-  try {
-    return await runCase(c, backend, tolerances);
-  } catch (e) {
-    return { ok: false, failure: `the runner failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, outputs: [] };
-  }
 }
 
 /**
