@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConcreteSpec } from '../../src/backend/adapter.js';
 import type { Kernels } from '../../src/ops/table.js';
+import { cast } from './gaps.js';
 
 type ActivationKernels = Pick<
   Kernels<tf.Tensor>,
@@ -18,7 +19,7 @@ const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
 
 /** int32 and bool inputs are cast to the output dtype first (float32, or int32 for relu). */
-const input = (x: tf.Tensor, out: ConcreteSpec): tf.Tensor => (x.dtype === out.dtype ? x : tf.cast(x, out.dtype));
+const input = (x: tf.Tensor, out: ConcreteSpec): tf.Tensor => (x.dtype === out.dtype ? x : cast(x, out.dtype));
 
 /**
  * log1p(u) for u >= 0 by Kahan's trick, u * log(w) / (w - 1) with w = 1 + u: as accurate as log itself.

@@ -13,12 +13,13 @@ import type { Kernels } from '../../src/ops/table.js';
 import { ctcKernels as referenceCtc } from '../reference/ctc.js';
 import { readOnHost } from './host-reads.js';
 import type { RefArray } from '../reference/ndarray.js';
+import { cast } from './gaps.js';
 
 /** Keras-JAX's stand-in for log(0): impossible alignments cost about 1e5 instead of infinity. */
 const LOG_EPSILON = -1e5;
 
-const toFloat = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : tf.cast(x, 'float32'));
-const toInt = (x: tf.Tensor): tf.Tensor => (x.dtype === 'int32' ? x : tf.cast(x, 'int32'));
+const toFloat = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : cast(x, 'float32'));
+const toInt = (x: tf.Tensor): tf.Tensor => (x.dtype === 'int32' ? x : cast(x, 'int32'));
 
 /** jax.nn.log_softmax over the class axis, max-shifted; a NaN anywhere in a row makes the row NaN. */
 function logSoftmax(x: tf.Tensor): tf.Tensor {
@@ -67,8 +68,8 @@ function emitLogProbs(lp: tf.Tensor, labels: tf.Tensor): tf.Tensor {
   const flat = tf.add(rows, tf.expandDims(safe, 1));
   const inRange3 = tf.expandDims(inRange, 1);
   const picked = tf.where(inRange3, gatherFlat(lp, flat), tf.scalar(0));
-  const nonFinite = tf.cast(tf.logicalNot(tf.isFinite(lp)), 'int32');
-  const atLabel = tf.mul(gatherFlat(nonFinite, flat), tf.cast(inRange3, 'int32'));
+  const nonFinite = cast(tf.logicalNot(tf.isFinite(lp)), 'int32');
+  const atLabel = tf.mul(gatherFlat(nonFinite, flat), cast(inRange3, 'int32'));
   const elsewhere = tf.greater(tf.sub(tf.sum(nonFinite, 2, true), atLabel), 0);
   return tf.where(elsewhere, tf.scalar(NaN), picked);
 }
@@ -82,14 +83,14 @@ function ctcLoss(target: tf.Tensor, output: tf.Tensor, targetLength: tf.Tensor, 
   const labels = toInt(target);
   const lp = logSoftmax(toFloat(output));
   // repeat[b, n] = 1 when label n equals label n + 1; the padding after the labels counts too, as in JAX.
-  const repeat = maxLabels < 2 ? tf.zeros([batch, maxLabels]) : tf.pad(tf.cast(tf.equal(
+  const repeat = maxLabels < 2 ? tf.zeros([batch, maxLabels]) : tf.pad(cast(tf.equal(
     tf.slice(labels, [0, 0], [batch, maxLabels - 1]), tf.slice(labels, [0, 1], [batch, maxLabels - 1])), 'float32'),
   [[0, 0], [0, 1]]);
   const epsRepeat = tf.mul(LOG_EPSILON, repeat);
   const epsNotRepeat = tf.mul(LOG_EPSILON, tf.sub(1, repeat));
   const lpEmit = tf.unstack(emitLogProbs(lp, labels), 1);
   const lpPhi = tf.unstack(tf.slice(lp, [0, 0, blank], [batch, steps, 1]), 1);
-  const pads = tf.unstack(tf.expandDims(tf.cast(tf.logicalNot(lengthMask(outputLength, steps)), 'float32'), 2), 1);
+  const pads = tf.unstack(tf.expandDims(cast(tf.logicalNot(lengthMask(outputLength, steps)), 'float32'), 2), 1);
 
   let phi = tf.concat([tf.zeros([batch, 1]), tf.fill([batch, maxLabels], LOG_EPSILON)], 1);
   let emit = tf.fill([batch, maxLabels], LOG_EPSILON);
@@ -115,7 +116,7 @@ function ctcLoss(target: tf.Tensor, output: tf.Tensor, targetLength: tf.Tensor, 
   // sum over an empty int32 axis returns uninitialised memory.) clipByValue ignores its max on int32 there.
   const labelLength = tf.minimum(tf.maximum(toInt(targetLength), tf.scalar(0, 'int32')), tf.scalar(maxLabels, 'int32'));
   const slots = tf.reshape(tf.range(0, maxLabels + 1, 1, 'int32'), [1, -1]);
-  const pick = tf.cast(tf.equal(slots, tf.reshape(labelLength, [-1, 1])), 'float32');
+  const pick = cast(tf.equal(slots, tf.reshape(labelLength, [-1, 1])), 'float32');
   return tf.neg(tf.sum(tf.mul(last, pick), 1));
 }
 
@@ -132,7 +133,7 @@ function greedyDecode(inputs: tf.Tensor, lengths: tf.Tensor, mergeRepeated: bool
   const nan = tf.isNaN(x);
   const hasNaN = tf.any(nan, 2);
   // TF.js's max and argMax skip NaN on some backends; JAX's propagate it and point at the first one.
-  const argmax = tf.where(hasNaN, tf.argMax(tf.cast(nan, 'float32'), 2), tf.argMax(x, 2));
+  const argmax = tf.where(hasNaN, tf.argMax(cast(nan, 'float32'), 2), tf.argMax(x, 2));
   const max = tf.where(hasNaN, tf.scalar(NaN), tf.max(x, 2));
   const valid = lengthMask(lengths, steps);
   const blankT = tf.scalar(blank, 'int32');

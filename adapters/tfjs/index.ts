@@ -17,6 +17,7 @@ import { activate, startBackend, type TfjsBackend } from './engine.js';
 import { lossesKernels } from './losses.js';
 import { normalizationKernels } from './normalization.js';
 import { poolingKernels } from './pooling.js';
+import { cast } from './gaps.js';
 
 const ALL_KERNELS: Kernels<tf.Tensor> = {
   ...activationKernels,
@@ -63,7 +64,7 @@ export async function createTfjsAdapter(backend: TfjsBackend, device: string): P
     dtypeOf: (h) => h.dtype as DType,
     cast: (h, dtype) => {
       activate(backend);
-      return tf.cast(h, TFJS_DTYPE[dtype]);
+      return cast(h, TFJS_DTYPE[dtype]);
     },
     dispose: (h) => h.dispose(),
     kernels: boundKernels(backend),

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../src/ops/table.js';
+import { cast } from './gaps.js';
 
 type LossKernels = Pick<
   Kernels<tf.Tensor>,
@@ -13,7 +14,7 @@ type LossKernels = Pick<
 // backend.epsilon() = 1e-7; TF.js rounds the bounds to float32 as JAX does.
 const EPSILON = 1e-7;
 
-const asFloat = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : tf.cast(x, 'float32'));
+const asFloat = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : cast(x, 'float32'));
 
 /** jnp.clip: minimum(maximum(x, lo), hi), which keeps NaN (wasm's clipByValue turns NaN into lo). */
 const clipProbability = (x: tf.Tensor): tf.Tensor => tf.minimum(tf.maximum(x, EPSILON), 1 - EPSILON);
@@ -78,11 +79,11 @@ function sparseCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogits: bo
   let labels = target;
   if (target.rank === rank && target.shape[rank - 1] === 1) labels = tf.squeeze(labels, [rank - 1]);
   if (labels.dtype === 'float32') labels = tf.mul(tf.sign(labels), tf.floor(tf.abs(labels)));
-  else labels = tf.cast(labels, 'int32');
+  else labels = cast(labels, 'int32');
   const classShape = Array<number>(rank).fill(1);
   classShape[axis] = classes;
   const classIndex = tf.reshape(tf.range(0, classes, 1, labels.dtype === 'float32' ? 'float32' : 'int32'), classShape);
-  const oneHot = tf.cast(tf.equal(tf.expandDims(labels, axis), classIndex), 'float32');
+  const oneHot = cast(tf.equal(tf.expandDims(labels, axis), classIndex), 'float32');
   return tf.neg(tf.sum(tf.mul(oneHot, logProbabilities(output, [axis], fromLogits)), axis));
 }
 
@@ -101,7 +102,7 @@ function wrappingSquare(x: tf.Tensor): tf.Tensor {
 
 function psnr(x1: tf.Tensor, x2: tf.Tensor, maxVal: number, integer: boolean): tf.Tensor {
   const squared = integer
-    ? tf.cast(wrappingSquare(tf.sub(tf.cast(x1, 'int32'), tf.cast(x2, 'int32'))), 'float32')
+    ? cast(wrappingSquare(tf.sub(cast(x1, 'int32'), cast(x2, 'int32'))), 'float32')
     : tf.square(tf.sub(asFloat(x1), asFloat(x2)));
   // The mean of nothing is NaN in JAX; TF.js's reductions of an empty tensor give 0 (cpu) or garbage (wasm).
   const mse = squared.size === 0 ? tf.scalar(NaN) : tf.mean(squared);

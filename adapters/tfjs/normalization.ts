@@ -6,10 +6,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NormalizeAttrs } from '../../src/ops/normalization.js';
 import type { Kernels } from '../../src/ops/table.js';
+import { cast } from './gaps.js';
 
 type NormalizationKernels = Pick<Kernels<tf.Tensor>, 'moments' | 'batch_normalization' | 'normalize'>;
 
-const float = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : tf.cast(x, 'float32'));
+const float = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : cast(x, 'float32'));
 
 /**
  * lax.rsqrt as XLA computes it on the CPU, 1 / sqrt(x) rounded twice in float32 (so does the wasm
