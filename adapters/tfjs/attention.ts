@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionAttrs } from '../../src/ops/attention.js';
 import type { Kernels } from '../../src/ops/table.js';
 import type { DType } from '../../src/dtypes.js';
-import { cast, transpose } from './gaps.js';
+import { cast, div, exp, max, transpose } from './gaps.js';
 
 /** jax's `-0.7 * finfo(float32).max`: what masked logits become (tf.scalar rounds it to float32). */
 const MASKED_LOGIT = -0.7 * 3.4028234663852886e38;
@@ -25,13 +25,13 @@ const flushSubnormals = (x: tf.Tensor): tf.Tensor => tf.where(tf.less(tf.abs(x),
 function weights(logits: tf.Tensor, dtype: DType): tf.Tensor {
   // jax.nn.softmax composed from TF.js ops rather than tf.softmax, whose webgl kernel is reported to
   // mishandle huge negative (masked) logits (tfjs#5394).
-  const shifted = tf.sub(logits, tf.max(logits, -1, true));
+  const shifted = tf.sub(logits, max(logits, -1, true));
   if (dtype === 'float32') {
-    const e = tf.exp(shifted);
-    return tf.div(e, tf.sum(e, -1, true));
+    const e = exp(shifted);
+    return div(e, tf.sum(e, -1, true));
   }
-  const e = flushSubnormals(tf.exp(flushSubnormals(shifted)));
-  const prob = flushSubnormals(tf.div(e, tf.sum(e, -1, true)));
+  const e = flushSubnormals(exp(flushSubnormals(shifted)));
+  const prob = flushSubnormals(div(e, tf.sum(e, -1, true)));
   // prob <= 1, so trunc(prob) is 1 exactly where prob == 1; NaN gives 0 for int32 and true for bool.
   const kept = dtype === 'int32' ? tf.equal(prob, 1) : tf.notEqual(prob, 0);
   return cast(kept, 'float32');

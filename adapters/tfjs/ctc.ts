@@ -13,7 +13,7 @@ import type { Kernels } from '../../src/ops/table.js';
 import { ctcKernels as referenceCtc } from '../reference/ctc.js';
 import { readOnHost } from './host-reads.js';
 import type { RefArray } from '../reference/ndarray.js';
-import { cast } from './gaps.js';
+import { cast, exp, log, max } from './gaps.js';
 
 /** Keras-JAX's stand-in for log(0): impossible alignments cost about 1e5 instead of infinity. */
 const LOG_EPSILON = -1e5;
@@ -23,14 +23,14 @@ const toInt = (x: tf.Tensor): tf.Tensor => (x.dtype === 'int32' ? x : cast(x, 'i
 
 /** jax.nn.log_softmax over the class axis, max-shifted; a NaN anywhere in a row makes the row NaN. */
 function logSoftmax(x: tf.Tensor): tf.Tensor {
-  const shifted = tf.sub(x, tf.max(x, -1, true));
-  return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), -1, true)));
+  const shifted = tf.sub(x, max(x, -1, true));
+  return tf.sub(shifted, log(tf.sum(exp(shifted), -1, true)));
 }
 
 /** jnp.logaddexp: max + log1p(exp(-|a - b|)), and a + b where a - b is NaN (NaN, or infinities of one sign). */
 function logaddexp(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const delta = tf.sub(a, b);
-  const stable = tf.add(tf.maximum(a, b), tf.log1p(tf.exp(tf.neg(tf.abs(delta)))));
+  const stable = tf.add(tf.maximum(a, b), tf.log1p(exp(tf.neg(tf.abs(delta)))));
   return tf.where(tf.isNaN(delta), tf.add(a, b), stable);
 }
 
@@ -134,11 +134,11 @@ function greedyDecode(inputs: tf.Tensor, lengths: tf.Tensor, mergeRepeated: bool
   const hasNaN = tf.any(nan, 2);
   // TF.js's max and argMax skip NaN on some backends; JAX's propagate it and point at the first one.
   const argmax = tf.where(hasNaN, tf.argMax(cast(nan, 'float32'), 2), tf.argMax(x, 2));
-  const max = tf.where(hasNaN, tf.scalar(NaN), tf.max(x, 2));
+  const maxima = tf.where(hasNaN, tf.scalar(NaN), max(x, 2));
   const valid = lengthMask(lengths, steps);
   const blankT = tf.scalar(blank, 'int32');
   let idx = tf.where(valid, argmax, blankT);
-  const scores = tf.neg(tf.sum(tf.where(valid, max, tf.scalar(0)), 1, true));
+  const scores = tf.neg(tf.sum(tf.where(valid, maxima, tf.scalar(0)), 1, true));
   if (mergeRepeated && steps > 1) {
     const same = tf.equal(tf.slice(idx, [0, 1], [batch, steps - 1]), tf.slice(idx, [0, 0], [batch, steps - 1]));
     idx = tf.where(tf.concat([tf.zeros([batch, 1], 'bool'), same], 1), blankT, idx);

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../src/ops/table.js';
-import { cast } from './gaps.js';
+import { cast, max } from './gaps.js';
 
 /** Where each index equals a class: bool, the class dim inserted at `axis`. */
 function matches(indices: tf.Tensor, numClasses: number, axis: number): tf.Tensor {
@@ -34,6 +34,6 @@ export const encodingKernels: Pick<Kernels<tf.Tensor>, 'one_hot' | 'multi_hot'> 
   multi_hot: ({ inputs }, { numClasses, axis, reductionAxis }, out) => {
     if (inputs.size === 0 || numClasses === 0) return tf.zeros(out.shape, out.dtype);
     const hits = cast(matches(xlaInt32(inputs), numClasses, axis), 'float32');
-    return cast(tf.max(hits, reductionAxis), out.dtype);
+    return cast(max(hits, reductionAxis), out.dtype);
   },
 };

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../src/ops/table.js';
-import { cast } from './gaps.js';
+import { cast, div, exp, log, max } from './gaps.js';
 
 type LossKernels = Pick<
   Kernels<tf.Tensor>,
@@ -29,11 +29,11 @@ function log1pSmall(u: tf.Tensor): tf.Tensor {
   const wMinusOne = tf.sub(w, 1);
   const exact = tf.equal(wMinusOne, 0);
   // The division is guarded: where w == 1 the result is u itself.
-  return tf.where(exact, u, tf.div(tf.mul(tf.log(w), u), tf.where(exact, tf.onesLike(w), wMinusOne)));
+  return tf.where(exact, u, div(tf.mul(log(w), u), tf.where(exact, tf.onesLike(w), wMinusOne)));
 }
 
 /** jnp.logaddexp(x, 0): max(x, 0) + log1p(exp(-|x|)), exact where TF.js's softplus thresholds. */
-const softplus = (x: tf.Tensor): tf.Tensor => tf.add(tf.maximum(x, 0), log1pSmall(tf.exp(tf.neg(tf.abs(x)))));
+const softplus = (x: tf.Tensor): tf.Tensor => tf.add(tf.maximum(x, 0), log1pSmall(exp(tf.neg(tf.abs(x)))));
 const logSigmoid = (x: tf.Tensor): tf.Tensor => tf.neg(softplus(tf.neg(x)));
 
 function binaryCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogits: boolean): tf.Tensor {
@@ -45,7 +45,7 @@ function binaryCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogits: bo
     return tf.sub(tf.mul(tf.neg(t), logSigmoid(o)), tf.mul(oneMinusT, logSigmoid(tf.neg(o))));
   }
   const p = clipProbability(o);
-  return tf.neg(tf.add(tf.mul(t, tf.log(p)), tf.mul(oneMinusT, tf.log(tf.sub(1, p)))));
+  return tf.neg(tf.add(tf.mul(t, log(p)), tf.mul(oneMinusT, log(tf.sub(1, p)))));
 }
 
 /**
@@ -55,11 +55,11 @@ function binaryCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogits: bo
 function logProbabilities(output: tf.Tensor, axes: number[], fromLogits: boolean): tf.Tensor {
   const o = asFloat(output);
   if (fromLogits) {
-    const shifted = tf.sub(o, tf.max(o, axes, true));
-    return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), axes, true)));
+    const shifted = tf.sub(o, max(o, axes, true));
+    return tf.sub(shifted, log(tf.sum(exp(shifted), axes, true)));
   }
-  const normalised = tf.div(o, tf.sum(o, axes, true));
-  return tf.log(clipProbability(normalised));
+  const normalised = div(o, tf.sum(o, axes, true));
+  return log(clipProbability(normalised));
 }
 
 function categoricalCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogits: boolean, axes: number[]): tf.Tensor {
@@ -109,7 +109,7 @@ function psnr(x1: tf.Tensor, x2: tf.Tensor, maxVal: number, integer: boolean): t
   // 20 * log10(max_val) is a constant, computed here with JAX's float32 steps: 20 * (log(x) / log(10)).
   const f32 = Math.fround;
   const peak = f32(20 * f32(f32(Math.log(f32(maxVal))) / f32(Math.LN10)));
-  return tf.sub(tf.scalar(peak, 'float32'), tf.mul(10, tf.div(tf.log(mse), Math.LN10)));
+  return tf.sub(tf.scalar(peak, 'float32'), tf.mul(10, div(log(mse), Math.LN10)));
 }
 
 /** The dispatcher checks shape and dtype exactly: the results are float32 already, the shape is made exact. */

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NormalizeAttrs } from '../../src/ops/normalization.js';
 import type { Kernels } from '../../src/ops/table.js';
-import { cast } from './gaps.js';
+import { cast, div, max, pow } from './gaps.js';
 
 type NormalizationKernels = Pick<Kernels<tf.Tensor>, 'moments' | 'batch_normalization' | 'normalize'>;
 
@@ -17,7 +17,7 @@ const float = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : cast(x, 
  * kernel); TF.js's cpu Rsqrt rounds once from float64, and near-cancelling batch_normalization sums
  * turned that one-ULP difference into 4.8e-7 of 1e-6.
  */
-const rsqrt = (x: tf.Tensor): tf.Tensor => tf.div(1, tf.sqrt(x));
+const rsqrt = (x: tf.Tensor): tf.Tensor => div(1, tf.sqrt(x));
 
 /**
  * jnp.mean: the sum divided by the count (TF.js's cpu mean divides each term first). Over no elements
@@ -26,7 +26,7 @@ const rsqrt = (x: tf.Tensor): tf.Tensor => tf.div(1, tf.sqrt(x));
 function mean(x: tf.Tensor, axes: number[]): tf.Tensor {
   const count = axes.reduce((n, d) => n * x.shape[d], 1);
   if (count === 0) return tf.fill(x.shape.map((d, i) => (axes.includes(i) ? 1 : d)), NaN);
-  return tf.div(tf.sum(x, axes, true), count);
+  return div(tf.sum(x, axes, true), count);
 }
 
 /** jnp.mean then jnp.var (two passes: the mean of the squared deviations from the mean), kept dims. */
@@ -61,13 +61,13 @@ function normalize(x: tf.Tensor, { norm, axes, order, epsilon }: NormalizeAttrs)
   let n: tf.Tensor;
   if (norm === 'matrix1') {
     // jnp.linalg.norm(ord=1, axis=(row, col)): the largest column sum.
-    n = tf.max(tf.sum(abs, axes[0], true), axes[1], true);
+    n = max(tf.sum(abs, axes[0], true), axes[1], true);
   } else if (order === 1) {
     n = tf.sum(abs, axes, true);
   } else {
-    n = tf.pow(tf.sum(tf.pow(abs, order), axes, true), 1 / order);
+    n = pow(tf.sum(pow(abs, order), axes, true), 1 / order);
   }
-  return tf.div(x, tf.maximum(n, epsilon));
+  return div(x, tf.maximum(n, epsilon));
 }
 
 export const normalizationKernels: NormalizationKernels = {

@@ -12,7 +12,7 @@ import type { DataFormat, Padding } from '../../src/ops/args.js';
 import type { PoolAttrs } from '../../src/ops/pooling.js';
 import { windowPads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
-import { cast, pad, transpose, where } from './gaps.js';
+import { cast, div, pad, transpose, where } from './gaps.js';
 
 /** (batch, channels, ...spatial) to (batch, ...spatial, channels); channels_last passes through. */
 export function toChannelsLast(x: tf.Tensor, dataFormat: DataFormat): tf.Tensor {
@@ -141,8 +141,8 @@ function averagePool(x: tf.Tensor, attrs: PoolAttrs, outSpatial: number[]): tf.T
     x.dtype === 'int32'
       ? cast(reduceWindows(x, attrs, outSpatial, 0, tf.add), 'float32')
       : windowSums(cast(x, 'float32'), attrs);
-  if (attrs.padding === 'valid') return tf.div(sums, tf.scalar(attrs.poolSize.reduce((a, b) => a * b, 1)));
-  return tf.div(sums, windowCounts(x.shape.slice(1, -1), attrs, outSpatial));
+  if (attrs.padding === 'valid') return div(sums, tf.scalar(attrs.poolSize.reduce((a, b) => a * b, 1)));
+  return div(sums, windowCounts(x.shape.slice(1, -1), attrs, outSpatial));
 }
 
 /**
