@@ -1,8 +1,8 @@
 /// <reference types="node" />
 /**
- * Debian's Chromium (/usr/bin/chromium), headless, driven by playwright-core, in a fresh profile folder
- * that goes with it. Playwright kills the browser when Node exits or is interrupted; the profile folder
- * is removed on close and, failing that, when the process exits.
+ * Debian's Chromium (/usr/bin/chromium, or $KERAS_PARITY_CHROMIUM), headless, driven by playwright-core,
+ * in a fresh profile folder that goes with it. Playwright kills the browser when Node exits or is
+ * interrupted; the profile folder is removed on close and, failing that, when the process exits.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +11,11 @@ import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
+
+/** KERAS_PARITY_CHROMIUM names another Chromium executable; Debian's /usr/bin/chromium by default. */
+export function chromiumPath(): string {
+  return process.env.KERAS_PARITY_CHROMIUM || CHROMIUM;
+}
 
 /**
  * WebGPU needs --enable-unsafe-webgpu on Linux; both WebGL and WebGPU then run on SwiftShader where there
@@ -44,17 +49,17 @@ export interface ChromiumSession {
 }
 
 /** Why Chromium cannot be launched here, or null when its executable is present. */
-export function chromiumMissing(executablePath = CHROMIUM): string | null {
+export function chromiumMissing(executablePath = chromiumPath()): string | null {
   return existsSync(executablePath)
     ? null
     : `${executablePath} does not exist: install Debian's chromium (apt-get install -y chromium)`;
 }
 
 export async function launchChromium(options: LaunchOptions = {}): Promise<ChromiumSession> {
-  const executablePath = options.executablePath ?? CHROMIUM;
+  const executablePath = options.executablePath ?? chromiumPath();
   const missing = chromiumMissing(executablePath);
   if (missing) throw new Error(missing);
-  const { chromium } = await import('playwright-core');
+  const { chromium } = await importPlaywright();
   const profile = mkdtempSync(join(tmpdir(), 'keras-parity-chromium-'));
   const removeProfile = () => rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
   process.on('exit', removeProfile);
@@ -80,6 +85,15 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Chrom
         process.off('exit', removeProfile);
       })),
   };
+}
+
+/** playwright-core is a devDependency: an installed package without it says so instead of crashing. */
+async function importPlaywright(): Promise<typeof import('playwright-core')> {
+  try {
+    return await import('playwright-core');
+  } catch {
+    throw new Error('playwright-core is not installed (npm install playwright-core@1.65.1)');
+  }
 }
 
 /**
