@@ -44,6 +44,8 @@ export interface ChromiumSession {
   context: BrowserContext;
   /** `156.0.8078.108` */
   version: string;
+  /** The profile folder, removed on close. */
+  profile: string;
   /** Closes the browser and removes its profile folder; safe to call twice. */
   close(): Promise<void>;
 }
@@ -79,6 +81,7 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Chrom
   return {
     context,
     version: browserVersion(executablePath),
+    profile,
     close: () =>
       (closing ??= context.close().finally(() => {
         removeProfile();
