@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConcreteSpec } from '../../src/backend/adapter.js';
 import type { Kernels } from '../../src/ops/table.js';
-import { cast, div, exp, expm1, log, max, sigmoid } from './gaps.js';
+import { cast } from './gpu-layout.js';
+import { div, exp, expm1, log, max, sigmoid } from './gpu-math.js';
 
 type ActivationKernels = Pick<
   Kernels<tf.Tensor>,

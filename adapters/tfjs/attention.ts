@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionAttrs } from '../../src/ops/attention.js';
 import type { Kernels } from '../../src/ops/table.js';
 import type { DType } from '../../src/dtypes.js';
-import { cast, div, exp, max, transpose } from './gaps.js';
+import { cast, transpose } from './gpu-layout.js';
+import { div, exp, max } from './gpu-math.js';
 
 /** jax's `-0.7 * finfo(float32).max`: what masked logits become (tf.scalar rounds it to float32). */
 const MASKED_LOGIT = -0.7 * 3.4028234663852886e38;

@@ -17,7 +17,7 @@ import type { Padding } from '../../src/ops/args.js';
 import { convTransposeCrop, effectiveKernel, samePads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
 import { fromChannelsLast, isEmpty, takeStrided, toChannelsLast } from './pooling.js';
-import { cast, pad, reverse, transpose } from './gaps.js';
+import { cast, pad, reverse, transpose } from './gpu-layout.js';
 
 type ConvKernels = Pick<Kernels<tf.Tensor>, 'conv' | 'depthwise_conv' | 'separable_conv' | 'conv_transpose'>;
 

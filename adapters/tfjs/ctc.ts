@@ -13,7 +13,8 @@ import type { Kernels } from '../../src/ops/table.js';
 import { ctcKernels as referenceCtc } from '../reference/ctc.js';
 import { readOnHost } from './host-reads.js';
 import type { RefArray } from '../reference/ndarray.js';
-import { cast, exp, log, max } from './gaps.js';
+import { cast } from './gpu-layout.js';
+import { exp, log, max } from './gpu-math.js';
 
 /** Keras-JAX's stand-in for log(0): impossible alignments cost about 1e5 instead of infinity. */
 const LOG_EPSILON = -1e5;

@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../src/ops/table.js';
-import { cast, max } from './gaps.js';
+import { cast } from './gpu-layout.js';
+import { max } from './gpu-math.js';
 
 /** Where each index equals a class: bool, the class dim inserted at `axis`. */
 function matches(indices: tf.Tensor, numClasses: number, axis: number): tf.Tensor {
@@ -29,7 +30,7 @@ export const encodingKernels: Pick<Kernels<tf.Tensor>, 'one_hot' | 'multi_hot'> 
   one_hot: ({ x }, { numClasses, axis }, out) => cast(matches(x, numClasses, axis), out.dtype),
   // max over the reduction axis of the one-hot tensor, taken in float32 (0 and 1 are exact): a bool
   // any() transposes bool data when the axis is not last, which webgpu's transpose gets wrong
-  // (adapters/tfjs/gaps.ts). wasm's reductions divide by zero on an empty tensor; the resolver already
+  // (adapters/tfjs/gpu-layout.ts). wasm's reductions divide by zero on an empty tensor; the resolver already
   // rejects an empty reduced dim, so the result is empty.
   multi_hot: ({ inputs }, { numClasses, axis, reductionAxis }, out) => {
     if (inputs.size === 0 || numClasses === 0) return tf.zeros(out.shape, out.dtype);

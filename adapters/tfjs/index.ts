@@ -17,7 +17,7 @@ import { activate, startBackend, type TfjsBackend } from './engine.js';
 import { lossesKernels } from './losses.js';
 import { normalizationKernels } from './normalization.js';
 import { poolingKernels } from './pooling.js';
-import { cast } from './gaps.js';
+import { cast } from './gpu-layout.js';
 
 const ALL_KERNELS: Kernels<tf.Tensor> = {
   ...activationKernels,

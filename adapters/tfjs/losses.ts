@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../src/ops/table.js';
-import { cast, div, exp, log, max } from './gaps.js';
+import { cast } from './gpu-layout.js';
+import { div, exp, log, max } from './gpu-math.js';
 
 type LossKernels = Pick<
   Kernels<tf.Tensor>,

@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NormalizeAttrs } from '../../src/ops/normalization.js';
 import type { Kernels } from '../../src/ops/table.js';
-import { cast, div, max, pow } from './gaps.js';
+import { cast } from './gpu-layout.js';
+import { div, max, pow } from './gpu-math.js';
 
 type NormalizationKernels = Pick<Kernels<tf.Tensor>, 'moments' | 'batch_normalization' | 'normalize'>;
 

@@ -12,7 +12,8 @@ import type { DataFormat, Padding } from '../../src/ops/args.js';
 import type { PoolAttrs } from '../../src/ops/pooling.js';
 import { windowPads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
-import { cast, div, pad, transpose, where } from './gaps.js';
+import { cast, pad, transpose, where } from './gpu-layout.js';
+import { div } from './gpu-math.js';
 
 /** (batch, channels, ...spatial) to (batch, ...spatial, channels); channels_last passes through. */
 export function toChannelsLast(x: tf.Tensor, dataFormat: DataFormat): tf.Tensor {

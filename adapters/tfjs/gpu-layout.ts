@@ -1,14 +1,6 @@
 /**
- * TF.js ops composed where TF.js 4.22's GPU backends get them wrong on finite inputs, so every kernel
- * can use them on every backend (elsewhere each is the TF.js op itself):
- * - max and min reductions on webgl start from -1e20 and 1e20 ("1 / eps", for Firefox), so a slice
- *   whose values all lie beyond gives +-1e20 (a fully masked attention row, softmax of -1e30s). Where
- *   the result is that start value, the reduction is redone on the input scaled by 2^-70 (exact for
- *   such magnitudes) and scaled back.
- * - division on webgl returns 1 wherever a == b, 0/0 and inf/inf included; those are NaN.
- * - log(0) is -88.03 on webgl and webgpu (SwiftShader), not -inf.
- * - NaN in, NaN out, where SwiftShader loses it on webgl and webgpu: exp and expm1 of NaN are inf,
- *   webgpu's log of NaN is 89.1 and its sigmoid of NaN 0, webgl's pow(NaN, y) is finite.
+ * Layout and dtype ops composed where TF.js 4.22's backends fail (elsewhere each function is the TF.js
+ * op itself):
  * - pad past rank 4: the webgl shader does not compile (GLSL has no ivec5), nor the webgpu one (WGSL
  *   has no vec5: "cannot index type 'vec5'"); concatenating filled blocks axis by axis does the same.
  * - reverse past rank 4: webgpu's kernel reshapes to rank 4 and throws ("Size(32) must match the
@@ -18,7 +10,8 @@
  * - transpose of int32 or bool on webgpu: its general TransposeProgram does not compile for them
  *   ("type mismatch ... expected 'f32', got 'i32'"), and its pipeline cache is keyed by the permutation
  *   alone, so after a float32 transpose an int32 one reads float bits. A gather by the permuted flat
- *   indices (computed on the host from the shape, not the data) moves the values exactly.
+ *   indices (computed on the host from the shape, not the data) moves the values instead (exactly up to
+ *   2^24, as every int32 op of TF.js's webgpu: it computes them in f32).
  * - cast of int32 or bool to float32 on webgpu: TF.js only relabels the int buffer, and the next
  *   transpose (a reduction over a leading axis, say) fails as above, giving zeros. Multiplying by 1
  *   writes a real float32 buffer.
@@ -27,56 +20,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 const GPU_MAX_RANK = 4;
-/** webgl's max/min reductions start from -+(1 / 1e-20), which rounds to this float32. */
-const WEBGL_REDUCE_START = Math.fround(1 / 1e-20);
-const REDUCE_SCALE = 2 ** -70;
-
-const onWebgl = (): boolean => tf.getBackend() === 'webgl';
-const onGpu = (): boolean => tf.getBackend() === 'webgl' || tf.getBackend() === 'webgpu';
-
-export function max(x: tf.Tensor, axes?: number | number[], keepDims = false): tf.Tensor {
-  return extreme(x, axes, keepDims, tf.max, -WEBGL_REDUCE_START);
-}
-
-export function min(x: tf.Tensor, axes?: number | number[], keepDims = false): tf.Tensor {
-  return extreme(x, axes, keepDims, tf.min, WEBGL_REDUCE_START);
-}
-
-type Reduce = (x: tf.Tensor, axes?: number | number[], keepDims?: boolean) => tf.Tensor;
-
-function extreme(x: tf.Tensor, axes: number | number[] | undefined, keepDims: boolean, reduce: Reduce, start: number) {
-  const plain = reduce(x, axes, keepDims);
-  if (!onWebgl() || x.dtype !== 'float32') return plain;
-  const scaled = tf.mul(reduce(tf.mul(x, REDUCE_SCALE), axes, keepDims), 1 / REDUCE_SCALE);
-  return where(tf.equal(plain, start), scaled, plain);
-}
-
-export function div(a: tf.Tensor | number, b: tf.Tensor | number): tf.Tensor {
-  const q = tf.div(a, b);
-  if (!onWebgl() || q.dtype !== 'float32') return q;
-  const [ta, tb] = [tf.cast(a, 'float32'), tf.cast(b, 'float32')];
-  const undefinedRatio = tf.logicalAnd(tf.equal(ta, tb), tf.logicalOr(tf.equal(tb, 0), tf.isInf(tb)));
-  return where(undefinedRatio, tf.scalar(NaN), q);
-}
-
-export const exp = (x: tf.Tensor): tf.Tensor => keepNaN(x, tf.exp(x));
-export const expm1 = (x: tf.Tensor): tf.Tensor => keepNaN(x, tf.expm1(x));
-export const sigmoid = (x: tf.Tensor): tf.Tensor => keepNaN(x, tf.sigmoid(x));
-
-function keepNaN(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
-  return onGpu() ? where(tf.isNaN(x), x, y) : y;
-}
-
-export function log(x: tf.Tensor): tf.Tensor {
-  const y = tf.log(x);
-  return onGpu() ? keepNaN(x, where(tf.equal(x, 0), tf.scalar(-Infinity), y)) : y;
-}
-
-/** x ** y for a number y; pow(NaN, 0) is 1. */
-export function pow(x: tf.Tensor, y: number): tf.Tensor {
-  const p = tf.pow(x, y);
-  return y === 0 ? p : keepNaN(x, p);
-}
 
 export function cast(x: tf.Tensor, dtype: tf.DataType): tf.Tensor {
   if (x.dtype === dtype) return x;
