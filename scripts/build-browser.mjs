@@ -30,6 +30,8 @@ export async function buildBrowser(outdir = DEFAULT_OUTDIR, { sourcemap = false 
     entryPoints: ENTRIES,
     outdir,
     bundle: true,
+    // Chunks stay in outdir itself, beside the .wasm files: the browser entry, whichever chunk holds it,
+    // finds them from its own import.meta.url.
     splitting: true,
     format: 'esm',
     platform: 'browser',
