@@ -124,15 +124,15 @@ async function startInPage(
 
 async function preparePage(page: Page, origin: string, backend: PageBackend, tolerances: readonly ToleranceEntry[]): Promise<BackendInfo> {
   await page.goto(`${origin}/`);
-  const loaded = await page.evaluate(
+  // A broken golden file spoils its op in the page as in Node, which reports it; its cases are not asked for.
+  await page.evaluate(
     async ([module, golden, table]) => {
       const side = (await import(module)) as typeof PageSide;
       (window as unknown as RunnerWindow).kerasParityConformance = side;
-      return side.loadGoldens(golden, table);
+      await side.loadGoldens(golden, table);
     },
     [`${origin}${BUNDLE_PREFIX}conformance.js`, `${origin}${GOLDEN_PREFIX}`, tolerances] as const,
   );
-  if (loaded.broken.length) throw new Error(`golden files unusable in the page: ${loaded.broken.join('; ')}`);
   return page.evaluate((name) => (window as unknown as RunnerWindow).kerasParityConformance.startBackend(name), backend);
 }
 
