@@ -45,8 +45,11 @@ interface WebglBackend {
   gpgpu: { gl: WebGLRenderingContext };
 }
 
-/** What decides whether a WebGL context computes in float32 (TF.js's floatPrecision() says 16 whenever float32 textures are on). */
-export interface WebglPrecision {
+/**
+ * What decides whether a WebGL context computes in float32. (TF.js's floatPrecision() cannot tell: it
+ * says 16 whenever float32 textures are on.)
+ */
+interface WebglPrecision {
   /** TF.js's WEBGL_RENDER_FLOAT32_ENABLED: textures hold float32, not float16. */
   float32Textures: boolean;
   /** The fragment shader's highp float mantissa bits (23 for float32). */
@@ -56,7 +59,7 @@ export interface WebglPrecision {
 }
 
 /** Raises, saying what was measured, when a WebGL context cannot give float32 results. */
-export function checkWebglPrecision(p: WebglPrecision): void {
+function checkWebglPrecision(p: WebglPrecision): void {
   const float32 = p.float32Textures && p.shaderBits >= FLOAT32_MANTISSA && p.sumAboveOne === 1 + 2 ** -FLOAT32_MANTISSA;
   if (float32) return;
   throw new Error(
