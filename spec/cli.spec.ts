@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { chromiumMissing } from '../src/browser/node/chromium.js';
 import { UsageError, parseOptions, type CommandSpec } from '../src/cli/args.js';
 import { FUZZ } from '../src/cli/fuzz.js';
 import { RUN, resolveOps, runParity } from '../src/cli/run.js';
@@ -199,6 +200,48 @@ describe('runParity', () => {
     expect(broken.failed).to.equal(report.cases.filter((c) => c.backend === 'cli-broken' && c.status === 'failed').length);
     expect(broken.worst!.maxAbs).to.be.closeTo(1, 1e-5);
     expect(renderMarkdown(report)).to.include('## Failed cases');
+  });
+
+  it('runs the Chromium backends by their chromium: names (tfjs-webgl alone too), with Chromium in the environment', async function () {
+    if (chromiumMissing()) {
+      if (process.env.KERAS_PARITY_REQUIRE_CHROMIUM === '1') throw new Error(chromiumMissing()!);
+      this.skip();
+    }
+    this.timeout(120_000);
+    const { exitCode, report } = await run({ backends: ['reference', 'chromium:tfjs-wasm', 'tfjs-webgl'], ops: ['relu', 'softmax'] });
+    expect(exitCode).to.equal(0);
+    expect(report.backends.map((b) => [b.name, b.available])).to.deep.equal([
+      ['reference', true],
+      ['chromium:tfjs-wasm', true],
+      ['chromium:tfjs-webgl', true],
+    ]);
+    expect(report.backends[2].device).to.match(/^WebGL 2: .*, in headless Chromium [\d.]+$/);
+    expect(report.environment.chromium).to.match(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(report.cells.filter((c) => c.backend === 'chromium:tfjs-webgl').map((c) => [c.op, c.failed, c.passed > 0])).to.deep.equal([
+      ['relu', 0, true],
+      ['softmax', 0, true],
+    ]);
+  });
+
+  it('lists a Chromium backend as unavailable without Chromium, and fails the run when it is required', async () => {
+    const saved = process.env.KERAS_PARITY_CHROMIUM;
+    process.env.KERAS_PARITY_CHROMIUM = '/nonexistent/chromium';
+    try {
+      const lenient = await run({ backends: ['reference', 'chromium:tfjs-webgpu'] });
+      expect(lenient.exitCode).to.equal(0);
+      const webgpu = lenient.report.backends.find((b) => b.name === 'chromium:tfjs-webgpu')!;
+      expect(webgpu).to.deep.include({ available: false, required: false });
+      expect(webgpu.reason).to.equal('headless Chromium did not start: /nonexistent/chromium does not exist: install Debian\'s chromium (apt-get install -y chromium)');
+      const strict = await run({ backends: ['reference'], required: ['tfjs-webgpu'] });
+      expect(strict.exitCode).to.equal(1);
+      expect(strict.report.backends.map((b) => [b.name, b.available, b.required])).to.deep.equal([
+        ['reference', true, false],
+        ['chromium:tfjs-webgpu', false, true],
+      ]);
+    } finally {
+      if (saved === undefined) delete process.env.KERAS_PARITY_CHROMIUM;
+      else process.env.KERAS_PARITY_CHROMIUM = saved;
+    }
   });
 
   it('accepts Keras names, aliases and camelCase op names; rejects others', () => {

@@ -27,18 +27,10 @@ import {
 import { directorySource } from '../src/golden/node.js';
 import { EXCLUSIONS } from '../src/golden/exclusions.js';
 import { TOLERANCES } from '../src/golden/tolerances.js';
+import { ConformanceFailure } from './helpers.js';
 
 const GOLDEN_DIR = process.env.KERAS_PARITY_GOLDEN_DIR ?? fileURLToPath(new URL('../golden/', import.meta.url));
 const REQUIREMENTS = fileURLToPath(new URL('../tools/requirements.txt', import.meta.url));
-
-/** A failure whose message is the whole report: no stack trace under it. */
-class ConformanceFailure extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConformanceFailure';
-    this.stack = `${this.name}: ${message}`;
-  }
-}
 
 const source = directorySource(GOLDEN_DIR);
 const manifestMissing = source.read(MANIFEST) === undefined;

@@ -1,8 +1,17 @@
-/** Shared spec helpers: numpy-allclose comparison at Keras's test tolerance, and error matching. */
+/** Shared spec helpers: numpy-allclose comparison at Keras's test tolerance, error matching, conformance failures. */
 import { expect } from 'chai';
 import type { DType } from '../src/dtypes.js';
 import { isClose } from '../src/golden/compare.js';
 import { KerasParityError, type NestedArray, type Tensor } from '../src/index.js';
+
+/** A failure whose message is the whole report: no stack trace under it. */
+export class ConformanceFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConformanceFailure';
+    this.stack = `${this.name}: ${message}`;
+  }
+}
 
 /** Keras's assertAllClose defaults (keras/src/testing/test_case.py). */
 export const KERAS_TOL = { atol: 1e-6, rtol: 1e-6 };

@@ -1,30 +1,9 @@
+/** keras-parity for Node: the public API, with the reference and the Node TF.js backends registered. */
 import { referenceAdapter } from '../adapters/reference/index.js';
 import { TFJS_BACKENDS } from '../adapters/tfjs/register.js';
 import { registerAdapter, registerBackend } from './backend/registry.js';
 
-export { ops } from './ops/api.js';
-export type { Ops } from './ops/api.js';
-export { convertToTensor, tensor } from './backend/convert.js';
-export type { TensorLike } from './backend/convert.js';
-export { Tensor, DisposedTensorError } from './backend/tensor.js';
-export type { NestedArray } from './backend/tensor.js';
-export { setBackend, getBackend, listBackends, registerBackend } from './backend/registry.js';
-export type { BackendInfo, BackendFactory } from './backend/registry.js';
-export type { Adapter, Spec, ConcreteSpec } from './backend/adapter.js';
-export { OP_TABLE } from './ops/table.js';
-export type { OpName, KerasName, Kernels } from './ops/table.js';
-export {
-  KerasParityError,
-  KerasValueError,
-  KerasTypeError,
-  KerasNotImplementedError,
-  KerasIndexError,
-  KerasZeroDivisionError,
-  KerasRuntimeError,
-  UnsupportedError,
-  BackendUnavailableError,
-} from './errors.js';
-export type { DType } from './dtypes.js';
+export * from './public.js';
 
 registerAdapter(referenceAdapter);
 for (const [name, factory] of Object.entries(TFJS_BACKENDS)) registerBackend(name, factory);

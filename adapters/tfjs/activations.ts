@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConcreteSpec } from '../../src/backend/adapter.js';
 import type { Kernels } from '../../src/ops/table.js';
+import { cast, where } from './gpu-layout.js';
+import { div, exp, expm1, log, max, onGpu, sigmoid } from './gpu-math.js';
 
 type ActivationKernels = Pick<
   Kernels<tf.Tensor>,
@@ -18,7 +20,7 @@ const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
 
 /** int32 and bool inputs are cast to the output dtype first (float32, or int32 for relu). */
-const input = (x: tf.Tensor, out: ConcreteSpec): tf.Tensor => (x.dtype === out.dtype ? x : tf.cast(x, out.dtype));
+const input = (x: tf.Tensor, out: ConcreteSpec): tf.Tensor => (x.dtype === out.dtype ? x : cast(x, out.dtype));
 
 /**
  * log1p(u) for u >= 0 by Kahan's trick, u * log(w) / (w - 1) with w = 1 + u: as accurate as log itself.
@@ -26,11 +28,14 @@ const input = (x: tf.Tensor, out: ConcreteSpec): tf.Tensor => (x.dtype === out.d
  */
 function log1p(u: tf.Tensor): tf.Tensor {
   const w = tf.add(1, u);
-  return tf.where(tf.equal(w, 1), u, tf.mul(u, tf.div(tf.log(w), tf.sub(w, 1))));
+  return tf.where(tf.equal(w, 1), u, tf.mul(u, div(log(w), tf.sub(w, 1))));
 }
 
-/** jnp.logaddexp(x, 0) = max(x, 0) + log1p(exp(-|x|)): no overflow, accurate in both tails. */
-const softplus = (x: tf.Tensor): tf.Tensor => tf.add(tf.relu(x), log1p(tf.exp(tf.neg(tf.abs(x)))));
+/**
+ * jnp.logaddexp(x, 0) = max(x, 0) + log1p(exp(-|x|)): no overflow, accurate in both tails. (Not tf.relu:
+ * webgl's packed relu is x * (x >= 0), NaN at -inf.)
+ */
+const softplus = (x: tf.Tensor): tf.Tensor => tf.add(tf.maximum(x, 0), log1p(exp(tf.neg(tf.abs(x)))));
 
 /**
  * jnp.minimum(jnp.maximum(x, 0), 6): NaN stays NaN. wasm's Maximum and Minimum return their first
@@ -39,12 +44,12 @@ const softplus = (x: tf.Tensor): tf.Tensor => tf.add(tf.relu(x), log1p(tf.exp(tf
 const relu6 = (x: tf.Tensor): tf.Tensor => tf.minimum(tf.maximum(x, 0), 6);
 
 /** jax.nn.hard_sigmoid: relu6(x + 3) / 6. */
-const hardSigmoid = (x: tf.Tensor): tf.Tensor => tf.div(relu6(tf.add(x, 3)), 6);
+const hardSigmoid = (x: tf.Tensor): tf.Tensor => div(relu6(tf.add(x, 3)), 6);
 
 /** jax.nn.elu: where(x > 0, x, alpha * expm1(where(x > 0, 0, x))). */
 function elu(x: tf.Tensor, alpha: number): tf.Tensor {
   const positive = tf.greater(x, 0);
-  const negative = tf.mul(alpha, tf.expm1(tf.where(positive, tf.zerosLike(x), x)));
+  const negative = tf.mul(alpha, expm1(tf.where(positive, tf.zerosLike(x), x)));
   return tf.where(positive, x, negative);
 }
 
@@ -61,10 +66,10 @@ const ERFC_P = [
  */
 function erfc(z: tf.Tensor): tf.Tensor {
   const a = tf.abs(z);
-  const t = tf.div(1, tf.add(1, tf.mul(0.5, a)));
+  const t = div(1, tf.add(1, tf.mul(0.5, a)));
   let p: tf.Tensor = tf.scalar(ERFC_P[0]);
   for (const c of ERFC_P.slice(1)) p = tf.add(tf.mul(p, t), c);
-  const tail = tf.mul(t, tf.exp(tf.sub(p, tf.square(a))));
+  const tail = tf.mul(t, exp(tf.sub(p, tf.square(a))));
   return tf.where(tf.less(z, 0), tf.sub(2, tail), tail);
 }
 
@@ -86,29 +91,34 @@ function gelu(x: tf.Tensor, approximate: boolean): tf.Tensor {
  * jax.nn.softmax / log_softmax jointly over `axes`, max-shifted: the reductions take every axis at once,
  * so no transpose is needed. An all -inf slice gives NaN, as in JAX.
  */
-function softmaxOver(x: tf.Tensor, axes: number[], log: boolean): tf.Tensor {
+function softmaxOver(x: tf.Tensor, axes: number[], inLogSpace: boolean): tf.Tensor {
   if (x.size === 0) return tf.clone(x);
-  // TF.js's own kernel covers the last axis alone (wasm's is three times faster than the composition).
-  if (axes.length === 1 && axes[0] === x.rank - 1) return log ? tf.logSoftmax(x) : tf.softmax(x);
-  const shifted = tf.sub(x, tf.max(x, axes, true));
-  if (log) return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), axes, true)));
-  const unnormalized = tf.exp(shifted);
-  return tf.div(unnormalized, tf.sum(unnormalized, axes, true));
+  // TF.js's own kernel covers the last axis alone (wasm's is three times faster than the composition);
+  // on webgl and webgpu the composition below keeps JAX's special values.
+  if (axes.length === 1 && axes[0] === x.rank - 1 && !onGpu()) return inLogSpace ? tf.logSoftmax(x) : tf.softmax(x);
+  const shifted = tf.sub(x, max(x, axes, true));
+  if (inLogSpace) return tf.sub(shifted, log(tf.sum(exp(shifted), axes, true)));
+  const unnormalized = exp(shifted);
+  return div(unnormalized, tf.sum(unnormalized, axes, true));
 }
 
 export const activationKernels: ActivationKernels = {
-  // TF.js's relu keeps NaN on cpu, wasm and tensorflow, as jnp.maximum(x, 0) does.
-  relu: ({ x }, _, out) => tf.relu(input(x, out)),
+  // TF.js's relu keeps NaN on cpu, wasm and tensorflow, as jnp.maximum(x, 0) does; webgl's packed relu
+  // turns -inf into NaN, so the GPUs compose it.
+  relu: ({ x }, _, out) => {
+    const v = input(x, out);
+    return onGpu() ? where(tf.less(v, 0), tf.zerosLike(v), v) : tf.relu(v);
+  },
   relu6: ({ x }, _, out) => relu6(input(x, out)),
-  sigmoid: ({ x }, _, out) => tf.sigmoid(input(x, out)),
+  sigmoid: ({ x }, _, out) => sigmoid(input(x, out)),
   softplus: ({ x }, _, out) => softplus(input(x, out)),
   softsign: ({ x }, _, out) => {
     const v = input(x, out);
-    return tf.div(v, tf.add(tf.abs(v), 1));
+    return div(v, tf.add(tf.abs(v), 1));
   },
   silu: ({ x }, _, out) => {
     const v = input(x, out);
-    return tf.mul(v, tf.sigmoid(v));
+    return tf.mul(v, sigmoid(v));
   },
   log_sigmoid: ({ x }, _, out) => tf.neg(softplus(tf.neg(input(x, out)))),
   leaky_relu: ({ x }, { negativeSlope }, out) => {

@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionAttrs } from '../../src/ops/attention.js';
 import type { Kernels } from '../../src/ops/table.js';
 import type { DType } from '../../src/dtypes.js';
+import { cast, transpose } from './gpu-layout.js';
+import { div, exp, max } from './gpu-math.js';
 
 /** jax's `-0.7 * finfo(float32).max`: what masked logits become (tf.scalar rounds it to float32). */
 const MASKED_LOGIT = -0.7 * 3.4028234663852886e38;
@@ -24,22 +26,22 @@ const flushSubnormals = (x: tf.Tensor): tf.Tensor => tf.where(tf.less(tf.abs(x),
 function weights(logits: tf.Tensor, dtype: DType): tf.Tensor {
   // jax.nn.softmax composed from TF.js ops rather than tf.softmax, whose webgl kernel is reported to
   // mishandle huge negative (masked) logits (tfjs#5394).
-  const shifted = tf.sub(logits, tf.max(logits, -1, true));
+  const shifted = tf.sub(logits, max(logits, -1, true));
   if (dtype === 'float32') {
-    const e = tf.exp(shifted);
-    return tf.div(e, tf.sum(e, -1, true));
+    const e = exp(shifted);
+    return div(e, tf.sum(e, -1, true));
   }
-  const e = flushSubnormals(tf.exp(flushSubnormals(shifted)));
-  const prob = flushSubnormals(tf.div(e, tf.sum(e, -1, true)));
+  const e = flushSubnormals(exp(flushSubnormals(shifted)));
+  const prob = flushSubnormals(div(e, tf.sum(e, -1, true)));
   // prob <= 1, so trunc(prob) is 1 exactly where prob == 1; NaN gives 0 for int32 and true for bool.
   const kept = dtype === 'int32' ? tf.equal(prob, 1) : tf.notEqual(prob, 0);
-  return tf.cast(kept, 'float32');
+  return cast(kept, 'float32');
 }
 
 /** `keep` for the mask and the top-left causal mask (key s visible from query t when s <= t), or null. */
 function keepMask(mask: tf.Tensor | null, attrs: AttentionAttrs): tf.Tensor | null {
   const { queryLength: T, keyLength: S } = attrs.dims;
-  let keep = mask && attrs.maskShape ? tf.reshape(tf.cast(mask, 'bool'), attrs.maskShape) : null;
+  let keep = mask && attrs.maskShape ? tf.reshape(cast(mask, 'bool'), attrs.maskShape) : null;
   if (attrs.isCausal) {
     const causal = tf.lessEqual(tf.reshape(tf.range(0, S, 1, 'int32'), [1, S]), tf.reshape(tf.range(0, T, 1, 'int32'), [T, 1]));
     keep = keep ? tf.logicalAnd(keep, causal) : causal;
@@ -54,10 +56,10 @@ function attend(
 ): tf.Tensor {
   const { batch: B, queryLength: T, numHeads: N, keyLength: S, kvHeads: K, headDim: H } = attrs.dims;
   const G = N / K;
-  const asFloat = (x: tf.Tensor) => (x.dtype === 'float32' ? x : tf.cast(x, 'float32'));
+  const asFloat = (x: tf.Tensor) => (x.dtype === 'float32' ? x : cast(x, 'float32'));
   // Query head n reads kv head floor(n / G): (B, T, N, H) -> (B, N, T, H) -> (B*K, G*T, H).
-  const q = tf.reshape(tf.transpose(asFloat(tf.reshape(inputs.query, [B, T, N, H])), [0, 2, 1, 3]), [B * K, G * T, H]);
-  const kvView = (x: tf.Tensor) => tf.reshape(tf.transpose(asFloat(tf.reshape(x, [B, S, K, H])), [0, 2, 1, 3]), [B * K, S, H]);
+  const q = tf.reshape(transpose(asFloat(tf.reshape(inputs.query, [B, T, N, H])), [0, 2, 1, 3]), [B * K, G * T, H]);
+  const kvView = (x: tf.Tensor) => tf.reshape(transpose(asFloat(tf.reshape(x, [B, S, K, H])), [0, 2, 1, 3]), [B * K, S, H]);
   const [k, v] = [kvView(inputs.key), kvView(inputs.value)];
   // Each op rounds to float32, as Keras's float32 logits: round(round(q.k) * scale) + bias, rounded.
   let logits = tf.mul(tf.reshape(tf.matMul(q, k, false, true), [B, N, T, S]), tf.scalar(attrs.scale, 'float32'));
@@ -65,9 +67,9 @@ function attend(
   const keep = keepMask(inputs.mask, attrs);
   if (keep) logits = tf.where(keep, logits, tf.scalar(MASKED_LOGIT, 'float32'));
   const w = tf.reshape(weights(logits, out.dtype), [B * K, G * T, S]);
-  const encoded = tf.transpose(tf.reshape(tf.matMul(w, v), [B, N, T, H]), [0, 2, 1, 3]);
+  const encoded = transpose(tf.reshape(tf.matMul(w, v), [B, N, T, H]), [0, 2, 1, 3]);
   if (out.dtype === 'bool') return tf.notEqual(encoded, 0);
-  return out.dtype === 'int32' ? tf.cast(encoded, 'int32') : encoded;
+  return out.dtype === 'int32' ? cast(encoded, 'int32') : encoded;
 }
 
 export const attentionKernels: Pick<Kernels<tf.Tensor>, 'dot_product_attention'> = {

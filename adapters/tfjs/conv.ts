@@ -16,7 +16,8 @@ import type { DType } from '../../src/dtypes.js';
 import type { Padding } from '../../src/ops/args.js';
 import { convTransposeCrop, effectiveKernel, samePads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
-import { castTo, fromChannelsLast, isEmpty, takeStrided, toChannelsLast } from './pooling.js';
+import { fromChannelsLast, isEmpty, takeStrided, toChannelsLast } from './pooling.js';
+import { cast, pad, reverse, transpose } from './gpu-layout.js';
 
 type ConvKernels = Pick<Kernels<tf.Tensor>, 'conv' | 'depthwise_conv' | 'separable_conv' | 'conv_transpose'>;
 
@@ -28,7 +29,7 @@ interface Geometry {
 
 /** Values as JAX convolves them: cast to the op's dtype, then held in float32 for TF.js's kernels. */
 function operand(x: tf.Tensor, dtype: DType): tf.Tensor {
-  return tf.cast(dtype === 'float32' ? x : castTo(x, dtype), 'float32');
+  return cast(dtype === 'float32' ? x : cast(x, dtype), 'float32');
 }
 
 const allOnes = (v: number[]) => v.every((x) => x === 1);
@@ -43,7 +44,7 @@ function laxPads(x: tf.Tensor, kSpatial: number[], geo: Geometry): [number, numb
 
 function padSame(x: tf.Tensor, kSpatial: number[], geo: Geometry): tf.Tensor {
   const pads = laxPads(x, kSpatial, geo);
-  return pads.every(([a, b]) => a === 0 && b === 0) ? x : tf.pad(x, pads);
+  return pads.every(([a, b]) => a === 0 && b === 0) ? x : pad(x, pads);
 }
 
 /** Every s[d]-th cell of each spatial dim, from the first. */
@@ -54,7 +55,7 @@ function subsample(y: tf.Tensor, strides: number[]): tf.Tensor {
     const count = Math.floor((n - 1) / s) + 1;
     // takeStrided reads count*s cells: pad the tail it may run past (never kept).
     const extra = count * s - n;
-    const padded = extra > 0 ? tf.pad(acc, acc.shape.map((_, a): [number, number] => [0, a === d + 1 ? extra : 0])) : acc;
+    const padded = extra > 0 ? pad(acc, acc.shape.map((_, a): [number, number] => [0, a === d + 1 ? extra : 0])) : acc;
     return takeStrided(padded, d + 1, 0, count, s);
   }, y);
 }
@@ -141,7 +142,7 @@ function dilateInput(x: tf.Tensor, strides: number[]): tf.Tensor {
     const axis = d + 1;
     const n = acc.shape[axis];
     const expanded = tf.expandDims(acc, axis + 1);
-    const spread = tf.pad(expanded, expanded.shape.map((_, a): [number, number] => [0, a === axis + 1 ? s - 1 : 0]));
+    const spread = pad(expanded, expanded.shape.map((_, a): [number, number] => [0, a === axis + 1 ? s - 1 : 0]));
     const merged = tf.reshape(spread, acc.shape.map((len, a) => (a === axis ? n * s : len)));
     return tf.slice(merged, merged.shape.map(() => 0), merged.shape.map((len, a) => (a === axis ? (n - 1) * s + 1 : len)));
   }, x);
@@ -173,8 +174,8 @@ function transposedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, crops: n
     const after = outSpatial[d] + kEff - 1 - before - xd.shape[d + 1];
     return [before, Math.max(after, 0)];
   });
-  const padded = tf.pad(xd, [[0, 0], ...pads, [0, 0]]);
-  const flipped = tf.transpose(tf.reverse(kernel, kSpatial.map((_, d) => d)), [...kSpatial.map((_, d) => d), n + 1, n]);
+  const padded = pad(xd, [[0, 0], ...pads, [0, 0]]);
+  const flipped = transpose(reverse(kernel, kSpatial.map((_, d) => d)), [...kSpatial.map((_, d) => d), n + 1, n]);
   const y = validConv(padded, flipped, { ...geo, strides: geo.strides.map(() => 1), padding: 'valid' }, conv2d, conv3d);
   return cropOrExtend(y, kSpatial.map(() => 0), outSpatial);
 }
@@ -197,7 +198,7 @@ function cropOrExtend(y: tf.Tensor, crops: number[], outSpatial: number[]): tf.T
   const kept = spatial.map((len, d) => Math.max(Math.min(outSpatial[d], len - crops[d]), 0));
   const sliced = tf.slice(y, [0, ...crops, 0], [y.shape[0], ...kept, y.shape.at(-1)!]);
   if (kept.every((k, d) => k === outSpatial[d])) return sliced;
-  return tf.pad(sliced, [[0, 0], ...kept.map((k, d): [number, number] => [0, outSpatial[d] - k]), [0, 0]]);
+  return pad(sliced, [[0, 0], ...kept.map((k, d): [number, number] => [0, outSpatial[d] - k]), [0, 0]]);
 }
 
 const spatialOf = (shape: number[], channelsLast: boolean) => (channelsLast ? shape.slice(1, -1) : shape.slice(2));
@@ -207,13 +208,13 @@ export const convKernels: ConvKernels = {
     if (isEmpty(inputs.shape) || isEmpty(kernel.shape) || isEmpty(out.shape)) return tf.zeros(out.shape, out.dtype);
     const x = toChannelsLast(operand(inputs, out.dtype), attrs.dataFormat);
     const y = groupedConv(x, operand(kernel, out.dtype), attrs, attrs.groups);
-    return castTo(fromChannelsLast(y, attrs.dataFormat), out.dtype);
+    return cast(fromChannelsLast(y, attrs.dataFormat), out.dtype);
   },
   depthwise_conv: ({ inputs, kernel }, attrs, out) => {
     if (isEmpty(inputs.shape) || isEmpty(kernel.shape) || isEmpty(out.shape)) return tf.zeros(out.shape, out.dtype);
     const x = toChannelsLast(operand(inputs, out.dtype), attrs.dataFormat);
     const y = depthwise(x, operand(kernel, out.dtype), attrs);
-    return castTo(fromChannelsLast(y, attrs.dataFormat), out.dtype);
+    return cast(fromChannelsLast(y, attrs.dataFormat), out.dtype);
   },
   separable_conv: ({ inputs, depthwise_kernel: dw, pointwise_kernel: pw }, attrs, out) => {
     const empty = [inputs, dw, pw].some((t) => isEmpty(t.shape)) || isEmpty(out.shape);
@@ -222,10 +223,10 @@ export const convKernels: ConvKernels = {
     const x = toChannelsLast(operand(inputs, mid), attrs.dataFormat);
     const y = depthwise(x, operand(dw, mid), attrs);
     // JAX stores the depthwise result in its dtype, then casts it to the pointwise kernel's.
-    const yCast = operand(castTo(y, mid), out.dtype);
+    const yCast = operand(cast(y, mid), out.dtype);
     const pointwise = { ...attrs, strides: attrs.strides.map(() => 1), padding: 'valid' as const };
     const z = groupedConv(yCast, operand(pw, out.dtype), pointwise, attrs.pointwiseGroups);
-    return castTo(fromChannelsLast(z, attrs.dataFormat), out.dtype);
+    return cast(fromChannelsLast(z, attrs.dataFormat), out.dtype);
   },
   conv_transpose: ({ inputs, kernel }, attrs, out) => {
     const channelsLast = attrs.dataFormat === 'channels_last';
@@ -236,6 +237,6 @@ export const convKernels: ConvKernels = {
       convTransposeCrop(k, attrs.strides[d], attrs.dilationRate[d], attrs.padding, attrs.outputPadding[d]),
     );
     const y = transposedConv(x, operand(kernel, out.dtype), attrs, crops, spatialOf(out.shape, channelsLast));
-    return castTo(fromChannelsLast(y, attrs.dataFormat), out.dtype);
+    return cast(fromChannelsLast(y, attrs.dataFormat), out.dtype);
   },
 };

@@ -8,28 +8,30 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConcreteSpec } from '../../src/backend/adapter.js';
-import { UnsupportedError } from '../../src/errors.js';
 import type { CtcDecodeAttrs } from '../../src/ops/ctc.js';
 import type { Kernels } from '../../src/ops/table.js';
 import { ctcKernels as referenceCtc } from '../reference/ctc.js';
+import { readOnHost } from './host-reads.js';
 import type { RefArray } from '../reference/ndarray.js';
+import { cast } from './gpu-layout.js';
+import { exp, log, max } from './gpu-math.js';
 
 /** Keras-JAX's stand-in for log(0): impossible alignments cost about 1e5 instead of infinity. */
 const LOG_EPSILON = -1e5;
 
-const toFloat = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : tf.cast(x, 'float32'));
-const toInt = (x: tf.Tensor): tf.Tensor => (x.dtype === 'int32' ? x : tf.cast(x, 'int32'));
+const toFloat = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : cast(x, 'float32'));
+const toInt = (x: tf.Tensor): tf.Tensor => (x.dtype === 'int32' ? x : cast(x, 'int32'));
 
 /** jax.nn.log_softmax over the class axis, max-shifted; a NaN anywhere in a row makes the row NaN. */
 function logSoftmax(x: tf.Tensor): tf.Tensor {
-  const shifted = tf.sub(x, tf.max(x, -1, true));
-  return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), -1, true)));
+  const shifted = tf.sub(x, max(x, -1, true));
+  return tf.sub(shifted, log(tf.sum(exp(shifted), -1, true)));
 }
 
 /** jnp.logaddexp: max + log1p(exp(-|a - b|)), and a + b where a - b is NaN (NaN, or infinities of one sign). */
 function logaddexp(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const delta = tf.sub(a, b);
-  const stable = tf.add(tf.maximum(a, b), tf.log1p(tf.exp(tf.neg(tf.abs(delta)))));
+  const stable = tf.add(tf.maximum(a, b), tf.log1p(exp(tf.neg(tf.abs(delta)))));
   return tf.where(tf.isNaN(delta), tf.add(a, b), stable);
 }
 
@@ -67,8 +69,8 @@ function emitLogProbs(lp: tf.Tensor, labels: tf.Tensor): tf.Tensor {
   const flat = tf.add(rows, tf.expandDims(safe, 1));
   const inRange3 = tf.expandDims(inRange, 1);
   const picked = tf.where(inRange3, gatherFlat(lp, flat), tf.scalar(0));
-  const nonFinite = tf.cast(tf.logicalNot(tf.isFinite(lp)), 'int32');
-  const atLabel = tf.mul(gatherFlat(nonFinite, flat), tf.cast(inRange3, 'int32'));
+  const nonFinite = cast(tf.logicalNot(tf.isFinite(lp)), 'int32');
+  const atLabel = tf.mul(gatherFlat(nonFinite, flat), cast(inRange3, 'int32'));
   const elsewhere = tf.greater(tf.sub(tf.sum(nonFinite, 2, true), atLabel), 0);
   return tf.where(elsewhere, tf.scalar(NaN), picked);
 }
@@ -82,14 +84,14 @@ function ctcLoss(target: tf.Tensor, output: tf.Tensor, targetLength: tf.Tensor, 
   const labels = toInt(target);
   const lp = logSoftmax(toFloat(output));
   // repeat[b, n] = 1 when label n equals label n + 1; the padding after the labels counts too, as in JAX.
-  const repeat = maxLabels < 2 ? tf.zeros([batch, maxLabels]) : tf.pad(tf.cast(tf.equal(
+  const repeat = maxLabels < 2 ? tf.zeros([batch, maxLabels]) : tf.pad(cast(tf.equal(
     tf.slice(labels, [0, 0], [batch, maxLabels - 1]), tf.slice(labels, [0, 1], [batch, maxLabels - 1])), 'float32'),
   [[0, 0], [0, 1]]);
   const epsRepeat = tf.mul(LOG_EPSILON, repeat);
   const epsNotRepeat = tf.mul(LOG_EPSILON, tf.sub(1, repeat));
   const lpEmit = tf.unstack(emitLogProbs(lp, labels), 1);
   const lpPhi = tf.unstack(tf.slice(lp, [0, 0, blank], [batch, steps, 1]), 1);
-  const pads = tf.unstack(tf.expandDims(tf.cast(tf.logicalNot(lengthMask(outputLength, steps)), 'float32'), 2), 1);
+  const pads = tf.unstack(tf.expandDims(cast(tf.logicalNot(lengthMask(outputLength, steps)), 'float32'), 2), 1);
 
   let phi = tf.concat([tf.zeros([batch, 1]), tf.fill([batch, maxLabels], LOG_EPSILON)], 1);
   let emit = tf.fill([batch, maxLabels], LOG_EPSILON);
@@ -115,7 +117,7 @@ function ctcLoss(target: tf.Tensor, output: tf.Tensor, targetLength: tf.Tensor, 
   // sum over an empty int32 axis returns uninitialised memory.) clipByValue ignores its max on int32 there.
   const labelLength = tf.minimum(tf.maximum(toInt(targetLength), tf.scalar(0, 'int32')), tf.scalar(maxLabels, 'int32'));
   const slots = tf.reshape(tf.range(0, maxLabels + 1, 1, 'int32'), [1, -1]);
-  const pick = tf.cast(tf.equal(slots, tf.reshape(labelLength, [-1, 1])), 'float32');
+  const pick = cast(tf.equal(slots, tf.reshape(labelLength, [-1, 1])), 'float32');
   return tf.neg(tf.sum(tf.mul(last, pick), 1));
 }
 
@@ -132,12 +134,12 @@ function greedyDecode(inputs: tf.Tensor, lengths: tf.Tensor, mergeRepeated: bool
   const nan = tf.isNaN(x);
   const hasNaN = tf.any(nan, 2);
   // TF.js's max and argMax skip NaN on some backends; JAX's propagate it and point at the first one.
-  const argmax = tf.where(hasNaN, tf.argMax(tf.cast(nan, 'float32'), 2), tf.argMax(x, 2));
-  const max = tf.where(hasNaN, tf.scalar(NaN), tf.max(x, 2));
+  const argmax = tf.where(hasNaN, tf.argMax(cast(nan, 'float32'), 2), tf.argMax(x, 2));
+  const maxima = tf.where(hasNaN, tf.scalar(NaN), max(x, 2));
   const valid = lengthMask(lengths, steps);
   const blankT = tf.scalar(blank, 'int32');
   let idx = tf.where(valid, argmax, blankT);
-  const scores = tf.neg(tf.sum(tf.where(valid, max, tf.scalar(0)), 1, true));
+  const scores = tf.neg(tf.sum(tf.where(valid, maxima, tf.scalar(0)), 1, true));
   if (mergeRepeated && steps > 1) {
     const same = tf.equal(tf.slice(idx, [0, 1], [batch, steps - 1]), tf.slice(idx, [0, 0], [batch, steps - 1]));
     idx = tf.where(tf.concat([tf.zeros([batch, 1], 'bool'), same], 1), blankT, idx);
@@ -157,14 +159,11 @@ function greedyDecode(inputs: tf.Tensor, lengths: tf.Tensor, mergeRepeated: bool
  * jnp.unique over label paths has no TF.js counterpart; adapters/tfjs/host-reads.ts says why).
  */
 function beamSearchDecode(inputs: tf.Tensor, lengths: tf.Tensor, attrs: CtcDecodeAttrs, out: ConcreteSpec[]): tf.Tensor[] {
-  const backend = tf.getBackend();
-  if (backend === 'webgpu') {
-    throw new UnsupportedError(
-      `ctc_decode with strategy='beam_search' reads the logits to the host, which TF.js's ${backend} backend ` +
-        'cannot do synchronously. Use strategy="greedy" or another backend.',
-    );
-  }
-  const host = (h: tf.Tensor): RefArray => ({ data: h.dataSync(), shape: [...h.shape], dtype: h.dtype as RefArray['dtype'] });
+  const host = (h: tf.Tensor): RefArray => ({
+    data: readOnHost(h, "ctc_decode with strategy='beam_search'", "Use strategy='greedy', or another backend."),
+    shape: [...h.shape],
+    dtype: h.dtype as RefArray['dtype'],
+  });
   const results = referenceCtc.ctc_decode({ inputs: host(inputs), sequence_lengths: host(lengths) }, attrs, out);
   return results.map((r) => tf.tensor(r.data, r.shape, r.dtype));
 }

@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../src/ops/table.js';
+import { cast } from './gpu-layout.js';
+import { max } from './gpu-math.js';
 
 /** Where each index equals a class: bool, the class dim inserted at `axis`. */
 function matches(indices: tf.Tensor, numClasses: number, axis: number): tf.Tensor {
@@ -19,17 +21,20 @@ function matches(indices: tf.Tensor, numClasses: number, axis: number): tf.Tenso
  * value matches no class, so truncation in float32 is enough and avoids TF.js's wrapping casts).
  */
 function xlaInt32(x: tf.Tensor): tf.Tensor {
-  if (x.dtype !== 'float32') return tf.cast(x, 'int32');
+  if (x.dtype !== 'float32') return cast(x, 'int32');
   const finite = tf.where(tf.isNaN(x), tf.zerosLike(x), x);
   return tf.mul(tf.sign(finite), tf.floor(tf.abs(finite)));
 }
 
 export const encodingKernels: Pick<Kernels<tf.Tensor>, 'one_hot' | 'multi_hot'> = {
-  one_hot: ({ x }, { numClasses, axis }, out) => tf.cast(matches(x, numClasses, axis), out.dtype),
-  // max over the reduction axis of the one-hot tensor: any() of the matches. wasm's any() divides by
-  // zero on an empty tensor; the resolver already rejects an empty reduced dim, so the result is empty.
+  one_hot: ({ x }, { numClasses, axis }, out) => cast(matches(x, numClasses, axis), out.dtype),
+  // max over the reduction axis of the one-hot tensor, taken in float32 (0 and 1 are exact): a bool
+  // any() transposes bool data when the axis is not last, which webgpu's transpose gets wrong
+  // (adapters/tfjs/gpu-layout.ts). wasm's reductions divide by zero on an empty tensor; the resolver already
+  // rejects an empty reduced dim, so the result is empty.
   multi_hot: ({ inputs }, { numClasses, axis, reductionAxis }, out) => {
     if (inputs.size === 0 || numClasses === 0) return tf.zeros(out.shape, out.dtype);
-    return tf.cast(tf.any(matches(xlaInt32(inputs), numClasses, axis), reductionAxis), out.dtype);
+    const hits = cast(matches(xlaInt32(inputs), numClasses, axis), 'float32');
+    return cast(max(hits, reductionAxis), out.dtype);
   },
 };

@@ -1,9 +1,13 @@
 /**
  * Every place where the TF.js adapter copies tensor data to the host inside an op, and why the algorithm
  * forces it. Everything else is composed from TF.js ops and stays on the device. A host read is
- * synchronous (dataSync): it blocks on webgl and is impossible on webgpu, where the op raises
+ * synchronous (dataSync): it blocks on webgl and is impossible on webgpu, where `readOnHost` raises
  * UnsupportedError instead.
  */
+import * as tf from '@tensorflow/tfjs-core';
+import type { TypedArray } from '../../src/dtypes.js';
+import { UnsupportedError } from '../../src/errors.js';
+
 export interface HostRead {
   /** The Keras op name, with the option that takes this path when only one does. */
   readonly op: string;
@@ -26,3 +30,28 @@ export const HOST_READS: readonly HostRead[] = [
       'webgpu, which cannot read synchronously.',
   },
 ];
+
+/**
+ * TF.js backends whose synchronous read cannot be used: on webgpu dataSync() returns zeros and leaves the
+ * device broken (every later read fails with an AbortError from mapAsync), so it is never called there.
+ */
+const NO_SYNC_READ: ReadonlySet<string> = new Set(['webgpu']);
+
+export function canReadSync(backend: string): boolean {
+  return !NO_SYNC_READ.has(backend);
+}
+
+/**
+ * The tensor's values on the host, read synchronously on the active TF.js backend; where that backend
+ * cannot (webgpu), UnsupportedError saying what needs the read (`what`) and what to do instead (`instead`).
+ */
+export function readOnHost(h: tf.Tensor, what: string, instead: string): TypedArray {
+  const backend = tf.getBackend();
+  if (!canReadSync(backend)) {
+    throw new UnsupportedError(
+      `${what} reads tensor data to the host synchronously, which TF.js's ${backend} backend cannot do ` +
+        `(dataSync there returns zeros and breaks the device). ${instead}`,
+    );
+  }
+  return h.dataSync() as TypedArray;
+}

@@ -12,10 +12,12 @@ import { attentionKernels } from './attention.js';
 import { convKernels } from './conv.js';
 import { ctcKernels } from './ctc.js';
 import { encodingKernels } from './encoding.js';
+import { canReadSync, readOnHost } from './host-reads.js';
 import { activate, startBackend, type TfjsBackend } from './engine.js';
 import { lossesKernels } from './losses.js';
 import { normalizationKernels } from './normalization.js';
 import { poolingKernels } from './pooling.js';
+import { cast } from './gpu-layout.js';
 
 const ALL_KERNELS: Kernels<tf.Tensor> = {
   ...activationKernels,
@@ -54,18 +56,21 @@ export async function createTfjsAdapter(backend: TfjsBackend, device: string): P
   return {
     name: `tfjs-${backend}`,
     device,
-    canReadSync: backend !== 'webgpu',
+    canReadSync: canReadSync(backend),
     fromData: (data: TypedArray, shape: number[], dtype: DType) => {
       activate(backend);
       return tf.tensor(data, shape, TFJS_DTYPE[dtype]);
     },
     read: async (h) => owned(backend, (await h.data()) as TypedArray),
-    readSync: (h) => owned(backend, h.dataSync() as TypedArray),
+    readSync: (h) => {
+      activate(backend);
+      return owned(backend, readOnHost(h, 'dataSync() / arraySync()', 'Use await tensor.data() or await tensor.array().'));
+    },
     shapeOf: (h) => [...h.shape],
     dtypeOf: (h) => h.dtype as DType,
     cast: (h, dtype) => {
       activate(backend);
-      return tf.cast(h, TFJS_DTYPE[dtype]);
+      return cast(h, TFJS_DTYPE[dtype]);
     },
     dispose: (h) => h.dispose(),
     kernels: boundKernels(backend),

@@ -4,6 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../src/ops/table.js';
+import { cast } from './gpu-layout.js';
+import { div, exp, log, max } from './gpu-math.js';
 
 type LossKernels = Pick<
   Kernels<tf.Tensor>,
@@ -13,7 +15,7 @@ type LossKernels = Pick<
 // backend.epsilon() = 1e-7; TF.js rounds the bounds to float32 as JAX does.
 const EPSILON = 1e-7;
 
-const asFloat = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : tf.cast(x, 'float32'));
+const asFloat = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : cast(x, 'float32'));
 
 /** jnp.clip: minimum(maximum(x, lo), hi), which keeps NaN (wasm's clipByValue turns NaN into lo). */
 const clipProbability = (x: tf.Tensor): tf.Tensor => tf.minimum(tf.maximum(x, EPSILON), 1 - EPSILON);
@@ -28,11 +30,11 @@ function log1pSmall(u: tf.Tensor): tf.Tensor {
   const wMinusOne = tf.sub(w, 1);
   const exact = tf.equal(wMinusOne, 0);
   // The division is guarded: where w == 1 the result is u itself.
-  return tf.where(exact, u, tf.div(tf.mul(tf.log(w), u), tf.where(exact, tf.onesLike(w), wMinusOne)));
+  return tf.where(exact, u, div(tf.mul(log(w), u), tf.where(exact, tf.onesLike(w), wMinusOne)));
 }
 
 /** jnp.logaddexp(x, 0): max(x, 0) + log1p(exp(-|x|)), exact where TF.js's softplus thresholds. */
-const softplus = (x: tf.Tensor): tf.Tensor => tf.add(tf.maximum(x, 0), log1pSmall(tf.exp(tf.neg(tf.abs(x)))));
+const softplus = (x: tf.Tensor): tf.Tensor => tf.add(tf.maximum(x, 0), log1pSmall(exp(tf.neg(tf.abs(x)))));
 const logSigmoid = (x: tf.Tensor): tf.Tensor => tf.neg(softplus(tf.neg(x)));
 
 function binaryCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogits: boolean): tf.Tensor {
@@ -44,7 +46,7 @@ function binaryCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogits: bo
     return tf.sub(tf.mul(tf.neg(t), logSigmoid(o)), tf.mul(oneMinusT, logSigmoid(tf.neg(o))));
   }
   const p = clipProbability(o);
-  return tf.neg(tf.add(tf.mul(t, tf.log(p)), tf.mul(oneMinusT, tf.log(tf.sub(1, p)))));
+  return tf.neg(tf.add(tf.mul(t, log(p)), tf.mul(oneMinusT, log(tf.sub(1, p)))));
 }
 
 /**
@@ -54,11 +56,11 @@ function binaryCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogits: bo
 function logProbabilities(output: tf.Tensor, axes: number[], fromLogits: boolean): tf.Tensor {
   const o = asFloat(output);
   if (fromLogits) {
-    const shifted = tf.sub(o, tf.max(o, axes, true));
-    return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), axes, true)));
+    const shifted = tf.sub(o, max(o, axes, true));
+    return tf.sub(shifted, log(tf.sum(exp(shifted), axes, true)));
   }
-  const normalised = tf.div(o, tf.sum(o, axes, true));
-  return tf.log(clipProbability(normalised));
+  const normalised = div(o, tf.sum(o, axes, true));
+  return log(clipProbability(normalised));
 }
 
 function categoricalCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogits: boolean, axes: number[]): tf.Tensor {
@@ -78,11 +80,11 @@ function sparseCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogits: bo
   let labels = target;
   if (target.rank === rank && target.shape[rank - 1] === 1) labels = tf.squeeze(labels, [rank - 1]);
   if (labels.dtype === 'float32') labels = tf.mul(tf.sign(labels), tf.floor(tf.abs(labels)));
-  else labels = tf.cast(labels, 'int32');
+  else labels = cast(labels, 'int32');
   const classShape = Array<number>(rank).fill(1);
   classShape[axis] = classes;
   const classIndex = tf.reshape(tf.range(0, classes, 1, labels.dtype === 'float32' ? 'float32' : 'int32'), classShape);
-  const oneHot = tf.cast(tf.equal(tf.expandDims(labels, axis), classIndex), 'float32');
+  const oneHot = cast(tf.equal(tf.expandDims(labels, axis), classIndex), 'float32');
   return tf.neg(tf.sum(tf.mul(oneHot, logProbabilities(output, [axis], fromLogits)), axis));
 }
 
@@ -101,14 +103,14 @@ function wrappingSquare(x: tf.Tensor): tf.Tensor {
 
 function psnr(x1: tf.Tensor, x2: tf.Tensor, maxVal: number, integer: boolean): tf.Tensor {
   const squared = integer
-    ? tf.cast(wrappingSquare(tf.sub(tf.cast(x1, 'int32'), tf.cast(x2, 'int32'))), 'float32')
+    ? cast(wrappingSquare(tf.sub(cast(x1, 'int32'), cast(x2, 'int32'))), 'float32')
     : tf.square(tf.sub(asFloat(x1), asFloat(x2)));
   // The mean of nothing is NaN in JAX; TF.js's reductions of an empty tensor give 0 (cpu) or garbage (wasm).
   const mse = squared.size === 0 ? tf.scalar(NaN) : tf.mean(squared);
   // 20 * log10(max_val) is a constant, computed here with JAX's float32 steps: 20 * (log(x) / log(10)).
   const f32 = Math.fround;
   const peak = f32(20 * f32(f32(Math.log(f32(maxVal))) / f32(Math.LN10)));
-  return tf.sub(tf.scalar(peak, 'float32'), tf.mul(10, tf.div(tf.log(mse), Math.LN10)));
+  return tf.sub(tf.scalar(peak, 'float32'), tf.mul(10, div(log(mse), Math.LN10)));
 }
 
 /** The dispatcher checks shape and dtype exactly: the results are float32 already, the shape is made exact. */

@@ -6,17 +6,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NormalizeAttrs } from '../../src/ops/normalization.js';
 import type { Kernels } from '../../src/ops/table.js';
+import { cast } from './gpu-layout.js';
+import { div, max, pow } from './gpu-math.js';
 
 type NormalizationKernels = Pick<Kernels<tf.Tensor>, 'moments' | 'batch_normalization' | 'normalize'>;
 
-const float = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : tf.cast(x, 'float32'));
+const float = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : cast(x, 'float32'));
 
 /**
  * lax.rsqrt as XLA computes it on the CPU, 1 / sqrt(x) rounded twice in float32 (so does the wasm
  * kernel); TF.js's cpu Rsqrt rounds once from float64, and near-cancelling batch_normalization sums
  * turned that one-ULP difference into 4.8e-7 of 1e-6.
  */
-const rsqrt = (x: tf.Tensor): tf.Tensor => tf.div(1, tf.sqrt(x));
+const rsqrt = (x: tf.Tensor): tf.Tensor => div(1, tf.sqrt(x));
 
 /**
  * jnp.mean: the sum divided by the count (TF.js's cpu mean divides each term first). Over no elements
@@ -29,7 +31,7 @@ function mean(x: tf.Tensor, axes: number[]): tf.Tensor {
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   if (count === 0) return tf.fill(kept, NaN);
   if (x.size === 0) return tf.zeros(kept);
-  return tf.div(tf.sum(x, axes, true), count);
+  return div(tf.sum(x, axes, true), count);
 }
 
 /** jnp.mean then jnp.var (two passes: the mean of the squared deviations from the mean), kept dims. */
@@ -64,13 +66,13 @@ function normalize(x: tf.Tensor, { norm, axes, order, epsilon }: NormalizeAttrs)
   let n: tf.Tensor;
   if (norm === 'matrix1') {
     // jnp.linalg.norm(ord=1, axis=(row, col)): the largest column sum.
-    n = tf.max(tf.sum(abs, axes[0], true), axes[1], true);
+    n = max(tf.sum(abs, axes[0], true), axes[1], true);
   } else if (order === 1) {
     n = tf.sum(abs, axes, true);
   } else {
-    n = tf.pow(tf.sum(tf.pow(abs, order), axes, true), 1 / order);
+    n = pow(tf.sum(pow(abs, order), axes, true), 1 / order);
   }
-  return tf.div(x, tf.maximum(n, epsilon));
+  return div(x, tf.maximum(n, epsilon));
 }
 
 export const normalizationKernels: NormalizationKernels = {

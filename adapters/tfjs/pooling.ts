@@ -12,24 +12,21 @@ import type { DataFormat, Padding } from '../../src/ops/args.js';
 import type { PoolAttrs } from '../../src/ops/pooling.js';
 import { windowPads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
+import { cast, pad, transpose, where } from './gpu-layout.js';
+import { div } from './gpu-math.js';
 
 /** (batch, channels, ...spatial) to (batch, ...spatial, channels); channels_last passes through. */
 export function toChannelsLast(x: tf.Tensor, dataFormat: DataFormat): tf.Tensor {
   if (dataFormat === 'channels_last') return x;
   const rank = x.rank;
-  return tf.transpose(x, [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1]);
+  return transpose(x, [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1]);
 }
 
 /** The inverse of toChannelsLast. */
 export function fromChannelsLast(x: tf.Tensor, dataFormat: DataFormat): tf.Tensor {
   if (dataFormat === 'channels_last') return x;
   const rank = x.rank;
-  return tf.transpose(x, [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)]);
-}
-
-/** tf.cast, except to bool: wasm's Cast keeps the low byte (256 and 0.5 become false), so compare with 0. */
-export function castTo(x: tf.Tensor, dtype: tf.DataType): tf.Tensor {
-  return dtype === 'bool' && x.dtype !== 'bool' ? tf.notEqual(x, 0) : tf.cast(x, dtype);
+  return transpose(x, [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)]);
 }
 
 /** An output with no elements (an empty input, or a window longer than a 'valid' input). */
@@ -40,11 +37,12 @@ type ExplicitPadding = backend_util.ExplicitPadding;
 
 /**
  * `count` cells along `axis` from `start`, every `stride`-th. Needs start + count*stride <= length.
- * wasm's StridedSlice returns float32 bits for int32 and bool inputs, so those go by slice and reshape.
+ * wasm's StridedSlice returns float32 bits for int32 and bool inputs, and webgpu's does not compile past
+ * rank 4 (WGSL has no vec5), so those go by slice and reshape.
  */
 export function takeStrided(x: tf.Tensor, axis: number, start: number, count: number, stride: number): tf.Tensor {
   const begin = x.shape.map((_, a) => (a === axis ? start : 0));
-  if (x.dtype === 'float32' && stride > 1) {
+  if (x.dtype === 'float32' && stride > 1 && x.rank <= 4) {
     const end = x.shape.map((n, a) => (a === axis ? start + (count - 1) * stride + 1 : n));
     return tf.stridedSlice(x, begin, end, x.shape.map((_, a) => (a === axis ? stride : 1)));
   }
@@ -73,7 +71,7 @@ function reduceWindows(
     // Room for the last tap's view of outSpatial[d] * s[d] cells; cells past the window are never kept.
     return [before, Math.max(after, k[d] - 1 + outSpatial[d] * s[d] - n - before)];
   });
-  const padded = tf.pad(x, [[0, 0], ...pads, [0, 0]], padValue);
+  const padded = pad(x, [[0, 0], ...pads, [0, 0]], padValue);
   let acc: tf.Tensor | null = null;
   const walk = (y: tf.Tensor, d: number): void => {
     if (d === k.length) {
@@ -127,12 +125,12 @@ function windowSums(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
     const pads = explicitPads(x, k, s, padding) as ExplicitPadding;
     return tf.depthwiseConv2d(x as tf.Tensor4D, ones, s as [number, number], pads);
   }
-  const padded = tf.pad(x, explicitPads(x, k, s, padding));
+  const padded = pad(x, explicitPads(x, k, s, padding));
   const [b, d, h, w] = padded.shape;
-  const planes = tf.reshape(tf.transpose(padded, [0, 4, 1, 2, 3]), [b * c, d, h, w, 1]) as tf.Tensor5D;
+  const planes = tf.reshape(transpose(padded, [0, 4, 1, 2, 3]), [b * c, d, h, w, 1]) as tf.Tensor5D;
   const ones = tf.ones([k[0], k[1], k[2], 1, 1]) as tf.Tensor5D;
   const sums = tf.conv3d(planes, ones, s as [number, number, number], 'valid');
-  return tf.transpose(tf.reshape(sums, [b, c, ...sums.shape.slice(1, 4)]), [0, 2, 3, 4, 1]);
+  return transpose(tf.reshape(sums, [b, c, ...sums.shape.slice(1, 4)]), [0, 2, 3, 4, 1]);
 }
 
 /**
@@ -142,10 +140,10 @@ function windowSums(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
 function averagePool(x: tf.Tensor, attrs: PoolAttrs, outSpatial: number[]): tf.Tensor {
   const sums =
     x.dtype === 'int32'
-      ? tf.cast(reduceWindows(x, attrs, outSpatial, 0, tf.add), 'float32')
-      : windowSums(tf.cast(x, 'float32'), attrs);
-  if (attrs.padding === 'valid') return tf.div(sums, tf.scalar(attrs.poolSize.reduce((a, b) => a * b, 1)));
-  return tf.div(sums, windowCounts(x.shape.slice(1, -1), attrs, outSpatial));
+      ? cast(reduceWindows(x, attrs, outSpatial, 0, tf.add), 'float32')
+      : windowSums(cast(x, 'float32'), attrs);
+  if (attrs.padding === 'valid') return div(sums, tf.scalar(attrs.poolSize.reduce((a, b) => a * b, 1)));
+  return div(sums, windowCounts(x.shape.slice(1, -1), attrs, outSpatial));
 }
 
 /**
@@ -161,7 +159,7 @@ function nativeMaxPool(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
   }
   if (k.length === 2) {
     const pads = explicitPads(x, k, s, padding);
-    const padded = pads.some(([a, b]) => a + b > 0) ? tf.pad(x, pads, -Infinity) : x;
+    const padded = pads.some(([a, b]) => a + b > 0) ? pad(x, pads, -Infinity) : x;
     return tf.maxPool(padded as tf.Tensor4D, k as [number, number], s as [number, number], 'valid');
   }
   const [b, d, h, w, c] = x.shape;
@@ -174,18 +172,21 @@ function nativeMaxPool(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
 /**
  * lax.max propagates NaN; TF.js's max pools do not (cpu compares with `>`; XNNPACK and wasm's
  * maximum keep NaN from one operand only). A window holding a NaN is found by pooling the NaN mask.
- * The tensorflow backend's MaxPool starts at -FLT_MAX, so there an all -inf window is found the same way.
+ * cpu and wasm start a window's max at -inf; elsewhere (tensorflow's MaxPool starts at -FLT_MAX) an all
+ * -inf window is found the same way.
  */
+const MAX_POOL_FROM_MINUS_INF: ReadonlySet<string> = new Set(['cpu', 'wasm']);
+
 function maxPoolFloat(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
   const native = nativeMaxPool(x, attrs);
-  const pooled = tf.getBackend() === 'tensorflow' ? minusInfWindows(x, native, attrs) : native;
-  const hasNaN = nativeMaxPool(tf.cast(tf.isNaN(x), 'float32'), attrs);
-  return tf.where(tf.greater(hasNaN, 0), tf.fill(pooled.shape, NaN), pooled);
+  const pooled = MAX_POOL_FROM_MINUS_INF.has(tf.getBackend()) ? native : minusInfWindows(x, native, attrs);
+  const hasNaN = nativeMaxPool(cast(tf.isNaN(x), 'float32'), attrs);
+  return where(tf.greater(hasNaN, 0), tf.fill(pooled.shape, NaN), pooled);
 }
 
 function minusInfWindows(x: tf.Tensor, native: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
-  const hasAbove = nativeMaxPool(tf.cast(tf.greater(x, -Infinity), 'float32'), attrs);
-  return tf.where(tf.equal(hasAbove, 0), tf.fill(native.shape, -Infinity), native);
+  const hasAbove = nativeMaxPool(cast(tf.greater(x, -Infinity), 'float32'), attrs);
+  return where(tf.equal(hasAbove, 0), tf.fill(native.shape, -Infinity), native);
 }
 
 function pool(x: tf.Tensor, attrs: PoolAttrs, out: ConcreteSpec, kind: Kind): tf.Tensor {
@@ -199,11 +200,11 @@ function pool(x: tf.Tensor, attrs: PoolAttrs, out: ConcreteSpec, kind: Kind): tf
     // Exact: TF.js max pools are float32 only (wasm rejects int32, elsewhere |v| > 2^24 would round).
     y = reduceWindows(xl, attrs, outSpatial, -2147483648, tf.maximum);
   } else if (xl.dtype === 'bool') {
-    y = nativeMaxPool(tf.cast(xl, 'float32'), attrs);
+    y = nativeMaxPool(cast(xl, 'float32'), attrs);
   } else {
     y = maxPoolFloat(xl, attrs);
   }
-  return castTo(fromChannelsLast(y, attrs.dataFormat), out.dtype);
+  return cast(fromChannelsLast(y, attrs.dataFormat), out.dtype);
 }
 
 function toChannelsLastShape(shape: readonly number[], dataFormat: DataFormat): number[] {

@@ -4,6 +4,9 @@
  * backends and ops, prints a summary, writes report.json, report.md and report.html.
  */
 import { resolve } from 'node:path';
+import { chromiumMissing } from '../browser/node/chromium.js';
+import { CHROMIUM_BACKENDS, openBrowserBackends, pageBackendOf } from '../browser/node/remote.js';
+import { PAGE_BACKENDS, inChromium, type PageBackend } from '../browser/node/session.js';
 import { GoldenError } from '../golden/errors.js';
 import { directorySource } from '../golden/node.js';
 import { camelCase } from '../ops/op.js';
@@ -24,7 +27,12 @@ export const RUN: CommandSpec = {
     'Runs the golden cases of real Keras 3.6.0 on keras-parity backends and reports, per op and backend,\n' +
     'what passes, what fails and by how much. Exits 1 when a case fails or a required backend is unavailable.',
   options: [
-    { name: 'backend', value: 'LIST', list: true, help: 'backends to run, comma-separated (default: every available one)' },
+    {
+      name: 'backend',
+      value: 'LIST',
+      list: true,
+      help: 'backends to run, comma-separated (default: every available one, with the Chromium ones when /usr/bin/chromium exists)',
+    },
     { name: 'op', value: 'LIST', list: true, help: 'Keras ops to run, comma-separated: conv,softmax (default: all)' },
     { name: 'require', value: 'LIST', list: true, help: 'backends that must be available: one that is not fails the run (strict mode)' },
     { name: 'out', value: 'DIR', help: 'folder for report.json, report.md and report.html (default: parity-report)' },
@@ -51,6 +59,10 @@ export const RUN: CommandSpec = {
     '',
     `Benchmark plots: \`npm run bench\` writes ${DEFAULT_BENCH} in the keras-parity checkout; run embeds`,
     'it (or the --bench file) in report.json and plots it in the Performance section of report.html.',
+    '  keras-parity run --backend chromium:tfjs-webgl,chromium:tfjs-wasm --op conv',
+    '',
+    'Backends in headless Chromium (Debian\'s /usr/bin/chromium): chromium:tfjs-webgl, chromium:tfjs-webgpu and',
+    'chromium:tfjs-wasm (tfjs-webgl and tfjs-webgpu also name them; tfjs-wasm alone is the Node one).',
     '',
     'Exit status: 0 all passed, 1 a case failed or a required backend is unavailable, 2 a usage error,',
     '3 the goldens cannot be read.',
@@ -58,7 +70,7 @@ export const RUN: CommandSpec = {
 };
 
 export interface RunOptions {
-  /** Backends to run (default: every registered one that starts). */
+  /** Backends to run (default: every registered one that starts, and the Chromium ones when Chromium is installed). */
   backends?: readonly string[];
   /** Keras op names, aliases or their camelCase forms (default: every op with goldens). */
   ops?: readonly string[];
@@ -109,22 +121,30 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
   const bench = loadBench(options.bench, (message) => stderr.write(`${paint(useColor(stderr), 'yellow', 'warning')}: ${message}\n`));
   const goldenDir = resolve(options.goldenDir ?? defaultGoldenDir());
   const progress = new RunProgress(stderr, progressMode(options.progress, stderr), useColor(stderr));
+  const plan = planBackends(options.backends, options.required);
   let collected;
   try {
-    collected = await routeConsole(progress.line, () =>
-      collectReport({
-        source: directorySource(goldenDir),
-        ...(options.backends ? { backends: options.backends } : {}),
-        ...(options.required ? { required: options.required } : {}),
-        ...(ops ? { ops } : {}),
-        command: options.command ?? 'runParity()',
-        onProgress: progress.onEvent,
-      }),
-    );
+    collected = await routeConsole(progress.line, async () => {
+      const browser = plan.page.length ? await openBrowserBackends(plan.page, { goldenDir, log: (text) => progress.line.log(text) }) : undefined;
+      try {
+        return await collectReport({
+          source: directorySource(goldenDir),
+          ...(plan.local ? { backends: plan.local } : {}),
+          ...(plan.required ? { required: plan.required } : {}),
+          ...(browser ? { remote: browser.backends } : {}),
+          ...(ops ? { ops } : {}),
+          command: options.command ?? 'runParity()',
+          onProgress: progress.onEvent,
+        });
+      } finally {
+        await browser?.close();
+      }
+    });
   } catch (e) {
     if (e instanceof UnknownBackendError) {
-      const hint = closest(e.backend, e.registered);
-      throw new UsageError(`unknown backend '${e.backend}'${hint ? ` (did you mean ${hint}?)` : ''}. Backends: ${e.registered.join(', ')}`, 'run');
+      const known = [...e.registered, ...CHROMIUM_BACKENDS];
+      const hint = closest(e.backend, known);
+      throw new UsageError(`unknown backend '${e.backend}'${hint ? ` (did you mean ${hint}?)` : ''}. Backends: ${known.join(', ')}`, 'run');
     }
     if (e instanceof GoldenError) {
       throw new GoldenUnavailableError(`${e.message}\nRegenerate the goldens with \`keras-parity golden\` or point --golden at a golden folder.`);
@@ -143,6 +163,29 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
     stdout.write(`Wrote ${files.map(shortPath).join(', ')}${bench ? ` (with the benchmark plots of ${bench.source})` : ''}\n`);
   }
   return { report, exitCode: report.summary.ok ? 0 : 1, files, goldenErrors };
+}
+
+interface BackendPlan {
+  /** Backends of this process's registry; undefined: all of them. */
+  local?: string[];
+  /** Backends to start in a Chromium page. */
+  page: PageBackend[];
+  /** As given, with page backends by their chromium: names. */
+  required?: string[];
+}
+
+/**
+ * Which backends run here and which in Chromium. Without a list, every registered one, and the page
+ * ones when Chromium is installed (where it is not, naming one lists it as unavailable with the reason).
+ */
+function planBackends(backends: readonly string[] | undefined, required: readonly string[] | undefined): BackendPlan {
+  const named = (names: readonly string[]) => names.map((n) => pageBackendOf(n)).filter((p): p is PageBackend => !!p);
+  const page = new Set<PageBackend>([...(backends ? named(backends) : chromiumMissing() ? [] : PAGE_BACKENDS), ...named(required ?? [])]);
+  return {
+    ...(backends ? { local: backends.filter((n) => !pageBackendOf(n)) } : {}),
+    page: [...page],
+    ...(required ? { required: required.map((n) => (pageBackendOf(n) ? inChromium(pageBackendOf(n)!) : n)) } : {}),
+  };
 }
 
 /** Keras names, aliases (swish) and camelCase forms (averagePool) to the op table's Keras names. */

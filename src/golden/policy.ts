@@ -2,6 +2,10 @@
  * The one tolerance table and the one exclusion list (kept in src/golden/), and how an entry finds
  * its cases. An entry names a case id, or an id prefix ending in `*` (`conv/*`, `conv/2d-*`), and an
  * adapter name, or a prefix such as `tfjs-*`, or `*` for every adapter. Every entry says why.
+ *
+ * An adapter run somewhere other than this process carries the place as a prefix: `chromium:tfjs-wasm` is
+ * tfjs-wasm in a Chromium page. Entries for `tfjs-wasm` (the same TF.js code) apply to it as well; an
+ * entry for `chromium:tfjs-wasm` applies to it alone.
  */
 import type { DType } from '../dtypes.js';
 import type { GoldenCase, Tolerance } from './cases.js';
@@ -29,7 +33,8 @@ export function matches(pattern: string, name: string): boolean {
 }
 
 function applies(entry: Entry, caseId: string, adapter: string): boolean {
-  return matches(entry.case, caseId) && matches(entry.adapter, adapter);
+  const unplaced = adapter.slice(adapter.indexOf(':') + 1);
+  return matches(entry.case, caseId) && (matches(entry.adapter, adapter) || matches(entry.adapter, unplaced));
 }
 
 export function exclusionFor(list: readonly ExclusionEntry[], caseId: string, adapter: string): ExclusionEntry | undefined {

@@ -42,12 +42,15 @@ export async function runCase(c: GoldenCase, adapter: string, table: readonly To
   }
 }
 
-/** runCase catches what the op raises; anything else (reading a result back, say) is this case's failure too. */
+/**
+ * runCase, with what it does not catch itself (a result that cannot be read back, say) made this case's
+ * failure too, so one broken case never stops a run.
+ */
 export async function safeRunCase(c: GoldenCase, adapter: string, table: readonly ToleranceEntry[]): Promise<CaseResult> {
   try {
     return await runCase(c, adapter, table);
   } catch (e) {
-    return { ok: false, failure: `the runner failed: ${describeThrown(e)}`, outputs: [] };
+    return verdict(`the runner failed: ${describeThrown(e)}`, []);
   }
 }
 

@@ -8,14 +8,14 @@ import { cpus, release } from 'node:os';
 import { createRequire } from 'node:module';
 import { currentAdapter, getBackend, listBackends, setBackend, type BackendInfo } from '../backend/registry.js';
 import { BackendUnavailableError, KerasValueError } from '../errors.js';
-import type { GoldenOp } from '../golden/cases.js';
+import type { GoldenCase, GoldenOp } from '../golden/cases.js';
 import { GoldenError } from '../golden/errors.js';
 import { EXCLUSIONS } from '../golden/exclusions.js';
 import { loadOp, opsOf, readManifest, type GoldenSource, type Manifest } from '../golden/loader.js';
 import type { ExclusionEntry, ToleranceEntry } from '../golden/policy.js';
 import { exclusionFor } from '../golden/policy.js';
 import { describeCall } from '../golden/report.js';
-import { classify, safeRunCase, type OutputResult } from '../golden/run.js';
+import { classify, safeRunCase, type CaseResult, type OutputResult } from '../golden/run.js';
 import { TOLERANCES } from '../golden/tolerances.js';
 import { OP_TABLE } from '../ops/table.js';
 import type {
@@ -32,10 +32,15 @@ import { errorScore } from './model.js';
 export interface CollectOptions {
   /** Where the goldens are read from. */
   source: GoldenSource;
-  /** Backends to run, in order; omitted: every registered backend (the unavailable ones listed, not run). */
+  /** Registered backends to run, in order; omitted: every registered backend (the unavailable ones listed, not run). */
   backends?: readonly string[];
   /** Backends that must start: one that cannot is a failure of the run (strict mode). Run even if not in `backends`. */
   required?: readonly string[];
+  /**
+   * Backends outside this process (tfjs-webgl in a Chromium page), run after the registered ones; each
+   * is required when `required` names it.
+   */
+  remote?: readonly RemoteBackend[];
   /** Keras op names to run (canonical, not aliases); omitted: every op with goldens. */
   ops?: readonly string[];
   /** The command line, for the report. */
@@ -43,6 +48,13 @@ export interface CollectOptions {
   tolerances?: readonly ToleranceEntry[];
   exclusions?: readonly ExclusionEntry[];
   onProgress?: (event: ProgressEvent) => void;
+}
+
+/** A backend that runs golden cases elsewhere and says how each went (src/browser/node/remote.ts). */
+export interface RemoteBackend {
+  /** Named as the report and the tolerance and exclusion entries name it (chromium:tfjs-webgl). */
+  info: BackendInfo;
+  runCase(c: GoldenCase): Promise<CaseResult>;
 }
 
 export type CaseOutcome = 'passed' | 'failed' | 'excluded' | 'unsupported';
@@ -87,7 +99,11 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
   const { ops, goldenErrors } = loadOps(options.source, manifest, options.ops);
   const previous = getBackend();
   try {
-    const backends = await startBackends(options.backends, required);
+    const remote = new Map((options.remote ?? []).map((r) => [r.info.name, r]));
+    const backends = [
+      ...(await startBackends(options.backends, new Set([...required].filter((name) => !remote.has(name))))),
+      ...[...remote.values()].map((r) => ({ ...r.info, required: required.has(r.info.name) })),
+    ];
     const perBackend = ops.reduce((n, op) => n + op.cases.length, 0);
     emit({ type: 'start', cases: perBackend, total: perBackend * backends.filter((b) => b.available).length, backends });
 
@@ -96,10 +112,14 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
     for (const backend of backends) {
       emit({ type: 'backend', backend });
       if (!backend.available) continue;
-      await setBackend(backend.name);
+      const elsewhere = remote.get(backend.name);
+      if (!elsewhere) await setBackend(backend.name);
+      const run = elsewhere
+        ? (c: GoldenCase) => elsewhere.runCase(c)
+        : (c: GoldenCase) => safeRunCase(c, backend.name, tolerances);
       for (const op of ops) {
         const started = performance.now();
-        const cell = await runCell(op, backend.name, tolerances, exclusions, cases, emit);
+        const cell = await runCell(op, backend.name, run, exclusions, cases, emit);
         cells.push(cell);
         emit({ type: 'cell', cell, seconds: (performance.now() - started) / 1000 });
       }
@@ -183,7 +203,7 @@ async function probe(name: string): Promise<BackendInfo> {
 async function runCell(
   op: GoldenOp,
   backend: string,
-  tolerances: readonly ToleranceEntry[],
+  run: (c: GoldenCase) => Promise<CaseResult>,
   exclusions: readonly ExclusionEntry[],
   cases: ReportCase[],
   emit: (e: ProgressEvent) => void,
@@ -198,7 +218,7 @@ async function runCell(
       emit({ type: 'case', backend, op: op.op, caseId: c.id, outcome: 'excluded' });
       continue;
     }
-    const result = await safeRunCase(c, backend, tolerances);
+    const result = await run(c);
     const outcome = classify(c, result);
     cell[outcome]++;
     const loosened = result.outputs.find((o) => o.tolerance.sources.length > 1);

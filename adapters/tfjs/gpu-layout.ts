@@ -1,0 +1,86 @@
+/**
+ * Layout and dtype ops composed where TF.js 4.22's backends fail (elsewhere each function is the TF.js
+ * op itself):
+ * - pad past rank 4: the webgl shader does not compile (GLSL has no ivec5), nor the webgpu one (WGSL
+ *   has no vec5: "cannot index type 'vec5'"); concatenating filled blocks axis by axis does the same.
+ * - reverse past rank 4: webgpu's kernel reshapes to rank 4 and throws ("Size(32) must match the
+ *   product of shape 2,2,2,2"); a gather by reversed indices per axis does the same.
+ * - where (select) past rank 4: "Where for rank 5 is not yet supported" on webgl and webgpu; the
+ *   operands are broadcast and flattened, selected, then reshaped back.
+ * - transpose of int32 or bool on webgpu: its general TransposeProgram does not compile for them
+ *   ("type mismatch ... expected 'f32', got 'i32'"), and its pipeline cache is keyed by the permutation
+ *   alone, so after a float32 transpose an int32 one reads float bits. A gather by the permuted flat
+ *   indices (computed on the host from the shape, not the data) moves the values instead (exactly up to
+ *   2^24, as every int32 op of TF.js's webgpu: it computes them in f32).
+ * - cast of int32 or bool to float32 on webgpu: TF.js only relabels the int buffer, and the next
+ *   transpose (a reduction over a leading axis, say) fails as above, giving zeros. Multiplying by 1
+ *   writes a real float32 buffer.
+ * - cast to bool on wasm: its Cast keeps the low byte (256 and 0.5 become false), so compare with 0.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+const GPU_MAX_RANK = 4;
+
+export function cast(x: tf.Tensor, dtype: tf.DataType): tf.Tensor {
+  if (x.dtype === dtype) return x;
+  if (dtype === 'bool') return tf.notEqual(x, 0);
+  if (dtype === 'float32' && tf.getBackend() === 'webgpu') return tf.mul(tf.cast(x, dtype), tf.scalar(1));
+  return tf.cast(x, dtype);
+}
+
+export function pad(x: tf.Tensor, paddings: readonly (readonly [number, number])[], value = 0): tf.Tensor {
+  if (x.rank <= GPU_MAX_RANK) return tf.pad(x, paddings as [number, number][], value);
+  let y = x;
+  paddings.forEach(([before, after], axis) => {
+    if (before === 0 && after === 0) return;
+    const block = (n: number) => tf.fill(y.shape.map((d, a) => (a === axis ? n : d)), value, y.dtype);
+    y = tf.concat([...(before > 0 ? [block(before)] : []), y, ...(after > 0 ? [block(after)] : [])], axis);
+  });
+  return y;
+}
+
+export function reverse(x: tf.Tensor, axes: readonly number[]): tf.Tensor {
+  if (x.rank <= GPU_MAX_RANK) return tf.reverse(x, axes as number[]);
+  return axes.reduce((y, axis) => tf.gather(y, tf.range(y.shape[axis] - 1, -1, -1, 'int32'), axis), x);
+}
+
+export function where(condition: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const { assertAndGetBroadcastShape: broadcast } = tf.backend_util;
+  const shape = broadcast(condition.shape, broadcast(a.shape, b.shape));
+  if (shape.length <= GPU_MAX_RANK) return tf.where(condition, a, b);
+  const flat = (t: tf.Tensor) => tf.reshape(spread(t, shape), [-1]);
+  return tf.reshape(tf.where(flat(condition), flat(a), flat(b)), shape);
+}
+
+/**
+ * `t` broadcast to `shape` by an elementwise op with ones, which keeps NaN, infinities and -0.
+ * (tf.broadcastTo tiles, and webgpu tiles rank 5 on the CPU through a synchronous read.)
+ */
+function spread(t: tf.Tensor, shape: number[]): tf.Tensor {
+  if (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i])) return t;
+  const ones = tf.ones(shape, t.dtype);
+  return t.dtype === 'bool' ? tf.logicalAnd(t, ones) : tf.mul(t, ones);
+}
+
+export function transpose(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
+  if (x.dtype === 'float32' || tf.getBackend() !== 'webgpu' || perm.every((p, i) => p === i)) {
+    return tf.transpose(x, perm as number[]);
+  }
+  const outShape = perm.map((p) => x.shape[p]);
+  const source = permutedIndices(x.shape, perm);
+  return tf.reshape(tf.gather(tf.reshape(x, [-1]), tf.tensor1d(source, 'int32')), outShape);
+}
+
+/** For each element of the transposed tensor, in row-major order, its flat index in the input. */
+function permutedIndices(shape: readonly number[], perm: readonly number[]): Int32Array {
+  const strides = shape.map((_, d) => shape.slice(d + 1).reduce((p, n) => p * n, 1));
+  const outShape = perm.map((p) => shape[p]);
+  const size = outShape.reduce((p, n) => p * n, 1);
+  const source = new Int32Array(size);
+  const index = new Array<number>(outShape.length).fill(0);
+  for (let i = 0; i < size; i++) {
+    source[i] = index.reduce((flat, v, d) => flat + v * strides[perm[d]], 0);
+    for (let d = outShape.length - 1; d >= 0 && ++index[d] === outShape[d]; d--) index[d] = 0;
+  }
+  return source;
+}

@@ -1,0 +1,149 @@
+/// <reference types="node" />
+/**
+ * The Node side of the browser conformance runner: serves the browser bundle and the goldens on
+ * 127.0.0.1, launches headless Chromium, and opens one page per keras-parity backend (tfjs-webgl,
+ * tfjs-webgpu, tfjs-wasm), each with its goldens loaded and its backend started; cases then run there
+ * by id (src/browser/page/conformance.ts). A page per backend keeps a backend that breaks its device
+ * from spoiling the others. The mocha spec and `keras-parity run` both drive it.
+ */
+import type { Page } from 'playwright-core';
+import type { BackendInfo } from '../../backend/registry.js';
+import type { ToleranceEntry } from '../../golden/policy.js';
+import type { CaseResult } from '../../golden/run.js';
+import { TOLERANCES } from '../../golden/tolerances.js';
+import type * as PageSide from '../page/conformance.js';
+import { ensureBrowserBundle } from './bundle.js';
+import { launchChromium, type ChromiumSession, type LaunchOptions } from './chromium.js';
+import { serveStatic, type StaticServer } from './server.js';
+
+/** The backends a page registers, by the names it gives them. */
+export const PAGE_BACKENDS = ['tfjs-webgl', 'tfjs-webgpu', 'tfjs-wasm'] as const;
+export type PageBackend = (typeof PAGE_BACKENDS)[number];
+
+/**
+ * What a page backend is called outside the page: in reports, test titles, the CLI, and the tolerance
+ * and exclusion entries (src/golden/policy.ts). Node has a tfjs-wasm of its own, hence the place.
+ */
+export const IN_CHROMIUM = 'chromium:';
+export const inChromium = (backend: string): string => `${IN_CHROMIUM}${backend}`;
+
+const BUNDLE_PREFIX = '/keras-parity/';
+const GOLDEN_PREFIX = '/golden/';
+const RUNNER_PAGE = '<!doctype html><meta charset="utf-8"><title>keras-parity conformance</title>\n';
+
+export interface SessionOptions {
+  goldenDir: string;
+  /** The browser bundle's folder (default: dist/browser, built first when its sources changed). */
+  bundleDir?: string;
+  tolerances?: readonly ToleranceEntry[];
+  launch?: LaunchOptions;
+  /** Progress lines (building the bundle); default: none. */
+  log?: (line: string) => void;
+}
+
+export interface BrowserBackend {
+  /** `chromium:tfjs-webgl` */
+  name: string;
+  /** Named as `name`; the device says which Chromium. */
+  info: BackendInfo;
+  /** Runs a golden case in the page; a page that crashed or closed gives a failing result saying so. */
+  runCase(id: string): Promise<CaseResult>;
+  /** The page's uncaught exceptions and unhandled rejections (a lost WebGPU device shows here). */
+  readonly uncaught: readonly string[];
+}
+
+export interface BrowserSession {
+  chromium: string;
+  origin: string;
+  /** Opens a page for `backend` and starts it there; an unavailable backend says why in its info. */
+  startBackend(backend: PageBackend): Promise<BrowserBackend>;
+  close(): Promise<void>;
+}
+
+/** The page module, as the runner page keeps it once imported. */
+interface RunnerWindow {
+  kerasParityConformance: typeof PageSide;
+}
+
+export async function openBrowserSession(options: SessionOptions): Promise<BrowserSession> {
+  const bundleDir = await ensureBrowserBundle(options.bundleDir, options.log);
+  const server = await serveStatic(
+    [
+      { prefix: BUNDLE_PREFIX, dir: bundleDir },
+      { prefix: GOLDEN_PREFIX, dir: options.goldenDir },
+    ],
+    // The page asks for a favicon; an empty one keeps a 404 out of its console errors.
+    { '/': { type: 'text/html; charset=utf-8', body: RUNNER_PAGE }, '/favicon.ico': { type: 'image/x-icon', body: '' } },
+  );
+  let chromium: ChromiumSession;
+  try {
+    chromium = await launchChromium(options.launch);
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+  const tolerances = options.tolerances ?? TOLERANCES;
+  return {
+    chromium: chromium.version,
+    origin: server.origin,
+    startBackend: (backend) => startInPage(chromium, server, backend, tolerances),
+    close: async () => {
+      try {
+        await chromium.close();
+      } finally {
+        await server.close();
+      }
+    },
+  };
+}
+
+async function startInPage(
+  chromium: ChromiumSession,
+  server: StaticServer,
+  backend: PageBackend,
+  tolerances: readonly ToleranceEntry[],
+): Promise<BrowserBackend> {
+  const name = inChromium(backend);
+  const page = await chromium.context.newPage();
+  const uncaught: string[] = [];
+  page.on('pageerror', (e) => uncaught.push(e.message));
+  let info: BackendInfo;
+  try {
+    info = await preparePage(page, server.origin, backend, tolerances);
+  } catch (e) {
+    info = { name: backend, available: false, reason: `the runner page failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const device = info.device && `${info.device}, in headless Chromium ${chromium.version}`;
+  return {
+    name,
+    info: { ...info, name, ...(device ? { device } : {}) },
+    uncaught,
+    runCase: (id) => runInPage(page, id, name),
+  };
+}
+
+async function preparePage(page: Page, origin: string, backend: PageBackend, tolerances: readonly ToleranceEntry[]): Promise<BackendInfo> {
+  await page.goto(`${origin}/`);
+  // A broken golden file spoils its op in the page as in Node, which reports it; its cases are not asked for.
+  await page.evaluate(
+    async ([module, golden, table]) => {
+      const side = (await import(module)) as typeof PageSide;
+      (window as unknown as RunnerWindow).kerasParityConformance = side;
+      await side.loadGoldens(golden, table);
+    },
+    [`${origin}${BUNDLE_PREFIX}conformance.js`, `${origin}${GOLDEN_PREFIX}`, tolerances] as const,
+  );
+  return page.evaluate((name) => (window as unknown as RunnerWindow).kerasParityConformance.startBackend(name), backend);
+}
+
+async function runInPage(page: Page, id: string, adapter: string): Promise<CaseResult> {
+  if (page.isClosed()) return { ok: false, failure: `the ${adapter} page is closed (it crashed or the run ended)`, outputs: [] };
+  try {
+    return await page.evaluate(
+      ([caseId, name]) => (window as unknown as RunnerWindow).kerasParityConformance.runGoldenCase(caseId, name),
+      [id, adapter] as const,
+    );
+  } catch (e) {
+    return { ok: false, failure: `the ${adapter} page failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, outputs: [] };
+  }
+}

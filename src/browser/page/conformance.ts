@@ -1,0 +1,83 @@
+/**
+ * The page side of the browser conformance runner (bundled as dist/browser/conformance.js): loads the
+ * goldens over HTTP, starts one keras-parity backend, and replays golden cases on it by id with the same
+ * runCase, tolerance policy and comparison as Node. The Node side (src/browser/node/) calls these
+ * functions through Playwright's page.evaluate; results travel back as plain data.
+ */
+import { currentAdapter, setBackend, type BackendInfo } from '../../backend/registry.js';
+import type { GoldenCase } from '../../golden/cases.js';
+import { loadGolden, MANIFEST, readManifest, type GoldenSource } from '../../golden/loader.js';
+import type { ToleranceEntry } from '../../golden/policy.js';
+import { safeRunCase, type CaseResult } from '../../golden/run.js';
+import '../index.js';
+
+export interface LoadedGoldens {
+  /** Every case id the page can run, in golden order. */
+  ids: string[];
+  /** Files that could not be used, each message naming its file (those ops are missing from `ids`). */
+  broken: string[];
+}
+
+const cases = new Map<string, GoldenCase>();
+let tolerances: readonly ToleranceEntry[] = [];
+
+/**
+ * Fetches the manifest under `baseUrl` and every file it lists, hashes them (crypto.subtle is async, the
+ * loader is not: the digests are computed first and looked up by the bytes' identity), then loads them.
+ * `table` is the tolerance table runCase applies, as Node sends it.
+ */
+export async function loadGoldens(baseUrl: string, table: readonly ToleranceEntry[]): Promise<LoadedGoldens> {
+  tolerances = table;
+  const files = new Map<string, Uint8Array>();
+  const manifestBytes = await fetchBytes(baseUrl, MANIFEST);
+  if (manifestBytes) files.set(MANIFEST, manifestBytes);
+  const digests = new Map<Uint8Array, string>();
+  const source: GoldenSource = {
+    label: (name) => `golden/${name}`,
+    read: (name) => files.get(name),
+    sha256: (bytes) => digests.get(bytes) ?? '(not hashed)',
+  };
+  const names = Object.keys(readManifest(source).files);
+  await Promise.all(
+    names.map(async (name) => {
+      const bytes = await fetchBytes(baseUrl, name);
+      if (!bytes) return;
+      files.set(name, bytes);
+      digests.set(bytes, await sha256(bytes));
+    }),
+  );
+  const set = loadGolden(source);
+  cases.clear();
+  for (const op of set.ops) for (const c of op.cases) cases.set(c.id, c);
+  return { ids: [...cases.keys()], broken: set.broken.map((e) => e.message) };
+}
+
+async function fetchBytes(baseUrl: string, name: string): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  const response = await fetch(new URL(name, baseUrl));
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new Error(`GET ${response.url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Makes `name` the active backend: available with its device, or unavailable with the reason. */
+export async function startBackend(name: string): Promise<BackendInfo> {
+  try {
+    await setBackend(name);
+    return { name, available: true, device: currentAdapter().device };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return { name, available: false, reason: message.replace(`Backend ${name} is unavailable: `, '') };
+  }
+}
+
+/** Replays one case on the active backend; `adapter` is the name tolerance entries match (chromium:tfjs-webgl). */
+export async function runGoldenCase(id: string, adapter: string): Promise<CaseResult> {
+  const c = cases.get(id);
+  if (!c) return { ok: false, failure: `the page has no golden case ${id}`, outputs: [] };
+  return safeRunCase(c, adapter, tolerances);
+}

@@ -1,0 +1,27 @@
+/**
+ * The public API, shared by both entries: src/index.ts (Node) and src/browser/index.ts (the browser
+ * bundle). Each entry re-exports this module and registers the backends its platform has.
+ */
+export { ops } from './ops/api.js';
+export type { Ops } from './ops/api.js';
+export { convertToTensor, tensor } from './backend/convert.js';
+export type { TensorLike } from './backend/convert.js';
+export { Tensor, DisposedTensorError } from './backend/tensor.js';
+export type { NestedArray } from './backend/tensor.js';
+export { setBackend, getBackend, listBackends, registerBackend } from './backend/registry.js';
+export type { BackendInfo, BackendFactory } from './backend/registry.js';
+export type { Adapter, Spec, ConcreteSpec } from './backend/adapter.js';
+export { OP_TABLE } from './ops/table.js';
+export type { OpName, KerasName, Kernels } from './ops/table.js';
+export {
+  KerasParityError,
+  KerasValueError,
+  KerasTypeError,
+  KerasNotImplementedError,
+  KerasIndexError,
+  KerasZeroDivisionError,
+  KerasRuntimeError,
+  UnsupportedError,
+  BackendUnavailableError,
+} from './errors.js';
+export type { DType } from './dtypes.js';
