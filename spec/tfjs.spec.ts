@@ -13,6 +13,7 @@ import {
   ops,
   registerBackend,
   setBackend,
+  tensor,
   type Tensor,
 } from '../src/index.js';
 import { loadGolden, runCase } from '../src/golden/index.js';
@@ -62,6 +63,19 @@ describe('TF.js adapter', () => {
         for (const t of [x, k, y]) t.dispose();
       });
     }
+  }
+
+  // libtensorflow's Conv3D with one input channel misplaces rows when a dim holding a single window has
+  // a stride > 1. Keras 3.6.0 JAX: x = (np.arange(45) % 7).reshape(1, 3, 3, 5, 1).astype("float32");
+  // ops.average_pool(x, (1, 1, 5), strides=(4, 1, 2)) -> [2, 2.8, 3.6].
+  for (const backend of TFJS) {
+    it(`average_pool 3-D with one window on a strided dim [${backend}]`, async () => {
+      await setBackend(backend);
+      const x = tensor(Float32Array.from({ length: 45 }, (_, i) => i % 7), [1, 3, 3, 5, 1], 'float32');
+      const y = ops.call('average_pool', [x, [1, 1, 5]], { strides: [4, 1, 2] }) as Tensor;
+      expectClose(y, [[[[[2]], [[2.8]], [[3.6]]]]]);
+      for (const t of [x, y]) t.dispose();
+    });
   }
 
   it('raises instead of falling back when a TF.js backend cannot start', async () => {
