@@ -78,6 +78,18 @@ describe('TF.js adapter', () => {
     });
   }
 
+  // Keras 3.6.0 JAX: ops.log_softmax(np.array([1000000063, 1000000001], "int32")) -> [0, -62]: x - max in
+  // int32, then float32 (converting first rounds both to 1e9 + 64 and 1e9: -64).
+  for (const backend of TFJS) {
+    it(`log_softmax of int32 subtracts the max before converting [${backend}]`, async () => {
+      await setBackend(backend);
+      const x = tensor(new Int32Array([1000000063, 1000000001]), [2], 'int32');
+      const y = ops.logSoftmax(x) as Tensor;
+      expectClose(y, [0, -62], { dtype: 'float32', atol: 0, rtol: 0 });
+      for (const t of [x, y]) t.dispose();
+    });
+  }
+
   it('raises instead of falling back when a TF.js backend cannot start', async () => {
     registerBackend('tfjs-missing', () => createTfjsAdapter('webgpu', 'none'));
     let caught: unknown;

@@ -87,8 +87,10 @@ function gelu(x: tf.Tensor, approximate: boolean): tf.Tensor {
  * so no transpose is needed. An all -inf slice gives NaN, as in JAX.
  */
 function softmaxOver(x: tf.Tensor, axes: number[], log: boolean): tf.Tensor {
-  if (x.size === 0) return tf.clone(x);
-  const shifted = tf.sub(x, tf.max(x, axes, true));
+  if (x.size === 0) return tf.cast(x, 'float32');
+  // JAX subtracts the max in x's dtype, int32 exactly, and converts after: converting first would round
+  // each of x and max (|x| > 2^24) instead of their difference once.
+  const shifted = tf.cast(tf.sub(x, tf.max(x, axes, true)), 'float32');
   if (log) return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), axes, true)));
   const unnormalized = tf.exp(shifted);
   return tf.div(unnormalized, tf.sum(unnormalized, axes, true));
@@ -124,6 +126,6 @@ export const activationKernels: ActivationKernels = {
   elu: ({ x }, { alpha }, out) => elu(input(x, out), alpha),
   selu: ({ x }, _, out) => tf.mul(SELU_SCALE, elu(input(x, out), SELU_ALPHA)),
   gelu: ({ x }, { approximate }, out) => gelu(input(x, out), approximate),
-  softmax: ({ x }, { axes }, out) => softmaxOver(input(x, out), axes, false),
-  log_softmax: ({ x }, { axes }, out) => softmaxOver(input(x, out), axes, true),
+  softmax: ({ x }, { axes }) => softmaxOver(x, axes, false),
+  log_softmax: ({ x }, { axes }) => softmaxOver(x, axes, true),
 };
