@@ -90,6 +90,17 @@ describe('TF.js adapter', () => {
     });
   }
 
+  // Keras 3.6.0 JAX: ops.moments(np.zeros((0, 2, 5), "float32"), 1, keepdims=True) -> two (0, 1, 5) arrays.
+  for (const backend of TFJS) {
+    it(`moments of an empty x over a non-empty axis [${backend}]`, async () => {
+      await setBackend(backend);
+      const x = tensor(new Float32Array(0), [0, 2, 5], 'float32');
+      const outs = ops.call('moments', [x, 1], { keepdims: true }) as Tensor[];
+      expect(outs.map((t) => t.shape)).to.deep.equal([[0, 1, 5], [0, 1, 5]]);
+      for (const t of [x, ...outs]) t.dispose();
+    });
+  }
+
   it('raises instead of falling back when a TF.js backend cannot start', async () => {
     registerBackend('tfjs-missing', () => createTfjsAdapter('webgpu', 'none'));
     let caught: unknown;

@@ -20,11 +20,12 @@ const rsqrt = (x: tf.Tensor): tf.Tensor => tf.div(1, tf.sqrt(x));
 
 /**
  * jnp.mean: the sum divided by the count (TF.js's cpu mean divides each term first). Over no elements
- * JAX gives 0/0 = NaN, where TF.js's cpu gives 0 and its wasm reads unset memory.
+ * JAX gives 0/0 = NaN, where TF.js's cpu gives 0 and its wasm reads unset memory. An empty x with a
+ * non-empty reduction has an empty result, which wasm's Sum fails to make ("divide by zero").
  */
 function mean(x: tf.Tensor, axes: number[]): tf.Tensor {
   const count = axes.reduce((n, d) => n * x.shape[d], 1);
-  if (count === 0) return tf.fill(x.shape.map((d, i) => (axes.includes(i) ? 1 : d)), NaN);
+  if (count === 0 || x.size === 0) return tf.fill(x.shape.map((d, i) => (axes.includes(i) ? 1 : d)), NaN);
   return tf.div(tf.sum(x, axes, true), count);
 }
 
