@@ -78,6 +78,18 @@ describe('TF.js adapter', () => {
     });
   }
 
+  // Keras 3.6.0 JAX: ops.average_pool(np.array([1, nan, -inf, 2], "float32").reshape(1, 4, 1), 1, strides=1)
+  // -> [1, nan, -inf, 2]; wasm's 1x1 depthwise conv made the NaN -inf.
+  for (const backend of TFJS) {
+    it(`average_pool with a one-cell window keeps NaN [${backend}]`, async () => {
+      await setBackend(backend);
+      const x = tensor(new Float32Array([1, NaN, -Infinity, 2]), [1, 4, 1], 'float32');
+      const y = ops.call('average_pool', [x, 1], { strides: 1 }) as Tensor;
+      expectClose(y, [[[1], [NaN], [-Infinity], [2]]]);
+      for (const t of [x, y]) t.dispose();
+    });
+  }
+
   // Keras 3.6.0 JAX: ops.log_softmax(np.array([1000000063, 1000000001], "int32")) -> [0, -62]: x - max in
   // int32, then float32 (converting first rounds both to 1e9 + 64 and 1e9: -64).
   for (const backend of TFJS) {

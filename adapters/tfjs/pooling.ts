@@ -151,11 +151,13 @@ function windowSums(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
 
 /**
  * Keras-JAX's average: the window sum in the input's dtype (int32 exactly, tap by tap, then converted),
- * divided in float32 by the number of real cells.
+ * divided in float32 by the number of real cells. A one-cell window is a strided view, tap by tap too:
+ * wasm's 1x1 depthwise conv (XNNPACK) turns NaN into -inf.
  */
 function averagePool(x: tf.Tensor, attrs: PoolAttrs, outSpatial: number[]): tf.Tensor {
+  const oneCell = attrs.poolSize.every((k) => k === 1);
   const sums =
-    x.dtype === 'int32'
+    x.dtype === 'int32' || oneCell
       ? tf.cast(reduceWindows(x, attrs, outSpatial, 0, tf.add), 'float32')
       : windowSums(tf.cast(x, 'float32'), attrs);
   if (attrs.padding === 'valid') return tf.div(sums, tf.scalar(attrs.poolSize.reduce((a, b) => a * b, 1)));
