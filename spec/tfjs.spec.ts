@@ -13,6 +13,7 @@ import {
   ops,
   registerBackend,
   setBackend,
+  tensor,
   type Tensor,
 } from '../src/index.js';
 import { loadGolden, runCase } from '../src/golden/index.js';
@@ -62,6 +63,54 @@ describe('TF.js adapter', () => {
         for (const t of [x, k, y]) t.dispose();
       });
     }
+  }
+
+  // libtensorflow's Conv3D with one input channel misplaces rows when a dim holding a single window has
+  // a stride > 1. Keras 3.6.0 JAX: x = (np.arange(45) % 7).reshape(1, 3, 3, 5, 1).astype("float32");
+  // ops.average_pool(x, (1, 1, 5), strides=(4, 1, 2)) -> [2, 2.8, 3.6].
+  for (const backend of TFJS) {
+    it(`average_pool 3-D with one window on a strided dim [${backend}]`, async () => {
+      await setBackend(backend);
+      const x = tensor(Float32Array.from({ length: 45 }, (_, i) => i % 7), [1, 3, 3, 5, 1], 'float32');
+      const y = ops.call('average_pool', [x, [1, 1, 5]], { strides: [4, 1, 2] }) as Tensor;
+      expectClose(y, [[[[[2]], [[2.8]], [[3.6]]]]]);
+      for (const t of [x, y]) t.dispose();
+    });
+  }
+
+  // Keras 3.6.0 JAX: ops.average_pool(np.array([1, nan, -inf, 2], "float32").reshape(1, 4, 1), 1, strides=1)
+  // -> [1, nan, -inf, 2]; wasm's 1x1 depthwise conv made the NaN -inf.
+  for (const backend of TFJS) {
+    it(`average_pool with a one-cell window keeps NaN [${backend}]`, async () => {
+      await setBackend(backend);
+      const x = tensor(new Float32Array([1, NaN, -Infinity, 2]), [1, 4, 1], 'float32');
+      const y = ops.call('average_pool', [x, 1], { strides: 1 }) as Tensor;
+      expectClose(y, [[[1], [NaN], [-Infinity], [2]]]);
+      for (const t of [x, y]) t.dispose();
+    });
+  }
+
+  // Keras 3.6.0 JAX: ops.log_softmax(np.array([1000000063, 1000000001], "int32")) -> [0, -62]: x - max in
+  // int32, then float32 (converting first rounds both to 1e9 + 64 and 1e9: -64).
+  for (const backend of TFJS) {
+    it(`log_softmax of int32 subtracts the max before converting [${backend}]`, async () => {
+      await setBackend(backend);
+      const x = tensor(new Int32Array([1000000063, 1000000001]), [2], 'int32');
+      const y = ops.logSoftmax(x) as Tensor;
+      expectClose(y, [0, -62], { dtype: 'float32', atol: 0, rtol: 0 });
+      for (const t of [x, y]) t.dispose();
+    });
+  }
+
+  // Keras 3.6.0 JAX: ops.moments(np.zeros((0, 2, 5), "float32"), 1, keepdims=True) -> two (0, 1, 5) arrays.
+  for (const backend of TFJS) {
+    it(`moments of an empty x over a non-empty axis [${backend}]`, async () => {
+      await setBackend(backend);
+      const x = tensor(new Float32Array(0), [0, 2, 5], 'float32');
+      const outs = ops.call('moments', [x, 1], { keepdims: true }) as Tensor[];
+      expect(outs.map((t) => t.shape)).to.deep.equal([[0, 1, 5], [0, 1, 5]]);
+      for (const t of [x, ...outs]) t.dispose();
+    });
   }
 
   it('raises instead of falling back when a TF.js backend cannot start', async () => {

@@ -94,10 +94,14 @@ export const activationKernels: ActivationKernels = {
   softsign: ({ x }, _, out) => map(x, out.dtype, (v) => v / (1 + Math.abs(v))),
   silu: ({ x }, _, out) => map(x, out.dtype, (v) => v * sigmoid(v)),
   log_sigmoid: ({ x }, _, out) => map(x, out.dtype, (v) => -softplus(-v)),
-  leaky_relu: ({ x }, { negativeSlope }, out) => map(x, out.dtype, (v) => (v >= 0 ? v : negativeSlope * v)),
+  // JAX casts a Python-float slope or alpha to x's float32 first: 1e-142 becomes 0, and 0 * -inf is NaN.
+  leaky_relu: ({ x }, { negativeSlope }, out) => {
+    const slope = Math.fround(negativeSlope);
+    return map(x, out.dtype, (v) => (v >= 0 ? v : slope * v));
+  },
   hard_sigmoid: ({ x }, _, out) => map(x, out.dtype, (v) => relu6(v + 3) / 6),
   hard_silu: ({ x }, _, out) => map(x, out.dtype, (v) => (v * relu6(v + 3)) / 6),
-  elu: ({ x }, { alpha }, out) => map(x, out.dtype, (v) => elu(v, alpha)),
+  elu: ({ x }, { alpha }, out) => map(x, out.dtype, (v) => elu(v, Math.fround(alpha))),
   selu: ({ x }, _, out) => map(x, out.dtype, (v) => SELU_SCALE * elu(v, SELU_ALPHA)),
   gelu: ({ x }, { approximate }, out) => map(x, out.dtype, (v) => gelu(v, approximate)),
   softmax: ({ x }, { axes }, out) => softmaxOver(x, axes, false, out.dtype),

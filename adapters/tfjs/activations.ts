@@ -92,11 +92,15 @@ function gelu(x: tf.Tensor, approximate: boolean): tf.Tensor {
  * so no transpose is needed. An all -inf slice gives NaN, as in JAX.
  */
 function softmaxOver(x: tf.Tensor, axes: number[], inLogSpace: boolean): tf.Tensor {
-  if (x.size === 0) return tf.clone(x);
+  if (x.size === 0) return tf.cast(x, 'float32');
   // TF.js's own kernel covers the last axis alone (wasm's is three times faster than the composition);
   // on webgl and webgpu the composition below keeps JAX's special values.
-  if (axes.length === 1 && axes[0] === x.rank - 1 && !onGpu()) return inLogSpace ? tf.logSoftmax(x) : tf.softmax(x);
-  const shifted = tf.sub(x, max(x, axes, true));
+  if (x.dtype === 'float32' && axes.length === 1 && axes[0] === x.rank - 1 && !onGpu()) {
+    return inLogSpace ? tf.logSoftmax(x) : tf.softmax(x);
+  }
+  // JAX subtracts the max in x's dtype, int32 exactly, and converts after: converting first would round
+  // each of x and max (|x| > 2^24) instead of their difference once.
+  const shifted = cast(tf.sub(x, max(x, axes, true)), 'float32');
   if (inLogSpace) return tf.sub(shifted, log(tf.sum(exp(shifted), axes, true)));
   const unnormalized = exp(shifted);
   return div(unnormalized, tf.sum(unnormalized, axes, true));
@@ -133,6 +137,6 @@ export const activationKernels: ActivationKernels = {
   elu: ({ x }, { alpha }, out) => elu(input(x, out), alpha),
   selu: ({ x }, _, out) => tf.mul(SELU_SCALE, elu(input(x, out), SELU_ALPHA)),
   gelu: ({ x }, { approximate }, out) => gelu(input(x, out), approximate),
-  softmax: ({ x }, { axes }, out) => softmaxOver(input(x, out), axes, false),
-  log_softmax: ({ x }, { axes }, out) => softmaxOver(input(x, out), axes, true),
+  softmax: ({ x }, { axes }) => softmaxOver(x, axes, false),
+  log_softmax: ({ x }, { axes }) => softmaxOver(x, axes, true),
 };

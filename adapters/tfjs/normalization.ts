@@ -28,9 +28,7 @@ const rsqrt = (x: tf.Tensor): tf.Tensor => div(1, tf.sqrt(x));
  */
 function mean(x: tf.Tensor, axes: number[]): tf.Tensor {
   const count = axes.reduce((n, d) => n * x.shape[d], 1);
-  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  if (count === 0) return tf.fill(kept, NaN);
-  if (x.size === 0) return tf.zeros(kept);
+  if (count === 0 || x.size === 0) return tf.fill(x.shape.map((d, i) => (axes.includes(i) ? 1 : d)), NaN);
   return div(tf.sum(x, axes, true), count);
 }
 

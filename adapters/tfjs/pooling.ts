@@ -108,6 +108,19 @@ function explicitPads(x: tf.Tensor, k: number[], s: number[], padding: Padding):
 }
 
 /**
+ * A padded channels-last 3-D tensor with every spatial dim that holds a single window (n - k < stride)
+ * cut to that window, so its stride can be 1: libtensorflow's Conv3D (tfjs-tensorflow) with one input
+ * channel misplaces rows when such a dim has a stride > 1 (input 1x3x3 of 0..8, kernel 1x1x3, strides
+ * (1, 1, 2) gives 3, 5, 7 for 3, 12, 7). The sums are the same on every backend.
+ */
+function singleWindowCut(padded: tf.Tensor, k: number[], s: number[]): tf.Tensor {
+  const spatial = padded.shape.slice(1, -1);
+  if (!spatial.some((n, i) => n - k[i] < s[i] && n !== k[i])) return padded;
+  const size = [-1, ...spatial.map((n, i) => (n - k[i] < s[i] ? k[i] : n)), -1];
+  return tf.slice(padded, padded.shape.map(() => 0), size);
+}
+
+/**
  * Window sums of a channels-last float32 tensor in float32, as XLA's reduce_window adds (so 3e38-scale
  * inputs overflow to inf and NaN propagates): a depthwise conv with a ones kernel, whose products are
  * exact. TF.js's avgPool does not: cpu sums in float64, XNNPACK's turns NaN into -inf. 3-D: a conv3d
@@ -125,21 +138,24 @@ function windowSums(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
     const pads = explicitPads(x, k, s, padding) as ExplicitPadding;
     return tf.depthwiseConv2d(x as tf.Tensor4D, ones, s as [number, number], pads);
   }
-  const padded = pad(x, explicitPads(x, k, s, padding));
+  const padded = singleWindowCut(pad(x, explicitPads(x, k, s, padding)), k, s);
   const [b, d, h, w] = padded.shape;
   const planes = tf.reshape(transpose(padded, [0, 4, 1, 2, 3]), [b * c, d, h, w, 1]) as tf.Tensor5D;
   const ones = tf.ones([k[0], k[1], k[2], 1, 1]) as tf.Tensor5D;
-  const sums = tf.conv3d(planes, ones, s as [number, number, number], 'valid');
+  const strides = s.map((v, i) => (padded.shape[i + 1] === k[i] ? 1 : v)) as [number, number, number];
+  const sums = tf.conv3d(planes, ones, strides, 'valid');
   return transpose(tf.reshape(sums, [b, c, ...sums.shape.slice(1, 4)]), [0, 2, 3, 4, 1]);
 }
 
 /**
  * Keras-JAX's average: the window sum in the input's dtype (int32 exactly, tap by tap, then converted),
- * divided in float32 by the number of real cells.
+ * divided in float32 by the number of real cells. A one-cell window is a strided view, tap by tap too:
+ * wasm's 1x1 depthwise conv (XNNPACK) turns NaN into -inf.
  */
 function averagePool(x: tf.Tensor, attrs: PoolAttrs, outSpatial: number[]): tf.Tensor {
+  const oneCell = attrs.poolSize.every((k) => k === 1);
   const sums =
-    x.dtype === 'int32'
+    x.dtype === 'int32' || oneCell
       ? cast(reduceWindows(x, attrs, outSpatial, 0, tf.add), 'float32')
       : windowSums(cast(x, 'float32'), attrs);
   if (attrs.padding === 'valid') return div(sums, tf.scalar(attrs.poolSize.reduce((a, b) => a * b, 1)));

@@ -135,6 +135,13 @@ describe('activations', () => {
       expectClose(call('leaky_relu', [[-2, 3]], { negative_slope: 0.5 }), [-1, 3]);
       expectClose(ops.elu([-1], { alpha: 2 }), [-1.264241099357605]);
     });
+    // Keras 3.6.0 JAX: x = np.array([-np.inf, -1, 2], 'float32'); ops.leaky_relu(x, 1e-142) -> [nan, -0, 2],
+    // ops.elu(x, alpha=1e-142) -> [-0, -0, 2]: the Python float becomes a float32 0 first.
+    it('rounds the slope and alpha to float32 as JAX does', () => {
+      const x = new Float32Array([-Infinity, -1, 2]);
+      expectClose(call('leaky_relu', [x], { negative_slope: 1e-142 }), [NaN, -0, 2]);
+      expectClose(call('elu', [x], { alpha: 1e-142 }), [-0, -0, 2]);
+    });
     it('rejects a non-numeric slope and a non-boolean approximate', () => {
       expectKerasError(() => ops.leakyRelu([1], { negativeSlope: 'a' }), KerasTypeError,
         'Argument `negative_slope` must be a number. Received: negative_slope=a');

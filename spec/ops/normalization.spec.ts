@@ -201,9 +201,9 @@ describe('batch_normalization', () => {
     // JAX: "mul got incompatible shapes for broadcasting: (3, 3), (1, 2)." -> Keras's message for mean.
     // JAX fails to broadcast (TypeError); the message is Keras's symbolic one.
     expectKerasError(() => ops.batchNormalization(x, f32([0.4, 0.5]), f32([1, 1]), 1), KerasTypeError, 'Arguments `mean` must be a vector of length `x.shape[axis]`. Expected: `(3,)`. Received: `(2,).');
-    // JAX: "cannot reshape array of size 3 into shape (1,1)".
-    expectKerasError(() => ops.batchNormalization(x, f32([0.4]), f32([1, 1, 1]), 1), KerasTypeError, 'Argument `variance` must have as many elements as `mean` (1). Received: variance.shape=(3,)');
-    expectKerasError(() => ops.batchNormalization(x, f32([0.4, 0.5, 0.6]), f32([1, 1, 1]), 1, { offset: f32([1]) }), KerasTypeError, 'Argument `offset` must have as many elements as `mean` (3). Received: offset.shape=(1,)');
+    // JAX: ValueError "cannot reshape array of size 3 into shape (1,1)".
+    expectKerasError(() => ops.batchNormalization(x, f32([0.4]), f32([1, 1, 1]), 1), KerasValueError, 'Argument `variance` must have as many elements as `mean` (1). Received: variance.shape=(3,)');
+    expectKerasError(() => ops.batchNormalization(x, f32([0.4, 0.5, 0.6]), f32([1, 1, 1]), 1, { offset: f32([1]) }), KerasValueError, 'Argument `offset` must have as many elements as `mean` (3). Received: offset.shape=(1,)');
     expectKerasError(() => ops.batchNormalization(x, f32([[0.4, 0.5, 0.6]]), f32([1, 1, 1]), 1), KerasValueError, 'Argument `mean` must be a vector. Received: mean.shape=(1, 3)');
     // JAX: IndexError "tuple index out of range".
     expectKerasError(() => ops.batchNormalization(x, f32(0.4), f32(1), 1), KerasValueError, 'Argument `mean` must be a vector. Received: mean.shape=()');

@@ -274,6 +274,20 @@ describe('pooling', () => {
         'Argument `pool_size` must be an int or a tuple of 2 ints. Received: pool_size=2.5',
       );
     });
+    // Keras 3.6.0 JAX: ops.max_pool(x, (1,), strides=(1, 1), padding="same") raises ValueError "operands could
+    // not be broadcast together with shapes (4,) (3,)", from numpy computing the 'same' pads.
+    it("a tuple of the wrong length with 'same' padding is a ValueError", () => {
+      expectKerasError(
+        () => ops.maxPool(x(), [1], { strides: [1, 1], padding: 'same' }),
+        KerasValueError,
+        'Argument `pool_size` must be an int or a tuple of 2 ints (one per spatial dimension). Received: pool_size=(1,)',
+      );
+      expectKerasError(
+        () => ops.averagePool(x(), 2, { strides: [1, 1, 1], padding: 'SAME' }),
+        KerasValueError,
+        'Argument `strides` must be an int or a tuple of 2 ints (one per spatial dimension). Received: strides=(1, 1, 1)',
+      );
+    });
     it('strides of the wrong length, or not positive', () => {
       expectKerasError(
         () => ops.averagePool(x(), 2, { strides: [1] }),

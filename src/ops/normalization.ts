@@ -73,8 +73,9 @@ function checkVectorsEager(n: number, vectors: [VectorName, Spec][]): number {
   const length = mean[0];
   for (const [name, spec] of vectors.slice(1)) {
     if (sizeOf(spec.shape) !== length) {
-      // JAX's reshape / broadcasting raises TypeError here; the wording is ours.
-      throw new KerasTypeError(
+      // JAX's reshape to the broadcast shape raises ValueError ("cannot reshape array of size 4 into
+      // shape (1, 3)"); the wording is ours.
+      throw new KerasValueError(
         `Argument \`${name}\` must have as many elements as \`mean\` (${length}). Received: ${name}.shape=${formatShape(spec.shape)}`,
       );
     }

@@ -88,8 +88,11 @@ function resolvePool(kind: Kind, args: CallArgs<'inputs', never>) {
   checkRank(t.inputs, [3, 4, 5], 'inputs', KerasTypeError);
   if (kind === 'average') checkDtype(t.inputs, ['float32', 'int32'], 'inputs');
   const nd = t.inputs.shape.length - 2;
-  const poolSize = spatialTuple(v.pool_size, nd, 'pool_size', KerasTypeError, KerasTypeError);
-  const strides = v.strides === null ? poolSize : spatialTuple(v.strides, nd, 'strides', KerasTypeError, KerasTypeError);
+  // A tuple of the wrong length: 'same' fails first in numpy, computing the pads (ValueError), 'valid' in
+  // lax.reduce_window (TypeError).
+  const lengthError = lowered === 'same' ? KerasValueError : KerasTypeError;
+  const poolSize = spatialTuple(v.pool_size, nd, 'pool_size', KerasTypeError, lengthError);
+  const strides = v.strides === null ? poolSize : spatialTuple(v.strides, nd, 'strides', KerasTypeError, lengthError);
   const attrs: PoolAttrs = { poolSize, strides, padding: checkPadding(lowered, mode), dataFormat };
   const { channels } = splitChannels(t.inputs.shape, dataFormat);
   const shape = joinChannels(t.inputs.shape[0], outputLengths(args, attrs), channels, dataFormat);

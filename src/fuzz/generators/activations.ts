@@ -1,0 +1,222 @@
+/**
+ * Activations: the 13 elementwise ops over ranks 0-4, every dtype Keras-JAX takes without a deviation,
+ * magnitudes from subnormal to 1e4, a grid through every kink, the special values; softmax and
+ * log_softmax over an int axis, None, or a tuple of axes.
+ */
+import fc from 'fast-check';
+import type { DType } from '../../dtypes.js';
+import type { GoldenValue } from '../../golden/cases.js';
+import { GoldenTensor } from '../../golden/safetensors.js';
+import type { activations } from '../../ops/activations.js';
+import { callOf, ints, SPECIAL_FLOATS, type FuzzCall, type Generators, type OpGenerators } from '../call.js';
+import {
+  axesArb,
+  axisArb,
+  boolTensorArb,
+  dtypeArb,
+  floatTensorArb,
+  fmt,
+  intTensorArb,
+  loosened,
+  maybe,
+  mixedShapeArb,
+  seedArb,
+  shapeArb,
+  sizeOf,
+  U,
+} from './gen1-helpers.js';
+
+type SoftmaxOp = 'softmax' | 'log_softmax';
+type Elementwise = Exclude<keyof typeof activations, SoftmaxOp>;
+
+/** Magnitudes from subnormal to saturating; every transcendental has its tails in there. */
+const SCALES = [1e-39, 0.1, 1, 3, 10, 100, 1e4];
+
+/** Quarter steps in [-8, 8]: hits 0, +-3 and 6 exactly, where relu6, hard_sigmoid and hard_silu bend. */
+const gridArb = (shape: number[]) =>
+  seedArb.map((seed) => {
+    const q = ints(shape, -32, 33, seed);
+    return new GoldenTensor('', 'float32', shape, Float32Array.from(q.data, (v) => v / 4));
+  });
+
+/**
+ * int32 inputs: small values, and large ones (Keras-JAX does integer arithmetic such as abs(x) + 1 or
+ * x - max before promoting; +-2^30 keeps that from wrapping around, as in the golden catalogue).
+ */
+const INT_RANGES = [[-8, 9], [-1000, 1001], [-(2 ** 30), 2 ** 30]] as const;
+
+function inputArb(shape: number[], dtype: DType): fc.Arbitrary<GoldenTensor> {
+  if (dtype === 'int32') return intTensorArb(shape, INT_RANGES);
+  if (dtype === 'bool') return boolTensorArb(shape);
+  return fc.oneof(
+    { arbitrary: floatTensorArb(shape, { scales: SCALES, specials: SPECIAL_FLOATS }), weight: 4 },
+    { arbitrary: gridArb(shape), weight: 1 },
+  );
+}
+
+/** x of a dtype from `dtypes`, rank 0 to 4 (empty tensors included). */
+function xArb(dtypes: readonly DType[]): fc.Arbitrary<GoldenTensor> {
+  return fc.tuple(mixedShapeArb(0, 4), dtypeArb(dtypes)).chain(([shape, dtype]) => inputArb(shape, dtype));
+}
+
+/** A float keyword: any value in a range, the common ones, and Python ints (Keras takes any number). */
+const numberArb = (min: number, max: number, common: number[]) =>
+  fc.oneof(fc.double({ min, max, noNaN: true }), fc.constantFrom(...common));
+
+/**
+ * Keras-JAX's dtype rules per op (src/ops/activations.ts): int32 and bool promote or stay, except where
+ * JAX raises. sigmoid and silu of int32 are documented deviations (we promote), so not generated.
+ */
+const DTYPES: Record<Elementwise, readonly DType[]> = {
+  relu: ['float32', 'int32', 'bool'],
+  relu6: ['float32', 'int32', 'bool'],
+  sigmoid: ['float32'],
+  softplus: ['float32', 'int32', 'bool'],
+  softsign: ['float32', 'int32', 'bool'],
+  silu: ['float32'],
+  log_sigmoid: ['float32', 'int32'],
+  leaky_relu: ['float32', 'int32', 'bool'],
+  hard_sigmoid: ['float32', 'int32', 'bool'],
+  hard_silu: ['float32', 'int32', 'bool'],
+  elu: ['float32', 'int32', 'bool'],
+  selu: ['float32', 'int32', 'bool'],
+  gelu: ['float32', 'int32', 'bool'],
+};
+
+const KEYWORDS: Partial<Record<Elementwise, Record<string, fc.Arbitrary<GoldenValue>>>> = {
+  leaky_relu: { negative_slope: numberArb(-2, 3, [0.2, 0.01, 0, 1, 3, -1]) },
+  elu: { alpha: numberArb(-2, 3, [1, 0.5, 0, 2, -1]) },
+  gelu: { approximate: fc.boolean() },
+};
+
+/**
+ * Keras-JAX's leaky_relu of an int32 or bool x with a Python-int slope stays int32 (jnp.where of int
+ * products); keras-parity cannot tell 1 from 1.0 and returns float32. Not a documented deviation, so
+ * such calls are left out until one side changes: int and bool x get a non-integer slope.
+ */
+function slopeFitsDtype(values: Record<string, unknown>): boolean {
+  const slope = values.negative_slope;
+  const x = values.x as GoldenTensor;
+  return x.dtype === 'float32' || slope === undefined || !Number.isInteger(slope);
+}
+
+function elementwiseValid(op: Elementwise): fc.Arbitrary<FuzzCall> {
+  const keywords = Object.fromEntries(Object.entries(KEYWORDS[op] ?? {}).map(([k, arb]) => [k, maybe(arb)]));
+  return fc
+    .record({ x: xArb(DTYPES[op]), ...keywords })
+    .filter(slopeFitsDtype)
+    .map((values) => callOf(op, values));
+}
+
+/**
+ * What Keras rejects for every elementwise op: an x numpy cannot make a numeric array of (a string, a
+ * ragged nesting; None is not here: numpy makes it NaN and Keras returns NaN) and, per op, a bool x JAX
+ * refuses and keywords that are not numbers.
+ */
+const NOT_A_TENSOR: GoldenValue[] = ['abc', [[1.5, 2.5], [3.5]]];
+
+const BOOL_REJECTED: Elementwise[] = ['sigmoid', 'silu', 'log_sigmoid'];
+
+const BAD_KEYWORDS: Partial<Record<Elementwise, Record<string, GoldenValue[]>>> = {
+  leaky_relu: { negative_slope: ['a', null, [0.1, 0.2]] },
+  elu: { alpha: ['a', null] },
+};
+
+function elementwiseInvalid(op: Elementwise): fc.Arbitrary<FuzzCall> {
+  const x = shapeArb({ minRank: 1, maxRank: 3 }).chain((s) => inputArb(s, 'float32'));
+  const kinds: fc.Arbitrary<FuzzCall>[] = [fc.constantFrom(...NOT_A_TENSOR).map((bad) => callOf(op, { x: bad }))];
+  if (BOOL_REJECTED.includes(op)) {
+    kinds.push(shapeArb({ minRank: 0, maxRank: 3 }).chain((s) => boolTensorArb(s)).map((b) => callOf(op, { x: b })));
+  }
+  for (const [name, bads] of Object.entries(BAD_KEYWORDS[op] ?? {})) {
+    kinds.push(fc.tuple(x, fc.constantFrom(...bads)).map(([t, bad]) => callOf(op, { x: t, [name]: bad })));
+  }
+  return fc.oneof(...kinds);
+}
+
+function elementwise(op: Elementwise): OpGenerators {
+  return { valid: elementwiseValid(op), invalid: elementwiseInvalid(op) };
+}
+
+// ----------------------------------------------------------------------------------- softmax family
+
+/** Keras's axis forms: left out (-1), an int (negative too), None (all), a tuple of axes in [0, rank). */
+function softmaxAxisArb(rank: number): fc.Arbitrary<GoldenValue | undefined> {
+  const forms: fc.WeightedArbitrary<GoldenValue | undefined>[] = [
+    { arbitrary: fc.constant(null), weight: 1 },
+    // The tuple path reshapes to (*kept, -1), which JAX cannot do for an empty x: non-empty only.
+    { arbitrary: axesArb(rank), weight: 2 },
+  ];
+  if (rank > 0) forms.push({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: axisArb(rank), weight: 3 });
+  return fc.oneof(...forms);
+}
+
+/** The elements one softmax normalises over. */
+function groupSize(shape: readonly number[], axis: GoldenValue | undefined): number {
+  if (axis === null) return sizeOf(shape);
+  if (axis === undefined) return shape[shape.length - 1];
+  if (typeof axis === 'number') return shape[axis < 0 ? axis + shape.length : axis];
+  return sizeOf((axis as number[]).map((a) => shape[a]));
+}
+
+/**
+ * The sum of N positive exponentials, rounded in any order, is off by at most (N - 1) * 2^-24 relatively
+ * in each float32 implementation; softmax divides by it (a relative error), log_softmax subtracts its log
+ * (an absolute one). Twice that: both Keras and the backend round.
+ */
+function softmaxTolerance(op: SoftmaxOp, n: number) {
+  const bound = 2 * Math.max(n - 1, 0) * U;
+  const why = `float32 sum of N=${n} exponentials in any order: error <= (N-1)*2^-24 = ${fmt(bound / 2)} of the sum per implementation, twice for two`;
+  return loosened(op === 'softmax' ? { rtol: bound } : { atol: bound }, `${why} (${op === 'softmax' ? 'relative' : 'absolute, via log'})`);
+}
+
+/** Large offsets test the max subtraction; ints up to 2^30 keep Keras-JAX's int32 x - max from wrapping. */
+function softmaxXArb(shape: number[], dtype: DType): fc.Arbitrary<GoldenTensor> {
+  if (dtype === 'int32') return intTensorArb(shape, [[-20, 21], [-(2 ** 30), 2 ** 30]]);
+  return floatTensorArb(shape, { scales: [0.1, 1, 5, 100, 1e4], offsets: [0, 0, 1e4, -1e4], specials: SPECIAL_FLOATS });
+}
+
+function softmaxValid(op: SoftmaxOp): fc.Arbitrary<FuzzCall> {
+  return fc
+    .tuple(mixedShapeArb(0, 4), dtypeArb(['float32', 'int32']))
+    .chain(([shape, dtype]) => {
+      const axis = softmaxAxisArb(shape.length).filter((a) => !(Array.isArray(a) && sizeOf(shape) === 0));
+      return fc.tuple(softmaxXArb(shape, dtype), axis);
+    })
+    .map(([x, axis]) => callOf(op, { x, axis }, softmaxTolerance(op, groupSize(x.shape, axis))));
+}
+
+/**
+ * Axes Keras rejects: an int past the rank, a tuple with a negative, repeated or too large entry
+ * (Keras builds a transpose permutation from it unchecked), a float or string; and a bool x.
+ */
+function softmaxInvalid(op: SoftmaxOp): fc.Arbitrary<FuzzCall> {
+  const badAxis = (rank: number): fc.Arbitrary<GoldenValue> =>
+    fc.oneof(
+      fc.oneof(fc.integer({ min: rank, max: rank + 3 }), fc.integer({ min: -rank - 3, max: -rank - 1 })),
+      fc.tuple(fc.integer({ min: 0, max: rank - 1 }), fc.integer({ min: -rank, max: -1 })).map((t) => [...t]),
+      fc.integer({ min: 0, max: rank - 1 }).map((a) => [a, a]),
+      fc.integer({ min: rank, max: rank + 2 }).map((a) => [0, a]),
+      // A string fails in JAX as an unbound collective axis name (NameError): not a class to pin.
+      fc.constant<GoldenValue>(1.5),
+    );
+  const withBadAxis = shapeArb({ minRank: 1, maxRank: 4, empty: false })
+    .chain((shape) => fc.tuple(softmaxXArb(shape, 'float32'), badAxis(shape.length)))
+    .map(([x, axis]) => callOf(op, { x, axis }));
+  const boolX = shapeArb({ minRank: 1, maxRank: 3 })
+    .chain((s) => fc.tuple(boolTensorArb(s), maybe(axisArb(s.length))))
+    .map(([x, axis]) => callOf(op, { x, axis }));
+  return fc.oneof({ arbitrary: withBadAxis, weight: 4 }, { arbitrary: boolX, weight: 1 });
+}
+
+function softmaxLike(op: SoftmaxOp): OpGenerators {
+  return { valid: softmaxValid(op), invalid: softmaxInvalid(op) };
+}
+
+const ELEMENTWISE = Object.keys(DTYPES) as Elementwise[];
+
+export const activationsGenerators = {
+  ...(Object.fromEntries(ELEMENTWISE.map((op) => [op, elementwise(op)])) as Record<Elementwise, OpGenerators>),
+  softmax: softmaxLike('softmax'),
+  log_softmax: softmaxLike('log_softmax'),
+} satisfies Partial<Generators> & Record<keyof typeof activations, OpGenerators>;

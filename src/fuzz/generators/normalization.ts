@@ -1,0 +1,320 @@
+/**
+ * moments, batch_normalization and normalize: every axis form Keras-JAX takes (int, tuple with negative
+ * entries, None, empty), keepdims, optional offset/scale, epsilon from 0 to 100, orders 1 to 4, large
+ * offsets where one-pass formulas fail, special values. Float32 summation bounds become tolerances.
+ */
+import fc from 'fast-check';
+import type { DType } from '../../dtypes.js';
+import type { GoldenValue } from '../../golden/cases.js';
+import { GoldenTensor } from '../../golden/safetensors.js';
+import type { normalization } from '../../ops/normalization.js';
+import { callOf, floats, SPECIAL_FLOATS, type FuzzCall, type Generators, type OpGenerators } from '../call.js';
+import {
+  axesArb,
+  axisArb,
+  boolTensorArb,
+  dtypeArb,
+  floatTensorArb,
+  fmt,
+  intTensorArb,
+  loosened,
+  maxAbsFinite,
+  maybe,
+  mixedShapeArb,
+  seedArb,
+  shapeArb,
+  sizeOf,
+  U,
+  withConventions,
+  withNegatives,
+} from './gen1-helpers.js';
+
+type NormalizationOp = keyof typeof normalization;
+
+/**
+ * No +-3e38 (two overflow XLA's float32 sum, the reference's float64 sum does not: a documented
+ * deviation) and no 1e30: the summation bounds below scale with max|x| and would say nothing.
+ */
+const MODERATE_SPECIALS = SPECIAL_FLOATS.filter((v) => !Number.isFinite(v) || Math.abs(v) < 1);
+
+/** Reduction axes as jnp takes them: a tuple (negatives too, any order, maybe empty), an int, or None. */
+function reductionAxesArb(rank: number): fc.Arbitrary<GoldenValue> {
+  const tuple = axesArb(rank).chain((axes) => withNegatives(axes, rank));
+  const forms: fc.WeightedArbitrary<GoldenValue>[] = [
+    { arbitrary: tuple, weight: 6 },
+    { arbitrary: fc.constant(null), weight: 1 },
+  ];
+  if (rank > 0) forms.push({ arbitrary: axisArb(rank), weight: 2 });
+  return fc.oneof(...forms);
+}
+
+/** The reduced axes, normalised; `axis` as sent (undefined: the op's default `fallback`). */
+function reducedAxes(rank: number, axis: GoldenValue | undefined, fallback: GoldenValue): number[] {
+  const a = axis === undefined ? fallback : axis;
+  if (a === null) return [...Array(rank).keys()];
+  const list = Array.isArray(a) ? (a as number[]) : [a as number];
+  return list.map((d) => (d < 0 ? d + rank : d));
+}
+
+const reducedSize = (shape: readonly number[], axes: number[]) => sizeOf(axes.map((a) => shape[a]));
+
+// ---------------------------------------------------------------------------------------------- moments
+
+function momentsX(shape: number[], dtype: DType): fc.Arbitrary<GoldenTensor> {
+  if (dtype === 'int32') return intTensorArb(shape, [[-50, 51], [-1000, 1001]]);
+  if (dtype === 'bool') return boolTensorArb(shape);
+  return floatTensorArb(shape, { scales: [1, 10, 100], offsets: [0, 0, 1e4, -1e4], specials: MODERATE_SPECIALS });
+}
+
+/**
+ * Each float32 implementation sums N elements in its own order: the mean is off by at most
+ * (N-1) u max|x| (u = 2^-24), and a two-pass variance by (N-1) u var from its sum of squares plus the
+ * square of the mean's error (the centred values sum to that error). Twice each: two implementations.
+ */
+function momentsTolerance(x: GoldenTensor, n: number) {
+  const a = maxAbsFinite(x);
+  const meanError = Math.max(n - 1, 0) * U * a;
+  const atol = 2 * (meanError + meanError ** 2);
+  const rtol = 2 * Math.max(n - 1, 0) * U;
+  return loosened(
+    { atol, rtol },
+    `float32 sums of N=${n} elements in any order, max|x|=${fmt(a)}: mean off by <= (N-1)*2^-24*max|x| = ${fmt(meanError)}, ` +
+      `variance by <= (N-1)*2^-24*var + that squared; doubled for two implementations`,
+  );
+}
+
+function momentsValid(): fc.Arbitrary<FuzzCall> {
+  return withConventions(
+    fc
+      .tuple(mixedShapeArb(0, 4), dtypeArb(['float32', 'int32', 'bool']))
+      .chain(([shape, dtype]) =>
+        fc.record({
+          x: momentsX(shape, dtype),
+          axes: reductionAxesArb(shape.length),
+          keepdims: maybe(fc.boolean()),
+          synchronized: maybe(fc.constant(false)),
+        }),
+      )
+      .map((v) => callOf('moments', v, momentsTolerance(v.x, reducedSize(v.x.shape, reducedAxes(v.x.shape.length, v.axes, null))))),
+  );
+}
+
+/** x of rank 1 to 4 with at least one element, for calls that fail on an argument other than x. */
+const someX = shapeArb({ minRank: 1, maxRank: 4, empty: false }).chain((s) => floatTensorArb(s));
+
+/** A repeated axis, or one past the rank, inside a tuple or alone. */
+const badAxesArb = (rank: number): fc.Arbitrary<GoldenValue> =>
+  fc.oneof(
+    fc.integer({ min: 0, max: rank - 1 }).map((a) => [a, a]),
+    fc.integer({ min: 0, max: rank - 1 }).map((a) => [a, a - rank]),
+    fc.integer({ min: rank, max: rank + 2 }).map((a) => [a]),
+    fc.integer({ min: -rank - 2, max: -rank - 1 }),
+  );
+
+/**
+ * synchronized=True (not on JAX), repeated or out-of-range axes, a float axis. (A string x or axes fails
+ * too, but as an AttributeError or JAX's NameError for collective axis names: accidents, not checks.)
+ */
+function momentsInvalid(): fc.Arbitrary<FuzzCall> {
+  const kinds: fc.Arbitrary<Record<string, GoldenValue | undefined>>[] = [
+    someX.map((x) => ({ x, axes: [0], synchronized: true })),
+    someX.chain((x) => badAxesArb(x.shape.length).map((axes) => ({ x, axes }))),
+    someX.chain((x) => fc.constantFrom<GoldenValue>([0.5], 1.5).map((axes) => ({ x, axes }))),
+  ];
+  return fc.oneof(...kinds).map((v) => callOf('moments', v));
+}
+
+// -------------------------------------------------------------------------------- batch_normalization
+
+interface BnDraw {
+  x: GoldenTensor;
+  axis: number;
+  /** Length of the statistics vectors: x.shape[axis], or 1 (JAX broadcasts it; Keras's symbolic spec does not). */
+  length: number;
+}
+
+function bnShape(): fc.Arbitrary<{ shape: number[]; axis: number; length: number }> {
+  return mixedShapeArb(1, 4).chain((shape) =>
+    axisArb(shape.length).chain((axis) => {
+      const n = shape[axis < 0 ? axis + shape.length : axis];
+      const length = fc.oneof({ arbitrary: fc.constant(n), weight: 15 }, { arbitrary: fc.constant(1), weight: 1 });
+      return length.map((l) => ({ shape, axis, length: l }));
+    }),
+  );
+}
+
+function bnX(shape: number[], dtype: DType): fc.Arbitrary<GoldenTensor> {
+  if (dtype === 'int32') return intTensorArb(shape, [[-10, 11], [-1000, 1001]]);
+  if (dtype === 'bool') return boolTensorArb(shape);
+  return floatTensorArb(shape, { scales: [1, 3, 100], offsets: [0, 1], specials: SPECIAL_FLOATS });
+}
+
+/** A vector of `n` from a seed: normal, or uniform in [low, high) (variances: positive, sometimes 0). */
+function vectorArb(n: number, kind: 'normal' | 'variance' | 'scale'): fc.Arbitrary<GoldenTensor> {
+  return fc.tuple(seedArb, fc.constantFrom(0, 0, 0, 1)).map(([seed, zeros]) => {
+    if (kind === 'normal') return floats([n], seed, { scale: 2 });
+    const t = kind === 'variance' ? floats([n], seed, { low: 0.01, high: 3 }) : floats([n], seed, { low: -2, high: 2 });
+    // A zero variance now and then: the output is then (x - mean) / sqrt(epsilon), or inf with epsilon 0.
+    if (kind === 'variance' && zeros && n > 0) t.data[0] = 0;
+    return t;
+  });
+}
+
+/**
+ * out = x * inv + (offset - mean * inv), inv = scale / sqrt(variance + epsilon). Each float32 step rounds
+ * (rsqrt to about 2 ulp): |error| <= 5 u (|x| + |mean|) inv + u |offset| per implementation, which is not
+ * small next to an output near 0 (cancellation); doubled for two. Channels with an infinite inv give inf
+ * or NaN on both sides and are left out.
+ */
+function bnTolerance(d: BnDraw, v: Record<string, GoldenValue | undefined>) {
+  const a = maxAbsFinite(d.x);
+  const at = (t: GoldenValue | undefined, c: number, missing: number) =>
+    t instanceof GoldenTensor ? t.data[t.data.length === 1 ? 0 : c] : missing;
+  const eps = typeof v.epsilon === 'number' ? v.epsilon : 1e-3;
+  let worst = 0;
+  for (let c = 0; c < d.length; c++) {
+    const inv = Math.abs(at(v.scale, c, 1)) / Math.sqrt(at(v.variance, c, 1) + eps);
+    if (!Number.isFinite(inv)) continue;
+    worst = Math.max(worst, 5 * (a + Math.abs(at(v.mean, c, 0))) * inv + Math.abs(at(v.offset, c, 0)));
+  }
+  const atol = 2 * U * worst;
+  return loosened({ atol }, `float32 x*inv + (offset - mean*inv): |error| <= 2 * 2^-24 * max over channels of 5(|x|+|mean|)inv + |offset| = ${fmt(atol)}`);
+}
+
+function bnValid(): fc.Arbitrary<FuzzCall> {
+  const calls = fc
+    .tuple(bnShape(), dtypeArb(['float32', 'int32', 'bool']))
+    .chain(([{ shape, axis, length }, dtype]) =>
+      fc.record({
+        draw: bnX(shape, dtype).map((x): BnDraw => ({ x, axis, length })),
+        mean: vectorArb(length, 'normal'),
+        variance: vectorArb(length, 'variance'),
+        offset: maybe(fc.option(vectorArb(length, 'normal'))),
+        scale: maybe(fc.option(vectorArb(length, 'scale'))),
+        // epsilon 0 with a zero variance makes inv infinite; XLA then multiplies a bool x of False by it
+        // as a select (0, not NaN), so bool x gets a positive epsilon.
+        epsilon: maybe(fc.constantFrom(1e-3, 1e-5, 0.1, 1, ...(dtype === 'bool' ? [] : [0]))),
+      }),
+    )
+    .map(({ draw, ...v }) => {
+      const values = { x: draw.x, axis: draw.axis, ...v };
+      return callOf('batch_normalization', values, bnTolerance(draw, values));
+    });
+  return withConventions(calls);
+}
+
+/**
+ * An axis past the rank, statistics of a length that neither matches nor broadcasts, a variance of
+ * another length than the mean, a 2-D mean, a bool mean, a string epsilon.
+ */
+function bnInvalid(): fc.Arbitrary<FuzzCall> {
+  const base = shapeArb({ minRank: 1, maxRank: 4, empty: false })
+    .filter((s) => s.some((d) => d > 1))
+    .chain((shape) => {
+      const axes = [...shape.keys()].filter((a) => shape[a] > 1);
+      return fc.tuple(floatTensorArb(shape), fc.constantFrom(...axes));
+    })
+    .map(([x, axis]) => ({ x, axis, n: x.shape[axis] }));
+  const ok = (n: number) => ({ mean: floats([n], n), variance: floats([n], n + 1, { low: 0.5, high: 1.5 }) });
+  const kinds: fc.Arbitrary<Record<string, GoldenValue | undefined>>[] = [
+    base.chain(({ x, n }) => fc.integer({ min: x.shape.length, max: x.shape.length + 2 }).map((axis) => ({ x, axis, ...ok(n) }))),
+    base.map(({ x, axis, n }) => ({ x, axis, ...ok(n + 1) })),
+    base.map(({ x, axis, n }) => ({ x, axis, ...ok(n), variance: floats([n + 1], 7, { low: 0.5, high: 1.5 }) })),
+    base.map(({ x, axis, n }) => ({ x, axis, ...ok(n), mean: floats([1, n], 3) })),
+    base.chain(({ x, axis, n }) => boolTensorArb([n]).map((mean) => ({ x, axis, ...ok(n), mean }))),
+    base.map(({ x, axis, n }) => ({ x, axis, ...ok(n), epsilon: 'a' })),
+  ];
+  return fc.oneof(...kinds).map((v) => callOf('batch_normalization', v));
+}
+
+// ------------------------------------------------------------------------------------------- normalize
+
+/** The reduced axes for an order: any for 2; for others one axis, or two with order 1 (a matrix norm). */
+function normalizeAxisArb(rank: number, order: number): fc.Arbitrary<GoldenValue | undefined> {
+  if (order === 2) return maybe(reductionAxesArb(rank));
+  const one = fc.oneof(axisArb(rank), axisArb(rank).map((a) => [a]));
+  const forms: fc.Arbitrary<GoldenValue | undefined>[] = [fc.constant(undefined), one];
+  if (order === 1 && rank >= 2) forms.push(axesArb(rank, 2).map((a) => a.slice(0, 2)).chain((a) => withNegatives(a, rank)));
+  if (rank === 1 || (order === 1 && rank === 2)) forms.push(fc.constant(null));
+  return fc.oneof(...forms);
+}
+
+/**
+ * Order 2: x * rsqrt(sum x^2), the sum of K squares off by (K-1) u relatively, halved by the square
+ * root. Other orders: (sum |x|^p)^(1/p), off by (K-1) u / p; the matrix 1-norm sums K = the rows.
+ * Doubled for two implementations.
+ */
+function normalizeTolerance(x: GoldenTensor, axes: number[], order: number) {
+  const shape = x.shape.length === 0 ? [1] : x.shape;
+  const k = order !== 2 && axes.length === 2 ? shape[axes[0]] : reducedSize(shape, axes);
+  const rtol = (2 * Math.max(k - 1, 0) * U) / order;
+  return loosened({ rtol }, `float32 sum of K=${k} terms |x|^${order} in any order: norm off by <= (K-1)*2^-24/${order} relatively; doubled`);
+}
+
+const normalizeOrderArb = fc.oneof(
+  { arbitrary: fc.constant(undefined), weight: 3 },
+  { arbitrary: fc.constantFrom<number | boolean>(2, 1, 3, 4), weight: 6 },
+  { arbitrary: fc.constant(true), weight: 1 },
+);
+
+/** Subnormal magnitudes: XLA on the CPU flushes them to zero, the reference does not. */
+const isSubnormal = (v: number) => Math.abs(v) > 0 && Math.abs(v) < 2 ** -126;
+
+/** x, axis and epsilon for one order `p` (order as sent: undefined, a number or true). */
+function normalizeArgs(shape: number[], p: number) {
+  // Keras-JAX's rsqrt rejects int32 for order 2, which keras-parity promotes (a documented deviation).
+  const dtype = p === 2 ? fc.constant<DType>('float32') : dtypeArb(['float32', 'int32']);
+  // epsilon 0 only where Keras does not divide by it (order != 2).
+  const epsilon = maybe(fc.constantFrom<GoldenValue>(null, 1e-7, 1e-3, 0.5, 100, ...(p === 2 ? [] : [0])));
+  const axis = normalizeAxisArb(Math.max(shape.length, 1), p).filter((a) => p === 2 || !isEmptyMatrixNorm(shape, a));
+  return fc.record({ dtype, epsilon, axis }).chain(({ dtype, epsilon, axis }) => {
+    // With epsilon 0 a subnormal norm divides: flushed to 0 in XLA, x / 0 there.
+    const specials = epsilon === 0 ? MODERATE_SPECIALS.filter((v) => !isSubnormal(v)) : MODERATE_SPECIALS;
+    const x = dtype === 'int32' ? intTensorArb(shape, [[-5, 6], [-1000, 1001]]) : floatTensorArb(shape, { scales: [0.1, 1, 100], specials });
+    return x.map((t) => ({ x: t, epsilon, axis }));
+  });
+}
+
+function normalizeValid(): fc.Arbitrary<FuzzCall> {
+  const calls = fc.tuple(mixedShapeArb(0, 4), normalizeOrderArb).chain(([shape, order]) => {
+    const p = order === undefined ? 2 : Number(order);
+    return normalizeArgs(shape, p).map(({ x, epsilon, axis }) => {
+      const axes = reducedAxes(Math.max(shape.length, 1), axis, -1);
+      return callOf('normalize', { x, axis, order, epsilon }, normalizeTolerance(x, axes, p));
+    });
+  });
+  return withConventions(calls);
+}
+
+/** jnp's matrix 1-norm takes a max over axes[1]: an empty one has no identity and raises. */
+function isEmptyMatrixNorm(shape: number[], axis: GoldenValue | undefined): boolean {
+  const rank = Math.max(shape.length, 1);
+  const axes = reducedAxes(rank, axis, -1);
+  const s = shape.length === 0 ? [1] : shape;
+  return axes.length === 2 && s[axes[1]] === 0;
+}
+
+/**
+ * Orders that are not ints >= 1; an order-1 norm over None of rank 3 or over three axes, an order-3 norm
+ * over two axes (numpy has no such matrix norm); an axis past the rank; a repeated axis with order 2;
+ * order 2 with epsilon 0 (Keras computes 1 / epsilon in Python).
+ */
+function normalizeInvalid(): fc.Arbitrary<FuzzCall> {
+  const x3 = shapeArb({ minRank: 3, maxRank: 4, empty: false }).chain((s) => floatTensorArb(s));
+  const kinds: fc.Arbitrary<Record<string, GoldenValue | undefined>>[] = [
+    someX.chain((x) => fc.constantFrom<GoldenValue>(0, -1, 2.5, 'a', null).map((order) => ({ x, order }))),
+    x3.map((x) => ({ x, order: 1, axis: null })),
+    x3.map((x) => ({ x, order: 1, axis: [0, 1, 2] })),
+    x3.chain((x) => fc.constantFrom(3, 4).map((order) => ({ x, order, axis: [0, 1] }))),
+    someX.chain((x) => fc.integer({ min: x.shape.length, max: x.shape.length + 2 }).map((axis) => ({ x, axis }))),
+    someX.map((x) => ({ x, axis: [0, 0] })),
+    someX.map((x) => ({ x, epsilon: 0 })),
+  ];
+  return fc.oneof(...kinds).map((v) => callOf('normalize', v));
+}
+
+export const normalizationGenerators = {
+  moments: { valid: momentsValid(), invalid: momentsInvalid() },
+  batch_normalization: { valid: bnValid(), invalid: bnInvalid() },
+  normalize: { valid: normalizeValid(), invalid: normalizeInvalid() },
+} satisfies Partial<Generators> & Record<NormalizationOp, OpGenerators>;
