@@ -1,5 +1,6 @@
 """Running one case on the Keras backend this process imported: its outputs or the exception it raised."""
 import dataclasses
+import linecache
 import os
 import re
 import site
@@ -57,13 +58,24 @@ def describe(error: BaseException) -> dict:
 
 
 def origin(error: BaseException) -> str:
-    """The top-level package of the innermost frame that raised (keras, jax, tensorflow, numpy...)."""
+    """The top-level package of the innermost frame that raised (keras, jax, tensorflow, numpy...), or
+    "python" where that frame is Keras's but no `raise` of Keras's raised: Python or numpy failed on an
+    operation in Keras's code (`(1,) + 1.5`, a bool negated), and the message is theirs, not a check's."""
     tb = error.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
     if tb is None:
         return "unknown"
-    return str(tb.tb_frame.f_globals.get("__name__", "unknown")).split(".")[0]
+    package = str(tb.tb_frame.f_globals.get("__name__", "unknown")).split(".")[0]
+    if package == "keras" and not raised_by_statement(tb):
+        return "python"
+    return package
+
+
+def raised_by_statement(tb) -> bool:
+    """Whether the frame's current line is a `raise` statement (a multi-line one reports its first line)."""
+    line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+    return line.lstrip().startswith("raise")
 
 
 def _path_prefixes() -> list:

@@ -205,7 +205,8 @@ function bnValid(): fc.Arbitrary<FuzzCall> {
 
 /**
  * An axis past the rank, statistics of a length that neither matches nor broadcasts, a variance of
- * another length than the mean, a 2-D mean, a bool mean, a string epsilon.
+ * another length than the mean, a 2-D mean, a bool mean. (Not a string epsilon: Keras has no check
+ * there, only numpy's own UFuncTypeError from the addition.)
  */
 function bnInvalid(): fc.Arbitrary<FuzzCall> {
   const base = shapeArb({ minRank: 1, maxRank: 4, empty: false })
@@ -222,7 +223,6 @@ function bnInvalid(): fc.Arbitrary<FuzzCall> {
     base.map(({ x, axis, n }) => ({ x, axis, ...ok(n), variance: floats([n + 1], 7, { low: 0.5, high: 1.5 }) })),
     base.map(({ x, axis, n }) => ({ x, axis, ...ok(n), mean: floats([1, n], 3) })),
     base.chain(({ x, axis, n }) => boolTensorArb([n]).map((mean) => ({ x, axis, ...ok(n), mean }))),
-    base.map(({ x, axis, n }) => ({ x, axis, ...ok(n), epsilon: 'a' })),
   ];
   return fc.oneof(...kinds).map((v) => callOf('batch_normalization', v));
 }
