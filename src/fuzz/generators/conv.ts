@@ -79,7 +79,8 @@ function geometryArb(transpose: boolean): fc.Arbitrary<Geometry> {
     return fc
       .record({
         kernel: perDim(L.k),
-        strides: spatialParamArb(rank, fc.integer({ min: 1, max: L.s }), 1),
+        // conv_transpose's strides has no default.
+        strides: spatialParamArb(rank, fc.integer({ min: 1, max: L.s }), transpose ? undefined : 1),
         dilation: dilationArb(rank, !transpose),
         padding: paddingArb,
         extra: perDim(L.n, 0),
@@ -281,14 +282,14 @@ interface TransposePlan {
   g: Geometry;
   inChannels: number;
   filters: number;
-  /** Per dim 0..stride; `arg` may leave it out, pass None, an int, or a tuple with None entries. */
+  /** Per dim 0..stride + 1 (JAX takes output_padding >= stride too); left out, None, an int, or a tuple with None entries. */
   outputPadding: { arg: GoldenValue | undefined };
   v: Values;
 }
 
 function outputPaddingArb(strides: number[]): fc.Arbitrary<{ arg: GoldenValue | undefined }> {
   const minStride = Math.min(...strides);
-  const perDim = fc.tuple(...strides.map((s) => fc.option(fc.integer({ min: 0, max: s }), { nil: null, freq: 4 })));
+  const perDim = fc.tuple(...strides.map((s) => fc.option(fc.integer({ min: 0, max: s + 1 }), { nil: null, freq: 4 })));
   return fc.oneof(
     fc.constant({ arg: undefined }),
     fc.constant({ arg: null }),
@@ -311,13 +312,11 @@ function transposeCall(p: TransposePlan): FuzzCall {
   const { g, v } = p;
   const x = input(layoutShape(g.batch, g.sizes, p.inChannels, g.layout), v);
   const kernel = kernelOf([...g.kernel, p.filters, p.inChannels], v.dtypes[1], v.seed + 1);
-  // strides has no default: an int or a tuple, never left out.
-  const strides = g.strides.arg ?? g.strides.values[0];
   // Each output sums at most prod(kernel) taps of C_in products (XLA's dilated zeros add nothing).
   const tolerance = v.dtypes[1] === 'float32'
     ? sumTolerance('conv_transpose', product(g.kernel) * p.inChannels, maxAbsFinite(x), maxL1(kernel, [g.rank]))
     : undefined;
-  const values = { inputs: x, kernel, strides, output_padding: p.outputPadding.arg, ...windowKwargs(g) };
+  const values = { inputs: x, kernel, strides: g.strides.arg, output_padding: p.outputPadding.arg, ...windowKwargs(g) };
   return callOf('conv_transpose', values, tolerance);
 }
 

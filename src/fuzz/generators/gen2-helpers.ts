@@ -37,20 +37,22 @@ export function layoutShape(batch: number, spatial: readonly number[], channels:
 }
 
 /**
- * A per-dimension parameter (strides, dilation_rate, output_padding) in one of Keras's forms: left out
- * (every dim `dflt`), one int for every dim, or a tuple. `values` is what each dim gets.
+ * A per-dimension parameter (strides, dilation_rate) in one of Keras's forms: left out (every dim
+ * `dflt`; not for a required parameter, `dflt` undefined), one int for every dim, or a tuple. `values`
+ * is what each dim gets.
  */
 export interface SpatialParam {
   values: number[];
   arg: GoldenValue | undefined;
 }
 
-export function spatialParamArb(rank: number, value: fc.Arbitrary<number>, dflt: number): fc.Arbitrary<SpatialParam> {
-  return fc.oneof(
-    fc.constant({ values: Array<number>(rank).fill(dflt), arg: undefined }),
-    value.map((v) => ({ values: Array<number>(rank).fill(v), arg: v })),
-    fc.array(value, { minLength: rank, maxLength: rank }).map((vs) => ({ values: vs, arg: vs })),
-  );
+export function spatialParamArb(rank: number, value: fc.Arbitrary<number>, dflt?: number): fc.Arbitrary<SpatialParam> {
+  const given = [
+    value.map((v) => ({ values: Array<number>(rank).fill(v), arg: v as GoldenValue | undefined })),
+    fc.array(value, { minLength: rank, maxLength: rank }).map((vs) => ({ values: vs, arg: vs as GoldenValue | undefined })),
+  ];
+  if (dflt === undefined) return fc.oneof(...given);
+  return fc.oneof(fc.constant({ values: Array<number>(rank).fill(dflt), arg: undefined }), ...given);
 }
 
 export const product = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
