@@ -87,7 +87,8 @@ function bias(p: Plan): GoldenTensor | undefined {
     const next = prng(p.seed + 5);
     b = new GoldenTensor('', 'float32', shape, b.data.map((v, i) => (i % keys !== 0 && next() < 0.5 ? -1e9 : v)));
   }
-  return p.bias.specials ? sprinkle(b, p.seed + 6, 0.1, [NaN, Infinity, -Infinity]) : b;
+  // Not with -1e9 too: a -inf on key 0 would leave rows of -1e9 logits alone.
+  return p.bias.specials && !p.bias.negative ? sprinkle(b, p.seed + 6, 0.1, [NaN, Infinity, -Infinity]) : b;
 }
 
 /** A boolean mask; with a -1e9 bias, key 0 stays attended so no row keeps only -1e9 logits. */

@@ -73,10 +73,11 @@ function logits(s: Sizes, d: LogitsDraw): GoldenTensor {
   return d.specials > 0 ? sprinkle(x, d.seed, d.specials, [NaN, Infinity, -Infinity]) : x;
 }
 
-/** Lengths in [0, size], now and then past the size or negative (Keras clamps both). */
+/** Lengths in [0, size]; with `wild`, now and then -1 or -2, or past the size (Keras clamps both). */
 function lengths(batch: number, size: number, seed: number, wild: boolean): GoldenTensor {
   const next = prng(seed);
-  const data = Int32Array.from({ length: batch }, () => (wild && next() < 0.3 ? Math.floor(next() * 5) - 2 + (next() < 0.5 ? size + 2 : 0) : Math.floor(next() * (size + 1))));
+  const outside = () => (next() < 0.5 ? -1 - Math.floor(next() * 2) : size + 1 + Math.floor(next() * 3));
+  const data = Int32Array.from({ length: batch }, () => (wild && next() < 0.3 ? outside() : Math.floor(next() * (size + 1))));
   return new GoldenTensor('', 'int32', [batch], data);
 }
 
