@@ -26,7 +26,7 @@ interface Dims {
   headDim: number;
 }
 
-const dimsArb: fc.Arbitrary<Dims> = fc.record({
+const smallDimsArb: fc.Arbitrary<Dims> = fc.record({
   batch: fc.integer({ min: 1, max: 2 }),
   queryLength: fc.integer({ min: 1, max: 5 }),
   keyLength: fc.integer({ min: 1, max: 5 }),
@@ -34,6 +34,18 @@ const dimsArb: fc.Arbitrary<Dims> = fc.record({
   groups: fc.constantFrom(1, 1, 2, 3),
   headDim: fc.integer({ min: 1, max: 8 }),
 });
+
+/** Long softmax rows and head dims: up to 32 keys and 64 features. */
+const bigDimsArb: fc.Arbitrary<Dims> = fc.record({
+  batch: fc.integer({ min: 1, max: 2 }),
+  queryLength: fc.integer({ min: 1, max: 32 }),
+  keyLength: fc.integer({ min: 8, max: 32 }),
+  kvHeads: fc.integer({ min: 1, max: 2 }),
+  groups: fc.constantFrom(1, 2),
+  headDim: fc.integer({ min: 8, max: 64 }),
+});
+
+const dimsArb = fc.oneof({ arbitrary: smallDimsArb, weight: 9 }, { arbitrary: bigDimsArb, weight: 1 });
 
 /** The (B, N, T, S) the bias and the mask broadcast to. */
 const target = (d: Dims) => [d.batch, d.kvHeads * d.groups, d.queryLength, d.keyLength];

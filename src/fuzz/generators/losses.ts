@@ -30,7 +30,12 @@ import {
 } from './gen2-helpers.js';
 
 const dimsArb = (rank: number, max = 5) => fc.array(fc.integer({ min: 1, max }), { minLength: rank, maxLength: rank });
-const shapeArb = (minRank: number, maxRank: number) => fc.integer({ min: minRank, max: maxRank }).chain((r) => dimsArb(r));
+/** One shape in ten is big, up to (20, 1000): many classes, long sums. */
+const shapeArb = (minRank: number, maxRank: number) =>
+  fc.oneof(
+    { arbitrary: fc.integer({ min: minRank, max: maxRank }).chain((r) => dimsArb(r)), weight: 9 },
+    { arbitrary: fc.tuple(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 100, max: 1000 })), weight: 1 },
+  );
 /** One draw in ten empties the first dim. */
 const emptyArb = fc.integer({ min: 0, max: 9 }).map((v) => v === 0);
 const emptied = (shape: number[], empty: boolean) => (empty && shape.length > 0 ? [0, ...shape.slice(1)] : shape);
@@ -284,12 +289,12 @@ function sparseAxisArb(rank: number): fc.Arbitrary<{ axis: number; arg: GoldenVa
 }
 
 const sparsePlanArb: fc.Arbitrary<SparsePlan> = fc
-  .tuple(fc.integer({ min: 1, max: 4 }), fromLogitsArb)
-  .chain(([rank, logits]) =>
+  .tuple(shapeArb(1, 4), fromLogitsArb)
+  .chain(([dims, logits]) =>
     fc.record({
-      dims: dimsArb(rank),
-      keep: fc.array(fc.boolean(), { minLength: rank, maxLength: rank }),
-      axis: sparseAxisArb(rank),
+      dims: fc.constant(dims),
+      keep: fc.array(fc.boolean(), { minLength: dims.length, maxLength: dims.length }),
+      axis: sparseAxisArb(dims.length),
       trailing1: fc.boolean(),
       labels: fc.constantFrom<LabelKind>('int32', 'int32', 'int32', 'bool', 'float32', 'float32_fraction'),
       outOfRange: fc.constantFrom(0, 0, 0, 0.3),
