@@ -171,20 +171,22 @@ interface DecodePlan {
  * greedy (left out or named) or beam_search. Greedy reads merge_repeated and ignores the beam
  * arguments; beam search the reverse: both are passed now and then anyway.
  */
-const decodePlanArb: fc.Arbitrary<DecodePlan> = fc.boolean().chain((beam) => sizesArb(1, beam).map((s) => [s, beam] as const)).chain(([s, beam]) =>
-  fc.record({
-    s: fc.constant(s),
-    beam: fc.constant(beam),
-    strategyArg: beam ? fc.constant('beam_search') : fc.constantFrom(undefined, 'greedy'),
-    mask: maskIndexArb(s.classes, true),
-    // Integer logits tie exactly; beam search ranks paths by float32 scores, so it gets real-valued ones.
-    logits: logitsArb(beam ? ['normal', 'normal', 'peaked'] : ['normal', 'peaked', 'int32'], !beam),
-    mergeRepeated: beam ? omittable(fc.boolean(), 5, 1) : omittable(fc.boolean(), 1, 1),
-    beamWidth: beam ? omittable(fc.integer({ min: 1, max: 8 }), 1, 5) : omittable(fc.integer({ min: 1, max: 8 }), 2, 1),
-    topPaths: beam ? omittable(fc.integer({ min: 1, max: 10 }), 1, 3) : omittable(fc.integer({ min: 1, max: 10 }), 2, 1),
-    wildLengths: fc.integer({ min: 0, max: 4 }).map((v) => v === 0),
-    seed: seedArb,
-  }),
+const decodePlanArb: fc.Arbitrary<DecodePlan> = fc.boolean().chain((beam) =>
+  sizesArb(1, beam).chain((s) =>
+    fc.record({
+      s: fc.constant(s),
+      beam: fc.constant(beam),
+      strategyArg: beam ? fc.constant('beam_search') : fc.constantFrom(undefined, 'greedy'),
+      mask: maskIndexArb(s.classes, true),
+      // Integer logits tie exactly; beam search ranks paths by float32 scores, so it gets real-valued ones.
+      logits: logitsArb(beam ? ['normal', 'normal', 'peaked'] : ['normal', 'peaked', 'int32'], !beam),
+      mergeRepeated: beam ? omittable(fc.boolean(), 5, 1) : omittable(fc.boolean(), 1, 1),
+      beamWidth: beam ? omittable(fc.integer({ min: 1, max: 8 }), 1, 5) : omittable(fc.integer({ min: 1, max: 8 }), 2, 1),
+      topPaths: beam ? omittable(fc.integer({ min: 1, max: 10 }), 1, 3) : omittable(fc.integer({ min: 1, max: 10 }), 2, 1),
+      wildLengths: fc.integer({ min: 0, max: 4 }).map((v) => v === 0),
+      seed: seedArb,
+    }),
+  ),
 );
 
 /** Greedy scores are -sum over T frames of the frame's max: gamma_T * sum|max| per sample. */
