@@ -4,13 +4,21 @@
  */
 import type { Generators } from '../call.js';
 import { activationsGenerators } from './activations.js';
+import { attentionGenerators } from './attention.js';
+import { convGenerators } from './conv.js';
+import { ctcGenerators } from './ctc.js';
 import { encodingGenerators } from './encoding.js';
+import { lossesGenerators } from './losses.js';
 import { normalizationGenerators } from './normalization.js';
 import { poolingGenerators } from './pooling.js';
 
-export const GENERATORS: Partial<Generators> = {
+export const GENERATORS: Generators = {
   ...activationsGenerators,
   ...poolingGenerators,
+  ...convGenerators,
   ...encodingGenerators,
+  ...lossesGenerators,
   ...normalizationGenerators,
+  ...ctcGenerators,
+  ...attentionGenerators,
 };
