@@ -16,7 +16,6 @@ const PERTURB = Number(new URLSearchParams(location.search).get('perturb') ?? 0)
 /** The two ops: how to make their input tensors on the active backend, and the call. */
 const OPS = {
   conv: {
-    inputs: convInputs,
     call: ({ input, kernel }, { strides }) => {
       const x = tensor(input.values, input.shape);
       const k = tensor(kernel.values, kernel.shape);
@@ -27,7 +26,6 @@ const OPS = {
     accumulation: ({ kernel }) => convAccumulation(kernel.shape),
   },
   attention: {
-    inputs: attentionInputs,
     call: ({ query, key, value }, { causal }) => {
       const [q, k, v] = [query, key, value].map((t) => tensor(t.values, t.shape));
       return { tensors: [q, k, v], compute: () => ops.dotProductAttention(q, k, v, { isCausal: causal }) };
@@ -53,18 +51,36 @@ function median(times) {
  */
 const MIN_SAMPLE_MS = 10;
 
+/** Makes the op's input tensors on the active backend, hands `use` the call, then frees the inputs. */
+async function withOp(op, inputs, settings, use) {
+  const { tensors, compute } = op.call(inputs, settings);
+  try {
+    return await use(compute);
+  } finally {
+    for (const t of tensors) t.dispose();
+  }
+}
+
+/** One call's shape and values. `await data()`: WebGPU cannot read synchronously. */
+async function read(compute) {
+  const output = compute();
+  try {
+    return { shape: output.shape, values: await output.data() };
+  } finally {
+    output.dispose();
+  }
+}
+
 /**
  * Each call is timed until its values are read back: without the read, a GPU backend would only have
- * queued the work. Reads with `await data()`: WebGPU cannot read synchronously.
+ * queued the work.
  */
 async function sample(compute) {
   const start = performance.now();
   let calls = 0;
   let elapsed;
   do {
-    const output = compute();
-    await output.data();
-    output.dispose();
+    await read(compute);
     calls++;
     elapsed = performance.now() - start;
   } while (elapsed < MIN_SAMPLE_MS);
@@ -72,37 +88,30 @@ async function sample(compute) {
 }
 
 /**
- * Computes the op once (a warm-up: WebGL and WebGPU compile their shaders on first use) and keeps that
- * result, then takes `samples` timed samples. With no samples it only computes.
+ * The result of the first call, which is also the warm-up (WebGL and WebGPU compile their shaders on
+ * first use), and the median time per call over `samples` samples.
  */
-async function measure(op, inputs, settings, samples) {
-  const { tensors, compute } = op.call(inputs, settings);
-  try {
-    const first = compute();
-    const result = { shape: first.shape, values: await first.data() };
-    first.dispose();
-    const times = [];
-    for (let i = 0; i < samples; i++) times.push(await sample(compute));
-    return { ...result, medianMs: median(times) };
-  } finally {
-    for (const t of tensors) t.dispose();
-  }
+async function measure(compute, samples) {
+  const result = await read(compute);
+  const times = [];
+  for (let i = 0; i < samples; i++) times.push(await sample(compute));
+  return { ...result, medianMs: median(times) };
 }
 
 async function runAll(settings) {
-  const inputs = { conv: OPS.conv.inputs(settings.preset, settings.seed), attention: OPS.attention.inputs(settings.preset, settings.seed) };
+  const inputs = { conv: convInputs(settings.preset, settings.seed), attention: attentionInputs(settings.preset, settings.seed) };
   const results = {};
   await setBackend(settings.backend);
-  for (const name of Object.keys(OPS)) {
+  for (const [name, op] of Object.entries(OPS)) {
     setStatus(`Running ${name} on ${settings.backend}…`);
-    results[name] = await measure(OPS[name], inputs[name], settings, settings.samples);
+    results[name] = await withOp(op, inputs[name], settings, (compute) => measure(compute, settings.samples));
     results[name].values[0] += PERTURB;
   }
   setStatus('Computing the reference…');
   await setBackend('reference');
-  for (const name of Object.keys(OPS)) {
-    const reference = await measure(OPS[name], inputs[name], settings, 0);
-    results[name].check = compare(results[name].values, reference.values, OPS[name].accumulation(inputs[name]));
+  for (const [name, op] of Object.entries(OPS)) {
+    const reference = await withOp(op, inputs[name], settings, read);
+    results[name].check = compare(results[name].values, reference.values, op.accumulation(inputs[name]));
   }
   return { inputs, results };
 }
