@@ -1,7 +1,7 @@
 /** CTC: ctc_loss and ctc_decode (greedy and beam search). */
 import { formatShape, formatValue } from '../format.js';
 import type { Spec } from '../backend/adapter.js';
-import { KerasTypeError, KerasValueError } from '../errors.js';
+import { KerasIndexError, KerasTypeError, KerasValueError } from '../errors.js';
 import { checkBool, checkDtype, checkRank, isInt } from './args.js';
 import { defineOp, kwarg, tensor } from './op.js';
 
@@ -62,11 +62,15 @@ function checkPositiveInt(value: unknown, name: string): number {
   return value;
 }
 
-/** JAX's scan and beam search index the last time step; T = 0 fails there with an IndexError. */
-function checkTimeSteps(spec: Spec, name: string) {
+/**
+ * JAX's scan (ctc_loss, time-major: axis 0) and beam search (axis 1) index the last time step; T = 0
+ * fails there with JAX's IndexError, which we raise with its words (greedy decoding accepts T = 0).
+ */
+function checkTimeSteps(spec: Spec, name: string, axis: number) {
   if (spec.shape[1] === 0) {
-    throw new KerasValueError(
-      `Argument \`${name}\` must have at least one time step. Received: ${name}.shape=${formatShape(spec.shape)}`,
+    throw new KerasIndexError(
+      `index is out of bounds for axis ${axis} with size 0 (argument \`${name}\` has no time step: ` +
+        `${name}.shape=${formatShape(spec.shape)})`,
     );
   }
 }
@@ -84,7 +88,7 @@ export const ctc = {
       checkFirstDim('target_length', t.target_length.shape, 'target', t.target.shape);
       checkFirstDim('output_length', t.output_length.shape, 'output', t.output.shape);
       checkIntegers(t, ['target', 'target_length', 'output_length']);
-      checkTimeSteps(t.output, 'output');
+      checkTimeSteps(t.output, 'output', 0);
       const maskIndex = resolveMaskIndex(v.mask_index, t.output.shape[2], false);
       // result_type(output.dtype, "float32"): int32 and bool logits are promoted too.
       return { attrs: { maskIndex }, out: { shape: [t.target.shape[0]], dtype: 'float32' } };
@@ -114,7 +118,7 @@ export const ctc = {
       if (v.strategy === 'beam_search') {
         const beamWidth = checkPositiveInt(v.beam_width, 'beam_width');
         const requested = checkPositiveInt(v.top_paths, 'top_paths');
-        checkTimeSteps(inputs, 'inputs');
+        checkTimeSteps(inputs, 'inputs', 1);
         // Eager JAX slices the 2 * beam_width ranked rows, so it returns fewer than asked for past that.
         const topPaths = mode === 'eager' ? Math.min(requested, 2 * beamWidth) : requested;
         return {
