@@ -16,8 +16,8 @@ import type { DType } from '../../src/dtypes.js';
 import type { Padding } from '../../src/ops/args.js';
 import { convTransposeCrop, effectiveKernel, samePads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
-import { fromChannelsLast, isEmpty, takeStrided, toChannelsLast } from './pooling.js';
-import { cast, pad, reverse, transpose } from './gpu-layout.js';
+import { fromChannelsLast, isEmpty, singleWindowCut, takeStrided, toChannelsLast } from './pooling.js';
+import { cast, pad, reverse, transpose, where } from './gpu-layout.js';
 
 type ConvKernels = Pick<Kernels<tf.Tensor>, 'conv' | 'depthwise_conv' | 'separable_conv' | 'conv_transpose'>;
 
@@ -87,14 +87,60 @@ function validConv(
   return both ? subsample(y, geo.strides) : y;
 }
 
-const conv2d = (x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], d: [number, number]) =>
-  tf.conv2d(x, k, s, 'valid', 'NHWC', d);
+type Pads2d = 'valid' | tf.backend_util.ExplicitPadding;
+
+/** TF.js's conv2d; on wasm a 1x1 kernel goes through XNNPACK's GEMM, which turns NaN into -inf. */
+function conv2dPadded(x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], pads: Pads2d, d: [number, number]): tf.Tensor4D {
+  const run = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, s, pads, 'NHWC', d);
+  const oneByOne = k.shape[0] === 1 && k.shape[1] === 1;
+  return tf.getBackend() === 'wasm' && oneByOne ? keepNaN(x, k, run) : run(x, k);
+}
+
+/**
+ * A window that reads a NaN gives NaN in JAX, whatever the weight (NaN * 0 is NaN): found by the same
+ * conv of the NaN mask with a ones kernel, for the wasm kernels that lose it.
+ */
+function keepNaN(x: tf.Tensor4D, k: tf.Tensor4D, run: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
+  const y = run(x, k);
+  const nan = run(cast(tf.isNaN(x), 'float32') as tf.Tensor4D, tf.onesLike(k));
+  return where(tf.greater(nan, 0), tf.fill(y.shape, NaN), y) as tf.Tensor4D;
+}
+
+const conv2d = (x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], d: [number, number]) => conv2dPadded(x, k, s, 'valid', d);
 const conv3d = (x: tf.Tensor5D, k: tf.Tensor5D, s: [number, number, number], d: [number, number, number]) =>
-  tf.getBackend() === 'tensorflow' && !allOnes(d)
-    ? tf.conv3d(x, tf.squeeze(dilateInput(tf.expandDims(k, 0), d), [0]) as tf.Tensor5D, s, 'valid', 'NDHWC')
-    : tf.conv3d(x, k, s, 'valid', 'NDHWC', d);
-const depthwise2d = (x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], d: [number, number]) =>
-  tf.depthwiseConv2d(x, k, s, 'valid', 'NHWC', d);
+  tf.getBackend() === 'tensorflow' ? tensorflowConv3d(x, k, s, d) : tf.conv3d(x, k, s, 'valid', 'NDHWC', d);
+
+/**
+ * libtensorflow's Conv3D (the tensorflow backend) takes no dilation in depth, and misplaces rows or reads
+ * unset memory where a dim holds one window with a stride above 1. So there a one-window dim is cut to its
+ * window and strided by 1 (the same outputs), and a dilated kernel is applied tap by tap: a kernel dilated
+ * with zeros would turn 0 * inf into NaN.
+ */
+function tensorflowConv3d(x: tf.Tensor5D, k: tf.Tensor5D, s: number[], d: number[]): tf.Tensor5D {
+  const kEff = k.shape.slice(0, 3).map((n, i) => effectiveKernel(n, d[i]));
+  const cut = singleWindowCut(x, kEff, s) as tf.Tensor5D;
+  const strides = s.map((v, i) => (cut.shape[i + 1] === kEff[i] ? 1 : v)) as [number, number, number];
+  if (allOnes(d)) return tf.conv3d(cut, k, strides, 'valid', 'NDHWC');
+  const [kd, kh, kw, cin, cout] = k.shape;
+  const out = [0, 1, 2].map((i) => Math.floor((cut.shape[i + 1] - kEff[i]) / strides[i]) + 1);
+  const taps: tf.Tensor5D[] = [];
+  for (let a = 0; a < kd; a++) {
+    for (let b = 0; b < kh; b++) {
+      for (let c = 0; c < kw; c++) {
+        const begin = [0, a * d[0], b * d[1], c * d[2], 0];
+        const end = [cut.shape[0], ...out.map((o, i) => begin[i + 1] + (o - 1) * strides[i] + 1), cin];
+        const cells = tf.stridedSlice(cut, begin, end, [1, ...strides, 1]) as tf.Tensor5D;
+        taps.push(tf.conv3d(cells, tf.slice(k, [a, b, c, 0, 0], [1, 1, 1, cin, cout]), 1, 'valid', 'NDHWC'));
+      }
+    }
+  }
+  return tf.addN(taps);
+}
+/** TF.js's depthwise conv; wasm's (XNNPACK) turns NaN into -inf whatever the kernel size. */
+const depthwise2d = (x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], d: [number, number]) => {
+  const run = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.depthwiseConv2d(a, b, s, 'valid', 'NHWC', d);
+  return tf.getBackend() === 'wasm' ? keepNaN(x, k, run) : run(x, k);
+};
 const noDepthwise3d = (): never => {
   throw new Error('TF.js has no 3-D depthwise conv');
 };
@@ -109,7 +155,7 @@ function groupedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, groups: num
   if (groups === 1 && n === 2 && (allOnes(geo.strides) || allOnes(geo.dilationRate))) {
     // TF.js's conv2d takes the pads itself: no padded copy of the input.
     const pads = laxPads(x, kSpatial, geo) as tf.backend_util.ExplicitPadding;
-    return tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, geo.strides as [number, number], pads, 'NHWC', geo.dilationRate as [number, number]);
+    return conv2dPadded(x as tf.Tensor4D, kernel as tf.Tensor4D, geo.strides as [number, number], pads, geo.dilationRate as [number, number]);
   }
   const padded = padSame(x, kSpatial, geo);
   if (groups === 1) return validConv(padded, kernel, geo, conv2d, conv3d);

@@ -113,7 +113,7 @@ function explicitPads(x: tf.Tensor, k: number[], s: number[], padding: Padding):
  * channel misplaces rows when such a dim has a stride > 1 (input 1x3x3 of 0..8, kernel 1x1x3, strides
  * (1, 1, 2) gives 3, 5, 7 for 3, 12, 7). The sums are the same on every backend.
  */
-function singleWindowCut(padded: tf.Tensor, k: number[], s: number[]): tf.Tensor {
+export function singleWindowCut(padded: tf.Tensor, k: number[], s: number[]): tf.Tensor {
   const spatial = padded.shape.slice(1, -1);
   if (!spatial.some((n, i) => n - k[i] < s[i] && n !== k[i])) return padded;
   const size = [-1, ...spatial.map((n, i) => (n - k[i] < s[i] ? k[i] : n)), -1];

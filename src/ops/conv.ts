@@ -5,7 +5,7 @@
 import { formatNumpy, formatShape, formatValue } from '../format.js';
 import type { Spec } from '../backend/adapter.js';
 import { resultType, type DType } from '../dtypes.js';
-import { KerasRuntimeError, KerasTypeError, KerasValueError } from '../errors.js';
+import { KerasIndexError, KerasRuntimeError, KerasTypeError, KerasValueError } from '../errors.js';
 import {
   checkRank,
   isInt,
@@ -88,9 +88,16 @@ function resolveSpatial(
     mode === 'symbolic' && op !== 'transpose'
       ? [...kernel.shape.slice(0, -2), splitChannels(input.shape, dataFormat).channels, op.filters]
       : kernel.shape;
-  checkKernelRank(input, kernel, shownKernel);
+  checkKernelRank(input, kernel, shownKernel, mode);
   const n = input.shape.length - 2;
   const transpose = op === 'transpose';
+  if (transpose && mode === 'eager' && Array.isArray(v.strides) && v.strides.length < n) {
+    // Keras-JAX's conv_transpose reads strides[i] for every spatial dim: a short tuple fails right there.
+    throw new KerasIndexError(
+      `tuple index out of range (argument \`strides\` has ${v.strides.length} entries for ${n} spatial ` +
+        `dimensions. Received: strides=${formatValue(v.strides)})`,
+    );
+  }
   const strides = spatialTuple(v.strides, n, 'strides', transpose ? KerasTypeError : KerasValueError);
   const dilationRate = dilationTuple(v.dilation_rate, n, input, !transpose);
   if (!isPadding(padding)) {
@@ -107,13 +114,21 @@ function resolveSpatial(
  * Keras's symbolic message (ou:186-191) prints the kernel shape it rebuilt from the input's channels;
  * eagerly Keras leaves this to JAX, so the eager message shows the kernel as received.
  */
-function checkKernelRank(input: Spec, kernel: Spec, kerasKernelShape: Dim[]) {
+function checkKernelRank(input: Spec, kernel: Spec, kerasKernelShape: Dim[], mode: Mode) {
   if (kernel.shape.length !== input.shape.length) {
-    throw new KerasValueError(
+    throw new (shortKernelError(input, kernel, mode))(
       'Kernel shape must have the same length as input, but received kernel of shape ' +
         `${formatShape(kerasKernelShape)} and input of shape ${formatShape(input.shape)}.`,
     );
   }
+}
+
+/**
+ * Eagerly, a kernel of lower rank than the input fails in Keras-JAX on an index past its dims (numpy's or
+ * Python's IndexError) before any check; a higher rank meets JAX's ValueError.
+ */
+function shortKernelError(input: Spec, kernel: Spec, mode: Mode) {
+  return mode === 'eager' && kernel.shape.length < input.shape.length ? KerasIndexError : KerasValueError;
 }
 
 /** JAX's verifier rejects an empty window ("expects window to have positive value"). */
@@ -272,7 +287,7 @@ function resolveSeparable(input: Spec, dw: Spec, pw: Spec, v: Readonly<Record<st
   const mid = depthwise.out;
   const s = depthwise.attrs;
   if (pw.shape.length !== input.shape.length) {
-    throw new KerasValueError(
+    throw new (shortKernelError(input, pw, mode))(
       `Argument \`pointwise_kernel\` must have the same rank as inputs (${input.shape.length}). ` +
         `Received: pointwise_kernel.shape=${formatShape(pw.shape)}`,
     );

@@ -356,7 +356,8 @@ const OP_KINDS: Record<ConvOp, readonly Kind[]> = {
   conv: [...COMMON_KINDS, 'strides_none', 'groups_filters'],
   depthwise_conv: [...COMMON_KINDS, 'strides_none'],
   separable_conv: [...COMMON_KINDS, 'pointwise_channels', 'pointwise_rank'],
-  conv_transpose: [...COMMON_KINDS, 'dilation_none'],
+  // Not 'padding': conv_transpose meets a bare AssertionError there (an excluded golden case says why).
+  conv_transpose: [...COMMON_KINDS.filter((k) => k !== 'padding'), 'dilation_none'],
 };
 
 const BAD_FORMATS = ['NCHW', 'NHWC', 'channels_middle', ''];
@@ -387,7 +388,9 @@ function spoil(op: ConvOp, kind: Kind, call: FuzzCall, seed: number): FuzzCall {
     case 'dilation_length': kwargs.dilation_rate = Array<number>(rank + 1).fill(1); break;
     case 'dilation_nonpositive': kwargs.dilation_rate = seed % 2 ? 0 : -2; break;
     case 'dilation_none': kwargs.dilation_rate = null; break;
-    case 'kernel_rank': withKernel(seed % 2 || rank === 1 ? [2, ...kernel.shape] : kernel.shape.slice(1)); break;
+    // A kernel of higher rank meets a bare AssertionError in conv_transpose (we raise ValueError: an
+    // excluded golden case says why), so there it is always of lower rank.
+    case 'kernel_rank': withKernel(op !== 'conv_transpose' && (seed % 2 || rank === 1) ? [2, ...kernel.shape] : kernel.shape.slice(1)); break;
     case 'empty_window': withKernel(kernel.shape.map((d, i) => (i === (seed % rank) ? 0 : d))); break;
     case 'channels': withKernel(mismatchedChannels(op, kernel.shape, channels)); break;
     case 'groups_filters': {
