@@ -20,6 +20,8 @@ import {
   type StaticServer,
 } from '../src/browser/node/index.js';
 
+import { chromiumUnavailable } from './helpers.js';
+
 const STRICT = process.env.KERAS_PARITY_REQUIRE_CHROMIUM === '1';
 const missing = chromiumMissing();
 const BUNDLE = '/kp/keras-parity.js';
@@ -41,17 +43,7 @@ const thrown = (expression: string) =>
 
 describe('browser bundle in headless Chromium', function () {
   this.timeout(60_000);
-  if (missing) {
-    const title = `headless Chromium is unavailable: ${missing}`;
-    if (STRICT) {
-      it(title, () => {
-        throw new Error(`${title} (KERAS_PARITY_REQUIRE_CHROMIUM=1)`);
-      });
-    } else {
-      it(title);
-    }
-    return;
-  }
+  if (chromiumUnavailable(missing)) return;
 
   let bundleDir: string;
   let server: StaticServer;

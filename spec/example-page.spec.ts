@@ -15,8 +15,8 @@ import { attentionInputs, convInputs, generator, PRESETS } from '../examples/bro
 import { serveExample, type ExampleServer } from '../examples/browser/serve.js';
 import { chromiumMissing, launchChromium, type ChromiumSession } from '../src/browser/node/index.js';
 import { getBackend, ops, setBackend, tensor } from '../src/index.js';
+import { chromiumUnavailable } from './helpers.js';
 
-const STRICT = process.env.KERAS_PARITY_REQUIRE_CHROMIUM === '1';
 const missing = chromiumMissing();
 // The smallest preset: WebGL and WebGPU run on SwiftShader (the CPU) here.
 const PRESET = 'small';
@@ -132,17 +132,7 @@ async function expectShown(page: Page, op: 'conv' | 'attention', run: Run, want:
 
 describe('example page (examples/browser/) in headless Chromium', function () {
   this.timeout(60_000);
-  if (missing) {
-    const title = `headless Chromium is unavailable: ${missing}`;
-    if (STRICT) {
-      it(title, () => {
-        throw new Error(`${title} (KERAS_PARITY_REQUIRE_CHROMIUM=1)`);
-      });
-    } else {
-      it(title);
-    }
-    return;
-  }
+  if (chromiumUnavailable(missing)) return;
 
   let example: ExampleServer;
   let chromium: ChromiumSession;

@@ -19,7 +19,8 @@ import { encoding } from '../src/ops/encoding.js';
 import { normalization } from '../src/ops/normalization.js';
 import { pooling } from '../src/ops/pooling.js';
 import { OP_TABLE, type AnyOpDef, type OpName } from '../src/ops/table.js';
-import { KerasParityError, KerasValueError, ops, setBackend, tensor, type Spec, type Tensor } from '../src/index.js';
+import { materialize } from '../src/golden/run.js';
+import { KerasParityError, KerasValueError, ops, setBackend, type Spec, type Tensor } from '../src/index.js';
 
 const FAMILIES: [string, Record<string, unknown>, Record<string, OpGenerators>][] = [
   ['activations', activations, activationsGenerators],
@@ -42,16 +43,6 @@ function serialize(call: FuzzCall): string {
   });
 }
 
-/** The call's values with tensors made on the active backend (collected in `made` to dispose). */
-function materialize(v: GoldenValue, made: Tensor[]): unknown {
-  if (v instanceof GoldenTensor) {
-    const t = tensor(v.data, [...v.shape], v.dtype);
-    made.push(t);
-    return t;
-  }
-  if (Array.isArray(v)) return v.map((x) => materialize(x, made));
-  return v;
-}
 
 function withTensors<T>(call: FuzzCall, fn: (args: unknown[], kwargs: Record<string, unknown>) => T): T {
   const made: Tensor[] = [];

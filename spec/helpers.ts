@@ -59,3 +59,20 @@ export function expectKerasError(
   if (typeof message === 'string') expect(text).to.equal(message);
   else expect(text).to.match(message);
 }
+
+/**
+ * When headless Chromium cannot run (`missing` says why): one test saying so, pending, or failing under
+ * KERAS_PARITY_REQUIRE_CHROMIUM=1 (CI). Returns whether the suite must stop there.
+ */
+export function chromiumUnavailable(missing: string | null): boolean {
+  if (!missing) return false;
+  const title = `headless Chromium is unavailable: ${missing}`;
+  if (process.env.KERAS_PARITY_REQUIRE_CHROMIUM === '1') {
+    it(title, () => {
+      throw new Error(`${title} (KERAS_PARITY_REQUIRE_CHROMIUM=1)`);
+    });
+  } else {
+    it(title);
+  }
+  return true;
+}

@@ -115,7 +115,7 @@ function verdict(failure: string | undefined, outputs: OutputResult[]): CaseResu
 }
 
 /** A recorded value with its tensors made on the active backend (collected in `made` to dispose). */
-function materialize(v: GoldenValue, made: Tensor[]): unknown {
+export function materialize(v: GoldenValue, made: Tensor[]): unknown {
   if (v instanceof GoldenTensor) {
     const t = tensor(v.data, [...v.shape], v.dtype);
     made.push(t);

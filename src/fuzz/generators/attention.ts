@@ -14,7 +14,7 @@ import type { DType } from '../../dtypes.js';
 import type { GoldenValue, ToleranceWithReason } from '../../golden/cases.js';
 import { GoldenTensor } from '../../golden/safetensors.js';
 import { bools, callOf, floats, ints, prng, type FuzzCall, type OpGenerators } from '../call.js';
-import { boundTolerance, gamma, maxAbsFinite, numeric, omittable, seedArb, sprinkle } from './gen2-helpers.js';
+import { boundTolerance, gamma, maxAbsFinite, numeric, omittable, seedArb, withSpecials } from './gen2-helpers.js';
 
 interface Dims {
   batch: number;
@@ -100,7 +100,7 @@ function bias(p: Plan): GoldenTensor | undefined {
     b = new GoldenTensor('', 'float32', shape, b.data.map((v, i) => (i % keys !== 0 && next() < 0.5 ? -1e9 : v)));
   }
   // Not with -1e9 too: a -inf on key 0 would leave rows of -1e9 logits alone.
-  return p.bias.specials && !p.bias.negative ? sprinkle(b, p.seed + 6, 0.1, [NaN, Infinity, -Infinity]) : b;
+  return p.bias.specials && !p.bias.negative ? withSpecials(b, p.seed + 6, 0.1, [NaN, Infinity, -Infinity]) : b;
 }
 
 /** A boolean mask; with a -1e9 bias, key 0 stays attended so no row keeps only -1e9 logits. */
@@ -164,7 +164,7 @@ function attentionCall(p: Plan): FuzzCall {
   const n = d.kvHeads * d.groups;
   // Small ints for int32: the probabilities are cast to int32 (0, or 1 where one key takes all).
   let query = numeric([d.batch, d.queryLength, n, d.headDim], p.dtype, p.seed + 1, p.queryScale, 3);
-  if (p.nanQuery && p.dtype === 'float32') query = sprinkle(query, p.seed, 0.1, [NaN]);
+  if (p.nanQuery && p.dtype === 'float32') query = withSpecials(query, p.seed, 0.1, [NaN]);
   const key = numeric([d.batch, d.keyLength, d.kvHeads, d.headDim], p.dtype, p.seed + 2, 1, 3);
   const value = numeric([d.batch, d.keyLength, d.kvHeads, d.headDim], p.dtype, p.seed + 3, 1, 3);
   const b = bias(p);

@@ -29,7 +29,7 @@ import {
   product,
   seedArb,
   spatialParamArb,
-  sprinkle,
+  withSpecials,
   SUM_SPECIALS,
   type Layout,
   type SpatialParam,
@@ -135,7 +135,7 @@ const allFloat = (dtypes: readonly DType[]) => dtypes.every((d) => d === 'float3
 /** The input, with specials only where every operand is float: casting NaN or inf to int32 is undefined. */
 function input(shape: number[], v: Values): GoldenTensor {
   const x = numeric(shape, v.dtypes[0], v.seed, v.scale, 50);
-  return v.specials > 0 && allFloat(v.dtypes) ? sprinkle(x, v.seed, v.specials, SUM_SPECIALS) : x;
+  return v.specials > 0 && allFloat(v.dtypes) ? withSpecials(x, v.seed, v.specials, SUM_SPECIALS) : x;
 }
 
 const kernelOf = (shape: number[], dtype: DType, seed: number) => numeric(shape, dtype, seed, 1, 5);

@@ -13,7 +13,7 @@ import * as fc from 'fast-check';
 import type { GoldenValue, ToleranceWithReason } from '../../golden/cases.js';
 import { GoldenTensor } from '../../golden/safetensors.js';
 import { callOf, floats, ints, prng, type FuzzCall, type OpGenerators } from '../call.js';
-import { boundTolerance, gamma, maxOf, omittable, seedArb, sprinkle, U } from './gen2-helpers.js';
+import { boundTolerance, gamma, maxOf, omittable, seedArb, withSpecials, U } from './gen2-helpers.js';
 
 interface Sizes {
   batch: number;
@@ -73,7 +73,7 @@ function logits(s: Sizes, d: LogitsDraw): GoldenTensor {
       x.data[f * s.classes + peak] += 3;
     }
   }
-  return d.specials > 0 ? sprinkle(x, d.seed, d.specials, [NaN, Infinity, -Infinity]) : x;
+  return d.specials > 0 ? withSpecials(x, d.seed, d.specials, [NaN, Infinity, -Infinity]) : x;
 }
 
 /** Lengths in [0, size]; with `wild`, now and then -1 or -2, or past the size (Keras clamps both). */

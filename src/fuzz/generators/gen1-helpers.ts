@@ -8,13 +8,10 @@ import { DEFAULT_TOLERANCE } from '../../golden/compare.js';
 import { GoldenTensor } from '../../golden/safetensors.js';
 import type { DType } from '../../dtypes.js';
 import { OP_TABLE, type AnyOpDef } from '../../ops/table.js';
-import { bools, floats, ints, prng, type FuzzCall } from '../call.js';
+import { bools, floats, ints, type FuzzCall } from '../call.js';
+import { seedArb, withSpecials } from './common.js';
 
-/** float32's unit roundoff: one rounding changes a value by at most this much, relatively. */
-export const U = 2 ** -24;
-
-/** A tensor's seed: every tensor is drawn from one, so a case shrinks by its seed too. */
-export const seedArb = fc.nat();
+export { maxAbsFinite, seedArb, U, withSpecials } from './common.js';
 
 /** An optional keyword: `undefined` (about a third of the time) leaves it out, so Keras's default applies. */
 export function maybe<T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
@@ -72,20 +69,6 @@ export function withNegatives(axes: number[], rank: number): fc.Arbitrary<number
   return fc.tuple(...axes.map((a) => fc.constantFrom(a, a - rank))).map((t) => [...t]);
 }
 
-/**
- * `t` with about `fraction` of its elements replaced by values drawn from `values` (a new tensor; `t` is
- * kept). Used where an op's special values are a subset of call.ts's SPECIAL_FLOATS.
- */
-export function withSpecials(t: GoldenTensor, seed: number, fraction: number, values: readonly number[]): GoldenTensor {
-  if (fraction <= 0 || values.length === 0) return t;
-  const next = prng(seed ^ 0x5bd1e995);
-  const data = Float32Array.from(t.data);
-  for (let i = 0; i < data.length; i++) {
-    if (next() < fraction) data[i] = values[Math.floor(next() * values.length)];
-  }
-  return new GoldenTensor(t.key, 'float32', t.shape, data);
-}
-
 export interface FloatDraw {
   /** Standard deviations to pick from (default 1). */
   scales?: readonly number[];
@@ -131,13 +114,6 @@ export function dtypeArb(
   weight: Readonly<Record<DType, number>> = { float32: 6, int32: 2, bool: 1 },
 ): fc.Arbitrary<DType> {
   return fc.oneof(...allowed.map((d) => ({ arbitrary: fc.constant(d), weight: weight[d] })));
-}
-
-/** The largest |value| among the finite elements (0 when there are none). */
-export function maxAbsFinite(t: GoldenTensor): number {
-  let m = 0;
-  for (const v of t.data) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
-  return m;
 }
 
 /** `v` rounded up to three significant digits, so a printed bound never undercuts the derived one. */

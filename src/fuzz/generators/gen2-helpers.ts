@@ -7,9 +7,10 @@ import * as fc from 'fast-check';
 import type { DType } from '../../dtypes.js';
 import type { GoldenValue, ToleranceWithReason } from '../../golden/cases.js';
 import { GoldenTensor } from '../../golden/safetensors.js';
-import { bools, floats, ints, prng } from '../call.js';
+import { bools, floats, ints } from '../call.js';
+import { U } from './common.js';
 
-export const seedArb = fc.integer({ min: 0, max: 0x7fffffff });
+export { maxAbsFinite, seedArb, U, withSpecials } from './common.js';
 
 /** A keyword left out (Keras's default applies) `omit` times in `omit + pass`, else drawn from `arb`. */
 export const omittable = <T>(arb: fc.Arbitrary<T>, omit = 1, pass = 2): fc.Arbitrary<T | undefined> =>
@@ -70,33 +71,8 @@ export function numeric(shape: readonly number[], dtype: DType, seed: number, sc
   return bools(shape, seed);
 }
 
-/**
- * `t` with about `fraction` of its elements replaced by one of `values`. Ops that sum use their own
- * lists: SPECIAL_FLOATS's 3e38 overflows float32 sums, which the float64 reference does on purpose
- * not reproduce (docs/deviations.md).
- */
-export function sprinkle(t: GoldenTensor, seed: number, fraction: number, values: readonly number[]): GoldenTensor {
-  if (t.dtype !== 'float32') throw new Error(`sprinkle: special values need a float32 tensor, not ${t.dtype}`);
-  const next = prng(seed ^ 0x5bd1e995);
-  const data = Float32Array.from(t.data);
-  for (let i = 0; i < data.length; i++) {
-    if (next() < fraction) data[i] = values[Math.floor(next() * values.length)];
-  }
-  return new GoldenTensor('', t.dtype, t.shape, data);
-}
-
 /** NaN, infinities, signed zero and a subnormal: what a sum of products propagates the same in any order. */
 export const SUM_SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1e-40] as const;
-
-/** The largest |v| over the finite elements (0 for none): non-finite terms make non-finite results, compared exactly. */
-export function maxAbsFinite(t: GoldenTensor): number {
-  let m = 0;
-  for (const v of t.data) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
-  return m;
-}
-
-/** float32's unit roundoff. */
-export const U = 2 ** -24;
 
 /** Higham's gamma_k = k*u / (1 - k*u): the relative error bound of a float32 sum or product of k terms. */
 export function gamma(k: number): number {

@@ -25,7 +25,7 @@ import {
   product,
   seedArb,
   shuffledArb,
-  sprinkle,
+  withSpecials,
   U,
 } from './gen2-helpers.js';
 
@@ -93,7 +93,7 @@ function output(shape: number[], d: OutputDraw, axes: readonly number[] | null):
   else if (d.kind === 'probs_unnormalised') t = floats(shape, d.seed, { low: 0.1, high: 3 });
   else if (d.kind === 'probs_clip') t = pickEach(shape, d.seed, [0, 1, 1e-7, 0.5, 1 - 1e-7, 1e-8]);
   else t = axes ? normalise(floats(shape, d.seed, { low: 0.02, high: 1 }), axes) : floats(shape, d.seed, { low: 0.01, high: 0.99 });
-  return d.specials > 0 ? sprinkle(t, d.seed, d.specials, d.kind === 'logits' ? LOGIT_SPECIALS : PROB_SPECIALS) : t;
+  return d.specials > 0 ? withSpecials(t, d.seed, d.specials, d.kind === 'logits' ? LOGIT_SPECIALS : PROB_SPECIALS) : t;
 }
 
 /**
@@ -364,7 +364,7 @@ function psnrInputs(p: PsnrPlan): [GoldenTensor, GoldenTensor] {
     dtype === 'float32' ? tensorOf('float32', p.shape, vals) : dtype === 'bool' ? bools(p.shape, seed) : ints(p.shape, 0, 256, seed);
   const x1 = make(p.dtypes[0], base.data, p.seed);
   const x2 = make(p.dtypes[1], Array.from(base.data, (v, i) => v + noise.data[i]), p.dtypes[0] === p.dtypes[1] && p.noise === 0 ? p.seed : p.seed + 2);
-  return [p.nan && x1.dtype === 'float32' ? sprinkle(x1, p.seed, 0.2, [NaN, Infinity]) : x1, x2];
+  return [p.nan && x1.dtype === 'float32' ? withSpecials(x1, p.seed, 0.2, [NaN, Infinity]) : x1, x2];
 }
 
 /** max_val as JAX converts it to x2's dtype. */
