@@ -117,10 +117,15 @@ describe('Keras oracle (live Keras)', function () {
 
     it('answers with the error Keras raised: class, message and origin', async () => {
       const x = floats([2, 3], 1);
+      // Python's own IndexError on a line of Keras's (x.shape[axis]), not a raise of Keras's: origin python.
       expect(await oracle.call('softmax', [x], { axis: 5 })).to.deep.equal({
-        error: { class: 'IndexError', message: 'tuple index out of range', origin: 'keras' },
+        error: { class: 'IndexError', message: 'tuple index out of range', origin: 'python' },
       });
       expect(await oracle.call('one_hot', [x], {})).to.have.nested.property('error.class', 'TypeError');
+      // A raise statement of Keras's: origin keras, so the conformance compares its message too.
+      expect(await oracle.call('max_pool', [floats([1, 4, 1], 3), 2], { padding: 'full' })).to.deep.equal({
+        error: { class: 'ValueError', message: "Invalid padding 'full', must be 'same' or 'valid'.", origin: 'keras' },
+      });
     });
 
     it('times a call inside Python, and refuses to time one that raises', async () => {
