@@ -187,22 +187,20 @@ function nativeMaxPool(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
 
 /**
  * lax.max propagates NaN; TF.js's max pools do not (cpu compares with `>`; XNNPACK and wasm's
- * maximum keep NaN from one operand only). A window holding a NaN is found by pooling the NaN mask.
- * cpu and wasm start a window's max at -inf; elsewhere (tensorflow's MaxPool starts at -FLT_MAX) an all
- * -inf window is found the same way.
+ * maximum keep NaN from one operand only). A window holding a NaN is found by pooling a mask of the
+ * NaNs. cpu and wasm start a window's max at -inf; elsewhere (tensorflow's MaxPool starts at -FLT_MAX)
+ * the same mask also marks the cells above -inf (NaN 2, above 1, -inf 0), so one pool finds both.
  */
 const MAX_POOL_FROM_MINUS_INF: ReadonlySet<string> = new Set(['cpu', 'wasm']);
 
 function maxPoolFloat(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
   const native = nativeMaxPool(x, attrs);
-  const pooled = MAX_POOL_FROM_MINUS_INF.has(tf.getBackend()) ? native : minusInfWindows(x, native, attrs);
-  const hasNaN = nativeMaxPool(cast(tf.isNaN(x), 'float32'), attrs);
-  return where(tf.greater(hasNaN, 0), tf.fill(pooled.shape, NaN), pooled);
-}
-
-function minusInfWindows(x: tf.Tensor, native: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
-  const hasAbove = nativeMaxPool(cast(tf.greater(x, -Infinity), 'float32'), attrs);
-  return where(tf.equal(hasAbove, 0), tf.fill(native.shape, -Infinity), native);
+  const nan = tf.isNaN(x);
+  const fromMinusInf = MAX_POOL_FROM_MINUS_INF.has(tf.getBackend());
+  const code = fromMinusInf ? cast(nan, 'float32') : where(nan, tf.fill(x.shape, 2), cast(tf.greater(x, -Infinity), 'float32'));
+  const pooled = nativeMaxPool(code, attrs);
+  const finite = fromMinusInf ? native : where(tf.equal(pooled, 0), tf.fill(native.shape, -Infinity), native);
+  return where(tf.equal(pooled, fromMinusInf ? 1 : 2), tf.fill(native.shape, NaN), finite);
 }
 
 function pool(x: tf.Tensor, attrs: PoolAttrs, out: ConcreteSpec, kind: Kind): tf.Tensor {
