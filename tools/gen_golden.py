@@ -38,6 +38,8 @@ def parse_args(argv):
     parser.add_argument("--out", default=DEFAULT_OUT, help="golden folder (default: golden/)")
     parser.add_argument("--only", help="comma-separated ops to (re)generate or check")
     parser.add_argument("--check", action="store_true", help="compare a fresh generation with --out")
+    parser.add_argument("--progress", action="store_true",
+                        help="print `progress <done>/<total>` lines to stderr (keras-parity golden draws a bar)")
     parser.add_argument("--doc", help="disagreements doc to write (default: docs/keras-backend-disagreements.md "
                                       "when --out is golden/, else none)")
     parser.add_argument("--case-timeout", type=float, default=300.0,
@@ -54,6 +56,9 @@ def parse_args(argv):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from golden import progress
+
+    progress.ENABLED = args.progress
     if args.worker:
         env.pin(args.worker)
         from golden import workers

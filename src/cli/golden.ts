@@ -72,6 +72,7 @@ export async function goldenCommand(options: GoldenOptions, stdout: Output = pro
     ...(options.ops?.length ? ['--only', options.ops.join(',')] : []),
     ...(options.out ? ['--out', resolve(options.out)] : []),
     ...(options.check ? ['--check'] : []),
+    '--progress',
   ];
   const line = new StatusLine(stderr, progressMode(options.progress, stderr));
   line.log(

@@ -1,7 +1,9 @@
-"""Progress of a generation on stderr: `progress <done>/<total> <label>`, which `keras-parity golden`
-draws as a bar (a plain terminal shows the lines)."""
+"""Progress of a generation on stderr, with `--progress`: `progress <done>/<total> <label>` lines, which
+`keras-parity golden` draws as a bar (a line per tenth in a log)."""
 import sys
 import threading
+
+ENABLED = False  # set by gen_golden.py --progress
 
 
 class Progress(threading.Thread):
@@ -15,6 +17,8 @@ class Progress(threading.Thread):
         self.last = None
 
     def run(self):
+        if not ENABLED:
+            return
         while not self.finished.wait(self.interval):
             self.report()
 
@@ -24,6 +28,8 @@ class Progress(threading.Thread):
         self.report()
 
     def report(self):
+        if not ENABLED:
+            return
         counts = {name: min(done(), self.per_backend) for name, done in self.sources.items()}
         if counts == self.last:
             return
