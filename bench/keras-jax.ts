@@ -66,7 +66,7 @@ export async function timeKerasJax(
     await oracle.close();
   }
   const note = [
-    'timed inside the Keras oracle process (JAX CPU, every core, no ISA cap), result ready (block_until_ready)',
+    'Timed inside the Keras oracle process (JAX CPU, every core, no ISA cap), result ready (block_until_ready)',
     ...failed.map((f) => `failed: ${f}`),
   ].join('; ');
   return { ms, versions: { ...oracle.versions }, note };
