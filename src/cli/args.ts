@@ -27,6 +27,14 @@ export interface OptionSpec {
   help: string;
 }
 
+/** `--progress MODE`, the same on every command that shows progress. */
+export const PROGRESS_OPTION: OptionSpec = {
+  name: 'progress',
+  value: 'MODE',
+  choices: ['auto', 'bar', 'lines', 'none'],
+  help: 'auto (a bar on a terminal, else lines), bar, lines or none',
+};
+
 export interface CommandSpec {
   name: string;
   /** One line, for the list of commands. */

@@ -15,7 +15,7 @@ import { FOUND_FILE, checkName, saveFound } from '../fuzz/save.js';
 import { jsSnippet, pythonSnippet } from '../fuzz/snippet.js';
 import { callKey } from '../fuzz/wire.js';
 import { OP_TABLE } from '../ops/table.js';
-import { UsageError, closest, type CommandSpec } from './args.js';
+import { PROGRESS_OPTION, UsageError, closest, type CommandSpec } from './args.js';
 import { goldenCommand } from './golden.js';
 import { packageRoot } from './paths.js';
 import { StatusLine, paint, plural, progressMode, routeConsole, useColor, type Output } from './progress.js';
@@ -36,12 +36,7 @@ export const FUZZ: CommandSpec = {
     { name: 'python', value: 'PATH', help: 'the Python with the pinned Keras (default: .venv/bin/python, made by `npm run golden:setup`)' },
     { name: 'timeout', value: 'SECONDS', help: 'seconds Keras may take on one call before the oracle is restarted (default 60)' },
     { name: 'save', value: 'NAME', optional: true, help: `keep each mismatch as the golden case <op>/found-NAME (${FOUND_FILE}) and regenerate its op's goldens` },
-    {
-      name: 'progress',
-      value: 'MODE',
-      choices: ['auto', 'bar', 'lines', 'none'],
-      help: 'auto (a bar on a terminal, else lines), bar, lines or none',
-    },
+    PROGRESS_OPTION,
   ],
   details: [
     'Examples:',

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { preparePython, runPython } from '../python/env.js';
-import type { CommandSpec } from './args.js';
+import { PROGRESS_OPTION, type CommandSpec } from './args.js';
 import { packageRoot } from './paths.js';
 import { StatusLine, paint, progressMode, useColor, type Output } from './progress.js';
 
@@ -21,12 +21,7 @@ export const GOLDEN: CommandSpec = {
     { name: 'op', value: 'LIST', list: true, help: 'regenerate only these ops, comma-separated' },
     { name: 'out', value: 'DIR', help: 'golden folder to write (default: golden/)' },
     { name: 'check', help: 'regenerate into a temporary folder and fail, naming case ids, on any difference' },
-    {
-      name: 'progress',
-      value: 'MODE',
-      choices: ['auto', 'bar', 'lines', 'none'],
-      help: 'auto (a status line on a terminal, else lines), bar, lines or none',
-    },
+    PROGRESS_OPTION,
   ],
   details: [
     'Set up Python once (Python 3.11 with venv; about 600 MB from PyPI):',

@@ -13,7 +13,7 @@ import { camelCase } from '../ops/op.js';
 import { OP_TABLE, PUBLIC_NAMES } from '../ops/table.js';
 import { collectReport, UnknownBackendError } from '../report/collect.js';
 import type { ParityReport } from '../report/model.js';
-import { UsageError, closest, type CommandSpec } from './args.js';
+import { PROGRESS_OPTION, UsageError, closest, type CommandSpec } from './args.js';
 import { loadBench } from './bench.js';
 import { DEFAULT_BENCH, defaultGoldenDir, shortPath } from './paths.js';
 import { RunProgress, paint, progressMode, routeConsole, useColor, type Output } from './progress.js';
@@ -43,12 +43,7 @@ export const RUN: CommandSpec = {
       help: `bench.json to plot in the report (default: ${DEFAULT_BENCH} when it exists)`,
     },
     { name: 'no-bench', help: 'no Performance section, even when the default bench.json exists' },
-    {
-      name: 'progress',
-      value: 'MODE',
-      choices: ['auto', 'bar', 'lines', 'none'],
-      help: 'auto (a bar on a terminal, else lines), bar, lines or none',
-    },
+    PROGRESS_OPTION,
   ],
   details: [
     'Examples:',
