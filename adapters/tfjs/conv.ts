@@ -87,7 +87,7 @@ function validConv(
   return both ? subsample(y, geo.strides) : y;
 }
 
-type Pads2d = 'valid' | tf.backend_util.ExplicitPadding;
+type Pads2d = 'valid' | 'same' | tf.backend_util.ExplicitPadding;
 
 /** TF.js's conv2d; on wasm a 1x1 kernel goes through XNNPACK's GEMM, which turns NaN into -inf. */
 function conv2dPadded(x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], pads: Pads2d, d: [number, number]): tf.Tensor4D {
@@ -153,8 +153,9 @@ function groupedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, groups: num
   const n = kernel.rank - 2;
   const kSpatial = kernel.shape.slice(0, n);
   if (groups === 1 && n === 2 && (allOnes(geo.strides) || allOnes(geo.dilationRate))) {
-    // TF.js's conv2d takes the pads itself: no padded copy of the input.
-    const pads = laxPads(x, kSpatial, geo) as tf.backend_util.ExplicitPadding;
+    // TF.js's conv2d takes the pads itself: no padded copy of the input. libtensorflow's own 2-D SAME is
+    // lax's (odd cell at the end) and costs no pad op there; wasm's 'same' gives zeros for some shapes.
+    const pads = tf.getBackend() === 'tensorflow' ? geo.padding : (laxPads(x, kSpatial, geo) as tf.backend_util.ExplicitPadding);
     return conv2dPadded(x as tf.Tensor4D, kernel as tf.Tensor4D, geo.strides as [number, number], pads, geo.dilationRate as [number, number]);
   }
   const padded = padSame(x, kSpatial, geo);
