@@ -1,6 +1,8 @@
 /** Shared spec helpers: numpy-allclose comparison at Keras's test tolerance, error matching, conformance failures. */
 import { expect } from 'chai';
 import type { DType } from '../src/dtypes.js';
+import type { FuzzCall } from '../src/fuzz/call.js';
+import { callKey } from '../src/fuzz/wire.js';
 import { isClose } from '../src/golden/compare.js';
 import { KerasParityError, type NestedArray, type Tensor } from '../src/index.js';
 
@@ -75,4 +77,9 @@ export function chromiumUnavailable(missing: string | null): boolean {
     it(title);
   }
   return true;
+}
+
+/** A generated call as text (op, values, tensor bytes, tolerance): equal texts are identical calls. */
+export function callText(call: FuzzCall): string {
+  return `${callKey(call.op, call.args, call.kwargs)} ${JSON.stringify(call.tolerance ?? null)}`;
 }

@@ -24,7 +24,7 @@ import {
   shapeArb,
   sizeOf,
   U,
-} from './gen1-helpers.js';
+} from './draws.js';
 
 type SoftmaxOp = 'softmax' | 'log_softmax';
 type Elementwise = Exclude<keyof typeof activations, SoftmaxOp>;

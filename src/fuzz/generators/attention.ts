@@ -14,7 +14,7 @@ import type { DType } from '../../dtypes.js';
 import type { GoldenValue, ToleranceWithReason } from '../../golden/cases.js';
 import { GoldenTensor } from '../../golden/safetensors.js';
 import { bools, callOf, floats, ints, prng, type FuzzCall, type OpGenerators } from '../call.js';
-import { boundTolerance, gamma, maxAbsFinite, numeric, omittable, seedArb, withSpecials } from './gen2-helpers.js';
+import { boundTolerance, gamma, maxAbsFinite, numeric, omittable, seedArb, withSpecials } from './forms.js';
 
 interface Dims {
   batch: number;

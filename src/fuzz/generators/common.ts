@@ -3,6 +3,9 @@ import * as fc from 'fast-check';
 import { GoldenTensor } from '../../golden/safetensors.js';
 import { prng } from '../call.js';
 
+/** Elements of a shape (or the product of any sizes). */
+export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
 /** float32's unit roundoff: one rounding changes a value by at most this much, relatively. */
 export const U = 2 ** -24;
 

@@ -26,14 +26,14 @@ import {
   maxAbsFinite,
   maxOf,
   numeric,
-  product,
+  sizeOf,
   seedArb,
   spatialParamArb,
   withSpecials,
   SUM_SPECIALS,
   type Layout,
   type SpatialParam,
-} from './gen2-helpers.js';
+} from './forms.js';
 
 type ConvOp = 'conv' | 'depthwise_conv' | 'separable_conv' | 'conv_transpose';
 
@@ -189,7 +189,7 @@ function convCall(p: ConvPlan): FuzzCall {
   const x = input(layoutShape(g.batch, g.sizes, p.groups * p.kernelIn, g.layout), v);
   const kernel = kernelOf([...g.kernel, p.kernelIn, p.filters], v.dtypes[1], v.seed + 1);
   const tolerance = v.dtypes[1] === 'float32'
-    ? sumTolerance('conv', product(g.kernel) * p.kernelIn, maxAbsFinite(x), maxL1(kernel, [g.rank + 1]))
+    ? sumTolerance('conv', sizeOf(g.kernel) * p.kernelIn, maxAbsFinite(x), maxL1(kernel, [g.rank + 1]))
     : undefined;
   return callOf('conv', { inputs: x, kernel, strides: g.strides.arg, ...windowKwargs(g) }, tolerance);
 }
@@ -220,7 +220,7 @@ function depthwiseCall(p: DepthwisePlan): FuzzCall {
   const kernel = kernelOf([...g.kernel, p.channels, p.multiplier], v.dtypes[1], v.seed + 1);
   // Output channel c*M + m sums over the taps of kernel[..., c, m] alone.
   const tolerance = v.dtypes[1] === 'float32'
-    ? sumTolerance('depthwise_conv', product(g.kernel), maxAbsFinite(x), maxL1(kernel, [g.rank, g.rank + 1]))
+    ? sumTolerance('depthwise_conv', sizeOf(g.kernel), maxAbsFinite(x), maxL1(kernel, [g.rank, g.rank + 1]))
     : undefined;
   return callOf('depthwise_conv', { inputs: x, kernel, strides: g.strides.arg, ...windowKwargs(g) }, tolerance);
 }
@@ -284,7 +284,7 @@ function separableCall(p: SeparablePlan): FuzzCall {
  * gamma_K2*W2*max|y1|, together <= gamma_(K1+1+K2) * A*W1*W2.
  */
 function separableTolerance(x: GoldenTensor, dw: GoldenTensor, pw: GoldenTensor, g: Geometry, pk: number[], pwIn: number) {
-  const [k1, k2] = [product(g.kernel), product(pk) * pwIn];
+  const [k1, k2] = [sizeOf(g.kernel), sizeOf(pk) * pwIn];
   const [a, w1, w2] = [maxAbsFinite(x), maxL1(dw, [g.rank, g.rank + 1]), maxL1(pw, [g.rank + 1])];
   const why =
     `separable_conv: a depthwise float32 sum of K1=${k1} products, rounded, then a pointwise sum of K2=${k2}; ` +
@@ -333,7 +333,7 @@ function transposeCall(p: TransposePlan): FuzzCall {
   const kernel = kernelOf([...g.kernel, p.filters, p.inChannels], v.dtypes[1], v.seed + 1);
   // Each output sums at most prod(kernel) taps of C_in products (XLA's dilated zeros add nothing).
   const tolerance = v.dtypes[1] === 'float32'
-    ? sumTolerance('conv_transpose', product(g.kernel) * p.inChannels, maxAbsFinite(x), maxL1(kernel, [g.rank]))
+    ? sumTolerance('conv_transpose', sizeOf(g.kernel) * p.inChannels, maxAbsFinite(x), maxL1(kernel, [g.rank]))
     : undefined;
   const values = { inputs: x, kernel, strides: g.strides.arg, output_padding: p.outputPadding.arg, ...windowKwargs(g) };
   return callOf('conv_transpose', values, tolerance);

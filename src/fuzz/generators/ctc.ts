@@ -13,7 +13,7 @@ import * as fc from 'fast-check';
 import type { GoldenValue, ToleranceWithReason } from '../../golden/cases.js';
 import { GoldenTensor } from '../../golden/safetensors.js';
 import { callOf, floats, ints, prng, type FuzzCall, type OpGenerators } from '../call.js';
-import { boundTolerance, gamma, maxOf, omittable, seedArb, withSpecials, U } from './gen2-helpers.js';
+import { boundTolerance, gamma, maxOf, omittable, seedArb, withSpecials, U } from './forms.js';
 
 interface Sizes {
   batch: number;

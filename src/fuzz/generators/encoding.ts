@@ -9,7 +9,7 @@ import type { GoldenValue } from '../../golden/cases.js';
 import { GoldenTensor } from '../../golden/safetensors.js';
 import type { encoding } from '../../ops/encoding.js';
 import { callOf, ints, type FuzzCall, type Generators, type OpGenerators } from '../call.js';
-import { boolTensorArb, dtypeArb, intTensorArb, maybe, seedArb, shapeArb, withConventions } from './gen1-helpers.js';
+import { boolTensorArb, dtypeArb, intTensorArb, maybe, seedArb, shapeArb, withConventions } from './draws.js';
 
 type EncodingOp = keyof typeof encoding;
 

@@ -22,12 +22,12 @@ import {
   groupIds,
   groupSums,
   maxOf,
-  product,
+  sizeOf,
   seedArb,
   shuffledArb,
   withSpecials,
   U,
-} from './gen2-helpers.js';
+} from './forms.js';
 
 const dimsArb = (rank: number, max = 5) => fc.array(fc.integer({ min: 1, max }), { minLength: rank, maxLength: rank });
 /** One shape in ten is big, up to (20, 1000): many classes, long sums. */
@@ -109,7 +109,7 @@ function someTrue(shape: number[], axes: readonly number[], seed: number): Golde
 
 function pickEach(shape: readonly number[], seed: number, values: readonly number[]): GoldenTensor {
   const next = prng(seed);
-  return tensorOf('float32', shape, Array.from({ length: product(shape) }, () => values[Math.floor(next() * values.length)]));
+  return tensorOf('float32', shape, Array.from({ length: sizeOf(shape) }, () => values[Math.floor(next() * values.length)]));
 }
 
 // tolerances ------------------------------------------------------------------------------------
@@ -125,7 +125,7 @@ function pickEach(shape: readonly number[], seed: number, values: readonly numbe
  */
 function crossentropyTolerance(op: string, target: GoldenTensor | null, out: GoldenTensor, axes: readonly number[], logits: boolean): ToleranceWithReason | undefined {
   const grouping = groupIds(out.shape, axes);
-  const k = Math.max(1, product(axes.map((a) => out.shape[a])));
+  const k = Math.max(1, sizeOf(axes.map((a) => out.shape[a])));
   const t = (i: number) => (target ? Math.abs(target.data[i]) : 1);
   const mass = maxOf(target ? groupSums(grouping, t) : [1]);
   const rtol = gamma(k + 1) + FN_ULPS * U;
@@ -214,7 +214,7 @@ type CategoricalTarget = 'onehot' | 'soft' | 'onehot_int32' | 'onehot_bool';
 function categoricalTarget(kind: CategoricalTarget, shape: number[], axes: readonly number[], seed: number): GoldenTensor {
   if (kind === 'soft') return normalise(floats(shape, seed, { low: 0.01, high: 1 }), axes);
   const grouping = groupIds(shape, axes);
-  const k = product(axes.map((a) => shape[a]));
+  const k = sizeOf(axes.map((a) => shape[a]));
   const next = prng(seed);
   const chosen = Array.from({ length: grouping.groups }, () => Math.floor(next() * k));
   const seen = new Int32Array(grouping.groups);
@@ -310,7 +310,7 @@ function sparseLabels(p: SparsePlan): GoldenTensor {
   const shape = [...p.shape.slice(0, -1), ...(p.trailing1 ? [1] : [])];
   const classes = p.shape[p.axis.axis];
   const next = prng(p.seed);
-  const values = Array.from({ length: product(shape) }, () => {
+  const values = Array.from({ length: sizeOf(shape) }, () => {
     const wild = next() < p.outOfRange;
     return wild ? Math.floor(next() * (classes + 5)) - 2 : Math.floor(next() * classes);
   });

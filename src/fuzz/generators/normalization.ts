@@ -27,7 +27,7 @@ import {
   U,
   withConventions,
   withNegatives,
-} from './gen1-helpers.js';
+} from './draws.js';
 
 type NormalizationOp = keyof typeof normalization;
 

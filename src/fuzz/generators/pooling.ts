@@ -10,7 +10,7 @@ import type { GoldenValue } from '../../golden/cases.js';
 import type { GoldenTensor } from '../../golden/safetensors.js';
 import type { pooling } from '../../ops/pooling.js';
 import { callOf, SPECIAL_FLOATS, type FuzzCall, type Generators, type OpGenerators } from '../call.js';
-import { boolTensorArb, dtypeArb, floatTensorArb, fmt, intTensorArb, loosened, maxAbsFinite, sizeOf, U } from './gen1-helpers.js';
+import { boolTensorArb, dtypeArb, floatTensorArb, fmt, intTensorArb, loosened, maxAbsFinite, sizeOf, U } from './draws.js';
 
 type PoolOp = keyof typeof pooling;
 

@@ -9,16 +9,15 @@ import { GoldenTensor } from '../../golden/safetensors.js';
 import type { DType } from '../../dtypes.js';
 import { OP_TABLE, type AnyOpDef } from '../../ops/table.js';
 import { bools, floats, ints, type FuzzCall } from '../call.js';
-import { seedArb, withSpecials } from './common.js';
+import { seedArb, sizeOf, withSpecials } from './common.js';
 
-export { maxAbsFinite, seedArb, U, withSpecials } from './common.js';
+export { maxAbsFinite, seedArb, sizeOf, U, withSpecials } from './common.js';
 
 /** An optional keyword: `undefined` (about a third of the time) leaves it out, so Keras's default applies. */
 export function maybe<T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
   return fc.option(arb, { nil: undefined, freq: 3 });
 }
 
-export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 export interface ShapeOptions {
   minRank: number;

@@ -8,9 +8,9 @@ import type { DType } from '../../dtypes.js';
 import type { GoldenValue, ToleranceWithReason } from '../../golden/cases.js';
 import { GoldenTensor } from '../../golden/safetensors.js';
 import { bools, floats, ints } from '../call.js';
-import { U } from './common.js';
+import { sizeOf, U } from './common.js';
 
-export { maxAbsFinite, seedArb, U, withSpecials } from './common.js';
+export { maxAbsFinite, seedArb, sizeOf, U, withSpecials } from './common.js';
 
 /** A keyword left out (Keras's default applies) `omit` times in `omit + pass`, else drawn from `arb`. */
 export const omittable = <T>(arb: fc.Arbitrary<T>, omit = 1, pass = 2): fc.Arbitrary<T | undefined> =>
@@ -56,8 +56,6 @@ export function spatialParamArb(rank: number, value: fc.Arbitrary<number>, dflt?
   return fc.oneof(fc.constant({ values: Array<number>(rank).fill(dflt), arg: undefined }), ...given);
 }
 
-export const product = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
-
 /** Floats of the form i/8 with |i| < 8*bound: every product and sum stays exact in float32. */
 export function eighths(shape: readonly number[], seed: number, bound = 4): GoldenTensor {
   const t = ints(shape, -8 * bound, 8 * bound, seed);
@@ -99,7 +97,7 @@ export function boundTolerance(atolBound: number, rtolBound: number, why: string
  */
 export function groupIds(shape: readonly number[], axes: readonly number[]): { ids: Int32Array; groups: number } {
   const keptSizes = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const ids = new Int32Array(product(shape));
+  const ids = new Int32Array(sizeOf(shape));
   const index = new Array<number>(shape.length).fill(0);
   for (let flat = 0; flat < ids.length; flat++) {
     let id = 0;
@@ -107,7 +105,7 @@ export function groupIds(shape: readonly number[], axes: readonly number[]): { i
     ids[flat] = id;
     for (let d = shape.length - 1; d >= 0 && ++index[d] === shape[d]; d--) index[d] = 0;
   }
-  return { ids, groups: product(keptSizes) };
+  return { ids, groups: sizeOf(keptSizes) };
 }
 
 /** Per group, the sum of `term(i)` over its elements. */

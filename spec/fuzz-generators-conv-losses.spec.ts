@@ -12,7 +12,7 @@ import type { FuzzCall, OpGenerators } from '../src/fuzz/call.js';
 import { attentionGenerators } from '../src/fuzz/generators/attention.js';
 import { convGenerators } from '../src/fuzz/generators/conv.js';
 import { ctcGenerators } from '../src/fuzz/generators/ctc.js';
-import { boundTolerance, gamma, groupIds, U } from '../src/fuzz/generators/gen2-helpers.js';
+import { boundTolerance, gamma, groupIds, U } from '../src/fuzz/generators/forms.js';
 import { lossesGenerators } from '../src/fuzz/generators/losses.js';
 import type { GoldenValue } from '../src/golden/cases.js';
 import { GoldenTensor } from '../src/golden/safetensors.js';
@@ -21,6 +21,7 @@ import { conv } from '../src/ops/conv.js';
 import { ctc } from '../src/ops/ctc.js';
 import { losses } from '../src/ops/losses.js';
 import { OP_TABLE, type AnyOpDef, type OpName } from '../src/ops/table.js';
+import { callText } from './helpers.js';
 
 const FAMILIES: [string, Record<string, unknown>, Record<string, OpGenerators>][] = [
   ['conv', conv, convGenerators],
@@ -31,13 +32,6 @@ const FAMILIES: [string, Record<string, unknown>, Record<string, OpGenerators>][
 
 const SEED = 20240611;
 const RUNS = 30;
-
-/** A call as text, tensors by dtype, shape and bytes: equal texts are equal calls. */
-function serialise(call: FuzzCall): string {
-  return JSON.stringify(call, (_, v: unknown) =>
-    v instanceof GoldenTensor ? { dtype: v.dtype, shape: v.shape, data: Array.from(v.data, String) } : v,
-  );
-}
 
 /** Tensors made on the active backend, collected for disposal. */
 function materialise(v: GoldenValue, made: Tensor[]): unknown {
@@ -72,7 +66,7 @@ function received(call: FuzzCall, op: OpName, name: string): string {
   const positional = params.filter((p) => p.required).findIndex((p) => p.name === name);
   const v = positional >= 0 ? call.args[positional] : call.kwargs[name];
   if (v === undefined) return '<left out>';
-  return serialise({ op, args: [v instanceof GoldenTensor ? new GoldenTensor('', v.dtype, v.shape, new Float32Array()) : v], kwargs: {} });
+  return callText({ op, args: [v instanceof GoldenTensor ? new GoldenTensor('', v.dtype, v.shape, new Float32Array()) : v], kwargs: {} });
 }
 
 describe('fuzz generators: conv, losses, ctc, attention', () => {
@@ -102,12 +96,12 @@ describe('fuzz generators: conv, losses, ctc, attention', () => {
         });
 
         it('draws the same calls from the same seed, and others from another', () => {
-          const again = fc.sample(gen.valid, { seed: SEED, numRuns: RUNS }).map(serialise);
-          expect(again).to.deep.equal(valid.map(serialise));
-          const other = fc.sample(gen.valid, { seed: SEED + 1, numRuns: RUNS }).map(serialise);
+          const again = fc.sample(gen.valid, { seed: SEED, numRuns: RUNS }).map(callText);
+          expect(again).to.deep.equal(valid.map(callText));
+          const other = fc.sample(gen.valid, { seed: SEED + 1, numRuns: RUNS }).map(callText);
           expect(other).to.not.deep.equal(again);
           if (gen.invalid) {
-            expect(fc.sample(gen.invalid, { seed: SEED, numRuns: RUNS }).map(serialise)).to.deep.equal(invalid.map(serialise));
+            expect(fc.sample(gen.invalid, { seed: SEED, numRuns: RUNS }).map(callText)).to.deep.equal(invalid.map(callText));
           }
         });
 
@@ -115,8 +109,8 @@ describe('fuzz generators: conv, losses, ctc, attention', () => {
           for (const call of valid) {
             expect(call.op).to.equal(op);
             const kwargs = Object.fromEntries(Object.entries(call.kwargs).map(([k, v]) => [k, specs(v)]));
-            expect(() => ops.outputSpec(op, call.args.map(specs), kwargs), serialise(call).slice(0, 300)).to.not.throw();
-            expect(() => run(call), serialise(call).slice(0, 300)).to.not.throw();
+            expect(() => ops.outputSpec(op, call.args.map(specs), kwargs), callText(call).slice(0, 300)).to.not.throw();
+            expect(() => run(call), callText(call).slice(0, 300)).to.not.throw();
           }
         });
 
@@ -137,7 +131,7 @@ describe('fuzz generators: conv, losses, ctc, attention', () => {
             } catch (e) {
               thrown = e;
             }
-            expect(thrown, serialise(call).slice(0, 300)).to.be.instanceOf(KerasParityError);
+            expect(thrown, callText(call).slice(0, 300)).to.be.instanceOf(KerasParityError);
           }
         });
 
