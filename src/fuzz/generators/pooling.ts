@@ -142,8 +142,8 @@ function poolValid(op: PoolOp): fc.Arbitrary<FuzzCall> {
 
 /**
  * What Keras rejects: a padding or data_format it does not know, an input of rank 0 or 1, a window or
- * stride tuple of the wrong length, a window or stride below 1; bool for average_pool. (Not a float
- * window: Keras has no check for it, only Python's own TypeError from a tuple concatenation.)
+ * stride tuple of the wrong length, a window or stride below 1, a float window (Python's own TypeError
+ * in Keras's code: its class is compared, not its words); bool for average_pool.
  */
 function poolInvalid(op: PoolOp): fc.Arbitrary<FuzzCall> {
   const base = fc
@@ -160,6 +160,7 @@ function poolInvalid(op: PoolOp): fc.Arbitrary<FuzzCall> {
     base.chain((v) => fc.constantFrom(nd(v) - 1, nd(v) + 1).map((len) => ({ ...v, pool_size: Array<number>(len).fill(1) }))),
     base.chain((v) => fc.constantFrom(0, -1).map((k) => ({ ...v, pool_size: k }))),
     base.chain((v) => fc.constantFrom(0, -2).map((s) => ({ ...v, strides: s }))),
+    base.map((v) => ({ ...v, pool_size: 1.5 })),
     fc
       .array(fc.integer({ min: 1, max: 5 }), { maxLength: 1 })
       .chain((shape) => floatTensorArb(shape).map((inputs) => ({ inputs, pool_size: 1, strides: 1 }))),
