@@ -90,6 +90,38 @@ describe('TF.js adapter', () => {
     });
   }
 
+  // max_pool skips its NaN / -inf correction when the input is all finite, decided on the host for
+  // small inputs and by a device sum above 2^14 elements, so both sizes meet NaN, +inf and an all -inf
+  // window together, a lone NaN, a lone -inf window, and finite values whose sum overflows. Expected: lax.max's window max, where NaN wins (as
+  // in the golden cases), written out here for pool 2, stride 2, 'valid'.
+  const windowMax = (x: Float32Array, n: number) =>
+    Array.from({ length: n / 2 }, (_, i) =>
+      Array.from({ length: n / 2 }, (_, j) => {
+        const cells = [0, 1].flatMap((a) => [0, 1].map((b) => x[(2 * i + a) * n + 2 * j + b]));
+        return [cells.some(Number.isNaN) ? NaN : Math.max(...cells)];
+      }),
+    );
+  for (const backend of TFJS) {
+    for (const n of [16, 130]) {
+      it(`max_pool finds NaN and infinities in ${n}x${n} values [${backend}]`, async () => {
+        await setBackend(backend);
+        const values = Float32Array.from({ length: n * n }, (_, i) => (i % 13) - 6);
+        values[0] = NaN;
+        values[5 * n + 4] = Infinity;
+        for (const k of [6 * n + 6, 6 * n + 7, 7 * n + 6, 7 * n + 7]) values[k] = -Infinity;
+        const huge = new Float32Array(n * n).fill(3e38);
+        const oneNaN = values.map((v, i) => (i === 0 ? v : Number.isFinite(v) ? v : 1));
+        const minusInfWindow = values.map((v, i) => (i === 0 || i === 5 * n + 4 ? 1 : v));
+        for (const v of [values, huge, oneNaN, minusInfWindow]) {
+          const x = tensor(v, [1, n, n, 1], 'float32');
+          const y = ops.maxPool(x, 2, { strides: 2 });
+          expectClose(y, [windowMax(v, n)], { atol: 0, rtol: 0 });
+          for (const t of [x, y]) t.dispose();
+        }
+      });
+    }
+  }
+
   // Keras 3.6.0 JAX: ops.log_softmax(np.array([1000000063, 1000000001], "int32")) -> [0, -62]: x - max in
   // int32, then float32 (converting first rounds both to 1e9 + 64 and 1e9: -64).
   for (const backend of TFJS) {

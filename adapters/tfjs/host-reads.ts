@@ -29,6 +29,16 @@ export const HOST_READS: readonly HostRead[] = [
       "scores are uploaded. Greedy decoding and ctc_loss stay on the device. Raises UnsupportedError on " +
       'webgpu, which cannot read synchronously.',
   },
+  {
+    op: 'max_pool (float32, on cpu, wasm and tensorflow)',
+    why:
+      "TF.js's max pools drop NaN, and tensorflow's starts its max at -FLT_MAX, so Keras's result needs a " +
+      'second pool of a NaN / -inf mask: four more passes over the input and a pool. One pass first finds ' +
+      'whether any value is NaN or infinite, and where none is, that work is skipped. It reads the values ' +
+      'where they are on the host already (cpu) or few (up to 2^14: that copy costs less than a device ' +
+      "reduction's dispatch), else one float, the input's sum. The GPU backends always pool the mask, as " +
+      'they cannot read without stalling (webgl) or at all (webgpu).',
+  },
 ];
 
 /**

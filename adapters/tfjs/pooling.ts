@@ -13,7 +13,8 @@ import type { PoolAttrs } from '../../src/ops/pooling.js';
 import { windowPads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
 import { cast, pad, transpose, where } from './gpu-layout.js';
-import { div } from './gpu-math.js';
+import { div, onGpu } from './gpu-math.js';
+import { readOnHost } from './host-reads.js';
 
 /** (batch, channels, ...spatial) to (batch, ...spatial, channels); channels_last passes through. */
 export function toChannelsLast(x: tf.Tensor, dataFormat: DataFormat): tf.Tensor {
@@ -195,12 +196,57 @@ const MAX_POOL_FROM_MINUS_INF: ReadonlySet<string> = new Set(['cpu', 'wasm']);
 
 function maxPoolFloat(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
   const native = nativeMaxPool(x, attrs);
+  if (allFinite(x)) return native;
   const nan = tf.isNaN(x);
   const fromMinusInf = MAX_POOL_FROM_MINUS_INF.has(tf.getBackend());
   const code = fromMinusInf ? cast(nan, 'float32') : where(nan, tf.fill(x.shape, 2), cast(tf.greater(x, -Infinity), 'float32'));
   const pooled = nativeMaxPool(code, attrs);
   const finite = fromMinusInf ? native : where(tf.equal(pooled, 0), tf.fill(native.shape, -Infinity), native);
   return where(tf.equal(pooled, fromMinusInf ? 1 : 2), tf.fill(native.shape, NaN), finite);
+}
+
+/**
+ * Whether the mask pool can be skipped: without NaN or infinity in the input, TF.js's pool is lax's.
+ * Proving it costs one pass and a read, where the mask pool costs four passes and a second pool. The
+ * pass runs on the host where the values are there already (cpu) or few (a small copy beats a device
+ * reduction's dispatch), else as a device sum read as one float (finite unless a value is not, or the
+ * sum overflows, which only sends a finite input the long way). Only on the Node backends: a read
+ * stalls webgl and is impossible on webgpu.
+ */
+const HOST_SCAN_MAX = 1 << 14;
+
+function allFinite(x: tf.Tensor): boolean {
+  if (onGpu()) return false;
+  const what = 'max_pool';
+  const instead = 'It is not called on GPU backends.';
+  if (tf.getBackend() === 'cpu' || x.size <= HOST_SCAN_MAX) return finiteValues(readOnHost(x, what, instead));
+  return Number.isFinite(readOnHost(deviceSum(x), what, instead)[0]);
+}
+
+/**
+ * The sum of x's values. On wasm a row of ones times x as a matrix (XNNPACK's vectorised matMul) takes
+ * a third of the time of its sum kernel, which adds one value at a time. Its output clamp may turn a
+ * NaN into -inf, which is still not finite.
+ */
+function deviceSum(x: tf.Tensor): tf.Tensor {
+  if (tf.getBackend() !== 'wasm') return tf.sum(x);
+  const cols = x.shape[x.rank - 1];
+  const rows = x.size / cols;
+  return tf.sum(tf.matMul(tf.ones([1, rows]), tf.reshape(x, [rows, cols])));
+}
+
+/** v * 0 is 0 for a finite v and NaN otherwise; four sums so the loop is not one dependency chain. */
+function finiteValues(d: ArrayLike<number>): boolean {
+  let a = 0, b = 0, c = 0, e = 0;
+  const n4 = d.length - (d.length % 4);
+  for (let i = 0; i < n4; i += 4) {
+    a += d[i] * 0;
+    b += d[i + 1] * 0;
+    c += d[i + 2] * 0;
+    e += d[i + 3] * 0;
+  }
+  for (let i = n4; i < d.length; i++) a += d[i] * 0;
+  return a + b + c + e === 0;
 }
 
 function pool(x: tf.Tensor, attrs: PoolAttrs, out: ConcreteSpec, kind: Kind): tf.Tensor {
