@@ -3,12 +3,14 @@
  * overhead against the same raw TF.js call, reference / tfjs-cpu on conv2d, TF.js tensor accounting and
  * the conformance suite's wall time and peak RSS.
  *
- *   node --import tsx bench/run.ts [--quick] [--no-conformance] [--no-keras] [--backends a,b] [--out FILE]
+ *   node --import tsx bench/run.ts [--quick] [--only PARTS] [--no-conformance] [--no-keras] [--backends a,b] [--out FILE]
  *
- * Every timing is the median of repeated runs after a warm-up, read-back included (await data()).
- * Small cases time a loop of calls per sample and report the per-call time. Writes a plain table to
- * stdout and bench/results/bench.json (its format: src/bench/model.ts), which `keras-parity run --bench`
- * plots in the parity report.
+ * PARTS, comma-separated: table, overhead, reference, keras, conformance (default: all). Every timing is
+ * the median of repeated runs after a warm-up, read-back included (await data()). Small cases time a
+ * loop of calls per sample and report the per-call time. The script re-runs itself under fixed C
+ * allocator thresholds (bench/allocator.ts). Writes a plain table to stdout and
+ * bench/results/bench.json (its format: src/bench/model.ts), which `keras-parity run --bench` plots in
+ * the parity report.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,15 +19,19 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { listBackends, ops, setBackend, tensor, type Tensor } from '../src/index.js';
-import { currentAdapter } from '../src/backend/registry.js';
 import { formatMs as fmt } from '../src/bench/format.js';
 import {
   BENCH_SCHEMA, KERAS_JAX_TARGET, OVERHEAD_TARGET, overheadMet,
-  type AdapterOverhead, type BenchCase, type BenchFile, type BenchResult, type BenchTiming, type ConformanceRun,
+  type BenchCase, type BenchFile, type BenchResult, type BenchTiming, type ConformanceRun,
   type ReferenceOverTfjsCpu,
 } from '../src/bench/model.js';
-import { filled, median } from './data.js';
-import { timeKerasJax, type KerasCall } from './keras-jax.js';
+import { ALLOCATOR_ENV, runUnderPinnedAllocator } from './allocator.js';
+import { img, label4, rand, sizeOf as prod } from './data.js';
+import { timeKerasJax, type KerasCall, type KerasJaxTimings } from './keras-jax.js';
+import { measureOverhead } from './overhead.js';
+import { MIN_SAMPLE_MS, timeInterleaved } from './timing.js';
+
+runUnderPinnedAllocator();
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -35,20 +41,21 @@ const option = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const QUICK = flag('--quick');
+const PARTS = ['table', 'overhead', 'reference', 'keras', 'conformance'] as const;
+const only = option('--only')?.split(',');
+const unknownPart = only?.find((p) => !(PARTS as readonly string[]).includes(p));
+if (unknownPart !== undefined) {
+  console.error(`--only: unknown part '${unknownPart}'; the parts are ${PARTS.join(', ')}.`);
+  process.exit(2);
+}
+const runs = (part: (typeof PARTS)[number]) => (!only || only.includes(part)) && !flag(`--no-${part}`);
 const OUT = option('--out') ?? join(ROOT, 'bench', 'results', 'bench.json');
 /** Time budget for one case's timed samples (warm-up excluded), and the per-call cap for reference. */
 const CASE_BUDGET_MS = QUICK ? 250 : 900;
 const MAX_CALL_MS = 2000;
-/** A sample of a fast op loops until it lasts at least this long, so timer resolution does not matter. */
-const MIN_SAMPLE_MS = 4;
-const MIN_RUNS = 3;
 const MAX_RUNS = QUICK ? 7 : 25;
 
 // ---------------------------------------------------------------------------------------------- helpers
-
-
-const prod = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-const rand = (shape: number[], seed: number) => tensor(filled(prod(shape), seed), shape);
 
 
 async function readAll(out: Tensor | Tensor[]): Promise<void> {
@@ -56,47 +63,6 @@ async function readAll(out: Tensor | Tensor[]): Promise<void> {
     await t.data();
     t.dispose();
   }
-}
-
-/**
- * Times `fns` (one or several, interleaved sample by sample so drift hits them alike). One warm-up
- * call each, then a calibration: calls per sample so a sample lasts MIN_SAMPLE_MS, runs so the case
- * fits its budget.
- */
-async function timeInterleaved(fns: Array<() => Promise<void>>, budgetMs = CASE_BUDGET_MS): Promise<BenchTiming[]> {
-  const first: number[] = [];
-  for (const fn of fns) {
-    const t0 = performance.now();
-    await fn();
-    first.push(performance.now() - t0);
-  }
-  // A second untimed call each: the first may include kernel compilation or lazy initialisation.
-  const est: number[] = [];
-  for (const fn of fns) {
-    const t0 = performance.now();
-    await fn();
-    est.push(Math.max(performance.now() - t0, 1e-3));
-  }
-  const calls = est.map((e) => Math.max(1, Math.ceil(MIN_SAMPLE_MS / e)));
-  const perRound = est.reduce((a, e, i) => a + e * calls[i], 0);
-  const runs = Math.max(MIN_RUNS, Math.min(MAX_RUNS, Math.floor(budgetMs / perRound)));
-  const samples: number[][] = fns.map(() => []);
-  for (let r = 0; r < runs; r++) {
-    for (let i = 0; i < fns.length; i++) {
-      const fn = fns[i];
-      const t0 = performance.now();
-      for (let c = 0; c < calls[i]; c++) await fn();
-      samples[i].push((performance.now() - t0) / calls[i]);
-    }
-  }
-  return samples.map((s, i) => ({
-    medianMs: median(s),
-    minMs: Math.min(...s),
-    maxMs: Math.max(...s),
-    runs: runs,
-    callsPerRun: calls[i],
-    firstCallMs: first[i],
-  }));
 }
 
 // ---------------------------------------------------------------------------------------------- cases
@@ -120,8 +86,6 @@ interface Case {
   sizes: Size[];
 }
 
-const img = (n: number, h: number, w: number, c: number) => [n, h, w, c];
-const label4 = (s: number[]) => s.join('x');
 
 function elementwise(op: 'relu' | 'gelu'): Case {
   return {
@@ -252,60 +216,6 @@ const CASES: Case[] = [
   },
 ];
 
-// ---------------------------------------------------------------------------------------------- adapter overhead
-
-interface RawCase {
-  op: string;
-  label: string;
-  elements: number;
-  make: () => { ours: () => Tensor | Tensor[]; raw: () => tf.Tensor; inputs: Tensor[] };
-}
-
-/** The tf.Tensor behind a keras-parity Tensor on the active adapter: the same data both calls read. */
-const handle = <T extends tf.Tensor>(t: Tensor) => t.handleOn(currentAdapter()) as T;
-
-const RAW_CASES: RawCase[] = [
-  ...[1024, 1048576].map((n): RawCase => ({
-    op: 'relu', label: `${n} elems`, elements: n,
-    make: () => {
-      const x = rand([n], 1);
-      return { ours: () => ops.relu(x), raw: () => tf.relu(handle(x)), inputs: [x] };
-    },
-  })),
-  ...([[1, 1024], [1024, 1024]] as const).map(([r, c]): RawCase => ({
-    op: 'softmax', label: `${r}x${c}`, elements: r * c,
-    make: () => {
-      const x = rand([r, c], 1);
-      return { ours: () => ops.softmax(x), raw: () => tf.softmax(handle(x)), inputs: [x] };
-    },
-  })),
-  ...([[img(1, 8, 8, 16), [3, 3, 16, 16]], [img(1, 128, 128, 64), [3, 3, 64, 64]]] as Array<[number[], number[]]>).map(
-    ([xs, ks]): RawCase => ({
-      op: 'conv2d', label: `${label4(xs)} k${label4(ks)} same`, elements: prod(xs),
-      make: () => {
-        const x = rand(xs, 1);
-        const k = rand(ks, 2);
-        return {
-          ours: () => ops.conv(x, k, { padding: 'same' }),
-          raw: () => tf.conv2d(handle<tf.Tensor4D>(x), handle<tf.Tensor4D>(k), 1, 'same'),
-          inputs: [x, k],
-        };
-      },
-    }),
-  ),
-  ...[img(1, 16, 16, 4), img(1, 128, 128, 64)].map((xs): RawCase => ({
-    op: 'maxPool', label: `${label4(xs)} p2 s2`, elements: prod(xs),
-    make: () => {
-      const x = rand(xs, 1);
-      return {
-        ours: () => ops.maxPool(x, 2, { strides: 2 }),
-        raw: () => tf.maxPool(handle<tf.Tensor4D>(x), 2, 2, 'valid'),
-        inputs: [x],
-      };
-    },
-  })),
-];
-
 // ---------------------------------------------------------------------------------------------- run
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
@@ -320,128 +230,111 @@ const unavailable = infos.filter((b) => !b.available).map((b) => ({ name: b.name
 const results: BenchResult[] = [];
 const tfMemory: Record<string, { before: tf.MemoryInfo; after: tf.MemoryInfo; leakedTensors: number; leakedBytes: number }> = {};
 
-for (const backend of backends) {
-  await setBackend(backend.name);
-  const isTfjs = backend.name.startsWith('tfjs-');
-  const before = isTfjs ? { ...tf.memory() } : undefined;
-  process.stderr.write(`[bench] ${backend.name}`);
-  for (const c of CASES) {
-    let prev: { work: number; ms: number } | undefined;
-    for (const size of c.sizes) {
-      // The reference backend is skipped where one call is predicted (from the previous size, scaled by
-      // work) to take longer than MAX_CALL_MS.
-      const predicted = prev ? (prev.ms * size.work) / prev.work : 0;
-      if (predicted > MAX_CALL_MS) {
-        results.push({
-          op: c.op, size: size.label, backend: backend.name, medianMs: null,
-          skipped: `one call predicted ~${(predicted / 1000).toFixed(1)} s (> ${MAX_CALL_MS / 1000} s cap), from the smaller size scaled by work`,
-        });
-        prev = { work: size.work, ms: predicted };
-        continue;
-      }
-      const { call, inputs } = size.make();
-      let t: BenchTiming;
-      try {
-        [t] = await timeInterleaved([() => readAll(call())]);
-      } catch (e) {
-        const msg = e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e);
-        results.push({ op: c.op, size: size.label, backend: backend.name, medianMs: null, skipped: `error: ${msg.slice(0, 300)}` });
-        process.stderr.write('E');
+async function timeTable(): Promise<void> {
+  for (const backend of backends) {
+    await setBackend(backend.name);
+    const isTfjs = backend.name.startsWith('tfjs-');
+    const before = isTfjs ? { ...tf.memory() } : undefined;
+    process.stderr.write(`[bench] ${backend.name}`);
+    for (const c of CASES) {
+      let prev: { work: number; ms: number } | undefined;
+      for (const size of c.sizes) {
+        // The reference backend is skipped where one call is predicted (from the previous size, scaled by
+        // work) to take longer than MAX_CALL_MS.
+        const predicted = prev ? (prev.ms * size.work) / prev.work : 0;
+        if (predicted > MAX_CALL_MS) {
+          results.push({
+            op: c.op, size: size.label, backend: backend.name, medianMs: null,
+            skipped: `one call predicted ~${(predicted / 1000).toFixed(1)} s (> ${MAX_CALL_MS / 1000} s cap), from the smaller size scaled by work`,
+          });
+          prev = { work: size.work, ms: predicted };
+          continue;
+        }
+        const { call, inputs } = size.make();
+        let t: BenchTiming;
+        try {
+          [t] = await timeInterleaved([() => readAll(call())], CASE_BUDGET_MS, MAX_RUNS);
+        } catch (e) {
+          const msg = e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e);
+          results.push({ op: c.op, size: size.label, backend: backend.name, medianMs: null, skipped: `error: ${msg.slice(0, 300)}` });
+          process.stderr.write('E');
+          for (const x of inputs) x.dispose();
+          break;
+        }
         for (const x of inputs) x.dispose();
-        break;
+        results.push({ op: c.op, size: size.label, backend: backend.name, ...t });
+        prev = { work: size.work, ms: t.medianMs };
+        process.stderr.write('.');
       }
-      for (const x of inputs) x.dispose();
-      results.push({ op: c.op, size: size.label, backend: backend.name, ...t });
-      prev = { work: size.work, ms: t.medianMs };
-      process.stderr.write('.');
+    }
+    process.stderr.write('\n');
+    if (before) {
+      const after = { ...tf.memory() };
+      tfMemory[backend.name] = {
+        before, after,
+        leakedTensors: after.numTensors - before.numTensors,
+        leakedBytes: after.numBytes - before.numBytes,
+      };
     }
   }
-  process.stderr.write('\n');
-  if (before) {
-    const after = { ...tf.memory() };
-    tfMemory[backend.name] = {
-      before, after,
-      leakedTensors: after.numTensors - before.numTensors,
-      leakedBytes: after.numBytes - before.numBytes,
-    };
-  }
 }
+if (runs('table')) await timeTable();
 
-// Adapter overhead: keras-parity's call against the same TF.js op on the same tf.Tensors, interleaved.
-const overhead: AdapterOverhead[] = [];
-for (const backend of backends.filter((b) => b.name.startsWith('tfjs-'))) {
-  await setBackend(backend.name);
-  process.stderr.write(`[overhead] ${backend.name}`);
-  for (const rc of RAW_CASES) {
-    const { ours, raw, inputs } = rc.make();
-    const [a, b] = await timeInterleaved(
-      [
-        () => readAll(ours()),
-        async () => {
-          // raw TF.js: the op on the same backend's tf.Tensors, read back, disposed.
-          const y = raw();
-          await y.data();
-          y.dispose();
-        },
-      ],
-      // A ratio near 1 needs more samples than a time: single ratios on a 2-core VM swing by 15%.
-      CASE_BUDGET_MS * 6,
-    );
-    for (const x of inputs) x.dispose();
-    overhead.push({
-      op: rc.op, size: rc.label, elements: rc.elements, backend: backend.name,
-      oursMs: a.medianMs, rawMs: b.medianMs, ratio: a.medianMs / b.medianMs,
-      overheadUsPerCall: (a.medianMs - b.medianMs) * 1000, runs: a.runs,
-    });
-    process.stderr.write('.');
-  }
-  process.stderr.write('\n');
-}
+// Adapter overhead: a ratio near 1 needs more samples than a time, hence the larger budget.
+const tfjsBackends = backends.map((b) => b.name).filter((n) => n.startsWith('tfjs-'));
+const overhead = runs('overhead') ? await measureOverhead(tfjsBackends, CASE_BUDGET_MS * 6, MAX_RUNS * 8) : [];
 
 // reference / tfjs-cpu on conv2d at the three sizes, interleaved call by call (same tensors: made on
 // reference, copied to tfjs-cpu once on first use and cached there).
 const refVsCpu: ReferenceOverTfjsCpu[] = [];
 const haveRefAndCpu = ['reference', 'tfjs-cpu'].every((n) => backends.some((b) => b.name === n));
-process.stderr.write('[reference/tfjs-cpu conv2d]');
-for (const s of CASES.find((c) => c.op === 'conv')!.sizes) {
-  const ref = results.find((r) => r.op === 'conv' && r.size === s.label && r.backend === 'reference');
-  const cpu = results.find((r) => r.op === 'conv' && r.size === s.label && r.backend === 'tfjs-cpu');
-  const tableRatio = ref?.medianMs != null && cpu?.medianMs != null ? ref.medianMs / cpu.medianMs : null;
-  if (!haveRefAndCpu || ref?.medianMs == null) {
-    refVsCpu.push({ size: s.label, referenceMs: null, tfjsCpuMs: null, ratio: null, tableRatio, note: ref?.skipped ?? 'backend unavailable' });
-    continue;
+async function timeReferenceOverCpu(): Promise<void> {
+  process.stderr.write('[reference/tfjs-cpu conv2d]');
+  for (const s of CASES.find((c) => c.op === 'conv')!.sizes) {
+    const ref = results.find((r) => r.op === 'conv' && r.size === s.label && r.backend === 'reference');
+    const cpu = results.find((r) => r.op === 'conv' && r.size === s.label && r.backend === 'tfjs-cpu');
+    const tableRatio = ref?.medianMs != null && cpu?.medianMs != null ? ref.medianMs / cpu.medianMs : null;
+    if (!haveRefAndCpu || ref?.skipped) {
+      refVsCpu.push({ size: s.label, referenceMs: null, tfjsCpuMs: null, ratio: null, tableRatio, note: ref?.skipped ?? 'backend unavailable' });
+      continue;
+    }
+    await setBackend('reference');
+    const { call, inputs } = s.make();
+    const on = (name: string) => async () => {
+      await setBackend(name);
+      await readAll(call());
+    };
+    const [r, c] = await timeInterleaved([on('reference'), on('tfjs-cpu')], CASE_BUDGET_MS * 2, MAX_RUNS);
+    for (const x of inputs) x.dispose();
+    refVsCpu.push({ size: s.label, referenceMs: r.medianMs, tfjsCpuMs: c.medianMs, ratio: r.medianMs / c.medianMs, runs: r.runs, tableRatio });
+    process.stderr.write('.');
   }
-  await setBackend('reference');
-  const { call, inputs } = s.make();
-  const on = (name: string) => async () => {
-    await setBackend(name);
-    await readAll(call());
-  };
-  const [r, c] = await timeInterleaved([on('reference'), on('tfjs-cpu')], CASE_BUDGET_MS * 2);
-  for (const x of inputs) x.dispose();
-  refVsCpu.push({ size: s.label, referenceMs: r.medianMs, tfjsCpuMs: c.medianMs, ratio: r.medianMs / c.medianMs, runs: r.runs, tableRatio });
-  process.stderr.write('.');
+  process.stderr.write('\n');
 }
-process.stderr.write('\n');
+if (runs('reference')) await timeReferenceOverCpu();
 
-// Keras 3.6 on JAX, the same calls (inputs made on reference), unless --no-keras.
-process.stderr.write('[keras on jax]');
-await setBackend('reference');
-const kerasJax = flag('--no-keras')
-  ? { ms: new Map<string, number>(), note: 'not measured (--no-keras)' }
-  : await timeKerasJax(
-      CASES.flatMap((c) => c.sizes.map((s) => ({ key: `${c.op} ${s.label}`, make: s.make }))),
-      CASE_BUDGET_MS,
-      MAX_RUNS,
-    );
-process.stderr.write('\n');
+// Keras 3.6 on JAX, the same calls (inputs made on reference).
+async function timeKeras(): Promise<KerasJaxTimings> {
+  process.stderr.write('[keras on jax]');
+  await setBackend('reference');
+  const timings = await timeKerasJax(
+    CASES.flatMap((c) => c.sizes.map((s) => ({ key: `${c.op} ${s.label}`, make: s.make }))),
+    CASE_BUDGET_MS,
+    MAX_RUNS,
+  );
+  process.stderr.write('\n');
+  return timings;
+}
+const kerasJax: KerasJaxTimings = runs('keras') ? await timeKeras() : { ms: new Map(), note: 'not measured (--no-keras or --only)' };
 const benchSeconds = (performance.now() - started) / 1000;
 
 // ---------------------------------------------------------------------------------------------- conformance
 
 function conformance(names: string[]): ConformanceRun {
   const reportFile = join(os.tmpdir(), `keras-parity-bench-${process.pid}-${names.length}.json`);
-  const env = { ...process.env, KERAS_PARITY_BACKENDS: names.join(',') };
+  // Peak memory as a user would see it: the default allocator, not the timings' fixed one.
+  const env: NodeJS.ProcessEnv = { ...process.env, KERAS_PARITY_BACKENDS: names.join(',') };
+  for (const k of Object.keys(ALLOCATOR_ENV)) delete env[k];
   const useTime = existsSync('/usr/bin/time');
   const mocha = ['npx', 'mocha', 'spec/conformance.spec.ts', '--reporter', 'json', '--reporter-option', `output=${reportFile}`];
   const [cmd, ...rest] = useTime ? ['/usr/bin/time', '-v', ...mocha] : mocha;
@@ -473,7 +366,7 @@ function conformance(names: string[]): ConformanceRun {
 }
 
 const conformanceRuns: ConformanceRun[] = [];
-if (!flag('--no-conformance')) {
+if (runs('conformance')) {
   const all = ['reference', 'tfjs-cpu', 'tfjs-wasm', 'tfjs-tensorflow'];
   process.stderr.write('[conformance] all four backends');
   conformanceRuns.push(conformance(all));
@@ -512,13 +405,14 @@ say(
   'adapter overhead: keras-parity call / raw TF.js call on the same tf.Tensors ' +
     `(targets: <= ${OVERHEAD_TARGET.ratio}x at ~1e6 elements, <= ${OVERHEAD_TARGET.usPerCall} us/call at ~1e3)`,
 );
-say(pad('op', 10) + pad('size', 34) + pad('backend', 17) + padL('ours ms', 10) + padL('raw ms', 10) + padL('ratio', 8) + padL('+us/call', 10) + '  target');
+say(pad('op', 10) + pad('size', 34) + pad('backend', 17) + padL('ours ms', 10) + padL('raw ms', 10) + padL('ratio', 8) + padL('p25-p75', 14) + padL('A/A', 7) + padL('+us/call', 10) + '  target');
 for (const o of overhead) {
   const small = o.elements < OVERHEAD_TARGET.smallElements;
   const ok = overheadMet(o);
   say(
     pad(o.op, 10) + pad(o.size, 34) + pad(o.backend, 17) + padL(fmt(o.oursMs), 10) + padL(fmt(o.rawMs), 10) +
-      padL(o.ratio.toFixed(3), 8) + padL(o.overheadUsPerCall.toFixed(1), 10) + `  ${ok ? 'ok' : 'MISSED'} (${small ? `<= ${OVERHEAD_TARGET.usPerCall} us` : `<= ${OVERHEAD_TARGET.ratio}x`})`,
+      padL(o.ratio.toFixed(3), 8) + padL(o.ratioQuartiles?.map((q) => q.toFixed(3)).join('-') ?? '', 14) + padL(o.control?.ratio.toFixed(3) ?? '', 7) +
+      padL(o.overheadUsPerCall.toFixed(1), 10) + `  ${ok ? 'ok' : 'MISSED'} (${small ? `<= ${OVERHEAD_TARGET.usPerCall} us` : `<= ${OVERHEAD_TARGET.ratio}x`})`,
   );
 }
 say();
@@ -594,6 +488,7 @@ const report: BenchFile = {
   method: {
     statistic: 'median of timed samples after two untimed warm-up calls; read-back (await data()) and dispose included',
     caseBudgetMs: CASE_BUDGET_MS, minSampleMs: MIN_SAMPLE_MS, maxRuns: MAX_RUNS, referenceCallCapMs: MAX_CALL_MS,
+    allocator: { ...ALLOCATOR_ENV },
   },
   cases,
   results,
@@ -601,7 +496,7 @@ const report: BenchFile = {
     adapterOverhead: overhead,
     referenceOverTfjsCpuConv2d: refVsCpu,
   },
-  kerasJax: { versions: 'versions' in kerasJax ? kerasJax.versions : undefined, note: kerasJax.note },
+  kerasJax: { versions: kerasJax.versions, note: kerasJax.note },
   memory: {
     tfMemory,
     benchMaxRssMiB: process.resourceUsage().maxRSS / 1024,

@@ -52,6 +52,8 @@ export interface BenchMethod {
   minSampleMs: number;
   maxRuns: number;
   referenceCallCapMs: number;
+  /** The C allocator's settings every timing ran under (bench/allocator.ts; absent in older files). */
+  allocator?: Record<string, string>;
 }
 
 /** One op at one size: the same inputs on every backend. */
@@ -95,6 +97,13 @@ export interface AdapterOverhead {
   rawMs: number;
   /** oursMs / rawMs. */
   ratio: number;
+  /** The 25th and 75th percentiles of ours / raw taken sample by sample (absent in older files). */
+  ratioQuartiles?: [number, number];
+  /**
+   * The raw call timed a second time in the same rounds, over the first: what the ratio of two
+   * identical calls comes out as on this machine (absent in older files).
+   */
+  control?: { ratio: number; quartiles: [number, number] };
   overheadUsPerCall: number;
   runs: number;
 }

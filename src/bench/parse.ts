@@ -23,7 +23,7 @@ const CASE: Shape = { op: 'string', size: 'string', elements: 'number', kerasJax
 const RESULT: Shape = { op: 'string', size: 'string', backend: 'string', medianMs: 'number|null', skipped: 'string?' };
 const OVERHEAD: Shape = {
   op: 'string', size: 'string', elements: 'number', backend: 'string',
-  oursMs: 'number', rawMs: 'number', ratio: 'number', overheadUsPerCall: 'number', runs: 'number',
+  oursMs: 'number', rawMs: 'number', ratio: 'number', ratioQuartiles: 'array?', control: 'object?', overheadUsPerCall: 'number', runs: 'number',
 };
 const REF_VS_CPU: Shape = {
   size: 'string', referenceMs: 'number|null', tfjsCpuMs: 'number|null', ratio: 'number|null',

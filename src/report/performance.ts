@@ -140,7 +140,7 @@ function overheadPart(rows: AdapterOverhead[], styleOf: (name: string) => Series
     base: 1,
     valueLabel: formatRatio,
   });
-  const head = ['op', 'size', 'backend', 'keras-parity ms', 'raw TF.js ms', 'ratio', 'added \u00b5s per call', 'target'];
+  const head = ['op', 'size', 'backend', 'keras-parity ms', 'raw TF.js ms', 'ratio', 'middle half of sample ratios', 'raw / raw (A/A)', 'added \u00b5s per call', 'target'];
   const body = rows.map((r) => {
     const small = r.elements < OVERHEAD_TARGET.smallElements;
     const target = small ? `\u2264 ${OVERHEAD_TARGET.usPerCall} \u00b5s` : `\u2264 ${OVERHEAD_TARGET.ratio}\u00d7`;
@@ -148,13 +148,18 @@ function overheadPart(rows: AdapterOverhead[], styleOf: (name: string) => Series
     return (
       `<tr><th scope="row"><code>${esc(r.op)}</code></th><td><code>${esc(r.size)}</code></td><td><code>${esc(r.backend)}</code></td>` +
       `<td class="num">${esc(formatMs(r.oursMs))}</td><td class="num">${esc(formatMs(r.rawMs))}</td>` +
-      `<td class="num">${esc(formatRatio(r.ratio))}</td><td class="num">${esc(formatUs(r.overheadUsPerCall))}</td>` +
+      `<td class="num">${esc(formatRatio(r.ratio))}</td>` +
+      `<td class="num">${r.ratioQuartiles ? esc(r.ratioQuartiles.map(formatRatio).join(' \u2013 ')) : '\u2013'}</td>` +
+      `<td class="num">${r.control ? esc(formatRatio(r.control.ratio)) : '\u2013'}</td>` +
+      `<td class="num">${esc(formatUs(r.overheadUsPerCall))}</td>` +
       `<td><span class="tag ${met ? 'ok' : 'failed'}">${met ? 'met' : 'missed'}</span> ${esc(target)}</td></tr>`
     );
   });
   return (
     heading +
-    '<p>keras-parity\u2019s call divided by the same TF.js op called directly on the same tensors, timed interleaved. ' +
+    '<p>keras-parity\u2019s call divided by the same TF.js op called directly on the same tensors, timed interleaved; ' +
+    'the ratio is of the two medians, and the middle half shows how far the ratio of one sample pair strays. ' +
+    'The A/A column times the raw call against itself in the same rounds: the ratio two identical calls give on this machine. ' +
     `Targets: at most ${OVERHEAD_TARGET.ratio}\u00d7 for large inputs (the red line), at most ` +
     `${OVERHEAD_TARGET.usPerCall} \u00b5s added per call below ${siCount(OVERHEAD_TARGET.smallElements)} elements.</p>` +
     `<figure class="plot wide" id="perf-overhead-fig">${svg}` +
