@@ -3,8 +3,11 @@
  *   raw     the single TF.js op (tf.relu, tf.softmax, tf.conv2d, tf.maxPool), read back
  *   kernel  the adapter's kernel alone (what it composes for Keras/JAX semantics), on resolved arguments
  *   ops     keras-parity's ops.X with Tensor.data() (what bench/run.ts measures)
+ *   copy    copying the raw result's array once: what Tensor.data() adds where TF.js hands out its own
+ *           storage (cpu), so the caller owns what it gets
  * so kernel - raw is the cost of the semantics TF.js lacks, ops - kernel the dispatch (argument binding,
- * validation, shape inference, wrapping).
+ * validation, shape inference, wrapping) and the copy. The four are timed interleaved, under the
+ * benchmark's fixed allocator.
  *
  *   node --import tsx bench/profile-overhead.ts [backend,...]
  */
@@ -12,24 +15,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ops, setBackend, tensor, type Tensor } from '../src/index.js';
 import { bindKeras, prepare } from '../src/ops/dispatch.js';
 import { OP_TABLE, type AnyOpDef, type OpName } from '../src/ops/table.js';
-import { filled, median } from './data.js';
+import { runUnderPinnedAllocator } from './allocator.js';
+import { filled, sizeOf } from './data.js';
+import { timeInterleaved } from './timing.js';
 
+runUnderPinnedAllocator();
 const backends = (process.argv[2] ?? 'tfjs-cpu,tfjs-wasm,tfjs-tensorflow').split(',');
-
-async function time(fn: () => Promise<void>): Promise<number> {
-  await fn();
-  await fn();
-  const t0 = performance.now();
-  await fn();
-  const calls = Math.max(1, Math.ceil(5 / Math.max(performance.now() - t0, 1e-3)));
-  const samples: number[] = [];
-  for (let r = 0; r < 9; r++) {
-    const t = performance.now();
-    for (let c = 0; c < calls; c++) await fn();
-    samples.push((performance.now() - t) / calls);
-  }
-  return median(samples);
-}
 
 const readRaw = async (y: tf.Tensor) => {
   await y.data();
@@ -70,25 +61,33 @@ for (const [xs, c] of [[[1, 8, 8, 16], 16], [[1, 128, 128, 64], 64]] as Array<[n
 let adapter: ReturnType<typeof prepare>['adapter'];
 const currentTfjs = () => adapter;
 
-console.log(['backend', 'case', 'raw', 'kernel', 'ops', '(ms per call)'].join('\t'));
+console.log(['backend', 'case', 'raw', 'kernel', 'ops', 'copy', '(median ms per call)'].join('\t'));
 for (const b of backends) {
   await setBackend(b);
   for (const c of CASES) {
-    const x = tensor(filled(c.shape.reduce((a, d) => a * d, 1), 1), c.shape);
+    const x = tensor(filled(sizeOf(c.shape), 1), c.shape);
     const def = OP_TABLE[c.op] as AnyOpDef;
     const made: Tensor[] = [];
     const prepared = prepare(c.op, def, bindKeras(c.op, def, c.args(x), c.kwargs ?? {}), made);
     adapter = prepared.adapter;
     const h = x.handleOn(adapter) as tf.Tensor;
-    const r = await time(() => readRaw(c.raw(h)));
-    const k = await time(() => readRaw(prepared.run() as tf.Tensor));
-    const o = await time(async () => {
-      const y = ops.call(c.op, c.args(x), c.kwargs ?? {}) as Tensor;
-      await y.data();
-      y.dispose();
-    });
-    made.forEach((t) => t.dispose());
-    x.dispose();
-    console.log([b, c.name, r, k, o].map((v) => (typeof v === 'number' ? v.toFixed(4) : v)).join('\t'));
+    const kept = c.raw(h);
+    const values = await kept.data();
+    const timings = await timeInterleaved(
+      [
+        () => readRaw(c.raw(h)),
+        () => readRaw(prepared.run() as tf.Tensor),
+        async () => {
+          const y = ops.call(c.op, c.args(x), c.kwargs ?? {}) as Tensor;
+          await y.data();
+          y.dispose();
+        },
+        async () => void values.slice(),
+      ],
+      3000,
+      200,
+    );
+    for (const t of [...made, x, kept]) t.dispose();
+    console.log([b, c.name, ...timings.map((t) => t.medianMs.toFixed(4))].join('\t'));
   }
 }

@@ -129,6 +129,7 @@ describe('Performance section (HTML)', () => {
     // One bar per overhead row; the one below target (1.02) and the others, each labelled.
     expect(svg.match(/<g class="bar">/g)).to.have.length(benchFixture().ratios.adapterOverhead.length);
     expect(svg).to.include('>1.020×</text>');
+    expect(html).to.include('<td class="num">1.020×</td><td class="num">0.970–1.120×</td><td class="num">0.990×</td>');
     expect(html).to.match(/<span class="tag ok">met<\/span>/);
     expect(html).to.match(/<span class="tag failed">missed<\/span>/);
   });
@@ -180,8 +181,8 @@ describe('Performance section (Markdown)', () => {
     expect(md).to.include('| `relu` | `1e3 elems` | 1k | 0.010 | 0.020 | 0.030 | 0.040 | 0.020 |');
     expect(md).to.include('| `conv` | `1x128x128x64 k3x3x64x64` | 1.05M | skipped |');
     expect(md).to.include('| `ctc_loss` | `B16 T200 C60 L50` | 192k | 1.44 | 2.88 | not run |');
-    expect(md).to.include('| `relu` | `1048576 elems` | `tfjs-cpu` | 10.70 | 10.49 | 1.020× | 210 | met |');
-    expect(md).to.include('| `maxPool` | `1x128x128x64 p2 s2` | `tfjs-cpu` |');
+    expect(md).to.include('| `relu` | `1048576 elems` | `tfjs-cpu` | 10.70 | 10.49 | 1.020× | 0.970–1.120× | 0.990× | 210 | met |');
+    expect(md).to.include('| `maxPool` | `1x128x128x64 p2 s2` | `tfjs-cpu` | 126 | 10.49 | 12.0× | - | - |');
     expect(md).to.include('**missed**');
     expect(md).to.include('| `relu` | `1e3 elems` | 0.020 | 0.500× | 1.000× | 1.500× | 2.00× |');
     expect(md).not.to.match(/NaN|undefined|null/);

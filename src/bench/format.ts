@@ -16,3 +16,9 @@ export function formatRatio(r: number | null | undefined): string {
   if (r == null) return '-';
   return `${r >= 10 ? r.toFixed(1) : r >= 2 ? r.toFixed(2) : r.toFixed(3)}\u00d7`;
 }
+
+/** The middle half of per-sample ratios, `0.944–1.146×`; `-` where the file has none. */
+export function formatRatioRange(q: readonly [number, number] | undefined): string {
+  if (!q) return '-';
+  return `${formatRatio(q[0]).slice(0, -1)}\u2013${formatRatio(q[1])}`;
+}

@@ -3,7 +3,7 @@
  * median time per call per op, size and backend; the adapter's overhead over raw TF.js; reference /
  * tfjs-cpu on conv2d; each backend against Keras 3.6 on JAX where measured.
  */
-import { formatMs, formatRatio, formatUs } from '../bench/format.js';
+import { formatMs, formatRatio, formatRatioRange, formatUs } from '../bench/format.js';
 import { OVERHEAD_TARGET, overheadMet } from '../bench/model.js';
 import { KERAS_JAX, benchView, kerasJaxRatios, provenance, type BenchView } from './bench-view.js';
 import { code, table } from './md-text.js';
@@ -51,10 +51,13 @@ function overhead(bench: ReportBench): string {
     formatMs(r.oursMs),
     formatMs(r.rawMs),
     formatRatio(r.ratio),
+    formatRatioRange(r.ratioQuartiles),
+    formatRatio(r.control?.ratio),
     formatUs(r.overheadUsPerCall),
     overheadMet(r) ? 'met' : '**missed**',
   ]);
-  return [head, '', table(['op', 'size', 'backend', 'keras-parity ms', 'raw TF.js ms', 'ratio', 'added µs/call', 'target'], body)].join('\n');
+  const columns = ['op', 'size', 'backend', 'keras-parity ms', 'raw TF.js ms', 'ratio', 'middle half of sample ratios', 'raw / raw (A/A)', 'added µs/call', 'target'];
+  return [head, '', table(columns, body)].join('\n');
 }
 
 function reference(bench: ReportBench): string {

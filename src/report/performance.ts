@@ -5,7 +5,7 @@
  * Each plot is inline SVG (./svg/) followed by a table of the same numbers: the text alternative, and
  * what a printout keeps.
  */
-import { formatMs, formatRatio, formatUs } from '../bench/format.js';
+import { formatMs, formatRatio, formatRatioRange, formatUs } from '../bench/format.js';
 import { OVERHEAD_TARGET, overheadMet, type AdapterOverhead, type BenchFile } from '../bench/model.js';
 import { KERAS_JAX, benchView, kerasJaxRatios, provenance, type BenchView, type OpTimes } from './bench-view.js';
 import { esc } from './escape.js';
@@ -149,8 +149,7 @@ function overheadPart(rows: AdapterOverhead[], styleOf: (name: string) => Series
       `<tr><th scope="row"><code>${esc(r.op)}</code></th><td><code>${esc(r.size)}</code></td><td><code>${esc(r.backend)}</code></td>` +
       `<td class="num">${esc(formatMs(r.oursMs))}</td><td class="num">${esc(formatMs(r.rawMs))}</td>` +
       `<td class="num">${esc(formatRatio(r.ratio))}</td>` +
-      `<td class="num">${r.ratioQuartiles ? esc(r.ratioQuartiles.map(formatRatio).join(' \u2013 ')) : '\u2013'}</td>` +
-      `<td class="num">${r.control ? esc(formatRatio(r.control.ratio)) : '\u2013'}</td>` +
+      `<td class="num">${esc(formatRatioRange(r.ratioQuartiles))}</td><td class="num">${esc(formatRatio(r.control?.ratio))}</td>` +
       `<td class="num">${esc(formatUs(r.overheadUsPerCall))}</td>` +
       `<td><span class="tag ${met ? 'ok' : 'failed'}">${met ? 'met' : 'missed'}</span> ${esc(target)}</td></tr>`
     );
