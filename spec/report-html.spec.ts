@@ -1,20 +1,20 @@
 /**
  * The HTML parity report (src/report/html.ts): the page as a string (every op and backend, escaping,
- * nothing fetched), then the page in headless Chromium (Debian's /usr/bin/chromium through
- * playwright-core): the heatmap has a cell per op x backend and clicking the failing cell shows its case;
+ * nothing fetched), then the page in headless Chromium (launched as src/browser/node/chromium.ts does):
+ * the heatmap has a cell per op x backend and clicking the failing cell shows its case;
  * with bench results, the Performance section shows its plots and tables.
  *
- * Without /usr/bin/chromium the browser tests are pending with the reason in their title, unless
+ * Without that Chromium the browser tests are pending with the reason in their title, unless
  * KERAS_PARITY_REQUIRE_CHROMIUM=1 (CI), where they fail saying what is missing.
  */
-import { existsSync } from 'node:fs';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { chromiumMissing, launchChromium, type ChromiumSession } from '../src/browser/node/chromium.js';
 import { renderHtml } from '../src/report/html.js';
 import type { ParityReport } from '../src/report/model.js';
 import { BENCH_BACKENDS, BENCH_OPS, EVIL_OP, benchFixture } from './fixtures/bench.js';
+import { chromiumUnavailable } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const EVIL_ID = 'relu/evil-<script>alert("x")</script>&"\'';
 
 function fixture(): ParityReport {
@@ -142,14 +142,9 @@ describe('HTML report: the page', () => {
 });
 
 describe('HTML report: in headless Chromium', function () {
-  const present = existsSync(CHROMIUM);
-  const required = process.env.KERAS_PARITY_REQUIRE_CHROMIUM === '1';
-  if (!present && !required) {
-    it(`opens in Chromium (pending: ${CHROMIUM} is not installed; apt-get install chromium, or set KERAS_PARITY_REQUIRE_CHROMIUM=1 to fail instead)`);
-    return;
-  }
+  if (chromiumUnavailable(chromiumMissing())) return;
 
-  let browser: Browser | undefined;
+  let session: ChromiumSession | undefined;
   let page: Page;
   const pageErrors: string[] = [];
   const requests: string[] = [];
@@ -157,25 +152,9 @@ describe('HTML report: in headless Chromium', function () {
 
   before(async function () {
     this.timeout(60000);
-    if (!present) {
-      throw new Error(
-        `KERAS_PARITY_REQUIRE_CHROMIUM=1 but ${CHROMIUM} does not exist: install Debian's chromium (apt-get install -y chromium).`,
-      );
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    session = await launchChromium();
+    page = await session.context.newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('request', (r) => requests.push(r.url()));
     page.on('dialog', (d) => {
@@ -186,7 +165,7 @@ describe('HTML report: in headless Chromium', function () {
   });
 
   after(async () => {
-    await browser?.close();
+    await session?.close();
   });
 
   it('shows a heatmap cell for every op and backend', async () => {
@@ -247,7 +226,8 @@ describe('HTML report: in headless Chromium', function () {
   });
 
   it('shows the Performance section with its plots, legends and tables when the report has bench data', async () => {
-    const perf = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    const perf = await session!.context.newPage();
+    await perf.setViewportSize({ width: 1280, height: 900 });
     perf.on('pageerror', (e) => pageErrors.push(String(e)));
     perf.on('request', (r) => requests.push(r.url()));
     await perf.setContent(withBench, { waitUntil: 'load' });
