@@ -122,6 +122,24 @@ describe('TF.js adapter', () => {
     }
   }
 
+  // Keras 3.6.0 JAX, with no label slots (target of shape (1, 0)): the loss is the path of blanks alone,
+  // -sum over the valid frames of log softmax(x_t)[0]; -0 for no frame, and for the two frames
+  // [0.5, 1, -1], [2, 0, 1]: -(0.5 - log(e^0.5 + e + e^-1)) - (2 - log(e^2 + 1 + e)) = 1.4625628.
+  // (Found by keras-parity fuzz on tensorflow, whose Select rejected the empty broadcast.)
+  for (const backend of TFJS) {
+    it(`ctc_loss with no label slots [${backend}]`, async () => {
+      await setBackend(backend);
+      const target = tensor(new Int32Array(0), [1, 0], 'int32');
+      const zero = tensor(new Int32Array([0]), [1], 'int32');
+      const frames = (values: number[], n: number) => tensor(new Float32Array(values), [1, n, values.length / n], 'float32');
+      const none = ops.ctcLoss(target, frames([0], 1), zero, zero);
+      expectClose(none, [0], { atol: 0, rtol: 0 });
+      const two = ops.ctcLoss(target, frames([0.5, 1, -1, 2, 0, 1], 2), zero, tensor(new Int32Array([2]), [1], 'int32'));
+      expectClose(two, [1.4625628]);
+      for (const t of [target, zero, none, two]) t.dispose();
+    });
+  }
+
   // Keras 3.6.0 JAX: ops.log_softmax(np.array([1000000063, 1000000001], "int32")) -> [0, -62]: x - max in
   // int32, then float32 (converting first rounds both to 1e9 + 64 and 1e9: -64).
   for (const backend of TFJS) {

@@ -28,7 +28,7 @@ const input = (x: tf.Tensor, out: ConcreteSpec): tf.Tensor => (x.dtype === out.d
  */
 function log1p(u: tf.Tensor): tf.Tensor {
   const w = tf.add(1, u);
-  return tf.where(tf.equal(w, 1), u, tf.mul(u, div(log(w), tf.sub(w, 1))));
+  return where(tf.equal(w, 1), u, tf.mul(u, div(log(w), tf.sub(w, 1))));
 }
 
 /**
@@ -49,8 +49,8 @@ const hardSigmoid = (x: tf.Tensor): tf.Tensor => div(relu6(tf.add(x, 3)), 6);
 /** jax.nn.elu: where(x > 0, x, alpha * expm1(where(x > 0, 0, x))). */
 function elu(x: tf.Tensor, alpha: number): tf.Tensor {
   const positive = tf.greater(x, 0);
-  const negative = tf.mul(alpha, expm1(tf.where(positive, tf.zerosLike(x), x)));
-  return tf.where(positive, x, negative);
+  const negative = tf.mul(alpha, expm1(where(positive, tf.zerosLike(x), x)));
+  return where(positive, x, negative);
 }
 
 // erfc(z) = t exp(-z^2 + P(t)), t = 1 / (1 + |z|/2), for z >= 0 (Numerical Recipes' erfcc, relative
@@ -70,7 +70,7 @@ function erfc(z: tf.Tensor): tf.Tensor {
   let p: tf.Tensor = tf.scalar(ERFC_P[0]);
   for (const c of ERFC_P.slice(1)) p = tf.add(tf.mul(p, t), c);
   const tail = tf.mul(t, exp(tf.sub(p, tf.square(a))));
-  return tf.where(tf.less(z, 0), tf.sub(2, tail), tail);
+  return where(tf.less(z, 0), tf.sub(2, tail), tail);
 }
 
 /**
@@ -127,7 +127,7 @@ export const activationKernels: ActivationKernels = {
   log_sigmoid: ({ x }, _, out) => tf.neg(softplus(tf.neg(input(x, out)))),
   leaky_relu: ({ x }, { negativeSlope }, out) => {
     const v = input(x, out);
-    return tf.where(tf.greaterEqual(v, 0), v, tf.mul(v, negativeSlope));
+    return where(tf.greaterEqual(v, 0), v, tf.mul(v, negativeSlope));
   },
   hard_sigmoid: ({ x }, _, out) => hardSigmoid(input(x, out)),
   hard_silu: ({ x }, _, out) => {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionAttrs } from '../../src/ops/attention.js';
 import type { Kernels } from '../../src/ops/table.js';
 import type { DType } from '../../src/dtypes.js';
-import { cast, transpose } from './gpu-layout.js';
+import { cast, transpose, where } from './gpu-layout.js';
 import { div, exp, max } from './gpu-math.js';
 
 /** jax's `-0.7 * finfo(float32).max`: what masked logits become (tf.scalar rounds it to float32). */
@@ -15,7 +15,7 @@ const MASKED_LOGIT = -0.7 * 3.4028234663852886e38;
 const F32_MIN_NORMAL = 2 ** -126;
 
 /** XLA on CPU flushes float32 subnormals to zero; TF.js keeps them. */
-const flushSubnormals = (x: tf.Tensor): tf.Tensor => tf.where(tf.less(tf.abs(x), F32_MIN_NORMAL), tf.zerosLike(x), x);
+const flushSubnormals = (x: tf.Tensor): tf.Tensor => where(tf.less(tf.abs(x), F32_MIN_NORMAL), tf.zerosLike(x), x);
 
 /**
  * The weight each key gets, over the last axis. Keras casts the float32 probabilities to key.dtype: an
@@ -65,7 +65,7 @@ function attend(
   let logits = tf.mul(tf.reshape(tf.matMul(q, k, false, true), [B, N, T, S]), tf.scalar(attrs.scale, 'float32'));
   if (inputs.bias && attrs.biasShape) logits = tf.add(logits, tf.reshape(asFloat(inputs.bias), attrs.biasShape));
   const keep = keepMask(inputs.mask, attrs);
-  if (keep) logits = tf.where(keep, logits, tf.scalar(MASKED_LOGIT, 'float32'));
+  if (keep) logits = where(keep, logits, tf.scalar(MASKED_LOGIT, 'float32'));
   const w = tf.reshape(weights(logits, out.dtype), [B * K, G * T, S]);
   const encoded = transpose(tf.reshape(tf.matMul(w, v), [B, N, T, H]), [0, 2, 1, 3]);
   if (out.dtype === 'bool') return tf.notEqual(encoded, 0);

@@ -13,7 +13,7 @@ import type { Kernels } from '../../src/ops/table.js';
 import { ctcKernels as referenceCtc } from '../reference/ctc.js';
 import { readOnHost } from './host-reads.js';
 import type { RefArray } from '../reference/ndarray.js';
-import { cast } from './gpu-layout.js';
+import { cast, where } from './gpu-layout.js';
 import { exp, log, max } from './gpu-math.js';
 
 /** Keras-JAX's stand-in for log(0): impossible alignments cost about 1e5 instead of infinity. */
@@ -32,7 +32,7 @@ function logSoftmax(x: tf.Tensor): tf.Tensor {
 function logaddexp(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const delta = tf.sub(a, b);
   const stable = tf.add(tf.maximum(a, b), tf.log1p(exp(tf.neg(tf.abs(delta)))));
-  return tf.where(tf.isNaN(delta), tf.add(a, b), stable);
+  return where(tf.isNaN(delta), tf.add(a, b), stable);
 }
 
 /**
@@ -63,16 +63,16 @@ function lengthMask(lengths: tf.Tensor, size: number): tf.Tensor {
 function emitLogProbs(lp: tf.Tensor, labels: tf.Tensor): tf.Tensor {
   const [batch = 0, steps = 0, classes = 0] = lp.shape;
   const inRange = tf.logicalAnd(tf.greaterEqual(labels, 0), tf.less(labels, classes));
-  const safe = tf.where(inRange, labels, tf.scalar(0, 'int32'));
+  const safe = where(inRange, labels, tf.scalar(0, 'int32'));
   // Flat indices (b * T + t) * C + label[b, n], shaped (B, T, N).
   const rows = tf.reshape(tf.mul(tf.range(0, batch * steps, 1, 'int32'), tf.scalar(classes, 'int32')), [batch, steps, 1]);
   const flat = tf.add(rows, tf.expandDims(safe, 1));
   const inRange3 = tf.expandDims(inRange, 1);
-  const picked = tf.where(inRange3, gatherFlat(lp, flat), tf.scalar(0));
+  const picked = where(inRange3, gatherFlat(lp, flat), tf.scalar(0));
   const nonFinite = cast(tf.logicalNot(tf.isFinite(lp)), 'int32');
   const atLabel = tf.mul(gatherFlat(nonFinite, flat), cast(inRange3, 'int32'));
   const elsewhere = tf.greater(tf.sub(tf.sum(nonFinite, 2, true), atLabel), 0);
-  return tf.where(elsewhere, tf.scalar(NaN), picked);
+  return where(elsewhere, tf.scalar(NaN), picked);
 }
 
 /** optax's ctc_loss_with_forward_probs, as Keras-JAX calls it: phi[n] "n labels, then blank", emit[n] "label n". */
@@ -134,23 +134,23 @@ function greedyDecode(inputs: tf.Tensor, lengths: tf.Tensor, mergeRepeated: bool
   const nan = tf.isNaN(x);
   const hasNaN = tf.any(nan, 2);
   // TF.js's max and argMax skip NaN on some backends; JAX's propagate it and point at the first one.
-  const argmax = tf.where(hasNaN, tf.argMax(cast(nan, 'float32'), 2), tf.argMax(x, 2));
-  const maxima = tf.where(hasNaN, tf.scalar(NaN), max(x, 2));
+  const argmax = where(hasNaN, tf.argMax(cast(nan, 'float32'), 2), tf.argMax(x, 2));
+  const maxima = where(hasNaN, tf.scalar(NaN), max(x, 2));
   const valid = lengthMask(lengths, steps);
   const blankT = tf.scalar(blank, 'int32');
-  let idx = tf.where(valid, argmax, blankT);
-  const scores = tf.neg(tf.sum(tf.where(valid, maxima, tf.scalar(0)), 1, true));
+  let idx = where(valid, argmax, blankT);
+  const scores = tf.neg(tf.sum(where(valid, maxima, tf.scalar(0)), 1, true));
   if (mergeRepeated && steps > 1) {
     const same = tf.equal(tf.slice(idx, [0, 1], [batch, steps - 1]), tf.slice(idx, [0, 0], [batch, steps - 1]));
-    idx = tf.where(tf.concat([tf.zeros([batch, 1], 'bool'), same], 1), blankT, idx);
+    idx = where(tf.concat([tf.zeros([batch, 1], 'bool'), same], 1), blankT, idx);
   }
   const dropped = tf.equal(idx, blank);
   // Left-packing as Keras's stable argsort does it: kept frames first, each group in time order.
   const t = tf.reshape(tf.range(0, steps, 1, 'float32'), [1, steps]);
-  const key = tf.where(dropped, tf.sub(steps, t), tf.sub(2 * steps, t));
+  const key = where(dropped, tf.sub(steps, t), tf.sub(2 * steps, t));
   const order = tf.topk(key, steps).indices;
   const rows = tf.reshape(tf.mul(tf.range(0, batch, 1, 'int32'), tf.scalar(steps, 'int32')), [batch, 1]);
-  const packed = gatherFlat(tf.where(dropped, tf.scalar(-1, 'int32'), idx), tf.add(rows, order));
+  const packed = gatherFlat(where(dropped, tf.scalar(-1, 'int32'), idx), tf.add(rows, order));
   return [tf.expandDims(toInt(packed), 0), scores];
 }
 

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../src/ops/table.js';
-import { cast } from './gpu-layout.js';
+import { cast, where } from './gpu-layout.js';
 import { max } from './gpu-math.js';
 
 /** Where each index equals a class: bool, the class dim inserted at `axis`. */
@@ -22,7 +22,7 @@ function matches(indices: tf.Tensor, numClasses: number, axis: number): tf.Tenso
  */
 function xlaInt32(x: tf.Tensor): tf.Tensor {
   if (x.dtype !== 'float32') return cast(x, 'int32');
-  const finite = tf.where(tf.isNaN(x), tf.zerosLike(x), x);
+  const finite = where(tf.isNaN(x), tf.zerosLike(x), x);
   return tf.mul(tf.sign(finite), tf.floor(tf.abs(finite)));
 }
 

@@ -6,7 +6,9 @@
  * - reverse past rank 4: webgpu's kernel reshapes to rank 4 and throws ("Size(32) must match the
  *   product of shape 2,2,2,2"); a gather by reversed indices per axis does the same.
  * - where (select) past rank 4: "Where for rank 5 is not yet supported" on webgl and webgpu; the
- *   operands are broadcast and flattened, selected, then reshaped back.
+ *   operands are broadcast and flattened, selected, then reshaped back. And where the result is empty:
+ *   tf.where's broadcastTo leaves a size-1 operand as it is against a 0 dim, which tensorflow's Select
+ *   rejects ("must have the same size and shape").
  * - transpose of int32 or bool on webgpu: its general TransposeProgram does not compile for them
  *   ("type mismatch ... expected 'f32', got 'i32'"), and its pipeline cache is keyed by the permutation
  *   alone, so after a float32 transpose an int32 one reads float bits. A gather by the permuted flat
@@ -47,6 +49,7 @@ export function reverse(x: tf.Tensor, axes: readonly number[]): tf.Tensor {
 export function where(condition: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const { assertAndGetBroadcastShape: broadcast } = tf.backend_util;
   const shape = broadcast(condition.shape, broadcast(a.shape, b.shape));
+  if (shape.includes(0)) return tf.zeros(shape, a.dtype);
   if (shape.length <= GPU_MAX_RANK) return tf.where(condition, a, b);
   const flat = (t: tf.Tensor) => tf.reshape(spread(t, shape), [-1]);
   return tf.reshape(tf.where(flat(condition), flat(a), flat(b)), shape);

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../src/ops/table.js';
-import { cast } from './gpu-layout.js';
+import { cast, where } from './gpu-layout.js';
 import { div, exp, log, max } from './gpu-math.js';
 
 type LossKernels = Pick<
@@ -30,7 +30,7 @@ function log1pSmall(u: tf.Tensor): tf.Tensor {
   const wMinusOne = tf.sub(w, 1);
   const exact = tf.equal(wMinusOne, 0);
   // The division is guarded: where w == 1 the result is u itself.
-  return tf.where(exact, u, div(tf.mul(log(w), u), tf.where(exact, tf.onesLike(w), wMinusOne)));
+  return where(exact, u, div(tf.mul(log(w), u), where(exact, tf.onesLike(w), wMinusOne)));
 }
 
 /** jnp.logaddexp(x, 0): max(x, 0) + log1p(exp(-|x|)), exact where TF.js's softplus thresholds. */
