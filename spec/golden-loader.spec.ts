@@ -12,6 +12,7 @@ import {
   encodeSafetensors,
   entryProblems,
   errorMismatch,
+  callExclusionFor,
   exclusionFor,
   formatFailure,
   formatNumber,
@@ -26,6 +27,7 @@ import {
   type GoldenCase,
   type Values,
 } from '../src/golden/index.js';
+import { CALL_EXCLUSIONS } from '../src/golden/exclusions.js';
 import { directorySource } from '../src/golden/node.js';
 import { KerasTypeError, KerasValueError } from '../src/index.js';
 
@@ -403,6 +405,32 @@ describe('tolerance table and exclusion list', () => {
     const list = [{ case: 'conv/*', adapter: 'tfjs-*', why: 'x' }];
     expect(exclusionFor(list, CASE.id, 'tfjs-cpu')).to.equal(list[0]);
     expect(exclusionFor(list, CASE.id, 'reference')).to.equal(undefined);
+  });
+
+  it('leave out a call by what it holds: an int32 beyond 2^24 on webgl and webgpu, in a page too, and nowhere else', () => {
+    const int32 = (v: number[]) => new GoldenTensor('', 'int32', [v.length], new Int32Array(v));
+    const call = (x: number[], out: GoldenTensor[]): GoldenCase => ({ ...CASE, id: 'relu/fuzz', args: [int32(x)], expected: { outputs: out } });
+    const beyond = call([3, 2 ** 24 + 1], [int32([3, 2 ** 24 + 1])]);
+    const within = call([3, -(2 ** 24)], [int32([3, 0])]);
+    const outputBeyond = call([1], [int32([-(2 ** 31)])]);
+    for (const adapter of ['tfjs-webgl', 'chromium:tfjs-webgl', 'chromium:tfjs-webgpu']) {
+      expect(callExclusionFor(CALL_EXCLUSIONS, beyond, adapter)?.why, adapter).to.match(/^int32 computed in float32/);
+      expect(callExclusionFor(CALL_EXCLUSIONS, outputBeyond, adapter), adapter).to.not.equal(undefined);
+      expect(callExclusionFor(CALL_EXCLUSIONS, within, adapter), adapter).to.equal(undefined);
+    }
+    for (const adapter of ['chromium:tfjs-wasm', 'tfjs-wasm', 'tfjs-cpu', 'reference']) {
+      expect(callExclusionFor(CALL_EXCLUSIONS, beyond, adapter), adapter).to.equal(undefined);
+    }
+  });
+
+  it("leave out the beam searches Keras decodes on webgpu, as ctc_decode/beam-* is, but not Keras's errors", () => {
+    const decode = (strategy: string, expected: GoldenCase['expected']): GoldenCase => ({ ...CASE, id: 'ctc_decode/fuzz', op: 'ctc_decode', kwargs: { strategy }, expected });
+    const decoded = decode('beam_search', { outputs: [] });
+    expect(callExclusionFor(CALL_EXCLUSIONS, decoded, 'chromium:tfjs-webgpu')?.why).to.match(/^unsupported: strategy='beam_search'/);
+    expect(callExclusionFor(CALL_EXCLUSIONS, decoded, 'chromium:tfjs-webgl')).to.equal(undefined);
+    expect(callExclusionFor(CALL_EXCLUSIONS, decode('greedy', { outputs: [] }), 'chromium:tfjs-webgpu')).to.equal(undefined);
+    const rejected = decode('beam_search', { error: { class: 'ValueError', message: 'top_paths', origin: 'keras' } });
+    expect(callExclusionFor(CALL_EXCLUSIONS, rejected, 'chromium:tfjs-webgpu')).to.equal(undefined);
   });
 
   it('take the loosest of the default, the golden case tolerance and matching table entries', () => {

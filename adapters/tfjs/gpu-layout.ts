@@ -14,6 +14,9 @@
  *   alone, so after a float32 transpose an int32 one reads float bits. A gather by the permuted flat
  *   indices (computed on the host from the shape, not the data) moves the values instead (exactly up to
  *   2^24, as every int32 op of TF.js's webgpu: it computes them in f32).
+ * - a reduction of int32 or bool over axes that are not the last ones, on webgpu: TF.js moves them last
+ *   with that same TransposeProgram, so log_softmax of int32 over axis 0 reduced zeros. The transpose
+ *   here moves them instead, and TF.js then reduces the last axes, which it does without a transpose.
  * - cast of int32 or bool to float32 on webgpu: TF.js only relabels the int buffer, and the next
  *   transpose (a reduction over a leading axis, say) fails as above, giving zeros. Multiplying by 1
  *   writes a real float32 buffer.
@@ -72,6 +75,19 @@ export function transpose(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
   const outShape = perm.map((p) => x.shape[p]);
   const source = permutedIndices(x.shape, perm);
   return tf.reshape(tf.gather(tf.reshape(x, [-1]), tf.tensor1d(source, 'int32')), outShape);
+}
+
+type Reduction = (x: tf.Tensor, axes: number | number[] | undefined, keepDims: boolean) => tf.Tensor;
+
+/** `reduce` (tf.max, tf.sum...) over `axes` (default: all). */
+export function reduceOver(x: tf.Tensor, axes: number | number[] | undefined, keepDims: boolean, reduce: Reduction): tf.Tensor {
+  const rank = x.rank;
+  const reduced = [...new Set(axes === undefined ? x.shape.map((_, a) => a) : [axes].flat().map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
+  const trailing = reduced.every((a, i) => a === rank - reduced.length + i);
+  if (x.dtype === 'float32' || tf.getBackend() !== 'webgpu' || trailing) return reduce(x, axes, keepDims);
+  const kept = x.shape.map((_, a) => a).filter((a) => !reduced.includes(a));
+  const result = reduce(transpose(x, [...kept, ...reduced]), reduced.map((_, i) => kept.length + i), false);
+  return keepDims ? tf.reshape(result, x.shape.map((d, a) => (reduced.includes(a) ? 1 : d))) : result;
 }
 
 /** For each element of the transposed tensor, in row-major order, its flat index in the input. */

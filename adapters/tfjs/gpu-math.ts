@@ -12,7 +12,7 @@
  *   is 89.1 and its sigmoid of NaN 0, webgl's pow(NaN, y) is finite.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { where } from './gpu-layout.js';
+import { reduceOver, where } from './gpu-layout.js';
 
 /** webgl's max reduction starts from -1 / 1e-20, which rounds to this float32. */
 const WEBGL_MAX_START = Math.fround(-1 / 1e-20);
@@ -22,7 +22,7 @@ const onWebgl = (): boolean => tf.getBackend() === 'webgl';
 export const onGpu = (): boolean => tf.getBackend() === 'webgl' || tf.getBackend() === 'webgpu';
 
 export function max(x: tf.Tensor, axes?: number | number[], keepDims = false): tf.Tensor {
-  const plain = tf.max(x, axes, keepDims);
+  const plain = reduceOver(x, axes, keepDims, tf.max);
   if (!onWebgl() || x.dtype !== 'float32') return plain;
   const scaled = tf.mul(tf.max(tf.mul(x, REDUCE_SCALE), axes, keepDims), 1 / REDUCE_SCALE);
   return where(tf.equal(plain, WEBGL_MAX_START), scaled, plain);

@@ -90,13 +90,16 @@ function sparseCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogits: bo
 
 /**
  * x1 * x1 modulo 2^32 for int32 x1, as JAX's wrapping int32 square, exact on every backend: with
- * x = hi * 2^16 + lo (0 <= lo < 2^16), x^2 = lo^2 + 2^17 * hi * lo (mod 2^32), and no intermediate
+ * x = hi * 2^16 + lo (-2^15 <= lo < 2^15), x^2 = lo^2 + 2^17 * hi * lo (mod 2^32), and no intermediate
  * product exceeds 2^53, so TF.js's cpu backend (products in float64, stored as int32) wraps exactly too.
+ * lo is centred on 0 so that a small x is lo itself: webgl and webgpu hold int32 in float32, exact to
+ * 2^24, and a small negative x as 2^16 + x gave a lo^2 past 2^31 there (psnr of 0 and 187 was NaN).
+ * x + 2^15 and x - lo may wrap; they are used modulo 2^16, and hi modulo 2^15, where wrapping changes nothing.
  */
 function wrappingSquare(x: tf.Tensor): tf.Tensor {
   // int32 scalars: a plain number is float32 and would promote the whole computation.
   const int = (n: number) => tf.scalar(n, 'int32');
-  const lo = tf.mod(x, int(65536));
+  const lo = tf.sub(tf.mod(tf.add(x, int(32768)), int(65536)), int(32768));
   const hi = tf.floorDiv(tf.sub(x, lo), int(65536));
   return tf.add(tf.mul(lo, lo), tf.mul(tf.mul(hi, lo), int(131072)));
 }

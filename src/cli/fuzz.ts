@@ -7,11 +7,15 @@
  */
 import { join, relative } from 'node:path';
 import { listBackends, type BackendInfo } from '../backend/registry.js';
+import { pageRunner } from '../browser/node/fuzz.js';
+import { CHROMIUM_BACKENDS, pageBackendOf, startBrowserBackends } from '../browser/node/remote.js';
+import { inChromium, type PageBackend } from '../browser/node/session.js';
 import type { Generators, OpGenerators } from '../fuzz/call.js';
 import { GENERATORS } from '../fuzz/generators/index.js';
 import { KerasOracle, OracleUnavailableError } from '../fuzz/oracle.js';
 import { CachedOracle, fuzzOp, type FuzzResult, type Mismatch } from '../fuzz/run.js';
-import { FOUND_FILE, checkName, saveFound } from '../fuzz/save.js';
+import { localRunner, type CaseRunner } from '../fuzz/runner.js';
+import { FOUND_FILE, checkName, defaultName, saveFound } from '../fuzz/save.js';
 import { jsSnippet, pythonSnippet } from '../fuzz/snippet.js';
 import { callKey } from '../fuzz/wire.js';
 import { OP_TABLE } from '../ops/table.js';
@@ -30,7 +34,12 @@ export const FUZZ: CommandSpec = {
     'a Keras program and a keras-parity program that reproduce it.',
   options: [
     { name: 'op', value: 'LIST', list: true, help: 'ops to fuzz, Keras or camelCase names: conv,softmax (default: every op with generators)' },
-    { name: 'backend', value: 'LIST', list: true, help: 'backends, comma-separated (default: every available one); a named one that cannot start fails the run' },
+    {
+      name: 'backend',
+      value: 'LIST',
+      list: true,
+      help: "backends, comma-separated (default: every available one of Node; Chromium's page backends only when named); a named one that cannot start fails the run",
+    },
     { name: 'cases', value: 'N', help: 'calls per op and backend (default 100)' },
     { name: 'seed', value: 'S', help: 'fast-check seed (default: random; always printed, so a run can be repeated)' },
     { name: 'python', value: 'PATH', help: 'the Python with the pinned Keras (default: .venv/bin/python, made by `npm run golden:setup`)' },
@@ -43,6 +52,11 @@ export const FUZZ: CommandSpec = {
     '  keras-parity fuzz --cases 50 --seed 1',
     '  keras-parity fuzz --op conv --backend tfjs-wasm --cases 200 --seed 7',
     '  keras-parity fuzz --op softmax --seed 7 --save softmax-empty',
+    '  keras-parity fuzz --op relu,softmax --backend chromium:tfjs-webgl,chromium:tfjs-wasm --cases 30 --seed 1',
+    '',
+    "Backends in headless Chromium (Debian's /usr/bin/chromium): chromium:tfjs-webgl, chromium:tfjs-webgpu and",
+    'chromium:tfjs-wasm run only when named: each call crosses into the page and back, and WebGL and WebGPU run',
+    'on SwiftShader (the CPU) without a GPU, so a call there costs many times one on a Node backend.',
     '',
     'Exit status: 0 no mismatch, 1 a mismatch (or a named backend cannot start), 2 a usage error,',
     '3 Python or Keras is missing.',
@@ -86,35 +100,56 @@ export async function fuzzCommand(options: FuzzCommandOptions, stdout: Output = 
   const color = useColor(stderr);
   const line = new StatusLine(stderr, progressMode(options.progress, stderr));
   return routeConsole(line, async () => {
-    const backends = await selectBackends(options.backends, line);
-    if ('failed' in backends) {
-      stderr.write(`${paint(color, 'red', BIN)}: ${backends.failed}\n`);
+    const selected = await selectBackends(options.backends, line);
+    if ('failed' in selected) {
+      stderr.write(`${paint(color, 'red', BIN)}: ${selected.failed}\n`);
       return 1;
     }
-    let oracle: KerasOracle;
+    const runners = await openRunners(selected.names, line);
     try {
-      oracle = await KerasOracle.start({ python: options.python, timeoutMs: seconds(options.timeout) * 1000 });
-    } catch (e) {
-      if (!(e instanceof OracleUnavailableError)) throw e;
-      stderr.write(`${paint(color, 'red', BIN)}: ${e.message}\n`);
-      return 3;
-    }
-    try {
-      plan.backends = backends.names;
-      const results = await runAll(plan, generators, oracle, line, stdout);
-      stdout.write(summary(plan, results, oracle, useColor(stdout)));
-      const mismatches = results.filter((r) => r.mismatch);
-      if (mismatches.length && options.save) {
-        await oracle.close();
-        const code = await save(mismatches, plan, options, stdout, stderr);
-        if (code !== 0) return code;
+      if ('failed' in runners) {
+        stderr.write(`${paint(color, 'red', BIN)}: ${runners.failed}\n`);
+        return 1;
       }
-      return mismatches.length ? 1 : 0;
+      plan.backends = runners.runners.map((r) => r.backend);
+      return await fuzzWithOracle(plan, runners.runners, generators, options, line, stdout, stderr);
     } finally {
-      line.done();
-      await oracle.close();
+      await runners.close();
     }
   });
+}
+
+async function fuzzWithOracle(
+  plan: Plan,
+  runners: readonly CaseRunner[],
+  generators: Partial<Generators>,
+  options: FuzzCommandOptions,
+  line: StatusLine,
+  stdout: Output,
+  stderr: Output,
+): Promise<number> {
+  let oracle: KerasOracle;
+  try {
+    oracle = await KerasOracle.start({ python: options.python, timeoutMs: seconds(options.timeout) * 1000 });
+  } catch (e) {
+    if (!(e instanceof OracleUnavailableError)) throw e;
+    stderr.write(`${paint(useColor(stderr), 'red', BIN)}: ${e.message}\n`);
+    return 3;
+  }
+  try {
+    const results = await runAll(plan, runners, generators, oracle, line, stdout);
+    stdout.write(summary(plan, results, oracle, useColor(stdout)));
+    const mismatches = results.filter((r) => r.mismatch);
+    if (mismatches.length && options.save) {
+      await oracle.close();
+      const code = await save(mismatches, plan, options, stdout, stderr);
+      if (code !== 0) return code;
+    }
+    return mismatches.length ? 1 : 0;
+  } finally {
+    line.done();
+    await oracle.close();
+  }
 }
 
 /** Ops, cases and seed from the options; usage errors for anything unknown. */
@@ -149,7 +184,11 @@ function seconds(text: string | undefined): number {
   return s;
 }
 
-/** The named backends, each of which must start; or every available one, the others listed as skipped. */
+/**
+ * The named backends (Node's by their names, page ones as chromium:<name>), each of which must exist; or
+ * every available one of Node, the others listed as skipped. The page backends are never in the default:
+ * a call there costs many times one in Node (see FUZZ.details).
+ */
 async function selectBackends(named: readonly string[] | undefined, line: StatusLine): Promise<{ names: string[] } | { failed: string }> {
   const infos = await listBackends();
   if (!named) {
@@ -157,17 +196,42 @@ async function selectBackends(named: readonly string[] | undefined, line: Status
     return { names: infos.filter((b) => b.available).map((b) => b.name) };
   }
   const byName = new Map<string, BackendInfo>(infos.map((b) => [b.name, b]));
-  for (const name of named) {
-    if (byName.has(name)) continue;
-    const hint = closest(name, [...byName.keys()]);
-    throw new UsageError(`unknown backend '${name}'${hint ? ` (did you mean ${hint}?)` : ''}. Backends: ${[...byName.keys()].join(', ')}`, 'fuzz');
+  const placed = named.map((n) => (pageBackendOf(n) ? inChromium(pageBackendOf(n)!) : n));
+  for (const name of placed) {
+    if (byName.has(name) || pageBackendOf(name)) continue;
+    const known = [...byName.keys(), ...CHROMIUM_BACKENDS];
+    const hint = closest(name, known);
+    throw new UsageError(`unknown backend '${name}'${hint ? ` (did you mean ${hint}?)` : ''}. Backends: ${known.join(', ')}`, 'fuzz');
   }
-  const down = named.map((n) => byName.get(n)!).filter((b) => !b.available);
-  if (down.length) return { failed: down.map((b) => `backend ${b.name} is unavailable: ${b.reason ?? 'no reason given'}`).join('\n') };
-  return { names: [...new Set(named)] };
+  const down = placed.filter((n) => byName.has(n)).map((n) => byName.get(n)!).filter((b) => !b.available);
+  if (down.length) return { failed: down.map(unavailable).join('\n') };
+  return { names: [...new Set(placed)] };
 }
 
-async function runAll(plan: Plan, generators: Partial<Generators>, oracle: KerasOracle, line: StatusLine, stdout: Output): Promise<FuzzResult[]> {
+const unavailable = (b: BackendInfo) => `backend ${b.name} is unavailable: ${b.reason ?? 'no reason given'}`;
+
+type Runners = ({ runners: CaseRunner[] } | { failed: string }) & { close(): Promise<void> };
+
+/** A runner per backend, in order: Node's run here, page ones in headless Chromium, started now (each must start). */
+async function openRunners(names: readonly string[], line: StatusLine): Promise<Runners> {
+  const pages = names.map(pageBackendOf).filter((p): p is PageBackend => !!p);
+  if (!pages.length) return { runners: names.map((n) => localRunner(n)), close: async () => {} };
+  line.log(`Starting ${pages.map(inChromium).join(', ')} in headless Chromium`);
+  const started = await startBrowserBackends(pages, { log: (text) => line.log(text) });
+  const down = started.backends.filter((b) => !b.info.available);
+  if (down.length) return { failed: down.map((b) => unavailable(b.info)).join('\n'), close: started.close };
+  const inPage = new Map(started.backends.map((b) => [b.name, pageRunner(b)]));
+  return { runners: names.map((n) => inPage.get(n) ?? localRunner(n)), close: started.close };
+}
+
+async function runAll(
+  plan: Plan,
+  runners: readonly CaseRunner[],
+  generators: Partial<Generators>,
+  oracle: KerasOracle,
+  line: StatusLine,
+  stdout: Output,
+): Promise<FuzzResult[]> {
   const cached = new CachedOracle(oracle);
   const keras = `Keras ${oracle.versions.keras} (JAX ${oracle.versions.jax})`;
   const without = Object.keys(OP_TABLE).filter((op) => !(op in generators));
@@ -177,19 +241,19 @@ async function runAll(plan: Plan, generators: Partial<Generators>, oracle: Keras
   let done = 0;
   const results: FuzzResult[] = [];
   for (const op of plan.ops) {
-    for (const backend of plan.backends) {
+    for (const runner of runners) {
       const before = done;
       const onCall = (runs: number) => {
         done = before + runs;
-        line.update(line.bar(done, total, `${op} on ${backend}  ${line.elapsed()}`));
+        line.update(line.bar(done, total, `${op} on ${runner.backend}  ${line.elapsed()}`));
       };
-      const r = await fuzzOp(op, backend, generators[op as keyof Generators] as OpGenerators, cached, { seed: plan.seed, numRuns: plan.cases, onCall });
+      const r = await fuzzOp(op, runner, generators[op as keyof Generators] as OpGenerators, cached, { seed: plan.seed, numRuns: plan.cases, onCall });
       done = before + plan.cases;
       results.push(r);
       line.log(cellLine(r));
       if (r.mismatch) {
         line.done();
-        stdout.write(mismatchReport(r, r.mismatch, plan, keras));
+        stdout.write(mismatchReport(r, r.mismatch, runner, plan, keras));
       }
     }
   }
@@ -200,6 +264,7 @@ function cellLine(r: FuzzResult): string {
   const parts = [`${r.passed} passed (${r.valid} valid, ${r.invalid} invalid)`];
   if (r.mismatch) parts.push(`MISMATCH after ${r.runs} calls`);
   if (r.unsupported) parts.push(`${r.unsupported} unsupported`);
+  for (const [why, n] of Object.entries(r.excluded)) parts.push(`${n} excluded (${why})`);
   if (r.noKerasResult.length) parts.push(`${r.noKerasResult.length} without a Keras result`);
   const quality = [
     ...(r.validRejected ? [`${plural(r.validRejected, 'valid call')} Keras rejected`] : []),
@@ -212,7 +277,7 @@ function repeatCommand(plan: Plan, op: string, backend: string): string {
   return `keras-parity fuzz --op ${op} --backend ${backend} --cases ${plan.cases} --seed ${plan.seed}`;
 }
 
-function mismatchReport(r: FuzzResult, m: Mismatch, plan: Plan, keras: string): string {
+function mismatchReport(r: FuzzResult, m: Mismatch, runner: CaseRunner, plan: Plan, keras: string): string {
   const comment = `Found by: ${repeatCommand(plan, r.op, r.backend)}`;
   return [
     '',
@@ -221,8 +286,8 @@ function mismatchReport(r: FuzzResult, m: Mismatch, plan: Plan, keras: string): 
     '',
     `--- ${keras}: save as repro.py, run with a Python that has Keras ---`,
     pythonSnippet(m.call, { comment }).trimEnd(),
-    `--- keras-parity on ${r.backend}: save as repro.mjs, run with node ---`,
-    jsSnippet(m.call, r.backend, { comment }).trimEnd(),
+    `--- keras-parity on ${r.backend}: save as repro.mjs, ${runner.program.howToRun} ---`,
+    jsSnippet(m.call, runner.program, { comment }).trimEnd(),
     '---',
     '',
   ].join('\n');
@@ -237,13 +302,15 @@ function summary(plan: Plan, results: FuzzResult[], oracle: KerasOracle, color: 
   const rejected = perOp((r) => r.validRejected);
   const accepted = perOp((r) => r.invalidAccepted);
   const unsupported = results.reduce((n, r) => n + r.unsupported, 0);
+  const excluded = results.reduce((n, r) => n + Object.values(r.excluded).reduce((a, b) => a + b, 0), 0);
   const lines = [
     '',
     `${plural(results.length, 'op x backend run')}, ${plural(calls, 'call')}, seed ${plan.seed}: ` +
       (mismatches.length
         ? paint(color, 'red', `${mismatches.length} ${mismatches.length === 1 ? 'mismatch' : 'mismatches'} (${mismatches.map((r) => `${r.op} on ${r.backend}`).join(', ')})`)
         : paint(color, 'green', 'no mismatch')) +
-      (unsupported ? `, ${unsupported} unsupported` : ''),
+      (unsupported ? `, ${unsupported} unsupported` : '') +
+      (excluded ? `, ${excluded} excluded (src/golden/exclusions.ts)` : ''),
     `Generators (per op): ${plural(rejected, 'valid call')} Keras rejected, ${plural(accepted, 'invalid call')} Keras accepted` +
       (rejected + accepted ? ` (${generatorBlame(results)})` : ''),
   ];
@@ -272,7 +339,7 @@ async function save(mismatches: FuzzResult[], plan: Plan, options: FuzzCommandOp
     const key = callKey(m.call.op, m.call.args, m.call.kwargs);
     if (saved.has(key)) continue;
     saved.add(key);
-    const name = options.save === true ? `${r.backend}-seed${plan.seed}` : options.save!;
+    const name = options.save === true ? defaultName(r.backend, plan.seed) : options.save!;
     const found = { command: repeatCommand(plan, r.op, r.backend), backend: r.backend, mismatch: m.result.failure ?? 'mismatch' };
     const id = saveFound(file, m.call, name, found);
     ops.add(r.op);

@@ -3,17 +3,18 @@
  * generators (valid ones, and invalid ones Keras rejects), Keras answers each once (cached, so backends
  * and shrinking steps share answers), and the call replays through the golden runner, so it is compared
  * exactly as a golden case is. A mismatch is shrunk by fast-check to a small call. Platform neutral: the
- * oracle is any object with `call` (src/fuzz/oracle.ts on Node).
+ * oracle is any object with `call` (src/fuzz/oracle.ts on Node), and the backend a CaseRunner (./runner.ts),
+ * here or in a page.
  */
 import * as fc from 'fast-check';
-import { getBackend, setBackend } from '../backend/registry.js';
 import type { Expected, GoldenCase, GoldenValue } from '../golden/cases.js';
-import type { ToleranceEntry } from '../golden/policy.js';
+import { CALL_EXCLUSIONS } from '../golden/exclusions.js';
+import { callExclusionFor, type CallExclusionEntry } from '../golden/policy.js';
 import { formatFailure } from '../golden/report.js';
-import { classify, safeRunCase, type CaseResult } from '../golden/run.js';
-import { TOLERANCES } from '../golden/tolerances.js';
+import { classify, type CaseResult } from '../golden/run.js';
 import type { FuzzCall, OpGenerators } from './call.js';
 import { reduceCall } from './reduce.js';
+import { localRunner, type CaseRunner } from './runner.js';
 import { ORACLE, callKey } from './wire.js';
 
 /** What the runner needs of Keras. */
@@ -59,7 +60,8 @@ export interface FuzzOptions {
   numRuns: number;
   /** Share of invalid calls where the op has an invalid generator (default 0.2). */
   invalidShare?: number;
-  tolerances?: readonly ToleranceEntry[];
+  /** Calls not run on a backend, by what they hold (default: src/golden/exclusions.ts's CALL_EXCLUSIONS). */
+  exclusions?: readonly CallExclusionEntry[];
   /** After each drawn call (not the shrinking steps), with how many ran so far. */
   onCall?: (runs: number) => void;
 }
@@ -90,6 +92,8 @@ export interface FuzzResult {
   passed: number;
   /** Keras computed a result and the backend raised UnsupportedError: a known limit, not a failure. */
   unsupported: number;
+  /** Calls not run because an exclusion covers them on this backend, by its reason. */
+  excluded: Record<string, number>;
   /** Calls Keras gave no result for (the oracle crashed or timed out), with why: reported, not compared. */
   noKerasResult: { call: FuzzCall; why: string }[];
   /** Generator quality: "valid" calls that Keras rejected, "invalid" ones it accepted. */
@@ -124,22 +128,25 @@ export function drawCalls(generators: OpGenerators, invalidShare = 0.2): fc.Arbi
   return fc.oneof({ arbitrary: valid, weight: 100 - weight }, { arbitrary: invalid, weight });
 }
 
-/** Runs `numRuns` calls of the op on `backend` against `oracle`; the active backend is restored after. */
-export async function fuzzOp(op: string, backend: string, generators: OpGenerators, oracle: Oracle, options: FuzzOptions): Promise<FuzzResult> {
-  const previous = getBackend();
-  await setBackend(backend);
+/**
+ * Runs `numRuns` calls of the op against `oracle` on `backend`: a backend of this process by name (the
+ * active backend is restored after), or any CaseRunner.
+ */
+export async function fuzzOp(op: string, backend: string | CaseRunner, generators: OpGenerators, oracle: Oracle, options: FuzzOptions): Promise<FuzzResult> {
+  const runner = typeof backend === 'string' ? localRunner(backend) : backend;
+  const end = await runner.begin();
   try {
-    return await fuzzActive(op, backend, generators, oracle, options);
+    return await fuzzActive(op, runner, generators, oracle, options);
   } finally {
-    await setBackend(previous);
+    await end();
   }
 }
 
-async function fuzzActive(op: string, backend: string, generators: OpGenerators, oracle: Oracle, options: FuzzOptions): Promise<FuzzResult> {
+async function fuzzActive(op: string, runner: CaseRunner, generators: OpGenerators, oracle: Oracle, options: FuzzOptions): Promise<FuzzResult> {
   const started = Date.now();
-  const tolerances = options.tolerances ?? TOLERANCES;
+  const exclusions = options.exclusions ?? CALL_EXCLUSIONS;
   const result: FuzzResult = {
-    op, backend, seed: options.seed, runs: 0, valid: 0, invalid: 0, passed: 0, unsupported: 0,
+    op, backend: runner.backend, seed: options.seed, runs: 0, valid: 0, invalid: 0, passed: 0, unsupported: 0, excluded: {},
     noKerasResult: [], validRejected: 0, invalidAccepted: 0, seconds: 0,
   };
   // The counts describe the drawn calls; once a call fails, the rest are fast-check's shrinking steps.
@@ -155,9 +162,12 @@ async function fuzzActive(op: string, backend: string, generators: OpGenerators,
       return true;
     }
     const c = caseOf(call, expected);
-    const outcome = await safeRunCase(c, backend, tolerances);
-    const verdict = outcome.noKerasResult ? 'no-result' : classify(c, outcome);
+    // As the conformance suite leaves an excluded case out: not run, not a failure, shrinking avoids it.
+    const exclusion = callExclusionFor(exclusions, c, runner.backend);
+    const outcome: CaseResult = exclusion ? { ok: true, outputs: [] } : await runner.run(c);
+    const verdict = exclusion ? 'excluded' : outcome.noKerasResult ? 'no-result' : classify(c, outcome);
     if (!shrinking) {
+      if (exclusion) result.excluded[exclusion.why] = (result.excluded[exclusion.why] ?? 0) + 1;
       count(result, kind, call, expected, verdict, outcome);
       options.onCall?.(result.runs);
     }
@@ -167,7 +177,7 @@ async function fuzzActive(op: string, backend: string, generators: OpGenerators,
   const details = await fc.check(property, { seed: opSeed(options.seed, op), numRuns: options.numRuns });
   if (fatal !== undefined) throw fatal;
   if (details.failed && details.counterexample) {
-    result.mismatch = await describeMismatch(details.counterexample[0], backend, oracle, tolerances, details);
+    result.mismatch = await describeMismatch(details.counterexample[0], runner, oracle, exclusions, details);
   } else if (details.failed) {
     const error: unknown = details.errorInstance;
     throw error instanceof Error ? error : new Error(String(error));
@@ -189,16 +199,18 @@ function count(r: FuzzResult, kind: CallKind, call: FuzzCall, expected: Expected
 
 async function describeMismatch(
   drawn: Drawn,
-  backend: string,
+  runner: CaseRunner,
   oracle: Oracle,
-  tolerances: readonly ToleranceEntry[],
+  exclusions: readonly CallExclusionEntry[],
   details: fc.RunDetails<[Drawn]>,
 ): Promise<Mismatch> {
   const replay = async (call: FuzzCall) => {
     const expected = await oracle.call(call.op, call.args, call.kwargs);
     const c = caseOf(call, expected);
-    const result = await safeRunCase(c, backend, tolerances);
-    return { expected, c, result, failed: !result.noKerasResult && classify(c, result) === 'failed' };
+    const result = await runner.run(c);
+    // A reduction into an excluded call is no longer this mismatch.
+    const excluded = !!callExclusionFor(exclusions, c, runner.backend);
+    return { expected, c, result, failed: !excluded && !result.noKerasResult && classify(c, result) === 'failed' };
   };
   const first = await replay(drawn.call);
   const signature = failureKind(first.expected, first.result);
@@ -212,7 +224,7 @@ async function describeMismatch(
     call: reduced.call,
     expected,
     result,
-    report: formatFailure(c, backend, result),
+    report: formatFailure(c, runner.backend, result),
     shrinks: details.numShrinks,
     reductions: reduced.steps,
     path: details.counterexamplePath,

@@ -61,6 +61,11 @@ function read(file: string): FoundFile {
   return JSON.parse(readFileSync(file, 'utf8')) as FoundFile;
 }
 
+/** --save's name when none is given: `<backend>-seed<seed>`, a page backend's place spelt with a dash (chromium-tfjs-webgl). */
+export function defaultName(backend: string, seed: number): string {
+  return `${backend.replace(/[^A-Za-z0-9_.=+-]/g, '-')}-seed${seed}`;
+}
+
 /** `<op>/found-<name>`, with `-2`, `-3`... when that id is taken. */
 function freeId(op: string, name: string, taken: ReadonlySet<string>): string {
   const base = `${op}/found-${name}`;

@@ -17,8 +17,24 @@ export interface SnippetOptions {
 }
 
 export interface JsSnippetOptions extends SnippetOptions {
-  /** What the program imports keras-parity from (default: 'keras-parity'). */
+  /** What the program imports keras-parity from (default: the target's). */
   importFrom?: string;
+}
+
+/** Where the keras-parity program of a call runs: what it imports, the backend it selects, how to run it. */
+export interface ProgramTarget {
+  /** The name setBackend takes there (tfjs-webgl in a page, whatever place the fuzzer gave it). */
+  backend: string;
+  importFrom: string;
+  /** How to run the saved file, for the line above the program: `run with node`. */
+  howToRun: string;
+  /** Comment lines at its top: what kind of program it is and what it needs. */
+  header: readonly string[];
+}
+
+/** A Node program (ES module) on a backend of keras-parity's Node build. */
+export function nodeProgram(backend: string): ProgramTarget {
+  return { backend, importFrom: 'keras-parity', howToRun: 'run with node', header: [] };
 }
 
 /** The name of a positional argument in the snippets: the op's parameter name. */
@@ -145,13 +161,18 @@ function jsValue(v: Named): string {
   return `{ ${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${jsValue(x)}`).join(', ')} }`;
 }
 
-/** A JavaScript (ES module) program: the Keras-literal `ops.call` on `backend`, printing each output. */
-export function jsSnippet(call: FuzzCall, backend: string, options: JsSnippetOptions = {}): string {
+/**
+ * A JavaScript (ES module) program: the Keras-literal `ops.call` on a backend (a name: a Node program;
+ * or a target, such as a page's), printing each output.
+ */
+export function jsSnippet(call: FuzzCall, target: string | ProgramTarget, options: JsSnippetOptions = {}): string {
+  const { backend, importFrom, header } = typeof target === 'string' ? nodeProgram(target) : target;
   const { tensors, args, kwargs } = bindTensors(call);
   const kw = kwargs.length ? `{ ${kwargs.map(([k, v]) => `${k}: ${jsValue(v)}`).join(', ')} }` : '{}';
   const lines = [
     ...(options.comment ? [`// ${options.comment}`] : []),
-    `import { ops, tensor, setBackend } from '${options.importFrom ?? 'keras-parity'}';`,
+    ...header.map((line) => `// ${line}`),
+    `import { ops, tensor, setBackend } from '${options.importFrom ?? importFrom}';`,
     '',
     `await setBackend('${backend}');`,
     ...tensors.map(([name, t]) => `const ${name} = ${jsTensor(t)};`),

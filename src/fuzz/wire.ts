@@ -1,9 +1,10 @@
 /**
  * The oracle protocol's values (tools/oracle.py): golden-format values as JSON, tensors as their
- * little-endian bytes in base64, so numbers cross bit-exactly. Platform neutral (atob/btoa).
+ * little-endian bytes in base64, so numbers cross bit-exactly. Platform neutral (atob/btoa). A whole
+ * case (a fuzz call with Keras's answer) travels the same way to a Chromium page (src/browser/).
  */
 import { DTYPES, type DType, type TypedArray } from '../dtypes.js';
-import type { Expected, ExpectedError, GoldenValue } from '../golden/cases.js';
+import type { Expected, ExpectedError, GoldenCase, GoldenValue, ToleranceWithReason } from '../golden/cases.js';
 import { GoldenTensor } from '../golden/safetensors.js';
 
 export type WireValue = null | boolean | number | string | WireValue[] | { [key: string]: WireValue };
@@ -31,6 +32,18 @@ export function encodeValue(v: GoldenValue): WireValue {
   return v;
 }
 
+const FLOAT_WORDS: Readonly<Record<string, number>> = { nan: NaN, inf: Infinity, '-inf': -Infinity, '-0.0': -0 };
+
+/** encodeValue's inverse. */
+export function decodeValue(v: WireValue): GoldenValue {
+  if (Array.isArray(v)) return v.map(decodeValue);
+  if (v === null || typeof v !== 'object') return v;
+  const keys = Object.keys(v);
+  if (keys.length === 1 && keys[0] === '$tensor') return decodeTensor(v.$tensor as WireTensor);
+  if (keys.length === 1 && keys[0] === '$float' && (v.$float as string) in FLOAT_WORDS) return FLOAT_WORDS[v.$float as string];
+  return Object.fromEntries(keys.map((k) => [k, decodeValue(v[k])]));
+}
+
 export function encodeTensor(t: { dtype: DType; shape: readonly number[]; data: TypedArray }): WireTensor {
   const bytes = t.dtype === 'bool' ? Uint8Array.from(t.data, (b) => (b ? 1 : 0)) : new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   return { dtype: t.dtype, shape: [...t.shape], data: toBase64(bytes) };
@@ -53,6 +66,28 @@ export function decodeTensor(t: WireTensor, key = ''): GoldenTensor {
   const dtype = t.dtype as DType;
   const data = dtype === 'float32' ? new Float32Array(own) : dtype === 'int32' ? new Int32Array(own) : new Uint8Array(own);
   return new GoldenTensor(key, dtype, t.shape, data);
+}
+
+/** A golden case as plain data (what page.evaluate carries); `backends`, for reports only, stays behind. */
+export type WireCase = {
+  id: string;
+  op: string;
+  args: WireValue[];
+  kwargs: { [key: string]: WireValue };
+  expected: { outputs: WireTensor[] } | { error: ExpectedError };
+  tolerance: ToleranceWithReason | null;
+};
+
+export function encodeCase(c: GoldenCase): WireCase {
+  const expected = 'outputs' in c.expected ? { outputs: c.expected.outputs.map(encodeTensor) } : { error: c.expected.error };
+  const kwargs = Object.fromEntries(Object.entries(c.kwargs).map(([k, v]) => [k, encodeValue(v)]));
+  return { id: c.id, op: c.op, args: c.args.map(encodeValue), kwargs, expected, tolerance: c.tolerance };
+}
+
+export function decodeCase(w: WireCase): GoldenCase {
+  const expected: Expected = 'outputs' in w.expected ? { outputs: w.expected.outputs.map((o, i) => decodeTensor(o, `out/${i}`)) } : { error: w.expected.error };
+  const kwargs = Object.fromEntries(Object.entries(w.kwargs).map(([k, v]) => [k, decodeValue(v)]));
+  return { id: w.id, op: w.op, args: w.args.map(decodeValue), kwargs, expected, tolerance: w.tolerance, backends: {} };
 }
 
 /** An outcome without a Keras result: not compared, reported (src/golden/run.ts). */

@@ -10,8 +10,8 @@ export { MANIFEST, readManifest, verifiedBytes, opsOf, loadOp, loadGolden } from
 export type { Manifest, GoldenSource, GoldenSet } from './loader.js';
 export { DEFAULT_TOLERANCE, compare, isClose, ulpDistance, errorMismatch, describeExpectedError } from './compare.js';
 export type { Values, Comparison, Mismatch } from './compare.js';
-export { matches, exclusionFor, toleranceFor, entryProblems } from './policy.js';
-export type { ToleranceEntry, ExclusionEntry, EffectiveTolerance } from './policy.js';
+export { matches, exclusionFor, callExclusionFor, toleranceFor, entryProblems } from './policy.js';
+export type { ToleranceEntry, ExclusionEntry, CallExclusionEntry, EffectiveTolerance } from './policy.js';
 export { runCase, safeRunCase, classify } from './run.js';
 export type { CaseResult, OutputResult } from './run.js';
 export { caseTitle, describeCall, describeErrors, formatFailure, formatNumber } from './report.js';

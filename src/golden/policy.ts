@@ -25,6 +25,16 @@ export interface ExclusionEntry {
   readonly why: string;
 }
 
+/**
+ * A call left out on an adapter by what it holds, not by its id: fuzz calls (src/fuzz/) are new cases
+ * that no id names. `when` says whether a case falls under the limit `why` states.
+ */
+export interface CallExclusionEntry {
+  readonly adapter: string;
+  readonly when: (c: GoldenCase) => boolean;
+  readonly why: string;
+}
+
 type Entry = ToleranceEntry | ExclusionEntry;
 
 /** `pattern` is a name, or a prefix ending in `*`. */
@@ -32,13 +42,22 @@ export function matches(pattern: string, name: string): boolean {
   return pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
 }
 
-function applies(entry: Entry, caseId: string, adapter: string): boolean {
+/** `pattern` names `adapter`, or the same adapter without its place (tfjs-wasm for chromium:tfjs-wasm). */
+function namesAdapter(pattern: string, adapter: string): boolean {
   const unplaced = adapter.slice(adapter.indexOf(':') + 1);
-  return matches(entry.case, caseId) && (matches(entry.adapter, adapter) || matches(entry.adapter, unplaced));
+  return matches(pattern, adapter) || matches(pattern, unplaced);
+}
+
+function applies(entry: Entry, caseId: string, adapter: string): boolean {
+  return matches(entry.case, caseId) && namesAdapter(entry.adapter, adapter);
 }
 
 export function exclusionFor(list: readonly ExclusionEntry[], caseId: string, adapter: string): ExclusionEntry | undefined {
   return list.find((e) => applies(e, caseId, adapter));
+}
+
+export function callExclusionFor(list: readonly CallExclusionEntry[], c: GoldenCase, adapter: string): CallExclusionEntry | undefined {
+  return list.find((e) => namesAdapter(e.adapter, adapter) && e.when(c));
 }
 
 /** A tolerance and where it came from, for reports. */

@@ -1,11 +1,12 @@
 /// <reference types="node" />
 /**
- * The page backends as `keras-parity run` sees them: named chromium:tfjs-webgl, chromium:tfjs-webgpu and
- * chromium:tfjs-wasm (tfjs-webgl and tfjs-webgpu alone are accepted too; tfjs-wasm alone is Node's), each
- * a RemoteBackend of the report whose cases run in its Chromium page.
+ * The page backends as the CLI sees them: named chromium:tfjs-webgl, chromium:tfjs-webgpu and
+ * chromium:tfjs-wasm (tfjs-webgl and tfjs-webgpu alone are accepted too; tfjs-wasm alone is Node's). For
+ * `keras-parity run` each is a RemoteBackend of the report whose golden cases run in its Chromium page;
+ * `keras-parity fuzz` sends its calls whole (src/browser/node/fuzz.ts).
  */
 import type { RemoteBackend } from '../../report/collect.js';
-import { IN_CHROMIUM, PAGE_BACKENDS, inChromium, openBrowserSession, type BrowserSession, type PageBackend, type SessionOptions } from './session.js';
+import { IN_CHROMIUM, PAGE_BACKENDS, inChromium, openBrowserSession, type BrowserBackend, type BrowserSession, type PageBackend, type SessionOptions } from './session.js';
 
 export const CHROMIUM_BACKENDS: readonly string[] = PAGE_BACKENDS.map(inChromium);
 
@@ -23,22 +24,32 @@ export interface BrowserBackends {
   close(): Promise<void>;
 }
 
-/** Starts `names` in headless Chromium; when the browser itself cannot start, each is unavailable saying why. */
+/** Starts `names` in headless Chromium, for the report: golden cases run by id. */
 export async function openBrowserBackends(names: readonly PageBackend[], options: SessionOptions): Promise<BrowserBackends> {
+  const started = await startBrowserBackends(names, options);
+  const backends = started.backends.map((b): RemoteBackend => ({ info: b.info, runCase: (c) => b.runCase(c.id) }));
+  return { backends, close: started.close };
+}
+
+export interface StartedBackends {
+  /** In the order of `names`; an unavailable one says why in its info. */
+  backends: BrowserBackend[];
+  /** Ends the browser and its server; call it however the run ends. */
+  close(): Promise<void>;
+}
+
+/** Starts `names` in headless Chromium; when the browser itself cannot start, each is unavailable saying why. */
+export async function startBrowserBackends(names: readonly PageBackend[], options: SessionOptions): Promise<StartedBackends> {
   let session: BrowserSession;
   try {
     session = await openBrowserSession(options);
   } catch (e) {
     const reason = `headless Chromium did not start: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
-    const backends = names.map((n) => ({ info: { name: inChromium(n), available: false, reason }, runCase: unreachable }));
-    return { backends, close: async () => {} };
+    return { backends: names.map((n) => unstarted(inChromium(n), reason)), close: async () => {} };
   }
   try {
-    const backends: RemoteBackend[] = [];
-    for (const name of names) {
-      const backend = await session.startBackend(name);
-      backends.push({ info: backend.info, runCase: (c) => backend.runCase(c.id) });
-    }
+    const backends: BrowserBackend[] = [];
+    for (const name of names) backends.push(await session.startBackend(name));
     return { backends, close: () => session.close() };
   } catch (e) {
     await session.close();
@@ -46,7 +57,11 @@ export async function openBrowserBackends(names: readonly PageBackend[], options
   }
 }
 
-/** An unavailable backend runs no case; the report never asks it to. */
+/** A backend whose browser did not start: unavailable; it runs no case (no caller asks it to). */
+function unstarted(name: string, reason: string): BrowserBackend {
+  return { name, info: { name, available: false, reason }, uncaught: [], runCase: unreachable, runSentCase: unreachable, echoSentCase: unreachable };
+}
+
 async function unreachable(): Promise<never> {
   throw new Error('an unavailable backend was asked to run a case');
 }

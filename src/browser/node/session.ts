@@ -2,19 +2,22 @@
 /**
  * The Node side of the browser conformance runner: serves the browser bundle and the goldens on
  * 127.0.0.1, launches headless Chromium, and opens one page per keras-parity backend (tfjs-webgl,
- * tfjs-webgpu, tfjs-wasm), each with its goldens loaded and its backend started; cases then run there
- * by id (src/browser/page/conformance.ts). A page per backend keeps a backend that breaks its device
- * from spoiling the others. The mocha spec and `keras-parity run` both drive it.
+ * tfjs-webgpu, tfjs-wasm), each with its goldens loaded and its backend started; golden cases then run
+ * there by id, and other cases (fuzz calls) sent whole as data (src/browser/page/conformance.ts). A page
+ * per backend keeps a backend that breaks its device from spoiling the others. The mocha specs,
+ * `keras-parity run` and `keras-parity fuzz` drive it.
  */
 import type { Page } from 'playwright-core';
 import type { BackendInfo } from '../../backend/registry.js';
+import { decodeCase, encodeCase, type WireCase } from '../../fuzz/wire.js';
+import type { GoldenCase } from '../../golden/cases.js';
 import type { ToleranceEntry } from '../../golden/policy.js';
 import type { CaseResult } from '../../golden/run.js';
 import { TOLERANCES } from '../../golden/tolerances.js';
 import type * as PageSide from '../page/conformance.js';
 import { ensureBrowserBundle } from './bundle.js';
 import { launchChromium, type ChromiumSession, type LaunchOptions } from './chromium.js';
-import { serveStatic, type StaticServer } from './server.js';
+import { serveStatic } from './server.js';
 
 /** The backends a page registers, by the names it gives them. */
 export const PAGE_BACKENDS = ['tfjs-webgl', 'tfjs-webgpu', 'tfjs-wasm'] as const;
@@ -32,7 +35,8 @@ const GOLDEN_PREFIX = '/golden/';
 const RUNNER_PAGE = '<!doctype html><meta charset="utf-8"><title>keras-parity conformance</title>\n';
 
 export interface SessionOptions {
-  goldenDir: string;
+  /** The goldens the pages load, to run by id; without it they load none (cases then come whole: runSentCase). */
+  goldenDir?: string;
   /** The browser bundle's folder (default: dist/browser, built first when its sources changed). */
   bundleDir?: string;
   tolerances?: readonly ToleranceEntry[];
@@ -48,6 +52,10 @@ export interface BrowserBackend {
   info: BackendInfo;
   /** Runs a golden case in the page; a page that crashed or closed gives a failing result saying so. */
   runCase(id: string): Promise<CaseResult>;
+  /** Runs a case the page does not have (a fuzz call), sent as data, bit-exact; fails as runCase does. */
+  runSentCase(c: GoldenCase): Promise<CaseResult>;
+  /** The case as the page rebuilds it from what runSentCase sends, brought back the same way: a check of the wire. */
+  echoSentCase(c: GoldenCase): Promise<GoldenCase>;
   /** The page's uncaught exceptions and unhandled rejections (a lost WebGPU device shows here). */
   readonly uncaught: readonly string[];
 }
@@ -68,10 +76,7 @@ interface RunnerWindow {
 export async function openBrowserSession(options: SessionOptions): Promise<BrowserSession> {
   const bundleDir = await ensureBrowserBundle(options.bundleDir, options.log);
   const server = await serveStatic(
-    [
-      { prefix: BUNDLE_PREFIX, dir: bundleDir },
-      { prefix: GOLDEN_PREFIX, dir: options.goldenDir },
-    ],
+    [{ prefix: BUNDLE_PREFIX, dir: bundleDir }, ...(options.goldenDir ? [{ prefix: GOLDEN_PREFIX, dir: options.goldenDir }] : [])],
     // The page asks for a favicon; an empty one keeps a 404 out of its console errors.
     { '/': { type: 'text/html; charset=utf-8', body: RUNNER_PAGE }, '/favicon.ico': { type: 'image/x-icon', body: '' } },
   );
@@ -86,7 +91,7 @@ export async function openBrowserSession(options: SessionOptions): Promise<Brows
   return {
     chromium: chromium.version,
     origin: server.origin,
-    startBackend: (backend) => startInPage(chromium, server, backend, tolerances),
+    startBackend: (backend) => startInPage(chromium, server.origin, !!options.goldenDir, backend, tolerances),
     close: async () => {
       try {
         await chromium.close();
@@ -99,7 +104,8 @@ export async function openBrowserSession(options: SessionOptions): Promise<Brows
 
 async function startInPage(
   chromium: ChromiumSession,
-  server: StaticServer,
+  origin: string,
+  goldens: boolean,
   backend: PageBackend,
   tolerances: readonly ToleranceEntry[],
 ): Promise<BrowserBackend> {
@@ -109,7 +115,7 @@ async function startInPage(
   page.on('pageerror', (e) => uncaught.push(e.message));
   let info: BackendInfo;
   try {
-    info = await preparePage(page, server.origin, backend, tolerances);
+    info = await preparePage(page, origin, goldens, backend, tolerances);
   } catch (e) {
     info = { name: backend, available: false, reason: `the runner page failed: ${e instanceof Error ? e.message : String(e)}` };
   }
@@ -118,31 +124,40 @@ async function startInPage(
     name,
     info: { ...info, name, ...(device ? { device } : {}) },
     uncaught,
-    runCase: (id) => runInPage(page, id, name),
+    runCase: (id) =>
+      inPage(page, name, () =>
+        page.evaluate(([caseId, adapter]) => (window as unknown as RunnerWindow).kerasParityConformance.runGoldenCase(caseId, adapter), [id, name] as const),
+      ),
+    runSentCase: (c) =>
+      inPage(page, name, () =>
+        page.evaluate(({ sent, adapter }) => (window as unknown as RunnerWindow).kerasParityConformance.runSentCase(sent as WireCase, adapter), { sent: encodeCase(c) as unknown, adapter: name }),
+      ),
+    echoSentCase: async (c) =>
+      // unknown, not WireCase, across evaluate: Playwright's types recurse without end through WireValue.
+      decodeCase((await page.evaluate((sent) => (window as unknown as RunnerWindow).kerasParityConformance.echoCase(sent as WireCase) as unknown, encodeCase(c) as unknown)) as WireCase),
   };
 }
 
-async function preparePage(page: Page, origin: string, backend: PageBackend, tolerances: readonly ToleranceEntry[]): Promise<BackendInfo> {
+async function preparePage(page: Page, origin: string, goldens: boolean, backend: PageBackend, tolerances: readonly ToleranceEntry[]): Promise<BackendInfo> {
   await page.goto(`${origin}/`);
   // A broken golden file spoils its op in the page as in Node, which reports it; its cases are not asked for.
   await page.evaluate(
     async ([module, golden, table]) => {
       const side = (await import(module)) as typeof PageSide;
       (window as unknown as RunnerWindow).kerasParityConformance = side;
-      await side.loadGoldens(golden, table);
+      side.useTolerances(table);
+      if (golden) await side.loadGoldens(golden);
     },
-    [`${origin}${BUNDLE_PREFIX}conformance.js`, `${origin}${GOLDEN_PREFIX}`, tolerances] as const,
+    [`${origin}${BUNDLE_PREFIX}conformance.js`, goldens ? `${origin}${GOLDEN_PREFIX}` : null, tolerances] as const,
   );
   return page.evaluate((name) => (window as unknown as RunnerWindow).kerasParityConformance.startBackend(name), backend);
 }
 
-async function runInPage(page: Page, id: string, adapter: string): Promise<CaseResult> {
+/** A call into the page; a page that crashed or closed gives a failing result saying so. */
+async function inPage(page: Page, adapter: string, call: () => Promise<CaseResult>): Promise<CaseResult> {
   if (page.isClosed()) return { ok: false, failure: `the ${adapter} page is closed (it crashed or the run ended)`, outputs: [] };
   try {
-    return await page.evaluate(
-      ([caseId, name]) => (window as unknown as RunnerWindow).kerasParityConformance.runGoldenCase(caseId, name),
-      [id, adapter] as const,
-    );
+    return await call();
   } catch (e) {
     return { ok: false, failure: `the ${adapter} page failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, outputs: [] };
   }

@@ -1,14 +1,16 @@
 /**
  * The page side of the browser conformance runner (bundled as dist/browser/conformance.js): loads the
- * goldens over HTTP, starts one keras-parity backend, and replays golden cases on it by id with the same
- * runCase, tolerance policy and comparison as Node. The Node side (src/browser/node/) calls these
- * functions through Playwright's page.evaluate; results travel back as plain data.
+ * goldens over HTTP, starts one keras-parity backend, and replays golden cases on it by id, or cases sent
+ * whole as data (fuzz calls, src/fuzz/wire.ts's encodeCase), with the same runCase, tolerance policy and
+ * comparison as Node. The Node side (src/browser/node/) calls these functions through Playwright's
+ * page.evaluate; results travel back as plain data.
  */
 import { currentAdapter, setBackend, type BackendInfo } from '../../backend/registry.js';
 import type { GoldenCase } from '../../golden/cases.js';
 import { loadGolden, MANIFEST, readManifest, type GoldenSource } from '../../golden/loader.js';
 import type { ToleranceEntry } from '../../golden/policy.js';
 import { safeRunCase, type CaseResult } from '../../golden/run.js';
+import { decodeCase, encodeCase, type WireCase } from '../../fuzz/wire.js';
 import '../index.js';
 
 export interface LoadedGoldens {
@@ -21,13 +23,16 @@ export interface LoadedGoldens {
 const cases = new Map<string, GoldenCase>();
 let tolerances: readonly ToleranceEntry[] = [];
 
+/** The tolerance table every case here is compared with, as Node sends it. */
+export function useTolerances(table: readonly ToleranceEntry[]): void {
+  tolerances = table;
+}
+
 /**
  * Fetches the manifest under `baseUrl` and every file it lists, hashes them (crypto.subtle is async, the
  * loader is not: the digests are computed first and looked up by the bytes' identity), then loads them.
- * `table` is the tolerance table runCase applies, as Node sends it.
  */
-export async function loadGoldens(baseUrl: string, table: readonly ToleranceEntry[]): Promise<LoadedGoldens> {
-  tolerances = table;
+export async function loadGoldens(baseUrl: string): Promise<LoadedGoldens> {
   const files = new Map<string, Uint8Array>();
   const manifestBytes = await fetchBytes(baseUrl, MANIFEST);
   if (manifestBytes) files.set(MANIFEST, manifestBytes);
@@ -80,4 +85,20 @@ export async function runGoldenCase(id: string, adapter: string): Promise<CaseRe
   const c = cases.get(id);
   if (!c) return { ok: false, failure: `the page has no golden case ${id}`, outputs: [] };
   return safeRunCase(c, adapter, tolerances);
+}
+
+/** Replays a case sent as data (a fuzz call and Keras's answer) on the active backend, as runGoldenCase does. */
+export async function runSentCase(sent: WireCase, adapter: string): Promise<CaseResult> {
+  let c: GoldenCase;
+  try {
+    c = decodeCase(sent);
+  } catch (e) {
+    return { ok: false, failure: `the page could not read the case: ${e instanceof Error ? e.message : String(e)}`, outputs: [] };
+  }
+  return safeRunCase(c, adapter, tolerances);
+}
+
+/** The case as the page rebuilt it, encoded again: lets a spec check that a sent case arrives bit for bit. */
+export function echoCase(sent: WireCase): WireCase {
+  return encodeCase(decodeCase(sent));
 }
