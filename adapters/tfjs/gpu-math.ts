@@ -2,10 +2,10 @@
  * Arithmetic composed where TF.js 4.22's GPU backends (webgl, webgpu; SwiftShader in headless Chromium)
  * get special values wrong, so kernels give JAX's results on every backend (elsewhere each function is
  * the TF.js op itself):
- * - the max reduction on webgl starts from -1e20 ("-1 / eps", for Firefox), so a slice whose values
- *   all lie below gives -1e20 (a fully masked attention row, softmax of -1e30s). Where the result is
- *   that start value, the reduction is redone on the input scaled by 2^-70 (exact for such magnitudes)
- *   and scaled back.
+ * - the max reduction on webgl, and the max pool on webgl and webgpu, start from -1e20 ("-1 / eps", for
+ *   Firefox), so a slice whose values all lie below gives -1e20 (a fully masked attention row, softmax
+ *   of -1e30s, a pool of -3e38s). Where the result is that start value, the max is redone on the input
+ *   scaled by 2^-70 (exact for such magnitudes) and scaled back.
  * - division on webgl returns 1 wherever a == b, 0/0 and inf/inf included; those are NaN.
  * - log(0) is -88.03 on webgl and webgpu, not -inf.
  * - NaN in, NaN out, where the GPU loses it: exp and expm1 of NaN are inf on both, webgpu's log of NaN
@@ -24,7 +24,17 @@ export const onGpu = (): boolean => tf.getBackend() === 'webgl' || tf.getBackend
 export function max(x: tf.Tensor, axes?: number | number[], keepDims = false): tf.Tensor {
   const plain = reduceOver(x, axes, keepDims, tf.max);
   if (!onWebgl() || x.dtype !== 'float32') return plain;
-  const scaled = tf.mul(tf.max(tf.mul(x, REDUCE_SCALE), axes, keepDims), 1 / REDUCE_SCALE);
+  return belowGpuStart(x, plain, (t) => tf.max(t, axes, keepDims));
+}
+
+/** A float32 max pool's result on a GPU backend (`maxPool` of x), right below -1e20 too. */
+export function gpuMaxPool(x: tf.Tensor, maxPool: (t: tf.Tensor) => tf.Tensor): tf.Tensor {
+  return belowGpuStart(x, maxPool(x), maxPool);
+}
+
+/** `plain` (= maxOf(x)), where it is the GPU's start value redone on x scaled by 2^-70. */
+function belowGpuStart(x: tf.Tensor, plain: tf.Tensor, maxOf: (t: tf.Tensor) => tf.Tensor): tf.Tensor {
+  const scaled = tf.mul(maxOf(tf.mul(x, REDUCE_SCALE)), 1 / REDUCE_SCALE);
   return where(tf.equal(plain, WEBGL_MAX_START), scaled, plain);
 }
 

@@ -13,7 +13,7 @@ import type { PoolAttrs } from '../../src/ops/pooling.js';
 import { windowPads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
 import { cast, pad, transpose, where } from './gpu-layout.js';
-import { div, onGpu } from './gpu-math.js';
+import { div, gpuMaxPool, onGpu } from './gpu-math.js';
 import { readOnHost } from './host-reads.js';
 
 /** (batch, channels, ...spatial) to (batch, ...spatial, channels); channels_last passes through. */
@@ -190,12 +190,13 @@ function nativeMaxPool(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
  * lax.max propagates NaN; TF.js's max pools do not (cpu compares with `>`; XNNPACK and wasm's
  * maximum keep NaN from one operand only). A window holding a NaN is found by pooling a mask of the
  * NaNs. cpu and wasm start a window's max at -inf; elsewhere (tensorflow's MaxPool starts at -FLT_MAX)
- * the same mask also marks the cells above -inf (NaN 2, above 1, -inf 0), so one pool finds both.
+ * the same mask also marks the cells above -inf (NaN 2, above 1, -inf 0), so one pool finds both. The
+ * GPUs start at -1e20, so their windows below that are redone scaled (gpu-math.ts's gpuMaxPool).
  */
 const MAX_POOL_FROM_MINUS_INF: ReadonlySet<string> = new Set(['cpu', 'wasm']);
 
 function maxPoolFloat(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
-  const native = nativeMaxPool(x, attrs);
+  const native = onGpu() ? gpuMaxPool(x, (t) => nativeMaxPool(t, attrs)) : nativeMaxPool(x, attrs);
   if (allFinite(x)) return native;
   const nan = tf.isNaN(x);
   const fromMinusInf = MAX_POOL_FROM_MINUS_INF.has(tf.getBackend());
