@@ -173,6 +173,20 @@ describe('fuzz on the Chromium page backends', function () {
     });
   });
 
+  it('a page that does not answer in time is closed, and says so for that case and the next', async function () {
+    this.timeout(180_000);
+    const session = await openBrowserSession({ caseTimeoutMs: 1 });
+    try {
+      const wasm = await session.startBackend('tfjs-wasm');
+      const late = await wasm.runSentCase(int32Relu([1], [1]));
+      expect(late.failure).to.equal('the chromium:tfjs-wasm page did not answer within 0.001 s; it was closed');
+      const next = await wasm.runSentCase(int32Relu([1], [1]));
+      expect(next.failure).to.equal('the chromium:tfjs-wasm page is closed (it crashed, hung or the run ended)');
+    } finally {
+      await session.close();
+    }
+  });
+
   describe('against live Keras', function () {
     this.timeout(300_000);
     withKeras(noKeras, () => {

@@ -43,7 +43,14 @@ export interface SessionOptions {
   launch?: LaunchOptions;
   /** Progress lines (building the bundle); default: none. */
   log?: (line: string) => void;
+  /**
+   * How long one case may run in its page (default 120 s, far above the slowest golden case on
+   * SwiftShader). A page past it is closed, since its script is stuck: that case and the ones after fail.
+   */
+  caseTimeoutMs?: number;
 }
+
+const CASE_TIMEOUT_MS = 120_000;
 
 export interface BrowserBackend {
   /** `chromium:tfjs-webgl` */
@@ -91,7 +98,8 @@ export async function openBrowserSession(options: SessionOptions): Promise<Brows
   return {
     chromium: chromium.version,
     origin: server.origin,
-    startBackend: (backend) => startInPage(chromium, server.origin, !!options.goldenDir, backend, tolerances),
+    startBackend: (backend) =>
+      startInPage(chromium, server.origin, !!options.goldenDir, backend, tolerances, options.caseTimeoutMs ?? CASE_TIMEOUT_MS),
     close: async () => {
       try {
         await chromium.close();
@@ -108,6 +116,7 @@ async function startInPage(
   goldens: boolean,
   backend: PageBackend,
   tolerances: readonly ToleranceEntry[],
+  timeoutMs: number,
 ): Promise<BrowserBackend> {
   const name = inChromium(backend);
   const page = await chromium.context.newPage();
@@ -125,11 +134,11 @@ async function startInPage(
     info: { ...info, name, ...(device ? { device } : {}) },
     uncaught,
     runCase: (id) =>
-      inPage(page, name, () =>
+      inPage(page, name, timeoutMs, () =>
         page.evaluate(([caseId, adapter]) => (window as unknown as RunnerWindow).kerasParityConformance.runGoldenCase(caseId, adapter), [id, name] as const),
       ),
     runSentCase: (c) =>
-      inPage(page, name, () =>
+      inPage(page, name, timeoutMs, () =>
         page.evaluate(({ sent, adapter }) => (window as unknown as RunnerWindow).kerasParityConformance.runSentCase(sent as WireCase, adapter), { sent: encodeCase(c) as unknown, adapter: name }),
       ),
     echoSentCase: async (c) =>
@@ -153,12 +162,29 @@ async function preparePage(page: Page, origin: string, goldens: boolean, backend
   return page.evaluate((name) => (window as unknown as RunnerWindow).kerasParityConformance.startBackend(name), backend);
 }
 
-/** A call into the page; a page that crashed or closed gives a failing result saying so. */
-async function inPage(page: Page, adapter: string, call: () => Promise<CaseResult>): Promise<CaseResult> {
-  if (page.isClosed()) return { ok: false, failure: `the ${adapter} page is closed (it crashed or the run ended)`, outputs: [] };
+/** Pages closed for not answering in time (closing takes a moment, and their late answers are not taken). */
+const HUNG = new WeakSet<Page>();
+
+/**
+ * A call into the page; a page that crashed or closed, or did not answer within `timeoutMs` (it is
+ * closed then), gives a failing result saying so.
+ */
+async function inPage(page: Page, adapter: string, timeoutMs: number, call: () => Promise<CaseResult>): Promise<CaseResult> {
+  const failed = (failure: string): CaseResult => ({ ok: false, failure, outputs: [] });
+  if (page.isClosed() || HUNG.has(page)) return failed(`the ${adapter} page is closed (it crashed, hung or the run ended)`);
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<CaseResult>((resolve) => {
+    timer = setTimeout(() => {
+      HUNG.add(page);
+      void page.close().catch(() => {});
+      resolve(failed(`the ${adapter} page did not answer within ${timeoutMs / 1000} s; it was closed`));
+    }, timeoutMs);
+  });
   try {
-    return await call();
+    return await Promise.race([call(), hung]);
   } catch (e) {
-    return { ok: false, failure: `the ${adapter} page failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, outputs: [] };
+    return failed(`the ${adapter} page failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  } finally {
+    clearTimeout(timer);
   }
 }
