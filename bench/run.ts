@@ -57,7 +57,6 @@ const MAX_RUNS = QUICK ? 7 : 25;
 
 // ---------------------------------------------------------------------------------------------- helpers
 
-
 async function readAll(out: Tensor | Tensor[]): Promise<void> {
   for (const t of Array.isArray(out) ? out : [out]) {
     await t.data();
