@@ -41,6 +41,23 @@ function keras(args: string[], env: Record<string, string> = {}): Promise<Run> {
 const readReport = (dir: string): ParityReport => parseReport(readFileSync(join(dir, 'report.json'), 'utf8'));
 const silent = { write: () => true };
 
+// `npx keras-parity` in a clone runs package.json's bin itself, which the build must leave executable
+// (tsc writes 0644; npm sets the mode only for the bins of packages it installs).
+describe('the built bin', () => {
+  const { bin } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  const main = join(ROOT, bin['keras-parity']);
+  it(`${bin['keras-parity']} runs as npx runs it: executable, through its shebang`, function () {
+    if (!existsSync(main)) this.skip(); // not built: `npm run build` (npm install runs it) makes it
+    return new Promise<void>((done, fail) =>
+      execFile(main, ['--help'], { cwd: ROOT }, (error, stdout) => {
+        if (error) return fail(error);
+        expect(stdout).to.match(/^Usage: keras-parity <command>/);
+        done();
+      }),
+    );
+  });
+});
+
 describe('keras-parity command', function () {
   this.timeout(60_000);
   let tmp: string;
