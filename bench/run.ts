@@ -384,69 +384,79 @@ const say = (s = '') => lines.push(s);
 say(`keras-parity bench  ${new Date().toISOString()}  node ${process.version}  ${os.cpus().length}x ${os.cpus()[0]?.model ?? '?'}`);
 say(`median ms per call, read-back included (await data()); '-' = skipped (see notes)`);
 say();
-say(pad('op', 22) + pad('size', 34) + backendNames.map((b) => padL(b, 16)).join(''));
-for (const c of CASES) {
-  for (const s of c.sizes) {
-    const cells = backendNames.map((b) => {
-      const r = results.find((x) => x.op === c.op && x.size === s.label && x.backend === b);
-      return padL(r ? fmt(r.medianMs) : 'n/a', 16);
-    });
-    say(pad(c.op, 22) + pad(s.label, 34) + cells.join(''));
+if (runs('table')) {
+  say(pad('op', 22) + pad('size', 34) + backendNames.map((b) => padL(b, 16)).join(''));
+  for (const c of CASES) {
+    for (const s of c.sizes) {
+      const cells = backendNames.map((b) => {
+        const r = results.find((x) => x.op === c.op && x.size === s.label && x.backend === b);
+        return padL(r ? fmt(r.medianMs) : 'n/a', 16);
+      });
+      say(pad(c.op, 22) + pad(s.label, 34) + cells.join(''));
+    }
+  }
+  const skips = results.filter((r) => r.skipped);
+  if (skips.length) {
+    say();
+    for (const r of skips) say(`note: ${r.backend} ${r.op} ${r.size} skipped: ${r.skipped}`);
   }
 }
-const skips = results.filter((r) => r.skipped);
-if (skips.length) {
+if (runs('overhead')) {
   say();
-  for (const r of skips) say(`note: ${r.backend} ${r.op} ${r.size} skipped: ${r.skipped}`);
-}
-say();
-say(
-  'adapter overhead: keras-parity call / raw TF.js call on the same tf.Tensors ' +
-    `(targets: <= ${OVERHEAD_TARGET.ratio}x at ~1e6 elements, <= ${OVERHEAD_TARGET.usPerCall} us/call at ~1e3)`,
-);
-say(pad('op', 10) + pad('size', 34) + pad('backend', 17) + padL('ours ms', 10) + padL('raw ms', 10) + padL('ratio', 8) + padL('p25-p75', 14) + padL('A/A', 7) + padL('+us/call', 10) + '  target');
-for (const o of overhead) {
-  const small = o.elements < OVERHEAD_TARGET.smallElements;
-  const ok = overheadMet(o);
   say(
-    pad(o.op, 10) + pad(o.size, 34) + pad(o.backend, 17) + padL(fmt(o.oursMs), 10) + padL(fmt(o.rawMs), 10) +
-      padL(o.ratio.toFixed(3), 8) + padL(o.ratioQuartiles?.map((q) => q.toFixed(3)).join('-') ?? '', 14) + padL(o.control?.ratio.toFixed(3) ?? '', 7) +
-      padL(o.overheadUsPerCall.toFixed(1), 10) + `  ${ok ? 'ok' : 'MISSED'} (${small ? `<= ${OVERHEAD_TARGET.usPerCall} us` : `<= ${OVERHEAD_TARGET.ratio}x`})`,
+    'adapter overhead: keras-parity call / raw TF.js call on the same tf.Tensors ' +
+      `(targets: <= ${OVERHEAD_TARGET.ratio}x at ~1e6 elements, <= ${OVERHEAD_TARGET.usPerCall} us/call at ~1e3)`,
   );
+  say(pad('op', 10) + pad('size', 34) + pad('backend', 17) + padL('ours ms', 10) + padL('raw ms', 10) + padL('ratio', 8) + padL('p25-p75', 14) + padL('A/A', 7) + padL('+us/call', 10) + '  target');
+  for (const o of overhead) {
+    const small = o.elements < OVERHEAD_TARGET.smallElements;
+    const ok = overheadMet(o);
+    say(
+      pad(o.op, 10) + pad(o.size, 34) + pad(o.backend, 17) + padL(fmt(o.oursMs), 10) + padL(fmt(o.rawMs), 10) +
+        padL(o.ratio.toFixed(3), 8) + padL(o.ratioQuartiles?.map((q) => q.toFixed(3)).join('-') ?? '', 14) + padL(o.control?.ratio.toFixed(3) ?? '', 7) +
+        padL(o.overheadUsPerCall.toFixed(1), 10) + `  ${ok ? 'ok' : 'MISSED'} (${small ? `<= ${OVERHEAD_TARGET.usPerCall} us` : `<= ${OVERHEAD_TARGET.ratio}x`})`,
+    );
+  }
 }
-say();
-say('reference / tfjs-cpu, conv2d, interleaved call by call (target: <= 1.0x); "table" = the ratio of the main table\'s medians');
-for (const r of refVsCpu) {
-  say(
-    pad(r.size, 34) + padL(fmt(r.referenceMs), 10) + ' / ' + pad(fmt(r.tfjsCpuMs), 10) +
-      (r.ratio == null
-        ? `  ratio n/a${r.note ? ` (reference ${r.note})` : ''}`
-        : `  ${r.ratio.toFixed(2)}x  ${r.ratio <= 1 ? 'ok' : 'MISSED'}  (${r.runs} runs; table ${r.tableRatio?.toFixed(2) ?? '-'}x)`),
-  );
+if (runs('reference')) {
+  say();
+  say('reference / tfjs-cpu, conv2d, interleaved call by call (target: <= 1.0x); "table" = the ratio of the main table\'s medians');
+  for (const r of refVsCpu) {
+    say(
+      pad(r.size, 34) + padL(fmt(r.referenceMs), 10) + ' / ' + pad(fmt(r.tfjsCpuMs), 10) +
+        (r.ratio == null
+          ? `  ratio n/a${r.note ? ` (reference ${r.note})` : ''}`
+          : `  ${r.ratio.toFixed(2)}x  ${r.ratio <= 1 ? 'ok' : 'MISSED'}  (${r.runs} runs; table ${r.tableRatio?.toFixed(2) ?? '-'}x)`),
+    );
+  }
 }
-say();
-say(`backend / Keras 3.6 on JAX (${kerasJax.note}); target: the fastest Node backend <= ${KERAS_JAX_TARGET.ratio}x on ${KERAS_JAX_TARGET.ops.join(', ')} at the medium size`);
-say(pad('op', 22) + pad('size', 34) + padL('keras ms', 10) + backendNames.map((b) => padL(b, 16)).join('') + '  fastest');
-for (const c of CASES) {
-  c.sizes.forEach((s, i) => {
-    const keras = kerasJax.ms.get(`${c.op} ${s.label}`);
-    const ratios = backendNames.map((b) => {
-      const r = results.find((x) => x.op === c.op && x.size === s.label && x.backend === b);
-      return keras !== undefined && r?.medianMs != null ? r.medianMs / keras : null;
+if (runs('keras')) {
+  say();
+  say(`backend / Keras 3.6 on JAX (${kerasJax.note}); target: the fastest Node backend <= ${KERAS_JAX_TARGET.ratio}x on ${KERAS_JAX_TARGET.ops.join(', ')} at the medium size`);
+  say(pad('op', 22) + pad('size', 34) + padL('keras ms', 10) + backendNames.map((b) => padL(b, 16)).join('') + '  fastest');
+  for (const c of CASES) {
+    c.sizes.forEach((s, i) => {
+      const keras = kerasJax.ms.get(`${c.op} ${s.label}`);
+      const ratios = backendNames.map((b) => {
+        const r = results.find((x) => x.op === c.op && x.size === s.label && x.backend === b);
+        return keras !== undefined && r?.medianMs != null ? r.medianMs / keras : null;
+      });
+      const fastest = Math.min(...ratios.filter((r): r is number => r !== null));
+      const judged = (KERAS_JAX_TARGET.ops as readonly string[]).includes(c.op) && i === KERAS_JAX_TARGET.sizeIndex;
+      const verdict = !Number.isFinite(fastest) ? '-' : `${fastest.toFixed(2)}x${judged ? (fastest <= KERAS_JAX_TARGET.ratio ? ' ok' : ' MISSED') : ''}`;
+      say(pad(c.op, 22) + pad(s.label, 34) + padL(fmt(keras ?? null), 10) + ratios.map((r) => padL(r === null ? '-' : `${r.toFixed(2)}x`, 16)).join('') + `  ${verdict}`);
     });
-    const fastest = Math.min(...ratios.filter((r): r is number => r !== null));
-    const judged = (KERAS_JAX_TARGET.ops as readonly string[]).includes(c.op) && i === KERAS_JAX_TARGET.sizeIndex;
-    const verdict = !Number.isFinite(fastest) ? '-' : `${fastest.toFixed(2)}x${judged ? (fastest <= KERAS_JAX_TARGET.ratio ? ' ok' : ' MISSED') : ''}`;
-    say(pad(c.op, 22) + pad(s.label, 34) + padL(fmt(keras ?? null), 10) + ratios.map((r) => padL(r === null ? '-' : `${r.toFixed(2)}x`, 16)).join('') + `  ${verdict}`);
-  });
+  }
 }
-say();
-say('TF.js tf.memory() before and after the bench, per backend');
-for (const [name, m] of Object.entries(tfMemory)) {
-  say(
-    `${pad(name, 17)} numTensors ${m.before.numTensors} -> ${m.after.numTensors}, numBytes ${m.before.numBytes} -> ${m.after.numBytes}` +
-      `  (${m.leakedTensors === 0 && m.leakedBytes === 0 ? 'no leak' : `LEAK ${m.leakedTensors} tensors, ${m.leakedBytes} bytes`})`,
-  );
+if (runs('table')) {
+  say();
+  say('TF.js tf.memory() before and after the bench, per backend');
+  for (const [name, m] of Object.entries(tfMemory)) {
+    say(
+      `${pad(name, 17)} numTensors ${m.before.numTensors} -> ${m.after.numTensors}, numBytes ${m.before.numBytes} -> ${m.after.numBytes}` +
+        `  (${m.leakedTensors === 0 && m.leakedBytes === 0 ? 'no leak' : `LEAK ${m.leakedTensors} tensors, ${m.leakedBytes} bytes`})`,
+    );
+  }
 }
 say(`bench process maxRSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB, bench wall ${benchSeconds.toFixed(1)} s`);
 if (conformanceRuns.length) {
@@ -485,7 +495,7 @@ const report: BenchFile = {
     backends: infos.map((b) => ({ name: b.name, available: b.available, device: b.device, reason: b.reason })),
   },
   method: {
-    statistic: 'median of timed samples after two untimed warm-up calls; read-back (await data()) and dispose included',
+    statistic: 'median of timed samples after untimed warm-up calls (150 ms, two at least); read-back (await data()) and dispose included',
     caseBudgetMs: CASE_BUDGET_MS, minSampleMs: MIN_SAMPLE_MS, maxRuns: MAX_RUNS, referenceCallCapMs: MAX_CALL_MS,
     allocator: { ...ALLOCATOR_ENV },
   },

@@ -5,6 +5,7 @@ import { median } from './data.js';
 /** A sample of a fast op loops until it lasts at least this long, so timer resolution does not matter. */
 export const MIN_SAMPLE_MS = 4;
 export const MIN_RUNS = 3;
+const WARM_UP_MS = 150;
 
 export interface Interleaved extends BenchTiming {
   /** Per-call ms of each timed sample, round by round (the same round index across the fns). */
@@ -13,15 +14,15 @@ export interface Interleaved extends BenchTiming {
 
 /**
  * Times `fns` (one or several, interleaved sample by sample so drift hits them alike, in reversed
- * order every other round so neither always runs first). One warm-up call each, then a calibration:
- * calls per sample so a sample lasts MIN_SAMPLE_MS, runs so the case fits `budgetMs`.
+ * order every other round so neither always runs first). A first call each (its time is kept), a
+ * warm-up, then a calibration: calls per sample so a sample lasts MIN_SAMPLE_MS, runs so the case fits
+ * `budgetMs`.
  */
 export async function timeInterleaved(fns: Array<() => Promise<void>>, budgetMs: number, maxRuns: number): Promise<Interleaved[]> {
   const first: number[] = [];
   for (const fn of fns) first.push(await once(fn));
-  // A second untimed call each: the first may include kernel compilation or lazy initialisation.
   const est: number[] = [];
-  for (const fn of fns) est.push(Math.max(await once(fn), 1e-3));
+  for (const fn of fns) est.push(Math.max(await warmUp(fn), 1e-3));
   const calls = est.map((e) => Math.max(1, Math.ceil(MIN_SAMPLE_MS / e)));
   const perRound = est.reduce((a, e, i) => a + e * calls[i], 0);
   const runs = Math.max(MIN_RUNS, Math.min(maxRuns, Math.floor(budgetMs / perRound)));
@@ -43,6 +44,22 @@ export async function timeInterleaved(fns: Array<() => Promise<void>>, budgetMs:
     firstCallMs: first[i],
     samples: s,
   }));
+}
+
+/**
+ * Untimed calls until `fn` has run WARM_UP_MS, twice at least: the first call may include kernel
+ * compilation or lazy initialisation, and V8 optimises a hot JavaScript kernel (the reference
+ * adapter's) only after some calls. Without it, the reference's small conv2d timed 11 ms instead of
+ * 1.1 ms when nothing had run it before. Returns the last call's time.
+ */
+async function warmUp(fn: () => Promise<void>): Promise<number> {
+  let spent = 0;
+  let last = 0;
+  for (let n = 0; n < 2 || spent < WARM_UP_MS; n++) {
+    last = await once(fn);
+    spent += last;
+  }
+  return last;
 }
 
 async function once(fn: () => Promise<void>): Promise<number> {
