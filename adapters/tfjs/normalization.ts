@@ -56,6 +56,9 @@ function batchNormalization(
 }
 
 function normalize(x: tf.Tensor, { norm, axes, order, epsilon }: NormalizeAttrs): tf.Tensor {
+  // An empty x has an empty result, made here: the wasm Sum traps ("divide by zero") and the GPUs'
+  // reshape a NaN dim on it (found by keras-parity fuzz, golden cases normalize/found-empty-*).
+  if (x.size === 0) return tf.zeros(x.shape);
   if (norm === 'l2') {
     const inv = rsqrt(tf.sum(tf.square(x), axes, true));
     return tf.mul(x, tf.minimum(inv, 1 / epsilon));
