@@ -152,6 +152,18 @@ describe('TF.js adapter', () => {
     });
   }
 
+  // Keras 3.6.0 JAX: z = np.zeros((0, 3, 2, 4), "float32"); ops.dot_product_attention(z, z, z) has shape
+  // (0, 3, 2, 4); wasm's matMul trapped ("divide by zero") on the empty batch.
+  for (const backend of TFJS) {
+    it(`dot_product_attention of an empty batch [${backend}]`, async () => {
+      await setBackend(backend);
+      const z = tensor(new Float32Array(0), [0, 3, 2, 4], 'float32');
+      const y = ops.dotProductAttention(z, z, z);
+      expect([y.shape, y.dtype, (await y.data()).length]).to.deep.equal([[0, 3, 2, 4], 'float32', 0]);
+      for (const t of [z, y]) t.dispose();
+    });
+  }
+
   // Keras 3.6.0 JAX: ops.moments(np.zeros((0, 2, 5), "float32"), 1, keepdims=True) -> two (0, 1, 5) arrays.
   for (const backend of TFJS) {
     it(`moments of an empty x over a non-empty axis [${backend}]`, async () => {

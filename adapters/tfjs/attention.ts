@@ -54,6 +54,8 @@ function attend(
   attrs: AttentionAttrs,
   out: { shape: number[]; dtype: DType },
 ): tf.Tensor {
+  // An empty result is made directly: wasm's matMul traps ("divide by zero") on an empty batch.
+  if (out.shape.includes(0)) return tf.zeros(out.shape, out.dtype);
   const { batch: B, queryLength: T, numHeads: N, keyLength: S, kvHeads: K, headDim: H } = attrs.dims;
   const G = N / K;
   const asFloat = (x: tf.Tensor) => (x.dtype === 'float32' ? x : cast(x, 'float32'));
