@@ -8,7 +8,7 @@ import { ops, setBackend, type Tensor } from '../src/index.js';
 import { currentAdapter } from '../src/backend/registry.js';
 import type { AdapterOverhead } from '../src/bench/model.js';
 import { img, label4, rand, sizeOf } from './data.js';
-import { timeInterleaved, pairedRatioQuartiles } from './timing.js';
+import { pairedRatioQuartiles, readAll, timeInterleaved } from './timing.js';
 
 interface RawCase {
   op: string;
@@ -62,13 +62,6 @@ const RAW_CASES: RawCase[] = [
   })),
 ];
 
-async function readAll(out: Tensor | Tensor[]): Promise<void> {
-  for (const t of Array.isArray(out) ? out : [out]) {
-    await t.data();
-    t.dispose();
-  }
-}
-
 /** Every case on every named TF.js backend, `budgetMs` of timed samples each. */
 export async function measureOverhead(backends: string[], budgetMs: number, maxRuns: number): Promise<AdapterOverhead[]> {
   const overhead: AdapterOverhead[] = [];
@@ -77,11 +70,7 @@ export async function measureOverhead(backends: string[], budgetMs: number, maxR
     process.stderr.write(`[overhead] ${backend}`);
     for (const rc of RAW_CASES) {
       const { ours, raw, inputs } = rc.make();
-      const rawCall = async () => {
-        const y = raw();
-        await y.data();
-        y.dispose();
-      };
+      const rawCall = () => readAll(raw());
       // The raw call twice: their ratio (an A/A control) shows how far two identical calls differ here.
       const [a, b, again] = await timeInterleaved([() => readAll(ours()), rawCall, rawCall], budgetMs, maxRuns);
       for (const x of inputs) x.dispose();

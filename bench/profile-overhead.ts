@@ -17,15 +17,10 @@ import { bindKeras, prepare } from '../src/ops/dispatch.js';
 import { OP_TABLE, type AnyOpDef, type OpName } from '../src/ops/table.js';
 import { runUnderPinnedAllocator } from './allocator.js';
 import { filled, sizeOf } from './data.js';
-import { timeInterleaved } from './timing.js';
+import { readAll, timeInterleaved } from './timing.js';
 
 runUnderPinnedAllocator();
 const backends = (process.argv[2] ?? 'tfjs-cpu,tfjs-wasm,tfjs-tensorflow').split(',');
-
-const readRaw = async (y: tf.Tensor) => {
-  await y.data();
-  y.dispose();
-};
 
 /** One case: its Keras call (op, args after the input, kwargs) and the raw TF.js op it compares with. */
 interface Case {
@@ -75,13 +70,9 @@ for (const b of backends) {
     const values = await kept.data();
     const timings = await timeInterleaved(
       [
-        () => readRaw(c.raw(h)),
-        () => readRaw(prepared.run() as tf.Tensor),
-        async () => {
-          const y = ops.call(c.op, c.args(x), c.kwargs ?? {}) as Tensor;
-          await y.data();
-          y.dispose();
-        },
+        () => readAll(c.raw(h)),
+        () => readAll(prepared.run() as tf.Tensor),
+        () => readAll(ops.call(c.op, c.args(x), c.kwargs ?? {}) as Tensor),
         async () => void values.slice(),
       ],
       3000,

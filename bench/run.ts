@@ -29,7 +29,7 @@ import { ALLOCATOR_ENV, runUnderPinnedAllocator } from './allocator.js';
 import { img, label4, rand, sizeOf as prod } from './data.js';
 import { timeKerasJax, type KerasCall, type KerasJaxTimings } from './keras-jax.js';
 import { measureOverhead } from './overhead.js';
-import { MIN_SAMPLE_MS, timeInterleaved } from './timing.js';
+import { MIN_SAMPLE_MS, readAll, timeInterleaved } from './timing.js';
 
 runUnderPinnedAllocator();
 
@@ -56,13 +56,6 @@ const MAX_CALL_MS = 2000;
 const MAX_RUNS = QUICK ? 7 : 25;
 
 // ---------------------------------------------------------------------------------------------- helpers
-
-async function readAll(out: Tensor | Tensor[]): Promise<void> {
-  for (const t of Array.isArray(out) ? out : [out]) {
-    await t.data();
-    t.dispose();
-  }
-}
 
 // ---------------------------------------------------------------------------------------------- cases
 

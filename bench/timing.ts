@@ -74,3 +74,17 @@ export function pairedRatioQuartiles(a: number[], b: number[]): [number, number]
   const at = (p: number) => r[Math.round(p * (r.length - 1))];
   return [at(0.25), at(0.75)];
 }
+
+/** What a timed call ends with: every result read back (await data()) and released. */
+export async function readAll(out: Readable | Readable[]): Promise<void> {
+  for (const t of Array.isArray(out) ? out : [out]) {
+    await t.data();
+    t.dispose();
+  }
+}
+
+/** A keras-parity Tensor or a tf.Tensor. */
+interface Readable {
+  data(): Promise<unknown>;
+  dispose(): void;
+}

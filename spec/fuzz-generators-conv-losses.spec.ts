@@ -5,7 +5,6 @@
  */
 import { expect } from 'chai';
 import * as fc from 'fast-check';
-import { tensor } from '../src/backend/convert.js';
 import type { Tensor } from '../src/backend/tensor.js';
 import { getBackend, KerasParityError, ops, setBackend } from '../src/index.js';
 import type { FuzzCall, OpGenerators } from '../src/fuzz/call.js';
@@ -21,6 +20,7 @@ import { conv } from '../src/ops/conv.js';
 import { ctc } from '../src/ops/ctc.js';
 import { losses } from '../src/ops/losses.js';
 import { OP_TABLE, type AnyOpDef, type OpName } from '../src/ops/table.js';
+import { materialize } from '../src/golden/run.js';
 import { callText } from './helpers.js';
 
 const FAMILIES: [string, Record<string, unknown>, Record<string, OpGenerators>][] = [
@@ -33,16 +33,6 @@ const FAMILIES: [string, Record<string, unknown>, Record<string, OpGenerators>][
 const SEED = 20240611;
 const RUNS = 30;
 
-/** Tensors made on the active backend, collected for disposal. */
-function materialise(v: GoldenValue, made: Tensor[]): unknown {
-  if (v instanceof GoldenTensor) {
-    const t = tensor(v.data, [...v.shape], v.dtype);
-    made.push(t);
-    return t;
-  }
-  return Array.isArray(v) ? v.map((x) => materialise(x, made)) : v;
-}
-
 /** `{shape, dtype}` for every tensor: what ops.outputSpec reads. */
 function specs(v: GoldenValue): unknown {
   if (v instanceof GoldenTensor) return { shape: [...v.shape], dtype: v.dtype };
@@ -52,8 +42,8 @@ function specs(v: GoldenValue): unknown {
 function run(call: FuzzCall): void {
   const made: Tensor[] = [];
   try {
-    const kwargs = Object.fromEntries(Object.entries(call.kwargs).map(([k, v]) => [k, materialise(v, made)]));
-    const out = ops.call(call.op, call.args.map((a) => materialise(a, made)), kwargs);
+    const kwargs = Object.fromEntries(Object.entries(call.kwargs).map(([k, v]) => [k, materialize(v, made)]));
+    const out = ops.call(call.op, call.args.map((a) => materialize(a, made)), kwargs);
     (Array.isArray(out) ? out : [out]).forEach((t) => made.push(t));
   } finally {
     made.forEach((t) => t.dispose());
