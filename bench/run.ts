@@ -6,8 +6,8 @@
  *   node --import tsx bench/run.ts [--quick] [--only PARTS] [--no-conformance] [--no-keras] [--backends a,b] [--out FILE]
  *
  * PARTS, comma-separated: table, overhead, reference, keras, conformance (default: all). Every timing is
- * the median of repeated runs after a warm-up, read-back included (await data()). Small cases time a
- * loop of calls per sample and report the per-call time. The script re-runs itself under fixed C
+ * the median of repeated runs after a warm-up, read-back included (await data({dispose: true})). Small
+ * cases time a loop of calls per sample and report the per-call time. The script re-runs itself under fixed C
  * allocator thresholds (bench/allocator.ts). Writes a plain table to stdout and
  * bench/results/bench.json (its format: src/bench/model.ts), which `keras-parity run --bench` plots in
  * the parity report.
@@ -375,7 +375,7 @@ const backendNames = backends.map((b) => b.name);
 const lines: string[] = [];
 const say = (s = '') => lines.push(s);
 say(`keras-parity bench  ${new Date().toISOString()}  node ${process.version}  ${os.cpus().length}x ${os.cpus()[0]?.model ?? '?'}`);
-say(`median ms per call, read-back included (await data()); '-' = skipped (see notes)`);
+say(`median ms per call, read-back included (await data({dispose: true})); '-' = skipped (see notes)`);
 say();
 if (runs('table')) {
   say(pad('op', 22) + pad('size', 34) + backendNames.map((b) => padL(b, 16)).join(''));
@@ -488,7 +488,7 @@ const report: BenchFile = {
     backends: infos.map((b) => ({ name: b.name, available: b.available, device: b.device, reason: b.reason })),
   },
   method: {
-    statistic: 'median of timed samples after untimed warm-up calls (150 ms, two at least); read-back (await data()) and dispose included',
+    statistic: 'median of timed samples after untimed warm-up calls (150 ms, two at least); read-back and dispose (await data({dispose: true})) included',
     caseBudgetMs: CASE_BUDGET_MS, minSampleMs: MIN_SAMPLE_MS, maxRuns: MAX_RUNS, referenceCallCapMs: MAX_CALL_MS,
     allocator: { ...ALLOCATOR_ENV },
   },

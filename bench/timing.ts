@@ -1,5 +1,7 @@
 /** How the benchmark times calls: interleaved samples after warm-up, medians and paired ratios. */
+import type * as tf from '@tensorflow/tfjs-core';
 import type { BenchTiming } from '../src/bench/model.js';
+import type { Tensor } from '../src/index.js';
 import { median } from './data.js';
 
 /** A sample of a fast op loops until it lasts at least this long, so timer resolution does not matter. */
@@ -75,16 +77,15 @@ export function pairedRatioQuartiles(a: number[], b: number[]): [number, number]
   return [at(0.25), at(0.75)];
 }
 
-/** What a timed call ends with: every result read back (await data()) and released. */
-export async function readAll(out: Readable | Readable[]): Promise<void> {
+/** What a timed keras-parity call ends with: every result read back and disposed, in one read. */
+export async function readAll(out: Tensor | Tensor[]): Promise<void> {
+  for (const t of Array.isArray(out) ? out : [out]) await t.data({ dispose: true });
+}
+
+/** The same for a raw TF.js call: data() (which hands out TF.js's own storage on cpu), then dispose(). */
+export async function readRaw(out: tf.Tensor | tf.Tensor[]): Promise<void> {
   for (const t of Array.isArray(out) ? out : [out]) {
     await t.data();
     t.dispose();
   }
-}
-
-/** A keras-parity Tensor or a tf.Tensor. */
-interface Readable {
-  data(): Promise<unknown>;
-  dispose(): void;
 }

@@ -77,6 +77,18 @@ describe('tensors', () => {
     t.dataSync()[0] = 9;
     expect(t.arraySync()).to.deep.equal([1, 2]);
   });
+
+  it('disposes a tensor once read, with {dispose: true}', async () => {
+    const a = convertToTensor([[1, 2], [3, 4]], 'float32');
+    expect(await a.array({ dispose: true })).to.deep.equal([[1, 2], [3, 4]]);
+    expect(a.isDisposed).to.equal(true);
+    const b = convertToTensor([true, false]);
+    expect(b.arraySync({ dispose: true })).to.deep.equal([true, false]);
+    expect(() => b.dataSync()).to.throw(DisposedTensorError);
+    const c = convertToTensor([1, 2]);
+    expect(c.dataSync({ dispose: false })).to.deep.equal(new Int32Array([1, 2]));
+    expect(c.isDisposed).to.equal(false);
+  });
 });
 
 describe('backend registry', () => {

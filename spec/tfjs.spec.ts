@@ -14,8 +14,10 @@ import {
   registerBackend,
   setBackend,
   tensor,
-  type Tensor,
+  Tensor,
+  type Adapter,
 } from '../src/index.js';
+import { currentAdapter } from '../src/backend/registry.js';
 import { loadGolden, runCase } from '../src/golden/index.js';
 import { directorySource } from '../src/golden/node.js';
 import { expectClose } from './helpers.js';
@@ -174,6 +176,36 @@ describe('TF.js adapter', () => {
       for (const t of [x, ...outs]) t.dispose();
     });
   }
+
+  // A read that disposes may hand TF.js's storage over; the caller must still own what it gets, so
+  // storage another tensor shares (a reshape shares its source's) is copied, and a plain read is too.
+  for (const backend of TFJS) {
+    it(`data({dispose: true}) disposes, and leaves shared storage unshared [${backend}]`, async () => {
+      await setBackend(backend);
+      const before = tf.memory().numTensors;
+      const adapter = currentAdapter() as Adapter<tf.Tensor>;
+      const source = adapter.fromData(new Float32Array([1, 2, 3, 4]), [4], 'float32');
+      const view = new Tensor(adapter, tf.reshape(source, [2, 2]));
+      const got = await view.data({ dispose: true });
+      got[0] = 9;
+      expect(view.isDisposed).to.equal(true);
+      expect(Array.from(source.dataSync())).to.deep.equal([1, 2, 3, 4]);
+      const y = ops.relu(convertToTensor([-1, 2], 'float32'));
+      expect(y.dataSync({ dispose: true })).to.deep.equal(new Float32Array([0, 2]));
+      expect(y.isDisposed).to.equal(true);
+      source.dispose();
+      expect(tf.memory().numTensors).to.equal(before + 1); // the relu's input, still alive
+    });
+  }
+
+  it('hands tfjs-cpu storage over on a read that disposes, and copies it otherwise', async function () {
+    if (!TFJS.includes('tfjs-cpu')) this.skip();
+    await setBackend('tfjs-cpu');
+    const y = ops.relu(convertToTensor([-1, 2], 'float32'));
+    const storage = tf.findBackend('cpu').readSync((y.handleOn(currentAdapter()) as tf.Tensor).dataId);
+    expect(await y.data()).to.not.equal(storage);
+    expect(await y.data({ dispose: true })).to.equal(storage);
+  });
 
   it('raises instead of falling back when a TF.js backend cannot start', async () => {
     registerBackend('tfjs-missing', () => createTfjsAdapter('webgpu', 'none'));

@@ -7,7 +7,7 @@ export type { Ops } from './ops/api.js';
 export { convertToTensor, tensor } from './backend/convert.js';
 export type { TensorLike } from './backend/convert.js';
 export { Tensor, DisposedTensorError } from './backend/tensor.js';
-export type { NestedArray } from './backend/tensor.js';
+export type { NestedArray, ReadOptions } from './backend/tensor.js';
 export { setBackend, getBackend, listBackends, registerBackend } from './backend/registry.js';
 export type { BackendInfo, BackendFactory } from './backend/registry.js';
 export type { Adapter, Spec, ConcreteSpec } from './backend/adapter.js';

@@ -16,6 +16,7 @@ export const referenceAdapter: Adapter<RefArray> = {
   device: 'CPU (pure TypeScript, float64 accumulation)',
   canReadSync: true,
   fromData: (data: TypedArray, shape: number[], dtype: DType) => fromValues(data, shape, dtype),
+  // Every read copies, the last one too: nothing counts who else holds an array's storage.
   read: async (h) => h.data.slice(),
   readSync: (h) => h.data.slice(),
   shapeOf: (h) => [...h.shape],

@@ -61,10 +61,11 @@ export async function createTfjsAdapter(backend: TfjsBackend, device: string): P
       activate(backend);
       return tf.tensor(data, shape, TFJS_DTYPE[dtype]);
     },
-    read: async (h) => owned(backend, (await h.data()) as TypedArray),
-    readSync: (h) => {
+    read: async (h, last) => owned(backend, h, (await h.data()) as TypedArray, last),
+    readSync: (h, last) => {
       activate(backend);
-      return owned(backend, readOnHost(h, 'dataSync() / arraySync()', 'Use await tensor.data() or await tensor.array().'));
+      const values = readOnHost(h, 'dataSync() / arraySync()', 'Use await tensor.data() or await tensor.array().');
+      return owned(backend, h, values, last);
     },
     shapeOf: (h) => [...h.shape],
     dtypeOf: (h) => h.dtype as DType,
@@ -77,6 +78,11 @@ export async function createTfjsAdapter(backend: TfjsBackend, device: string): P
   };
 }
 
-function owned(backend: TfjsBackend, data: TypedArray): TypedArray {
-  return READS_COPY.has(backend) ? data : data.slice();
+/**
+ * `data` as the caller may keep it. TF.js's own storage needs no copy when `h` is disposed next and
+ * holds the only reference to it: a reshape or clone shares its source's storage (refCount > 1).
+ */
+function owned(backend: TfjsBackend, h: tf.Tensor, data: TypedArray, last: boolean): TypedArray {
+  if (READS_COPY.has(backend)) return data;
+  return last && tf.findBackend(backend)?.refCount(h.dataId) === 1 ? data : data.slice();
 }

@@ -23,9 +23,13 @@ export interface Adapter<H = unknown> {
   /** False where reading synchronously would block or break the device (WebGPU). */
   readonly canReadSync: boolean;
   fromData(data: TypedArray, shape: number[], dtype: DType): H;
-  /** The values, in an array the caller owns: an adapter whose storage is shared copies it here, once. */
-  read(handle: H): Promise<TypedArray>;
-  readSync(handle: H): TypedArray;
+  /**
+   * The values, in an array the caller owns: an adapter whose storage is shared copies it here, once.
+   * `last`: the handle is disposed straight after, so storage that no other handle shares may be
+   * handed over as it is.
+   */
+  read(handle: H, last: boolean): Promise<TypedArray>;
+  readSync(handle: H, last: boolean): TypedArray;
   shapeOf(handle: H): number[];
   dtypeOf(handle: H): DType;
   cast(handle: H, dtype: DType): H;

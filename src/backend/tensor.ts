@@ -10,6 +10,11 @@ export class DisposedTensorError extends KerasParityError {
 
 export type NestedArray = number | boolean | NestedArray[];
 
+export interface ReadOptions {
+  /** Dispose the tensor once its values are read (false by default). */
+  dispose?: boolean;
+}
+
 /**
  * A tensor lives on the adapter that made it. Used under another backend it is copied there once and
  * the copy is cached, so a tensor keeps working after `setBackend` switches.
@@ -49,22 +54,31 @@ export class Tensor {
     return moved;
   }
 
-  async data(): Promise<TypedArray> {
+  /**
+   * The values, in an array the caller owns. With `{dispose: true}` the tensor is disposed once read,
+   * and a backend whose storage nothing else shares hands that storage over instead of a copy: what
+   * reading a result and then disposing it costs in TF.js itself.
+   */
+  async data(options: ReadOptions = {}): Promise<TypedArray> {
     const [adapter, handle] = this.home();
-    return adapter.read(handle);
+    const values = await adapter.read(handle, options.dispose === true);
+    if (options.dispose) this.dispose();
+    return values;
   }
 
-  dataSync(): TypedArray {
+  dataSync(options: ReadOptions = {}): TypedArray {
     const [adapter, handle] = this.syncHome();
-    return adapter.readSync(handle);
+    const values = adapter.readSync(handle, options.dispose === true);
+    if (options.dispose) this.dispose();
+    return values;
   }
 
-  async array(): Promise<NestedArray> {
-    return nest(await this.data(), this.shape, this.dtype);
+  async array(options: ReadOptions = {}): Promise<NestedArray> {
+    return nest(await this.data(options), this.shape, this.dtype);
   }
 
-  arraySync(): NestedArray {
-    return nest(this.dataSync(), this.shape, this.dtype);
+  arraySync(options: ReadOptions = {}): NestedArray {
+    return nest(this.dataSync(options), this.shape, this.dtype);
   }
 
   dispose(): void {
