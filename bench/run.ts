@@ -397,7 +397,7 @@ if (runs('table')) {
 if (runs('overhead')) {
   say();
   say(
-    'adapter overhead: keras-parity call / raw TF.js call on the same tf.Tensors ' +
+    'adapter overhead: keras-parity call / raw TF.js call on the same tf.Tensors, each read and disposed ' +
       `(targets: <= ${OVERHEAD_TARGET.ratio}x at ~1e6 elements, <= ${OVERHEAD_TARGET.usPerCall} us/call at ~1e3)`,
   );
   say(pad('op', 10) + pad('size', 34) + pad('backend', 17) + padL('ours ms', 10) + padL('raw ms', 10) + padL('ratio', 8) + padL('p25-p75', 14) + padL('A/A', 7) + padL('+us/call', 10) + '  target');

@@ -88,6 +88,11 @@ describe('tensors', () => {
     const c = convertToTensor([1, 2]);
     expect(c.dataSync({ dispose: false })).to.deep.equal(new Int32Array([1, 2]));
     expect(c.isDisposed).to.equal(false);
+    // Disposed as the read starts: nothing may read storage that is being handed over.
+    const d = convertToTensor([1, 2]);
+    const pending = d.data({ dispose: true });
+    expect(() => ops.relu(d)).to.throw(DisposedTensorError);
+    expect(Array.from(await pending)).to.deep.equal([1, 2]);
   });
 });
 

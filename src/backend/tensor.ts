@@ -55,22 +55,30 @@ export class Tensor {
   }
 
   /**
-   * The values, in an array the caller owns. With `{dispose: true}` the tensor is disposed once read,
-   * and a backend whose storage nothing else shares hands that storage over instead of a copy: what
-   * reading a result and then disposing it costs in TF.js itself.
+   * The values, in an array the caller owns. With `{dispose: true}` the tensor is disposed by the read
+   * (a later use raises DisposedTensorError), and a backend whose storage nothing else shares hands that
+   * storage over instead of a copy: what reading a result and then disposing it costs in TF.js itself.
    */
   async data(options: ReadOptions = {}): Promise<TypedArray> {
     const [adapter, handle] = this.home();
-    const values = await adapter.read(handle, options.dispose === true);
-    if (options.dispose) this.dispose();
-    return values;
+    if (!options.dispose) return adapter.read(handle, false);
+    const release = this.detach();
+    try {
+      return await adapter.read(handle, true);
+    } finally {
+      release();
+    }
   }
 
   dataSync(options: ReadOptions = {}): TypedArray {
     const [adapter, handle] = this.syncHome();
-    const values = adapter.readSync(handle, options.dispose === true);
-    if (options.dispose) this.dispose();
-    return values;
+    if (!options.dispose) return adapter.readSync(handle, false);
+    const release = this.detach();
+    try {
+      return adapter.readSync(handle, true);
+    } finally {
+      release();
+    }
   }
 
   async array(options: ReadOptions = {}): Promise<NestedArray> {
@@ -82,10 +90,7 @@ export class Tensor {
   }
 
   dispose(): void {
-    if (this.disposed) return;
-    for (const [adapter, handle] of this.homes) adapter.dispose(handle);
-    this.homes.clear();
-    this.disposed = true;
+    if (!this.disposed) this.detach()();
   }
 
   toString(): string {
@@ -105,6 +110,19 @@ export class Tensor {
       `The ${adapter.name} backend cannot read a tensor synchronously: use await tensor.data() or ` +
         'await tensor.array() instead of dataSync() / arraySync().',
     );
+  }
+
+  /**
+   * Disposed from now on, so nothing else reads it while an async read that hands its storage over is
+   * under way; the handles are released when the returned function is called.
+   */
+  private detach(): () => void {
+    const homes = [...this.homes];
+    this.homes.clear();
+    this.disposed = true;
+    return () => {
+      for (const [adapter, handle] of homes) adapter.dispose(handle);
+    };
   }
 
   private checkAlive(): void {

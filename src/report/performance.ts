@@ -156,7 +156,8 @@ function overheadPart(rows: AdapterOverhead[], styleOf: (name: string) => Series
   });
   return (
     heading +
-    '<p>keras-parity\u2019s call divided by the same TF.js op called directly on the same tensors, timed interleaved; ' +
+    '<p>keras-parity\u2019s call divided by the same TF.js op called directly on the same tensors, timed interleaved, ' +
+    'each read back and disposed (<code>data({dispose: true})</code>; TF.js\u2019s <code>data()</code>, then <code>dispose()</code>); ' +
     'the ratio is of the two medians, and the middle half shows how far the ratio of one sample pair strays. ' +
     'The A/A column times the raw call against itself in the same rounds: the ratio two identical calls give on this machine. ' +
     `Targets: at most ${OVERHEAD_TARGET.ratio}\u00d7 for large inputs (the red line), at most ` +
