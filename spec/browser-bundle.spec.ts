@@ -1,7 +1,7 @@
 /**
  * The browser bundle (dist/browser/keras-parity.js) in headless Chromium, imported by a page as it would
  * be from npm, served by src/browser/node's server and driven by its launcher: the backends it
- * registers, webgpu's asynchronous-read rule, the refusal of a webgl backend below float32, the .wasm
+ * registers, webgpu's asynchronous-read rule, reads that hand storage over, the refusal of a webgl backend below float32, the .wasm
  * files served beside the bundle, and a launcher that leaves no browser and no profile behind.
  *
  * Without /usr/bin/chromium these are pending, unless KERAS_PARITY_REQUIRE_CHROMIUM=1 (CI).
@@ -118,6 +118,36 @@ describe('browser bundle in headless Chromium', function () {
     const after = await inPage(page, `const t = kp.ops.relu(kp.tensor(new Float32Array([-1, 2, -3, 4]), [2, 2])); return t.array();`);
     expect(after).to.deep.equal([[0, 2], [0, 4]]);
   });
+
+  // webgl and webgpu read into a CPU-side cache that they hand out: a plain read copies it (writing to
+  // it leaves the tensor alone), a read that disposes may hand it over. On webgpu a synchronous read
+  // that disposes refuses and disposes nothing.
+  for (const backend of ['tfjs-webgl', 'tfjs-webgpu', 'tfjs-wasm']) {
+    it(`on ${backend}, data({dispose: true}) hands the values over and disposes the tensor`, async () => {
+      const got = await inPage<Record<string, unknown>>(
+        page,
+        `await kp.setBackend('${backend}');
+         const x = kp.tensor(new Float32Array([-1, 2, -3, 4]), [2, 2]);
+         const y = kp.ops.relu(x);
+         const first = await y.data();
+         first[0] = 7;
+         let refused = null;
+         if (kp.getBackend() === 'tfjs-webgpu') {
+           try { y.dataSync({ dispose: true }); } catch (e) { refused = [e.name, y.isDisposed]; }
+         }
+         const second = await y.data({ dispose: true });
+         const again = await kp.ops.relu(x).array({ dispose: true });
+         x.dispose();
+         return { second: Array.from(second), disposed: y.isDisposed, again, refused };`,
+      );
+      expect(got).to.deep.equal({
+        second: [0, 2, 0, 4],
+        disposed: true,
+        again: [[0, 2], [0, 4]],
+        refused: backend === 'tfjs-webgpu' ? ['UnsupportedError', false] : null,
+      });
+    });
+  }
 
   it("on tfjs-webgpu, ctc_decode's beam search raises UnsupportedError instead of reading synchronously", async () => {
     const error = await inPage(
