@@ -1,8 +1,9 @@
 /**
  * The browser bundle (dist/browser/keras-parity.js) in headless Chromium, imported by a page as it would
  * be from npm, served by src/browser/node's server and driven by its launcher: the backends it
- * registers, webgpu's asynchronous-read rule, reads that hand storage over, the refusal of a webgl backend below float32, the .wasm
- * files served beside the bundle, and a launcher that leaves no browser and no profile behind.
+ * registers, webgpu's asynchronous-read rule, reads that hand storage over, the refusal of a webgl
+ * backend below float32, the .wasm files served beside the bundle, and a launcher that leaves no
+ * browser and no profile behind.
  *
  * Without /usr/bin/chromium these are pending, unless KERAS_PARITY_REQUIRE_CHROMIUM=1 (CI).
  */
