@@ -93,9 +93,10 @@ describe('TF.js adapter', () => {
   }
 
   // max_pool skips its NaN / -inf correction when the input is all finite, decided on the host for
-  // small inputs and by a device sum above 2^14 elements, so both sizes meet NaN, +inf and an all -inf
-  // window together, a lone NaN, a lone -inf window, and finite values whose sum overflows. Expected: lax.max's window max, where NaN wins (as
-  // in the golden cases), written out here for pool 2, stride 2, 'valid'.
+  // small inputs and on the device above 2^14 elements (by a sum; on wasm by an average pool over 4
+  // lanes at 130^2, 16 at 136^2), so every size meets NaN, +inf and an all -inf window together, a
+  // lone NaN, a lone -inf window, and finite values whose sum overflows. Expected: lax.max's window
+  // max, where NaN wins (as in the golden cases), written out here for pool 2, stride 2, 'valid'.
   const windowMax = (x: Float32Array, n: number) =>
     Array.from({ length: n / 2 }, (_, i) =>
       Array.from({ length: n / 2 }, (_, j) => {
@@ -104,7 +105,7 @@ describe('TF.js adapter', () => {
       }),
     );
   for (const backend of TFJS) {
-    for (const n of [16, 130]) {
+    for (const n of [16, 130, 136]) {
       it(`max_pool finds NaN and infinities in ${n}x${n} values [${backend}]`, async () => {
         await setBackend(backend);
         const values = Float32Array.from({ length: n * n }, (_, i) => (i % 13) - 6);

@@ -36,8 +36,8 @@ export const HOST_READS: readonly HostRead[] = [
       'second pool of a NaN / -inf mask: four more passes over the input and a pool. One pass first finds ' +
       'whether any value is NaN or infinite, and where none is, that work is skipped. It reads the values ' +
       'where they are on the host already (cpu) or few (up to 2^14: that copy costs less than a device ' +
-      "reduction's dispatch), else one float, the input's sum. The GPU backends always pool the mask, as " +
-      'they cannot read without stalling (webgl) or at all (webgpu).',
+      "reduction's dispatch), else one float reduced from them on the device. The GPU backends always " +
+      'pool the mask, as they cannot read without stalling (webgl) or at all (webgpu).',
   },
 ];
 

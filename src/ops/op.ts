@@ -54,9 +54,16 @@ export function defineOp<A, T extends string, O extends string = never, M extend
   return def;
 }
 
-/** Idiomatic name: Keras's snake_case in lowerCamelCase. */
+const CAMEL = new Map<string, string>();
+
+/** Idiomatic name: Keras's snake_case in lowerCamelCase. Memoised: every call binds its options by it. */
 export function camelCase(name: string): string {
-  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  let camel = CAMEL.get(name);
+  if (camel === undefined) {
+    camel = name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    CAMEL.set(name, camel);
+  }
+  return camel;
 }
 
 export type CamelCase<S extends string> = S extends `${infer H}_${infer R}` ? `${H}${Capitalize<CamelCase<R>>}` : S;

@@ -1,0 +1,51 @@
+/**
+ * Why max_pool's overhead over raw TF.js is TF.js's. TF.js's max pools drop NaN, so Keras's answer
+ * needs at least one more pass over the input: adapters/tfjs/pooling.ts proves the input finite first
+ * (allFinite), the cheapest such pass per backend. Per Node TF.js backend, on 1x128x128x64, pool 2,
+ * stride 2, timed interleaved under the benchmark's fixed allocator:
+ *   raw           tf.maxPool, read back and disposed
+ *   check         allFinite alone
+ *   raw + check   the floor of any NaN-keeping pool built on TF.js's
+ *   kernel        the adapter's max_pool kernel on resolved arguments
+ *   ops           ops.maxPool with Tensor.data({dispose: true}) (what bench/overhead.ts measures)
+ *
+ *   node --import tsx bench/profile-max-pool.ts [backend,...]
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { allFinite } from '../adapters/tfjs/pooling.js';
+import { ops, setBackend } from '../src/index.js';
+import { bindIdiomatic, prepare } from '../src/ops/dispatch.js';
+import { OP_TABLE, type AnyOpDef } from '../src/ops/table.js';
+import { runUnderPinnedAllocator } from './allocator.js';
+import { img, rand } from './data.js';
+import { readAll, readRaw, timeInterleaved } from './timing.js';
+
+runUnderPinnedAllocator();
+const backends = (process.argv[2] ?? 'tfjs-cpu,tfjs-wasm,tfjs-tensorflow').split(',');
+const def = OP_TABLE.max_pool as AnyOpDef;
+
+console.log(['backend', 'raw', 'check', 'raw + check', 'kernel', 'ops', '(median ms per call; ratio to raw)'].join('\t'));
+for (const b of backends) {
+  await setBackend(b);
+  const x = rand(img(1, 128, 128, 64), 1);
+  const prepared = prepare('max_pool', def, bindIdiomatic('max_pool', def, [x, 2, { strides: 2 }]), []);
+  const h = x.handleOn(prepared.adapter) as tf.Tensor4D;
+  const check = async () => void tf.tidy(() => allFinite(h));
+  const timings = await timeInterleaved(
+    [
+      () => readRaw(tf.maxPool(h, 2, 2, 'valid')),
+      check,
+      async () => {
+        await check();
+        await readRaw(tf.maxPool(h, 2, 2, 'valid'));
+      },
+      () => readRaw(prepared.run() as tf.Tensor),
+      () => readAll(ops.maxPool(x, 2, { strides: 2 })),
+    ],
+    4000,
+    300,
+  );
+  x.dispose();
+  const raw = timings[0].medianMs;
+  console.log([b, ...timings.map((t) => `${t.medianMs.toFixed(3)} (${(t.medianMs / raw).toFixed(2)}x)`)].join('\t'));
+}
