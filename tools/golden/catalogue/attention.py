@@ -91,6 +91,21 @@ def _sweep() -> list:
     return out
 
 
+def _large() -> list:
+    """Products of at least 2^16 multiply-adds per batch and head group, which wasm computes one batch
+    at a time (adapters/tfjs/attention.ts): every head layout, bias, mask, causal, and a NaN."""
+    def nan_query(cid):
+        q, k, v = _qkv(cid, 2, 64, 64, 2, 2, 16)
+        q[1, 40, 1, 3] = np.nan
+        return q, k, v
+    return [
+        _attend(2, 64, 64, 2, 2, 16),
+        _attend(1, 40, 80, 4, 2, 32, bias=(1, 4, 40, 80), mask=(1, 1, 40, 80), causal=True),
+        _attend(2, 33, 65, 4, 1, 8, scale=0.5),
+        _case("mha-n2-nan_query-b2-t64s64-h16", nan_query),
+    ]
+
+
 def _masked_rows() -> list:
     """A fully masked row attends uniformly to every key; a -1e9 bias masks additively."""
     def all_masked(cid):
@@ -193,4 +208,4 @@ def _errors() -> list:
 
 
 def cases() -> list:
-    return _sweep() + _masked_rows() + _special() + _calls() + _errors()
+    return _sweep() + _large() + _masked_rows() + _special() + _calls() + _errors()
