@@ -170,6 +170,40 @@ def _transpose_case(spatial, k, strides, padding, output_padding, dilation, data
     return Case(cid, "conv_transpose", (x, kernel, strides), kwargs)
 
 
+def _large_transpose_cases():
+    """2^18 multiply-adds or more with strides of at most 2: wasm runs these as a conv over the
+    stride-dilated input (adapters/tfjs/conv.ts). 1-D and 2-D, both paddings and layouts, output_padding."""
+    out = []
+    for spatial, k, strides, padding, output_padding, data_format, (batch, c_in, c_out) in (
+        ((12, 12), 3, 2, "same", None, "channels_last", (1, 16, 16)),
+        ((11, 13), 3, (2, 1), "valid", (1, 0), "channels_first", (1, 16, 16)),
+        ((64,), 5, 2, "same", 1, "channels_last", (2, 32, 32)),
+        ((12, 12), 4, 1, "valid", None, "channels_last", (1, 16, 16)),
+    ):
+        extras = ["large"] + ([] if output_padding is None else [f"op{fmt(output_padding)}"])
+        cid = _case_id("conv_transpose", spatial, k, strides, padding, 1, data_format, *extras)
+        x = normal(cid, _layout(spatial, c_in, data_format, batch))
+        kernel = normal(cid, _kernel_spatial(k, len(spatial)) + (c_out, c_in), salt=1)
+        kwargs = {"padding": padding, "output_padding": output_padding, "data_format": data_format}
+        out.append(Case(cid, "conv_transpose", (x, kernel, strides), kwargs, _sum_tolerance(x, kernel)))
+    return out
+
+
+def _sum_tolerance(x, kernel):
+    """Each output is a float32 sum of at most K = taps * C_in products, rounded in another order by
+    Keras (XLA) and by a backend: Higham's |error| <= gamma_K * max|x| * max_o sum|w[..., o, :]|, each."""
+    terms = kernel.size // kernel.shape[-2]
+    u = 2.0 ** -24
+    gamma = terms * u / (1 - terms * u)
+    a = float(np.abs(x).max())
+    w = float(np.abs(kernel.astype(np.float64)).sum(axis=tuple(i for i in range(kernel.ndim) if i != kernel.ndim - 2)).max())
+    atol = 2 * gamma * a * w
+    why = (f"conv_transpose: float32 sums of K={terms} products per output; |error| <= gamma_K * max|x| * "
+           f"max_o sum|w[..., o, :]| with max|x|={a:.4g}, max_o sum|w|={w:.4g}; x2 for two implementations: "
+           f"atol {atol:.3g}")
+    return {"atol": atol, "rtol": 1e-6, "why": why}
+
+
 def _normals(cid, *shapes):
     """One float32 normal tensor per shape, told apart by position."""
     return tuple(normal(cid, shape, salt=i) for i, shape in enumerate(shapes))
@@ -360,6 +394,7 @@ def cases():
         + [_separable_case(*g) for g in SEPARABLE]
         + _separable_extras()
         + [_transpose_case(*g) for g in TRANSPOSE]
+        + _large_transpose_cases()
         + _variant_cases()
         + _special_cases()
         + _int_cases()
