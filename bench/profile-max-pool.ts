@@ -1,8 +1,8 @@
 /**
  * Why max_pool's overhead over raw TF.js is TF.js's. TF.js's max pools drop NaN, so Keras's answer
- * needs at least one more pass over the input: adapters/tfjs/pooling.ts proves the input finite first
- * (allFinite), the cheapest such pass per backend. Per Node TF.js backend, on 1x128x128x64, pool 2,
- * stride 2, timed interleaved under the benchmark's fixed allocator:
+ * needs at least one more pass over the input: the kernel proves the input finite first (allFinite,
+ * adapters/tfjs/host-reads.ts), the cheapest such pass per backend. Per Node TF.js backend, on
+ * 1x128x128x64, pool 2, stride 2, timed interleaved under the benchmark's fixed allocator:
  *   raw           tf.maxPool, read back and disposed
  *   check         allFinite alone
  *   check, new    allFinite on an input it has not seen (made by x + 0, whose time is subtracted): a
@@ -15,7 +15,7 @@
  *   node --import tsx bench/profile-max-pool.ts [backend,...]
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { allFinite } from '../adapters/tfjs/pooling.js';
+import { allFinite } from '../adapters/tfjs/host-reads.js';
 import { ops, setBackend } from '../src/index.js';
 import { bindIdiomatic, prepare } from '../src/ops/dispatch.js';
 import { OP_TABLE, type AnyOpDef } from '../src/ops/table.js';

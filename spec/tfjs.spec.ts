@@ -125,6 +125,31 @@ describe('TF.js adapter', () => {
     }
   }
 
+  // On wasm, XNNPACK's depthwise conv and 1x1 conv turn NaN into -inf; a NaN mask corrects that unless
+  // a check finds the input all finite (on the host up to 2^14 values, on the device above), so both
+  // sizes run with and without NaN and infinities. Expected, as lax computes it: a 1x1 kernel of 2
+  // doubles every value exactly (NaN and +-inf stay), per channel for depthwise.
+  for (const backend of TFJS) {
+    for (const n of [16, 136]) {
+      it(`depthwise_conv and a 1x1 conv keep NaN in ${n}x${n} values [${backend}]`, async () => {
+        await setBackend(backend);
+        const finite = Float32Array.from({ length: 2 * n * n }, (_, i) => (i % 7) - 3);
+        const special = finite.map((v, i) => (i === 5 || i === n * n - 1 ? NaN : i === n + 3 ? Infinity : i === 2 * n ? -Infinity : v));
+        const doubled = (v: Float32Array, c: number) =>
+          [Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => Array.from({ length: c }, (_, k) => 2 * v[(i * n + j) * c + k])))];
+        for (const v of [finite, special]) {
+          const x2 = tensor(v, [1, n, n, 2], 'float32');
+          const x1 = tensor(v.slice(0, n * n), [1, n, n, 1], 'float32');
+          const [k2, k1] = [tensor(new Float32Array([2, 2]), [1, 1, 2, 1], 'float32'), tensor(new Float32Array([2]), [1, 1, 1, 1], 'float32')];
+          const [dw, pw] = [ops.depthwiseConv(x2, k2), ops.conv(x1, k1)];
+          expectClose(dw, doubled(v, 2), { atol: 0, rtol: 0 });
+          expectClose(pw, doubled(v, 1), { atol: 0, rtol: 0 });
+          for (const t of [x2, x1, k2, k1, dw, pw]) t.dispose();
+        }
+      });
+    }
+  }
+
   // Keras 3.6.0 JAX, with no label slots (target of shape (1, 0)): the loss is the path of blanks alone,
   // -sum over the valid frames of log softmax(x_t)[0]; -0 for no frame, and for the two frames
   // [0.5, 1, -1], [2, 0, 1]: -(0.5 - log(e^0.5 + e + e^-1)) - (2 - log(e^2 + 1 + e)) = 1.4625628.

@@ -18,6 +18,7 @@ import { convTransposeCrop, effectiveKernel, samePads } from '../../src/ops/shap
 import type { Kernels } from '../../src/ops/table.js';
 import { fromChannelsLast, isEmpty, singleWindowCut, takeStrided, toChannelsLast } from './pooling.js';
 import { cast, pad, reverse, transpose, where } from './gpu-layout.js';
+import { allFinite } from './host-reads.js';
 
 type ConvKernels = Pick<Kernels<tf.Tensor>, 'conv' | 'depthwise_conv' | 'separable_conv' | 'conv_transpose'>;
 
@@ -102,6 +103,8 @@ function conv2dPadded(x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], pads:
  */
 function keepNaN(x: tf.Tensor4D, k: tf.Tensor4D, run: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
   const y = run(x, k);
+  // Without NaN in x the mask is all zeros (host-reads.ts: one pass instead of a conv and a select).
+  if (allFinite(x)) return y;
   const nan = run(cast(tf.isNaN(x), 'float32') as tf.Tensor4D, tf.onesLike(k));
   return where(tf.greater(nan, 0), tf.fill(y.shape, NaN), y) as tf.Tensor4D;
 }

@@ -14,7 +14,7 @@ import { windowPads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
 import { cast, pad, transpose, where } from './gpu-layout.js';
 import { div, gpuMaxPool, onGpu } from './gpu-math.js';
-import { readOnHost } from './host-reads.js';
+import { allFinite } from './host-reads.js';
 
 /** (batch, channels, ...spatial) to (batch, ...spatial, channels); channels_last passes through. */
 export function toChannelsLast(x: tf.Tensor, dataFormat: DataFormat): tf.Tensor {
@@ -197,6 +197,7 @@ const MAX_POOL_FROM_MINUS_INF: ReadonlySet<string> = new Set(['cpu', 'wasm']);
 
 function maxPoolFloat(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
   const native = onGpu() ? gpuMaxPool(x, (t) => nativeMaxPool(t, attrs)) : nativeMaxPool(x, attrs);
+  // Without NaN or infinity in x, TF.js's pool is lax's (host-reads.ts: one pass, not four and a pool).
   if (allFinite(x)) return native;
   const nan = tf.isNaN(x);
   const fromMinusInf = MAX_POOL_FROM_MINUS_INF.has(tf.getBackend());
@@ -204,52 +205,6 @@ function maxPoolFloat(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
   const pooled = nativeMaxPool(code, attrs);
   const finite = fromMinusInf ? native : where(tf.equal(pooled, 0), tf.fill(native.shape, -Infinity), native);
   return where(tf.equal(pooled, fromMinusInf ? 1 : 2), tf.fill(native.shape, NaN), finite);
-}
-
-/**
- * Whether the mask pool can be skipped: without NaN or infinity in the input, TF.js's pool is lax's.
- * Proving it costs one pass and a read, where the mask pool costs four passes and a second pool. The
- * pass runs on the host where the values are there already (cpu) or few (a small copy beats a device
- * reduction's dispatch), else on the device, read as one float (finiteProbe). Only off the GPUs: a
- * read stalls webgl and is impossible on webgpu.
- */
-const HOST_SCAN_MAX = 1 << 14;
-
-export function allFinite(x: tf.Tensor): boolean {
-  if (onGpu()) return false;
-  const what = 'max_pool';
-  const instead = 'It is not called on GPU backends.';
-  if (tf.getBackend() === 'cpu' || x.size <= HOST_SCAN_MAX) return finiteValues(readOnHost(x, what, instead));
-  return Number.isFinite(readOnHost(finiteProbe(x), what, instead)[0]);
-}
-
-/**
- * A value that is finite exactly when every value of x is, or when a finite input overflows (which only
- * sends it the long way): the sum, and on wasm the mean of the columns of a [1, n / k, 1, k] view by
- * XNNPACK's average pool, which reads x once, k lanes at a time: a third of the time of wasm's Sum
- * kernel, which adds one value at a time. (A matMul with ones was as fast only on the same input again:
- * XNNPACK packs its weight operand, x, and caches that per tensor, so each new input paid 2.4 ms at
- * 1e6 values.) The pool's output clamp may turn a NaN into -inf, still not finite.
- */
-function finiteProbe(x: tf.Tensor): tf.Tensor {
-  const lanes = [16, 8, 4, 2].find((k) => x.size % k === 0);
-  if (tf.getBackend() !== 'wasm' || lanes === undefined) return tf.sum(x);
-  const rows = x.size / lanes;
-  return tf.sum(tf.avgPool(tf.reshape(x, [1, rows, 1, lanes]) as tf.Tensor4D, [rows, 1], 1, 'valid'));
-}
-
-/** v * 0 is 0 for a finite v and NaN otherwise; four sums so the loop is not one dependency chain. */
-function finiteValues(d: ArrayLike<number>): boolean {
-  let a = 0, b = 0, c = 0, e = 0;
-  const n4 = d.length - (d.length % 4);
-  for (let i = 0; i < n4; i += 4) {
-    a += d[i] * 0;
-    b += d[i + 1] * 0;
-    c += d[i + 2] * 0;
-    e += d[i + 3] * 0;
-  }
-  for (let i = n4; i < d.length; i++) a += d[i] * 0;
-  return a + b + c + e === 0;
 }
 
 function pool(x: tf.Tensor, attrs: PoolAttrs, out: ConcreteSpec, kind: Kind): tf.Tensor {
