@@ -8,6 +8,7 @@
  *   every stride-th output, which are exactly the outputs lax computes;
  * - groups: one conv per group, concatenated; 3-D depthwise as a grouped conv3d, as JAX runs it;
  * - conv_transpose with dilation, and 3-D: a conv over the stride-dilated input with the flipped kernel;
+ *   large ones on wasm, whose conv2dTranspose is a scalar loop: one conv per output phase;
  * - int32 and bool: inputs cast to out.dtype as JAX casts them, computed in float32 (exact for integer
  *   sums below 2^24), cast back.
  */
@@ -210,9 +211,11 @@ function transposedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, crops: n
   const spatial = x.shape.slice(1, -1);
   // wasm's conv3dTranspose is wrong (zeros with strides, other values even without), so 3-D takes the
   // general path below.
-  if (allOnes(geo.dilationRate) && n <= 2 && !wasmPrefersConv(x, kernel, geo.strides)) {
+  if (allOnes(geo.dilationRate) && n <= 2) {
     const full = spatial.map((len, d) => (len - 1) * geo.strides[d] + kSpatial[d]);
-    const y = nativeTranspose(x, kernel, geo.strides, [b, ...full, cout]);
+    const y = wasmPrefersConv(x, kernel, geo.strides)
+      ? phasedTransposedConv(x, kernel, geo.strides, full)
+      : nativeTranspose(x, kernel, geo.strides, [b, ...full, cout]);
     return cropOrExtend(y, crops, outSpatial);
   }
   // Otherwise a plain conv over the input dilated by the strides, with the kernel flipped and its channel
@@ -231,15 +234,46 @@ function transposedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, crops: n
 }
 
 /**
- * wasm runs conv2dTranspose as a scalar loop and a conv through XNNPACK, so from 2^18 multiply-adds the
- * conv over the input dilated by strides whose product is at most 4 (up to 4x the multiply-adds, the
- * rest by zero) is faster: 6.5x at stride 1, 2.2x at stride 2 on 1x64x64x64 by 3x3x64x64, slower at
- * stride 4 and below 2^18 at stride 2.
+ * wasm runs conv2dTranspose as a scalar loop and a conv through XNNPACK, so phasedTransposedConv is
+ * faster where each phase holds 2^20 multiply-adds or more (4.1x at 1x64x64x64 by 3x3x64x64, stride 2;
+ * 5.4x at 1x32x32x32 by 3x3x32x32, stride 1). Below, its convs and interleave cost more than they save
+ * (XNNPACK sets up each conv anew: its kernels are made per call).
  */
 function wasmPrefersConv(x: tf.Tensor, kernel: tf.Tensor, strides: number[]): boolean {
-  if (tf.getBackend() !== 'wasm') return false;
   const macs = (x.size / (x.shape[x.rank - 1] as number)) * kernel.size;
-  return strides.reduce((a, b) => a * b, 1) <= 4 && macs >= 1 << 18;
+  return tf.getBackend() === 'wasm' && macs / strides.reduce((a, b) => a * b, 1) >= 1 << 20;
+}
+
+/**
+ * The full transposed conv (dilation 1, channels-last, kernel (*k, C_out, C_in)) as one stride-1 conv
+ * per output phase. Cell q*s + r of a spatial dim sums x[q - j] * w[j*s + r] over j: a full convolution
+ * of x with the taps r, r + s, ..., which is a 'valid' conv of x padded by (taps - 1) on each side with
+ * those taps reversed. The phases are then interleaved. Unlike a conv over the stride-dilated input, no
+ * multiply-add falls on an inserted zero.
+ */
+function phasedTransposedConv(x: tf.Tensor, kernel: tf.Tensor, strides: number[], full: number[]): tf.Tensor {
+  const n = strides.length;
+  const axes = strides.map((_, d) => d);
+  const kSpatial = kernel.shape.slice(0, n);
+  const cells = x.shape.slice(1, -1).map((len, d) => len + Math.ceil(kSpatial[d] / strides[d]) - 1);
+  const swapped = transpose(kernel, [...axes, n + 1, n]);
+  const phase = (r: number[]): tf.Tensor => {
+    const taps = r.map((rd, d) => Math.max(0, Math.ceil((kSpatial[d] - rd) / strides[d])));
+    if (taps.includes(0)) return tf.zeros([x.shape[0], ...cells, kernel.shape[n]]);
+    const end = swapped.shape.map((len, a) => (a < n ? r[a] + (taps[a] - 1) * strides[a] + 1 : len));
+    const step = swapped.shape.map((_, a) => (a < n ? strides[a] : 1));
+    const sub = reverse(tf.stridedSlice(swapped, [...r, 0, 0], end, step), axes);
+    const padded = pad(x, [[0, 0], ...taps.map((t): [number, number] => [t - 1, t - 1]), [0, 0]]);
+    const geo: Geometry = { strides: strides.map(() => 1), dilationRate: strides.map(() => 1), padding: 'valid' };
+    const y = validConv(padded, sub, geo, conv2d, conv3d);
+    return pad(y, [[0, 0], ...y.shape.slice(1, -1).map((len, d): [number, number] => [0, cells[d] - len]), [0, 0]]);
+  };
+  // Stacking dim d's phases right after its cells, innermost dim first, lays out (q, r) as q*s + r.
+  const interleave = (d: number, r: number[]): tf.Tensor =>
+    d === n ? phase(r) : tf.stack(Array.from({ length: strides[d] }, (_, rd) => interleave(d + 1, [...r, rd])), d + 2);
+  const [b, c] = [x.shape[0], kernel.shape[n]];
+  const merged = tf.reshape(interleave(0, []), [b, ...cells.map((q, d) => q * strides[d]), c]);
+  return tf.slice(merged, merged.shape.map(() => 0), [b, ...full, c]);
 }
 
 /** TF.js's conv2dTranspose, 'valid', to the full output shape (1-D through a 2-D view). */

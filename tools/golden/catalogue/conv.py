@@ -171,14 +171,14 @@ def _transpose_case(spatial, k, strides, padding, output_padding, dilation, data
 
 
 def _large_transpose_cases():
-    """2^18 multiply-adds or more with strides of at most 2: wasm runs these as a conv over the
-    stride-dilated input (adapters/tfjs/conv.ts). 1-D and 2-D, both paddings and layouts, output_padding."""
+    """2^20 multiply-adds or more per output phase (per stride cell): wasm runs these as one conv per
+    phase (adapters/tfjs/conv.ts). 1-D and 2-D, both paddings and layouts, output_padding."""
     out = []
     for spatial, k, strides, padding, output_padding, data_format, (batch, c_in, c_out) in (
-        ((12, 12), 3, 2, "same", None, "channels_last", (1, 16, 16)),
-        ((11, 13), 3, (2, 1), "valid", (1, 0), "channels_first", (1, 16, 16)),
-        ((64,), 5, 2, "same", 1, "channels_last", (2, 32, 32)),
-        ((12, 12), 4, 1, "valid", None, "channels_last", (1, 16, 16)),
+        ((22, 22), 3, 2, "same", None, "channels_last", (1, 32, 32)),
+        ((16, 16), 3, (2, 1), "valid", (1, 0), "channels_first", (1, 32, 32)),
+        ((64,), 5, 2, "same", 1, "channels_last", (2, 64, 64)),
+        ((16, 16), 4, 1, "valid", None, "channels_last", (1, 16, 16)),
     ):
         extras = ["large"] + ([] if output_padding is None else [f"op{fmt(output_padding)}"])
         cid = _case_id("conv_transpose", spatial, k, strides, padding, 1, data_format, *extras)
