@@ -236,7 +236,7 @@ function transposedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, crops: n
 /**
  * wasm runs conv2dTranspose as a scalar loop and a conv through XNNPACK, so phasedTransposedConv is
  * faster where each phase holds 2^20 multiply-adds or more (4.1x at 1x64x64x64 by 3x3x64x64, stride 2;
- * 5.4x at 1x32x32x32 by 3x3x32x32, stride 1). Below, its convs and interleave cost more than they save
+ * 5.2x at 1x32x32x32 by 3x3x32x32, stride 1). Below, its convs and interleave cost more than they save
  * (XNNPACK sets up each conv anew: its kernels are made per call).
  */
 function wasmPrefersConv(x: tf.Tensor, kernel: tf.Tensor, strides: number[]): boolean {

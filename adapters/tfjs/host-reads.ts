@@ -63,7 +63,6 @@ export function allFinite(x: tf.Tensor): boolean {
   return Number.isFinite(readOnHost(finiteProbe(x), what, instead)[0]);
 }
 
-
 /**
  * TF.js backends whose synchronous read cannot be used: on webgpu dataSync() returns zeros and leaves the
  * device broken (every later read fails with an AbortError from mapAsync), so it is never called there.
