@@ -213,7 +213,7 @@ function transposedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, crops: n
   // general path below.
   if (allOnes(geo.dilationRate) && n <= 2) {
     const full = spatial.map((len, d) => (len - 1) * geo.strides[d] + kSpatial[d]);
-    const y = wasmPrefersConv(x, kernel, geo.strides)
+    const y = phasedOnWasm(x, kernel, geo.strides)
       ? phasedTransposedConv(x, kernel, geo.strides, full)
       : nativeTranspose(x, kernel, geo.strides, [b, ...full, cout]);
     return cropOrExtend(y, crops, outSpatial);
@@ -239,7 +239,7 @@ function transposedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, crops: n
  * 5.2x at 1x32x32x32 by 3x3x32x32, stride 1). Below, its convs and interleave cost more than they save
  * (XNNPACK sets up each conv anew: its kernels are made per call).
  */
-function wasmPrefersConv(x: tf.Tensor, kernel: tf.Tensor, strides: number[]): boolean {
+function phasedOnWasm(x: tf.Tensor, kernel: tf.Tensor, strides: number[]): boolean {
   const macs = (x.size / (x.shape[x.rank - 1] as number)) * kernel.size;
   return tf.getBackend() === 'wasm' && macs / strides.reduce((a, b) => a * b, 1) >= 1 << 20;
 }

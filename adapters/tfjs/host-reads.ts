@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TypedArray } from '../../src/dtypes.js';
 import { UnsupportedError } from '../../src/errors.js';
+import { onGpu } from './gpu-math.js';
 
 export interface HostRead {
   /** The Keras op name, with the option that takes this path when only one does. */
@@ -55,11 +56,10 @@ export const HOST_READS: readonly HostRead[] = [
 const HOST_SCAN_MAX = 1 << 14;
 
 export function allFinite(x: tf.Tensor): boolean {
-  const backend = tf.getBackend();
-  if (backend === 'webgl' || backend === 'webgpu') return false;
+  if (onGpu()) return false;
   const what = 'The finiteness check';
   const instead = 'It is not called on GPU backends.';
-  if (backend === 'cpu' || x.size <= HOST_SCAN_MAX) return finiteValues(readOnHost(x, what, instead));
+  if (tf.getBackend() === 'cpu' || x.size <= HOST_SCAN_MAX) return finiteValues(readOnHost(x, what, instead));
   return Number.isFinite(readOnHost(finiteProbe(x), what, instead)[0]);
 }
 

@@ -159,34 +159,26 @@ def _separable_case(spatial, k, strides, padding, dilation, data_format, multipl
     return Case(cid, "separable_conv", (x, depthwise, pointwise), kwargs)
 
 
-def _transpose_case(spatial, k, strides, padding, output_padding, dilation, data_format):
-    extras = [] if output_padding is None else [f"op{fmt(output_padding)}"]
+def _transpose_case(spatial, k, strides, padding, output_padding, dilation, data_format, sizes=None):
+    """`sizes` (batch, C_in, C_out) makes a large case, whose tolerance is derived (_sum_tolerance)."""
+    extras = (["large"] if sizes else []) + ([] if output_padding is None else [f"op{fmt(output_padding)}"])
     cid = _case_id("conv_transpose", spatial, k, strides, padding, dilation, data_format, *extras)
-    batch, c_in = _sizes(spatial)
+    batch, c_in, c_out = sizes or (*_sizes(spatial), 2)
     x = normal(cid, _layout(spatial, c_in, data_format, batch))
-    kernel = normal(cid, _kernel_spatial(k, len(spatial)) + (2, c_in), salt=1)
+    kernel = normal(cid, _kernel_spatial(k, len(spatial)) + (c_out, c_in), salt=1)
     kwargs = {"padding": padding, "output_padding": output_padding, "data_format": data_format}
     kwargs["dilation_rate"] = dilation
-    return Case(cid, "conv_transpose", (x, kernel, strides), kwargs)
+    return Case(cid, "conv_transpose", (x, kernel, strides), kwargs, _sum_tolerance(x, kernel) if sizes else None)
 
 
-def _large_transpose_cases():
-    """2^20 multiply-adds or more per output phase (per stride cell): wasm runs these as one conv per
-    phase (adapters/tfjs/conv.ts). 1-D and 2-D, both paddings and layouts, output_padding."""
-    out = []
-    for spatial, k, strides, padding, output_padding, data_format, (batch, c_in, c_out) in (
-        ((22, 22), 3, 2, "same", None, "channels_last", (1, 32, 32)),
-        ((16, 16), 3, (2, 1), "valid", (1, 0), "channels_first", (1, 32, 32)),
-        ((64,), 5, 2, "same", 1, "channels_last", (2, 64, 64)),
-        ((16, 16), 4, 1, "valid", None, "channels_last", (1, 16, 16)),
-    ):
-        extras = ["large"] + ([] if output_padding is None else [f"op{fmt(output_padding)}"])
-        cid = _case_id("conv_transpose", spatial, k, strides, padding, 1, data_format, *extras)
-        x = normal(cid, _layout(spatial, c_in, data_format, batch))
-        kernel = normal(cid, _kernel_spatial(k, len(spatial)) + (c_out, c_in), salt=1)
-        kwargs = {"padding": padding, "output_padding": output_padding, "data_format": data_format}
-        out.append(Case(cid, "conv_transpose", (x, kernel, strides), kwargs, _sum_tolerance(x, kernel)))
-    return out
+# 2^20 multiply-adds or more per output phase (per stride cell): wasm runs these as one conv per phase
+# (adapters/tfjs/conv.ts). 1-D and 2-D, both paddings and layouts, output_padding.
+LARGE_TRANSPOSE = [
+    ((22, 22), 3, 2, "same", None, 1, "channels_last", (1, 32, 32)),
+    ((16, 16), 3, (2, 1), "valid", (1, 0), 1, "channels_first", (1, 32, 32)),
+    ((64,), 5, 2, "same", 1, 1, "channels_last", (2, 64, 64)),
+    ((16, 16), 4, 1, "valid", None, 1, "channels_last", (1, 16, 16)),
+]
 
 
 def _sum_tolerance(x, kernel):
@@ -393,8 +385,7 @@ def cases():
         + [_depthwise_case(*g) for g in DEPTHWISE]
         + [_separable_case(*g) for g in SEPARABLE]
         + _separable_extras()
-        + [_transpose_case(*g) for g in TRANSPOSE]
-        + _large_transpose_cases()
+        + [_transpose_case(*g) for g in TRANSPOSE + LARGE_TRANSPOSE]
         + _variant_cases()
         + _special_cases()
         + _int_cases()
