@@ -17,9 +17,10 @@ import type { DType } from '../../src/dtypes.js';
 import type { Padding } from '../../src/ops/args.js';
 import { convTransposeCrop, effectiveKernel, samePads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
-import { fromChannelsLast, isEmpty, singleWindowCut, takeStrided, toChannelsLast } from './pooling.js';
 import { cast, pad, reverse, transpose, where } from './gpu-layout.js';
 import { allFinite } from './host-reads.js';
+import { lacks } from './kernel-gaps.js';
+import { fromChannelsLast, isEmpty, singleWindowCut, subsample, toChannelsLast } from './layout.js';
 
 type ConvKernels = Pick<Kernels<tf.Tensor>, 'conv' | 'depthwise_conv' | 'separable_conv' | 'conv_transpose'>;
 
@@ -47,19 +48,6 @@ function laxPads(x: tf.Tensor, kSpatial: number[], geo: Geometry): [number, numb
 function padSame(x: tf.Tensor, kSpatial: number[], geo: Geometry): tf.Tensor {
   const pads = laxPads(x, kSpatial, geo);
   return pads.every(([a, b]) => a === 0 && b === 0) ? x : pad(x, pads);
-}
-
-/** Every s[d]-th cell of each spatial dim, from the first. */
-function subsample(y: tf.Tensor, strides: number[]): tf.Tensor {
-  return strides.reduce((acc, s, d) => {
-    if (s === 1) return acc;
-    const n = acc.shape[d + 1];
-    const count = Math.floor((n - 1) / s) + 1;
-    // takeStrided reads count*s cells: pad the tail it may run past (never kept).
-    const extra = count * s - n;
-    const padded = extra > 0 ? pad(acc, acc.shape.map((_, a): [number, number] => [0, a === d + 1 ? extra : 0])) : acc;
-    return takeStrided(padded, d + 1, 0, count, s);
-  }, y);
 }
 
 /**
@@ -142,9 +130,46 @@ function tensorflowConv3d(x: tf.Tensor5D, k: tf.Tensor5D, s: number[], d: number
 }
 /** TF.js's depthwise conv; wasm's (XNNPACK) turns NaN into -inf whatever the kernel size. */
 const depthwise2d = (x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], d: [number, number]) => {
-  const run = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.depthwiseConv2d(a, b, s, 'valid', 'NHWC', d);
+  const run = (a: tf.Tensor4D, b: tf.Tensor4D) => depthwiseWhereTaken(a, b, s, 'valid', d);
   return tf.getBackend() === 'wasm' ? keepNaN(x, k, run) : run(x, k);
 };
+
+/**
+ * tf.depthwiseConv2d, composed from calls the backend's kernel takes where it refuses a dilation or
+ * unequal strides (kernel-gaps.ts). validConv never asks for both a stride and a dilation.
+ */
+export function depthwiseWhereTaken(x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], pads: Pads2d, d: [number, number]): tf.Tensor4D {
+  if (!allOnes(d) && lacks('dilatedDepthwise')) return composedDilation(x, k, pads, d);
+  if (s[0] !== s[1] && lacks('unequalDepthwiseStrides')) return composedStrides(x, k, s, pads);
+  return tf.depthwiseConv2d(x, k, s, pads, 'NHWC', d);
+}
+
+/** A stride-1 dilated depthwise conv as an undilated one over the input's phases (atrous). */
+export function composedDilation(x: tf.Tensor4D, k: tf.Tensor4D, pads: Pads2d, d: [number, number]): tf.Tensor4D {
+  const padded = pads === 'valid' ? x : (pad(x, pads as [number, number][]) as tf.Tensor4D);
+  return atrous(padded, d, (phases) => depthwiseWhereTaken(phases, k, [1, 1], 'valid', [1, 1]));
+}
+
+/** An undilated depthwise conv at the strides' common divisor, then every (s / divisor)-th output. */
+export function composedStrides(x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], pads: Pads2d): tf.Tensor4D {
+  const common = gcd(s[0], s[1]);
+  const y = depthwiseWhereTaken(x, k, [common, common], pads, [1, 1]);
+  return subsample(y, s.map((v) => v / common)) as tf.Tensor4D;
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * A 'valid', stride-1 conv with dilation d, run undilated: each spatial dim is zero-padded at its end
+ * to a multiple of d and split into d phases (space to batch), so a dilated tap of the original is a
+ * plain tap of a phase; the phases' outputs interleave back (batch to space) and the end cells that
+ * only the pad could reach are cropped.
+ */
+function atrous(x: tf.Tensor4D, d: [number, number], undilated: (phases: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
+  const ends = x.shape.slice(1, 3).map((n, i): [number, number] => [0, (d[i] - (n % d[i])) % d[i]]);
+  const phases = tf.spaceToBatchND(x, d, ends);
+  return tf.batchToSpaceND(undilated(phases), d, ends);
+}
 const noDepthwise3d = (): never => {
   throw new Error('TF.js has no 3-D depthwise conv');
 };

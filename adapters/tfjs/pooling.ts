@@ -3,7 +3,6 @@
  * transpose), 1-D through a 2-D view with a unit height, 'same' as lax's explicit pads (odd cell at the
  * end). max_pool: TF.js's 2-D max pool, plus NaN propagation; average_pool: float32 window sums by a
  * depthwise conv, divided by the number of real cells. int32 goes tap by tap, exactly.
- * Also the layout and dtype helpers the conv kernels share.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { backend_util } from '@tensorflow/tfjs-core';
@@ -14,46 +13,12 @@ import { windowPads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
 import { cast, pad, transpose, where } from './gpu-layout.js';
 import { div, gpuMaxPool, onGpu } from './gpu-math.js';
+import { depthwiseWhereTaken } from './conv.js';
 import { allFinite } from './host-reads.js';
-
-/** (batch, channels, ...spatial) to (batch, ...spatial, channels); channels_last passes through. */
-export function toChannelsLast(x: tf.Tensor, dataFormat: DataFormat): tf.Tensor {
-  if (dataFormat === 'channels_last') return x;
-  const rank = x.rank;
-  return transpose(x, [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1]);
-}
-
-/** The inverse of toChannelsLast. */
-export function fromChannelsLast(x: tf.Tensor, dataFormat: DataFormat): tf.Tensor {
-  if (dataFormat === 'channels_last') return x;
-  const rank = x.rank;
-  return transpose(x, [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)]);
-}
-
-/** An output with no elements (an empty input, or a window longer than a 'valid' input). */
-export const isEmpty = (shape: readonly number[]): boolean => shape.some((d) => d === 0);
+import { isEmpty, singleWindowCut, takeStrided, toChannelsLast, fromChannelsLast } from './layout.js';
 
 type Kind = 'max' | 'average';
 type ExplicitPadding = backend_util.ExplicitPadding;
-
-/**
- * `count` cells along `axis` from `start`, every `stride`-th. Needs start + count*stride <= length.
- * wasm's StridedSlice returns float32 bits for int32 and bool inputs, and webgpu's does not compile past
- * rank 4 (WGSL has no vec5), so those go by slice and reshape.
- */
-export function takeStrided(x: tf.Tensor, axis: number, start: number, count: number, stride: number): tf.Tensor {
-  const begin = x.shape.map((_, a) => (a === axis ? start : 0));
-  if (x.dtype === 'float32' && stride > 1 && x.rank <= 4) {
-    const end = x.shape.map((n, a) => (a === axis ? start + (count - 1) * stride + 1 : n));
-    return tf.stridedSlice(x, begin, end, x.shape.map((_, a) => (a === axis ? stride : 1)));
-  }
-  const size = x.shape.map((n, a) => (a === axis ? count * stride : n));
-  const y = tf.slice(x, begin, size);
-  if (stride === 1) return y;
-  const split = [...x.shape.slice(0, axis), count, stride, ...x.shape.slice(axis + 1)];
-  const first = tf.slice(tf.reshape(y, split), split.map(() => 0), split.map((n, a) => (a === axis + 1 ? 1 : n)));
-  return tf.reshape(first, size.map((n, a) => (a === axis ? count : n)));
-}
 
 /**
  * Reduces every pooling window of a channels-last tensor tap by tap, in row-major window order (as
@@ -109,19 +74,6 @@ function explicitPads(x: tf.Tensor, k: number[], s: number[], padding: Padding):
 }
 
 /**
- * A padded channels-last 3-D tensor with every spatial dim that holds a single window (n - k < stride)
- * cut to that window, so its stride can be 1: libtensorflow's Conv3D (tfjs-tensorflow) with one input
- * channel misplaces rows when such a dim has a stride > 1 (input 1x3x3 of 0..8, kernel 1x1x3, strides
- * (1, 1, 2) gives 3, 5, 7 for 3, 12, 7). The sums are the same on every backend.
- */
-export function singleWindowCut(padded: tf.Tensor, k: number[], s: number[]): tf.Tensor {
-  const spatial = padded.shape.slice(1, -1);
-  if (!spatial.some((n, i) => n - k[i] < s[i] && n !== k[i])) return padded;
-  const size = [-1, ...spatial.map((n, i) => (n - k[i] < s[i] ? k[i] : n)), -1];
-  return tf.slice(padded, padded.shape.map(() => 0), size);
-}
-
-/**
  * Window sums of a channels-last float32 tensor in float32, as XLA's reduce_window adds (so 3e38-scale
  * inputs overflow to inf and NaN propagates): a depthwise conv with a ones kernel, whose products are
  * exact. TF.js's avgPool does not: cpu sums in float64, XNNPACK's turns NaN into -inf. 3-D: a conv3d
@@ -137,7 +89,7 @@ function windowSums(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
   if (k.length === 2) {
     const ones = tf.ones([k[0], k[1], c, 1]) as tf.Tensor4D;
     const pads = explicitPads(x, k, s, padding) as ExplicitPadding;
-    return tf.depthwiseConv2d(x as tf.Tensor4D, ones, s as [number, number], pads);
+    return depthwiseWhereTaken(x as tf.Tensor4D, ones, s as [number, number], pads, [1, 1]);
   }
   const padded = singleWindowCut(pad(x, explicitPads(x, k, s, padding)), k, s);
   const [b, d, h, w] = padded.shape;

@@ -1,0 +1,63 @@
+/**
+ * The compositions that stand in for a depthwise conv a backend's kernel refuses (adapters/tfjs/
+ * kernel-gaps.ts): on tfjs-cpu, whose kernel takes every dilation and stride, each composition must give
+ * what that kernel gives on the same call (itself checked against Keras by the conformance suite). Each
+ * call has a window that reads the last input cell and one that cannot, so a lost or misplaced phase shows.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'chai';
+import { composedDilation, composedStrides } from '../adapters/tfjs/conv.js';
+import { KERNEL_GAPS, lacks, type GapName } from '../adapters/tfjs/kernel-gaps.js';
+import { setBackend } from '../src/index.js';
+
+type Pads = 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
+
+const seeded = (shape: number[], seed: number) => tf.randomUniform(shape, -2, 2, 'float32', seed) as tf.Tensor4D;
+
+function expectSame(got: tf.Tensor, want: tf.Tensor): void {
+  expect(got.shape).to.deep.equal(want.shape);
+  const [g, w] = [got.dataSync(), want.dataSync()];
+  const worst = g.reduce((m, v, i) => Math.max(m, Math.abs(v - w[i]) / (1 + Math.abs(w[i]))), 0);
+  expect(worst, 'largest difference, relative to 1 + |want|').to.be.below(1e-6);
+}
+
+describe('depthwise conv where the kernel refuses (composed, against tfjs-cpu\'s native kernel)', () => {
+  before(() => setBackend('tfjs-cpu'));
+  after(() => setBackend('reference'));
+
+  it('the probes find no gap on tfjs-cpu (its kernel takes both calls)', () => {
+    for (const gap of Object.keys(KERNEL_GAPS) as GapName[]) expect(lacks(gap), gap).to.equal(false);
+  });
+
+  const dilations: [number[], number[], number[], Pads][] = [
+    // input (B, H, W, C), kernel (kh, kw, C, M), dilation, pads
+    [[1, 7, 8, 2], [2, 3, 2, 1], [2, 2], 'valid'],
+    [[2, 9, 5, 3], [3, 2, 3, 2], [3, 1], 'valid'],
+    [[1, 6, 6, 1], [2, 2, 1, 3], [1, 2], [[0, 0], [1, 2], [0, 1], [0, 0]]],
+    [[1, 5, 11, 2], [1, 3, 2, 1], [1, 4], 'valid'], // a 1-D conv's (1, d) view
+  ];
+  for (const [xs, ks, d, pads] of dilations) {
+    it(`dilation ${d} on ${xs} by ${ks} (${pads === 'valid' ? 'valid' : 'explicit pads'})`, () => {
+      tf.tidy(() => {
+        const [x, k] = [seeded(xs, 1), seeded(ks, 2)];
+        const dil = d as [number, number];
+        expectSame(composedDilation(x, k, pads, dil), tf.depthwiseConv2d(x, k, 1, pads, 'NHWC', dil));
+      });
+    });
+  }
+
+  const strides: [number[], number[], number[], Pads][] = [
+    [[1, 9, 9, 2], [3, 3, 2, 1], [1, 2], 'valid'],
+    [[2, 10, 7, 1], [2, 2, 1, 2], [4, 2], 'valid'],
+    [[1, 8, 13, 2], [1, 3, 2, 1], [1, 3], [[0, 0], [0, 0], [1, 1], [0, 0]]],
+  ];
+  for (const [xs, ks, s, pads] of strides) {
+    it(`strides ${s} on ${xs} by ${ks} (${pads === 'valid' ? 'valid' : 'explicit pads'})`, () => {
+      tf.tidy(() => {
+        const [x, k] = [seeded(xs, 3), seeded(ks, 4)];
+        const st = s as [number, number];
+        expectSame(composedStrides(x, k, st, pads), tf.depthwiseConv2d(x, k, st, pads, 'NHWC', 1));
+      });
+    });
+  }
+});
