@@ -20,6 +20,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { listBackends, ops, setBackend, tensor, type Tensor } from '../src/index.js';
 import { formatMs as fmt } from '../src/bench/format.js';
+import { machineFacts } from '../src/machine.js';
+import { cpuLine, settingsLine } from '../src/machine-text.js';
 import {
   BENCH_SCHEMA, KERAS_JAX_TARGET, OVERHEAD_TARGET, overheadMet,
   type BenchCase, type BenchFile, type BenchResult, type BenchTiming, type ConformanceRun,
@@ -218,6 +220,8 @@ const infos = await listBackends();
 const wanted = option('--backends')?.split(',');
 const backends = infos.filter((b) => b.available && (!wanted || wanted.includes(b.name)));
 const unavailable = infos.filter((b) => !b.available).map((b) => ({ name: b.name, reason: b.reason }));
+// What changes numbers here (ISA features, cores, GPU, variables), recorded beside the timings.
+const machine = machineFacts();
 
 const results: BenchResult[] = [];
 const tfMemory: Record<string, { before: tf.MemoryInfo; after: tf.MemoryInfo; leakedTensors: number; leakedBytes: number }> = {};
@@ -374,7 +378,8 @@ if (runs('conformance')) {
 const backendNames = backends.map((b) => b.name);
 const lines: string[] = [];
 const say = (s = '') => lines.push(s);
-say(`keras-parity bench  ${new Date().toISOString()}  node ${process.version}  ${os.cpus().length}x ${os.cpus()[0]?.model ?? '?'}`);
+say(`keras-parity bench  ${new Date().toISOString()}  node ${process.version}  ${cpuLine(machine.cpu)}`);
+for (const b of backends) if (b.settings) say(`  ${b.name}: ${settingsLine(b.settings)}`);
 say(`median ms per call, read-back included (await data({dispose: true})); '-' = skipped (see notes)`);
 say();
 if (runs('table')) {
@@ -485,7 +490,8 @@ const report: BenchFile = {
     node: process.version, platform: process.platform, arch: process.arch, release: os.release(),
     cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemMiB: Math.round(os.totalmem() / 2 ** 20),
     tfjsCore: tf.version_core, commit, quick: QUICK,
-    backends: infos.map((b) => ({ name: b.name, available: b.available, device: b.device, reason: b.reason })),
+    backends: infos.map((b) => ({ name: b.name, available: b.available, device: b.device, reason: b.reason, ...(b.settings ? { settings: b.settings } : {}) })),
+    machine,
   },
   method: {
     statistic: 'median of timed samples after untimed warm-up calls (150 ms, two at least); read-back and dispose (await data({dispose: true})) included',

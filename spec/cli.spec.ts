@@ -8,13 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { referenceAdapter } from '../adapters/reference/index.js';
+import { startedInfo } from '../src/backend/registry.js';
 import { chromiumMissing } from '../src/browser/node/chromium.js';
 import { UsageError, parseOptions, type CommandSpec } from '../src/cli/args.js';
+import { backendsTable, machineHeader } from '../src/cli/backends.js';
 import { FUZZ } from '../src/cli/fuzz.js';
 import { RUN, resolveOps, runParity } from '../src/cli/run.js';
 import { registerBackend } from '../src/index.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { parseReport, stringifyReport, type ParityReport } from '../src/report/model.js';
+import { machineFacts } from '../src/machine.js';
 import registerFixtures from './fixtures/cli-backends.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -80,6 +84,7 @@ describe('keras-parity command', function () {
       ok: keras(['run', '--backend', 'reference', '--op', 'relu,swish', '--out', join(tmp, 'ok')]),
       broken: keras(['run', '--backend', 'reference,cli-broken', '--op', 'relu', '--out', join(tmp, 'broken')], extra),
       backends: keras(['backends'], extra),
+      backendsJson: keras(['backends', '--json']),
       noPython: keras(['golden', '--python', join(tmp, 'no-such-python')]),
       noKeras: keras(['golden', '--python', noKeras]),
       fuzzHelp: keras(['fuzz', '--help']),
@@ -124,7 +129,16 @@ describe('keras-parity command', function () {
     expect(report.cells.map((c) => [c.op, c.backend, c.failed])).to.deep.equal([['relu', 'reference', 0], ['silu', 'reference', 0]]);
     expect(report.command).to.equal(`keras-parity run --backend reference --op relu,swish --out ${join(tmp, 'ok')}`);
     expect(report.environment.keras.keras).to.equal('3.6.0');
-    expect(readFileSync(join(dir, 'report.md'), 'utf8')).to.include('**PASSED**');
+    const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(md).to.include('**PASSED**');
+    // What changes numbers on this machine, in report.json and as lines of report.md's Environment.
+    const machine = report.environment.machine!;
+    expect(machine.cpu.logicalCores).to.be.greaterThan(0);
+    expect(machine.variables).to.have.property('TF_ENABLE_ONEDNN_OPTS');
+    expect(md).to.match(/^- CPU: .+ \((avx2 (yes|no), avx512f (yes|no), avx512_vnni (yes|no), avx512_bf16 (yes|no), amx (yes|no)|ISA features unknown.*)\), \d+ logical cores?/m);
+    expect(md).to.match(/^- GPU: (none found \(.+\)|.+ \(driver .+\))/m);
+    expect(md).to.match(/^- CUDA runtime \/ cuDNN: /m);
+    expect(md).to.match(/^- variables that change numbers: /m);
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).to.match(/^<!doctype html>/i);
     expect(stdout).to.match(/^relu +\d+\/0\/0/m).and.to.include('PASSED');
     // Not a terminal: plain progress lines, no bar, no colours.
@@ -162,6 +176,35 @@ describe('keras-parity command', function () {
       expect(stdout).to.match(line);
     }
     if (process.env.KERAS_PARITY_REQUIRE_CHROMIUM === '1') expect(stdout).to.match(/^chromium:tfjs-webgl +available +WebGL 2/m);
+    // Above the table, the machine: CPU with ISA features and cores, GPU, CUDA libraries, variables.
+    expect(stdout).to.match(/^CPU: .+ \(.+\), \d+ logical cores?.*\nGPU: .+\nCUDA runtime \/ cuDNN: .+\nvariables that change numbers: .+\n/);
+  });
+
+  it('backends --json gives the machine and the backends', () => {
+    const { code, stdout } = runs.backendsJson;
+    expect(code).to.equal(0);
+    const out = JSON.parse(stdout) as { machine: ReturnType<typeof machineFacts>; backends: Array<{ name: string; available: boolean }> };
+    expect(out.machine.cpu.logicalCores).to.be.greaterThan(0);
+    expect(out.machine.gpu.devices).to.be.an('array');
+    expect(out.backends.find((b) => b.name === 'reference')).to.deep.include({ available: true });
+  });
+
+  it('backends prints each setting of a backend on its own line under it', () => {
+    const table = backendsTable(
+      [
+        { name: 'reference', available: true, device: 'CPU' },
+        { name: 'tfjs-tensorflow', available: true, device: 'CPU (TensorFlow)', settings: { oneDNN: 'on (TF_ENABLE_ONEDNN_OPTS=1)', 'intra-op threads': '2' } },
+      ],
+      false,
+    );
+    expect(table).to.equal(
+      'reference        available    CPU\n' +
+        'tfjs-tensorflow  available    CPU (TensorFlow)\n' +
+        '                 oneDNN on (TF_ENABLE_ONEDNN_OPTS=1)\n' +
+        '                 intra-op threads 2\n',
+    );
+    const header = machineHeader(machineFacts(), [{ name: 'chromium:tfjs-wasm', available: true, device: 'CPU (TF.js WebAssembly), in headless Chromium 156.0.8078.114' }]);
+    expect(header).to.match(/^CPU: /).and.to.match(/\nChromium: 156\.0\.8078\.114\n$/);
   });
 
   it('fuzz: --help lists its options; bad options, ops and backends exit 2; no Keras exits 3 with the fix', () => {
@@ -265,6 +308,16 @@ describe('runParity', () => {
       if (saved === undefined) delete process.env.KERAS_PARITY_CHROMIUM;
       else process.env.KERAS_PARITY_CHROMIUM = saved;
     }
+  });
+
+  it('records a backend\'s settings in report.json and report.md', async () => {
+    const settings = { oneDNN: 'off (a CLI spec setting)' };
+    registerBackend('cli-settings', async () => ({ ...referenceAdapter, name: 'cli-settings', settings }));
+    const { exitCode, report } = await run({ backends: ['cli-settings', 'reference'] });
+    expect(exitCode).to.equal(0);
+    expect(report.backends.map((b) => b.settings)).to.deep.equal([settings, undefined]);
+    expect(renderMarkdown(report)).to.include('- `cli-settings`: oneDNN off (a CLI spec setting)\n');
+    expect(startedInfo({ ...referenceAdapter, settings: {} })).not.to.have.property('settings');
   });
 
   it('accepts Keras names, aliases and camelCase op names; rejects others', () => {

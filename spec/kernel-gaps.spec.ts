@@ -12,11 +12,11 @@ import { setBackend } from '../src/index.js';
 
 type Pads = 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
 
-const seeded = (shape: number[], seed: number) => tf.randomUniform(shape, -2, 2, 'float32', seed) as tf.Tensor4D;
+const seeded = (shape: number[], seed: number): tf.Tensor4D => tf.randomUniform(shape as [number, number, number, number], -2, 2, 'float32', seed);
 
 function expectSame(got: tf.Tensor, want: tf.Tensor): void {
   expect(got.shape).to.deep.equal(want.shape);
-  const [g, w] = [got.dataSync(), want.dataSync()];
+  const [g, w] = [Array.from(got.dataSync()), Array.from(want.dataSync())];
   const worst = g.reduce((m, v, i) => Math.max(m, Math.abs(v - w[i]) / (1 + Math.abs(w[i]))), 0);
   expect(worst, 'largest difference, relative to 1 + |want|').to.be.below(1e-6);
 }

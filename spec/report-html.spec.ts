@@ -98,6 +98,27 @@ function fixture(): ParityReport {
 
 const report = fixture();
 const html = renderHtml(report);
+
+/** The fixture as report.json has it since the machine facts: the machine, and tfjs-cpu with settings. */
+function withMachine(): ParityReport {
+  const r = fixture();
+  r.environment.machine = {
+    cpu: {
+      model: 'Intel(R) Xeon(R) Platinum 8480+',
+      vendor: 'GenuineIntel',
+      logicalCores: 8,
+      availableCores: 8,
+      isa: { avx2: true, avx512f: true, avx512_vnni: true, avx512_bf16: true, amx_tile: true, amx_int8: true, amx_bf16: true },
+    },
+    os: { platform: 'linux', arch: 'x64', release: '6.1.0' },
+    node: 'v20.20.2',
+    memoryMiB: 32000,
+    variables: { TF_ENABLE_ONEDNN_OPTS: '0', OMP_NUM_THREADS: null },
+    gpu: { devices: [{ name: 'NVIDIA <H200>', driver: '550.90.07' }], cudaDriverVersion: '12.4', libraries: [] },
+  };
+  r.backends[1]!.settings = { oneDNN: 'off (TF_ENABLE_ONEDNN_OPTS=0)', 'intra-op threads': '8' };
+  return r;
+}
 const withBench = renderHtml({ ...fixture(), bench: { source: 'bench/results/bench.json', data: benchFixture({ kerasJax: true }) } });
 
 describe('HTML report: the page', () => {
@@ -138,6 +159,26 @@ describe('HTML report: the page', () => {
     expect(html).to.include('TensorFlow (1) or NumPy (2)');
     for (const v of ['v20.20.2', '4.22.0', '3.6.0', '0.4.34', '1.26.4', 'Test CPU @ 3.0GHz']) expect(html).to.include(v);
     expect(html).to.include('ULP');
+  });
+});
+
+describe('HTML report: the machine and backend settings', () => {
+  const page = renderHtml(withMachine());
+  const row = (k: string, v: string) => `<tr><th scope="row">${k}</th><td>${v}</td></tr>`;
+
+  it('shows the CPU with its ISA features, the GPU, CUDA libraries, variables and each backend\'s settings', () => {
+    expect(page).to.include(row('CPU', 'Intel(R) Xeon(R) Platinum 8480+ (avx2 yes, avx512f yes, avx512_vnni yes, avx512_bf16 yes, amx yes), 8 logical cores'));
+    expect(page).to.include(row('GPU', 'NVIDIA &lt;H200&gt; (driver 550.90.07), CUDA 12.4 (the driver&#39;s)'));
+    expect(page).to.include(row('CUDA runtime / cuDNN', 'none found'));
+    expect(page).to.include(row('variables that change numbers', 'TF_ENABLE_ONEDNN_OPTS=0; the others unset'));
+    expect(page).to.include(row('settings: <code>tfjs-cpu</code>', 'oneDNN off (TF_ENABLE_ONEDNN_OPTS=0), intra-op threads 8'));
+    expect(page).not.to.include('Test CPU @ 3.0GHz');
+  });
+
+  it('shows a report from before the machine facts as before: the CPU model and count', () => {
+    expect(html).to.include(row('CPU', 'Test CPU @ 3.0GHz'));
+    expect(html).not.to.include('variables that change numbers');
+    expect(html).not.to.include('settings: ');
   });
 });
 

@@ -11,6 +11,8 @@ import { expect } from 'chai';
 import { BENCH_SCHEMA, OVERHEAD_TARGET, type BenchFile } from '../src/bench/model.js';
 import { BenchFormatError, parseBench } from '../src/bench/parse.js';
 import { UsageError } from '../src/cli/args.js';
+import type { MachineFacts } from '../src/machine.js';
+import type { RunConditions } from '../src/report/bench-view.js';
 import { loadBench } from '../src/cli/bench.js';
 import { cli } from '../src/cli/cli.js';
 import { runParity } from '../src/cli/run.js';
@@ -193,6 +195,85 @@ describe('Performance section (Markdown)', () => {
     expect(md).to.include('Not measured: needs a Keras 3.6 oracle process');
     expect(md).not.to.include('| Keras 3.6 (JAX) |');
     expect(performanceMarkdown(undefined)).to.equal('');
+  });
+});
+
+/** A machine like this workplace's: AVX-512 without AMX, no GPU; `change` alters a copy. */
+function machine(change: (m: MachineFacts) => void = () => {}): MachineFacts {
+  const m: MachineFacts = {
+    cpu: {
+      model: 'AMD EPYC',
+      vendor: 'AuthenticAMD',
+      logicalCores: 2,
+      availableCores: 2,
+      isa: { avx2: true, avx512f: true, avx512_vnni: true, avx512_bf16: true, amx_tile: false, amx_int8: false, amx_bf16: false },
+    },
+    os: { platform: 'linux', arch: 'x64', release: '6.1.0' },
+    node: 'v20.20.2',
+    memoryMiB: 8000,
+    variables: { TF_ENABLE_ONEDNN_OPTS: null, OMP_NUM_THREADS: null },
+    gpu: { devices: [], note: 'no nvidia-smi', libraries: [] },
+  };
+  change(m);
+  return m;
+}
+
+/** The bench fixture as run on `m`, tfjs-tensorflow with oneDNN on. */
+function benchOn(m: MachineFacts): ReportBench {
+  const data = benchFixture();
+  data.environment.machine = m;
+  data.environment.backends = data.environment.backends.map((b) =>
+    b.name === 'tfjs-tensorflow' ? { ...b, settings: { oneDNN: 'on (TF_ENABLE_ONEDNN_OPTS unset)' } } : b,
+  );
+  return { source: 'bench/results/bench.json', data };
+}
+
+describe('Performance section: the bench machine', () => {
+  const cpu = 'CPU: AMD EPYC (avx2 yes, avx512f yes, avx512_vnni yes, avx512_bf16 yes, amx no), 2 logical cores';
+  const oneDnn = (state: string) => ({ name: 'tfjs-tensorflow', available: true, settings: { oneDNN: state } });
+  const run = (m: MachineFacts, state = 'on (TF_ENABLE_ONEDNN_OPTS unset)'): RunConditions => ({ machine: m, backends: [oneDnn(state)] });
+
+  it('shows the bench machine and its backend settings, the same as the conformance run\'s', () => {
+    const md = performanceMarkdown(benchOn(machine()), run(machine()));
+    expect(md).to.include("The bench ran under the conformance run's conditions: the same CPU, GPU, CUDA libraries, variables and backend settings.");
+    expect(md).to.include(`- ${cpu}\n- GPU: none found (no nvidia-smi)\n`);
+    expect(md).to.include('- tfjs-tensorflow: oneDNN on (TF_ENABLE_ONEDNN_OPTS unset)');
+    const html = performanceSection(benchOn(machine()), run(machine()));
+    expect(html).to.include(`<li>${cpu}</li>`);
+    expect(html).to.include('<li>tfjs-tensorflow: oneDNN on (TF_ENABLE_ONEDNN_OPTS unset)</li>');
+  });
+
+  it('says, in bold, when the bench ran on another machine or with other settings, naming what differs', () => {
+    const other = machine((m) => {
+      m.cpu.model = 'Intel(R) Xeon(R) Platinum 8480+';
+      m.variables.TF_ENABLE_ONEDNN_OPTS = '0';
+    });
+    const md = performanceMarkdown(benchOn(other), run(machine()));
+    expect(md).to.include('**The bench ran under other conditions than the conformance run: CPU, variables that change numbers differ.**');
+    expect(md).to.include('- variables that change numbers: TF_ENABLE_ONEDNN_OPTS=0; the others unset');
+    expect(performanceSection(benchOn(other), run(machine()))).to.include(
+      '<strong>The bench ran under other conditions than the conformance run: CPU, variables that change numbers differ.</strong>',
+    );
+    expect(performanceMarkdown(benchOn(machine()), run(machine(), 'off (TF_ENABLE_ONEDNN_OPTS=0)'))).to.include(
+      '**The bench ran under other conditions than the conformance run: the settings of tfjs-tensorflow differ.**',
+    );
+  });
+
+  it('reads a bench.json from before the machine facts, and a report without them', () => {
+    const md = performanceMarkdown(bench(false), run(machine()));
+    expect(md).to.include('bench.json records only its CPU model and count (a file from before the machine facts).');
+    expect(md).to.include('- CPU: 2 \u00d7 Test CPU');
+    expect(performanceMarkdown(benchOn(machine()))).to.include('The conformance run recorded no machine facts to compare with.');
+  });
+
+  it('checks the machine facts of a bench.json', () => {
+    const data = benchOn(machine()).data;
+    expect(parseBench(JSON.stringify(data), 'b.json')).to.deep.equal(data);
+    const broken = JSON.parse(JSON.stringify(data)) as { environment: { machine: { cpu: { isa: unknown }; gpu: { devices: unknown[] } } } };
+    broken.environment.machine.gpu.devices = [{ name: 'NVIDIA H200' }];
+    expect(() => parseBench(JSON.stringify(broken), 'b.json')).to.throw(BenchFormatError, 'environment.machine.gpu.devices[0].driver must be a string, got nothing');
+    broken.environment.machine.cpu.isa = 'avx2';
+    expect(() => parseBench(JSON.stringify(broken), 'b.json')).to.throw(BenchFormatError, 'environment.machine.cpu.isa must be an object or null, got "avx2"');
   });
 });
 

@@ -51,11 +51,16 @@ const TFJS_DTYPE: Record<DType, tf.DataType> = { float32: 'float32', int32: 'int
  */
 const READS_COPY: ReadonlySet<TfjsBackend> = new Set(['wasm', 'tensorflow']);
 
-export async function createTfjsAdapter(backend: TfjsBackend, device: string): Promise<Adapter<tf.Tensor>> {
+export async function createTfjsAdapter(
+  backend: TfjsBackend,
+  device: string,
+  settings?: () => Record<string, string>,
+): Promise<Adapter<tf.Tensor>> {
   await startBackend(backend);
   return {
     name: `tfjs-${backend}`,
     device,
+    ...(settings && { settings: settings() }),
     canReadSync: canReadSync(backend),
     fromData: (data: TypedArray, shape: number[], dtype: DType) => {
       activate(backend);

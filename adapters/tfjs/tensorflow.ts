@@ -35,7 +35,26 @@ export async function startTensorflow() {
   const version = backend?.binding?.TF_Version ?? 'unknown version';
   const unit = backend?.isUsingGpuDevice ? 'GPU' : 'CPU';
   const { createTfjsAdapter } = await import('./index.js');
-  return createTfjsAdapter('tensorflow', `${unit} (TensorFlow ${version} C library via ${pkg.slice('@tensorflow/'.length)})`);
+  const { lacks } = await import('./kernel-gaps.js');
+  const device = `${unit} (TensorFlow ${version} C library via ${pkg.slice('@tensorflow/'.length)})`;
+  return createTfjsAdapter('tensorflow', device, () =>
+    backend?.isUsingGpuDevice ? {} : cpuSettings(!lacks('dilatedDepthwise')),
+  );
+}
+
+/**
+ * What picks libtensorflow's CPU kernels, which differ in what they accept and how they round. Whether
+ * oneDNN's are on is asked of the kernels themselves (kernel-gaps.ts: only oneDNN's depthwise conv takes
+ * a dilation), since TensorFlow decides it from the variable or, unset, from the CPU's features.
+ */
+function cpuSettings(oneDnn: boolean): Record<string, string> {
+  const chosen = process.env.TF_ENABLE_ONEDNN_OPTS;
+  const why = chosen === undefined ? "TF_ENABLE_ONEDNN_OPTS unset: TensorFlow's default for this CPU" : `TF_ENABLE_ONEDNN_OPTS=${chosen}`;
+  const threads = process.env.TF_NUM_INTRAOP_THREADS;
+  return {
+    oneDNN: `${oneDnn ? 'on' : 'off'} (${why})`,
+    'intra-op threads': threads ? `${threads} (TF_NUM_INTRAOP_THREADS)` : `TensorFlow's default (one per logical core)`,
+  };
 }
 
 /**

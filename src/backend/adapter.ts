@@ -22,6 +22,11 @@ export interface Adapter<H = unknown> {
   readonly device: string;
   /** False where reading synchronously would block or break the device (WebGPU). */
   readonly canReadSync: boolean;
+  /**
+   * Settings of this backend that change its numbers, e.g. oneDNN on tfjs-tensorflow; shown by
+   * listBackends, the report and bench.json.
+   */
+  readonly settings?: Readonly<Record<string, string>>;
   fromData(data: TypedArray, shape: number[], dtype: DType): H;
   /**
    * The values, in an array the caller owns: an adapter whose storage is shared copies it here, once.

@@ -8,6 +8,14 @@ export interface BackendInfo {
   reason?: string;
   /** Where it computes, once started or probed. */
   device?: string;
+  /** Settings that change its numbers (Adapter.settings), e.g. `{ oneDNN: 'on (TF_ENABLE_ONEDNN_OPTS=1)' }`. */
+  settings?: Record<string, string>;
+}
+
+/** What listBackends says of a started adapter; `settings` only where the adapter has some. */
+export function startedInfo(adapter: AnyAdapter): BackendInfo {
+  const settings = adapter.settings && Object.keys(adapter.settings).length ? { settings: { ...adapter.settings } } : {};
+  return { name: adapter.name, available: true, device: adapter.device, ...settings };
 }
 
 /** A backend is a name and an async factory; the factory throws with the cause when it cannot start. */
@@ -70,8 +78,7 @@ export async function listBackends(): Promise<BackendInfo[]> {
   const infos: BackendInfo[] = [];
   for (const name of factories.keys()) {
     try {
-      const adapter = await start(name);
-      infos.push({ name, available: true, device: adapter.device });
+      infos.push({ ...startedInfo(await start(name)), name });
     } catch {
       infos.push({ name, available: false, reason: failures.get(name) });
     }

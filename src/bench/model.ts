@@ -5,6 +5,8 @@
  * Times are milliseconds per call: the median of timed samples after warm-up, read-back included.
  */
 
+import type { MachineFacts } from '../machine.js';
+
 /** The version of the format; a reader refuses any other. */
 export const BENCH_SCHEMA = 'keras-parity-bench/2';
 
@@ -43,7 +45,10 @@ export interface BenchEnvironment {
   commit: string;
   /** `--quick`: fewer, shorter samples. */
   quick: boolean;
-  backends: Array<{ name: string; available: boolean; device?: string; reason?: string }>;
+  /** Settings that change a backend's numbers (oneDNN on tfjs-tensorflow, ...), where it has some. */
+  backends: Array<{ name: string; available: boolean; device?: string; reason?: string; settings?: Record<string, string> }>;
+  /** What changes numbers on the machine: ISA features, cores, GPU, variables (src/machine.ts; absent in older files). */
+  machine?: MachineFacts;
 }
 
 export interface BenchMethod {

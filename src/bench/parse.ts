@@ -17,7 +17,7 @@ export class BenchFormatError extends Error {
 }
 
 type Kind = 'string' | 'number' | 'boolean' | 'object' | 'array';
-type Shape = Record<string, `${Kind}` | `${Kind}?` | 'number|null' | 'number|null?'>;
+type Shape = Record<string, `${Kind}` | `${Kind}?` | 'number|null' | 'number|null?' | 'object|null'>;
 
 const CASE: Shape = { op: 'string', size: 'string', elements: 'number', kerasJaxMs: 'number?' };
 const RESULT: Shape = { op: 'string', size: 'string', backend: 'string', medianMs: 'number|null', skipped: 'string?' };
@@ -31,9 +31,15 @@ const REF_VS_CPU: Shape = {
 };
 const ENVIRONMENT: Shape = {
   node: 'string', platform: 'string', arch: 'string', cpus: 'number', cpuModel: 'string?',
-  tfjsCore: 'string', commit: 'string', quick: 'boolean', backends: 'array',
+  tfjsCore: 'string', commit: 'string', quick: 'boolean', backends: 'array', machine: 'object?',
 };
-const BACKEND: Shape = { name: 'string', available: 'boolean', device: 'string?', reason: 'string?' };
+const BACKEND: Shape = { name: 'string', available: 'boolean', device: 'string?', reason: 'string?', settings: 'object?' };
+// The machine facts the report words (src/machine-text.ts); files before them have none.
+const MACHINE: Shape = { cpu: 'object', gpu: 'object', variables: 'object' };
+const CPU: Shape = { model: 'string', logicalCores: 'number', availableCores: 'number', isa: 'object|null' };
+const GPU: Shape = { devices: 'array', libraries: 'array', cudaDriverVersion: 'string?', note: 'string?' };
+const GPU_DEVICE: Shape = { name: 'string', driver: 'string' };
+const CUDA_LIBRARY: Shape = { name: 'string', dir: 'string', source: 'string' };
 const TOP: Shape = {
   date: 'string', environment: 'object', method: 'object', cases: 'array', results: 'array',
   ratios: 'object', kerasJax: 'object', memory: 'object', unavailable: 'array', benchSeconds: 'number',
@@ -57,6 +63,7 @@ export function parseBench(text: string, file: string): BenchFile {
   check(data, TOP, '', fail);
   check(data.environment, ENVIRONMENT, 'environment', fail);
   eachOf(data.environment as Record<string, unknown>, 'backends', BACKEND, 'environment.', fail);
+  checkMachine((data.environment as Record<string, unknown>).machine, fail);
   eachOf(data, 'cases', CASE, '', fail);
   eachOf(data, 'results', RESULT, '', fail);
   const ratios = data.ratios as Record<string, unknown>;
@@ -69,6 +76,16 @@ export function parseBench(text: string, file: string): BenchFile {
     if (c.kerasJaxMs !== undefined && !(c.kerasJaxMs > 0)) fail(`cases[${i}].kerasJaxMs must be positive, got ${describe(c.kerasJaxMs)}`);
   }
   return data as unknown as BenchFile;
+}
+
+function checkMachine(machine: unknown, fail: (why: string) => never): void {
+  if (machine === undefined) return;
+  check(machine, MACHINE, 'environment.machine', fail);
+  const m = machine as Record<string, Record<string, unknown>>;
+  check(m.cpu, CPU, 'environment.machine.cpu', fail);
+  check(m.gpu, GPU, 'environment.machine.gpu', fail);
+  eachOf(m.gpu, 'devices', GPU_DEVICE, 'environment.machine.gpu.', fail);
+  eachOf(m.gpu, 'libraries', CUDA_LIBRARY, 'environment.machine.gpu.', fail);
 }
 
 function eachOf(parent: Record<string, unknown>, key: string, shape: Shape, prefix: string, fail: (why: string) => never) {

@@ -4,6 +4,8 @@ import { listBackends, type BackendInfo } from '../backend/registry.js';
 import { chromiumMissing } from '../browser/node/chromium.js';
 import { openBrowserBackends } from '../browser/node/remote.js';
 import { PAGE_BACKENDS, inChromium } from '../browser/node/session.js';
+import { machineLines, settingText } from '../machine-text.js';
+import { machineFacts, type MachineFacts } from '../machine.js';
 import type { CommandSpec } from './args.js';
 import { defaultGoldenDir } from './paths.js';
 import { paint, routeConsole, useColor, type Output } from './progress.js';
@@ -14,22 +16,50 @@ export const BACKENDS: CommandSpec = {
   summary:
     'Lists every backend: whether it can start on this machine, the device it computes on, or in one line\n' +
     'why it is unavailable and what fixes it (each backend is started to find out; the chromium: ones in\n' +
-    'headless Chromium).',
-  options: [{ name: 'json', help: 'print JSON: [{name, available, device?, reason?}]' }],
-  details: 'Exit status: 0 (an unavailable backend is information here; `run --require` makes it a failure).',
+    'headless Chromium). Above the table, what changes numbers on this machine: the CPU and its ISA\n' +
+    'features, cores, GPU, driver, CUDA libraries and the variables that set kernels and threads; under a\n' +
+    'backend, one line per setting of it that changes numbers (oneDNN on tfjs-tensorflow).',
+  options: [
+    {
+      name: 'json',
+      help: 'print JSON: {machine, backends: [{name, available, device?, reason?, settings?}]}',
+    },
+  ],
+  details: [
+    '--json prints an object, so that the machine facts sit beside the backends; a script that read the',
+    'bare list earlier versions printed reads .backends (jq .backends).',
+    '',
+    'Exit status: 0 (an unavailable backend is information here; `run --require` makes it a failure).',
+  ].join('\n'),
 };
 
 export async function backendsCommand(json: boolean, stdout: Output = process.stdout): Promise<number> {
   const infos = [...(await routeConsole(undefined, () => listBackends())), ...(await chromiumBackends())];
-  stdout.write(json ? `${JSON.stringify(infos, null, 2)}\n` : backendsTable(infos, useColor(stdout)));
+  const machine = machineFacts();
+  stdout.write(json ? `${JSON.stringify({ machine, backends: infos }, null, 2)}\n` : backendsText(machine, infos, useColor(stdout)));
   return 0;
+}
+
+/** The machine header, a blank line, then the table. */
+export function backendsText(machine: MachineFacts, infos: BackendInfo[], color: boolean): string {
+  return `${machineHeader(machine, infos)}\n${backendsTable(infos, color)}`;
+}
+
+/** `CPU: AMD EPYC (avx2 yes, ...), 2 logical cores`, GPU, CUDA libraries, variables, and Chromium when it started. */
+export function machineHeader(machine: MachineFacts, infos: BackendInfo[]): string {
+  // The page backends' devices end with the browser's version: `..., in headless Chromium 156.0.8078.108`.
+  const chromium = infos.map((b) => /in headless Chromium ([\d.]+)/.exec(b.device ?? '')?.[1]).find(Boolean);
+  const lines = [...machineLines(machine), ...(chromium ? [['Chromium', chromium]] : [])];
+  return lines.map(([k, v]) => `${k}: ${v}\n`).join('');
 }
 
 export function backendsTable(infos: BackendInfo[], color: boolean): string {
   const width = Math.max(...infos.map((b) => b.name.length));
-  const lines = infos.map((b) => {
+  const indent = ' '.repeat(width + 2);
+  const lines = infos.flatMap((b) => {
     const status = b.available ? paint(color, 'green', 'available  ') : paint(color, 'yellow', 'unavailable');
-    return `${b.name.padEnd(width)}  ${status}  ${b.available ? (b.device ?? '') : (b.reason ?? 'no reason given')}`;
+    const row = `${b.name.padEnd(width)}  ${status}  ${b.available ? (b.device ?? '') : (b.reason ?? 'no reason given')}`;
+    return [row, ...Object.entries(b.settings ?? {}).map(([k, v]) => `${indent}${settingText(k, v)}`)];
   });
   return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,8 @@
  * alike: times per op (rows: sizes, columns: backends) and backend / Keras-on-JAX ratios.
  */
 import type { BenchFile, BenchResult } from '../bench/model.js';
+import { machineLines, settingsLine } from '../machine-text.js';
+import type { MachineFacts } from '../machine.js';
 
 /** How the report names the Keras-on-JAX timings. */
 export const KERAS_JAX = 'Keras 3.6 (JAX)';
@@ -65,4 +67,60 @@ export function provenance(bench: BenchFile): string {
   ];
   if (e.quick) parts.push('--quick (fewer, shorter samples)');
   return parts.join(', ');
+}
+
+export interface BenchMachine {
+  /** Whether the bench ran under the conformance run's conditions, in one sentence. */
+  verdict: string;
+  /** True when a fact or a backend setting differs from the conformance run's (the renderers stress it). */
+  differs: boolean;
+  /** The bench machine's facts, then each backend's settings, as labelled lines. */
+  lines: Array<[string, string]>;
+}
+
+/** What introduces `BenchMachine.lines`, after the verdict. */
+export const BENCH_MACHINE_LEAD = "The bench's machine and backend settings:";
+
+/** What the conformance run recorded of its machine and backends. */
+export interface RunConditions {
+  machine?: MachineFacts;
+  backends: ReadonlyArray<{ name: string; available: boolean; settings?: Record<string, string> }>;
+}
+
+/**
+ * The machine the bench ran on and its backends' settings, set against the conformance run's: bench
+ * numbers from another CPU, GPU, thread count or oneDNN setting do not describe this report's machine,
+ * and the reader must see that.
+ */
+export function benchMachine(bench: BenchFile, run: RunConditions | undefined): BenchMachine {
+  const e = bench.environment;
+  const settings = settingLines(e.backends);
+  if (!e.machine) {
+    return {
+      verdict: 'bench.json records only its CPU model and count (a file from before the machine facts).',
+      differs: false,
+      lines: [['CPU', `${e.cpus} \u00d7 ${e.cpuModel?.trim() || 'unknown CPU'}`], ...settings],
+    };
+  }
+  const lines = [...machineLines(e.machine), ...settings];
+  return { ...verdict(lines, run), lines };
+}
+
+/** `[backend, its settings in one line]` for each available backend that has settings. */
+function settingLines(backends: RunConditions['backends']): Array<[string, string]> {
+  return backends.filter((b) => b.available && settingsLine(b.settings)).map((b) => [b.name, settingsLine(b.settings)]);
+}
+
+function verdict(bench: Array<[string, string]>, run: RunConditions | undefined): Omit<BenchMachine, 'lines'> {
+  if (!run?.machine) return { verdict: 'The conformance run recorded no machine facts to compare with.', differs: false };
+  const theirs = new Map([...machineLines(run.machine), ...settingLines(run.backends)]);
+  // A backend the conformance run did not start has nothing to compare with.
+  const facts = new Set(machineLines(run.machine).map(([label]) => label));
+  const differ = bench
+    .filter(([label, text]) => theirs.has(label) && theirs.get(label) !== text)
+    .map(([label]) => (facts.has(label) ? label : `the settings of ${label}`));
+  if (!differ.length) {
+    return { verdict: 'The bench ran under the conformance run\'s conditions: the same CPU, GPU, CUDA libraries, variables and backend settings.', differs: false };
+  }
+  return { verdict: `The bench ran under other conditions than the conformance run: ${differ.join(', ')} differ.`, differs: true };
 }

@@ -3,10 +3,9 @@
  * Runs golden cases on backends and builds the ParityReport (./model.ts): the same replay, comparison,
  * tolerance table and exclusion list as the conformance spec, counted per op x backend.
  */
-import { execFileSync } from 'node:child_process';
 import { cpus, release } from 'node:os';
 import { createRequire } from 'node:module';
-import { currentAdapter, getBackend, listBackends, setBackend, type BackendInfo } from '../backend/registry.js';
+import { currentAdapter, getBackend, listBackends, setBackend, startedInfo, type BackendInfo } from '../backend/registry.js';
 import { BackendUnavailableError, KerasValueError } from '../errors.js';
 import type { GoldenCase, GoldenOp } from '../golden/cases.js';
 import { GoldenError } from '../golden/errors.js';
@@ -17,6 +16,7 @@ import { exclusionFor } from '../golden/policy.js';
 import { describeCall } from '../golden/report.js';
 import { classify, safeRunCase, type CaseResult, type OutputResult } from '../golden/run.js';
 import { TOLERANCES } from '../golden/tolerances.js';
+import { machineFacts, type MachineFacts } from '../machine.js';
 import { OP_TABLE } from '../ops/table.js';
 import type {
   KerasDisagreement,
@@ -186,7 +186,7 @@ async function startBackends(names: readonly string[] | undefined, required: Rea
 async function probe(name: string): Promise<BackendInfo> {
   try {
     await setBackend(name);
-    return { name, available: true, device: currentAdapter().device };
+    return { ...startedInfo(currentAdapter()), name };
   } catch (e) {
     if (e instanceof BackendUnavailableError) {
       return { name, available: false, reason: e.message.replace(`Backend ${name} is unavailable: `, '') };
@@ -301,12 +301,13 @@ function disagreements(op: GoldenOp): KerasDisagreement[] {
 }
 
 function environment(manifest: Manifest, backends: ReportBackend[]): ParityReport['environment'] {
+  const machine = machineFacts();
   const cpuList = cpus();
   const ran = backends.filter((b) => b.available);
   const devices = ran.map((b) => b.device ?? '');
   const tensorflow = devices.map((d) => /TensorFlow ([\w.-]+) C library/.exec(d)?.[1]).find(Boolean);
   const chromium = devices.map((d) => /Chromium ([\d.]+)/.exec(d)?.[1]).find(Boolean);
-  const gpu = devices.some((d) => /^GPU\b/.test(d)) ? gpuName() : undefined;
+  const gpu = devices.some((d) => /^GPU\b/.test(d)) ? gpuName(machine) : undefined;
   return {
     node: process.version,
     platform: `${process.platform} ${process.arch} (${release()})`,
@@ -316,6 +317,7 @@ function environment(manifest: Manifest, backends: ReportBackend[]): ParityRepor
     ...(chromium ? { chromium } : {}),
     ...(gpu ? { cuda: gpu } : {}),
     keras: { ...manifest.versions },
+    machine,
   };
 }
 
@@ -327,17 +329,9 @@ function packageVersion(pkg: string): string {
   }
 }
 
-/** `NVIDIA H100 80GB HBM3 (driver 550.54.15)` from nvidia-smi, when it answers. */
-function gpuName(): string | undefined {
-  try {
-    const out = execFileSync('nvidia-smi', ['--query-gpu=name,driver_version', '--format=csv,noheader'], {
-      encoding: 'utf8',
-      timeout: 5000,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    const [name, driver] = out.split('\n')[0].split(',').map((s) => s.trim());
-    return name ? `${name}${driver ? ` (driver ${driver})` : ''}` : undefined;
-  } catch {
-    return 'GPU (nvidia-smi did not answer)';
-  }
+/** `NVIDIA H100 80GB HBM3 (driver 550.54.15)`, the first GPU nvidia-smi lists, when it answers. */
+function gpuName(machine: MachineFacts): string {
+  const first = machine.gpu.devices[0];
+  if (!first) return 'GPU (nvidia-smi did not answer)';
+  return `${first.name}${first.driver ? ` (driver ${first.driver})` : ''}`;
 }

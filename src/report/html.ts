@@ -10,6 +10,7 @@
  */
 
 import { formatNumber } from '../golden/report.js';
+import { machineLines, settingsLine } from '../machine-text.js';
 import { esc } from './escape.js';
 import { formatWorst } from './markdown.js';
 import { performanceSection } from './performance.js';
@@ -449,14 +450,24 @@ function environment(report: ParityReport): string {
     '<table class="kv" id="environment"><tbody>' +
     row('Node.js', e.node) +
     row('platform', e.platform) +
-    row('CPU', e.cpu) +
+    // Reports before the machine facts have only the CPU's model and count.
+    (e.machine ? machineLines(e.machine).map(([k, v]) => row(k, v)).join('') : row('CPU', e.cpu)) +
     row('TF.js (tfjs-core)', e.tfjs) +
     row('TensorFlow C library', e.tensorflow) +
     row('Chromium', e.chromium) +
     row('CUDA device', e.cuda) +
+    settingsRows(report) +
     keras +
     '</tbody></table>'
   );
+}
+
+/** A row per backend with settings that change its numbers: `settings: tfjs-tensorflow | oneDNN on (...)`. */
+function settingsRows(report: ParityReport): string {
+  return report.backends
+    .filter((b) => b.available && settingsLine(b.settings))
+    .map((b) => `<tr><th scope="row">settings: <code>${esc(b.name)}</code></th><td>${esc(settingsLine(b.settings))}</td></tr>`)
+    .join('');
 }
 
 function backendTable(report: ParityReport): string {
@@ -662,7 +673,7 @@ ${caseIndex(report, caseIds, panelOf)}
 <h2 id="h-disagree">Where Keras\u2019s own backends disagree with JAX</h2>
 ${disagreements(report, grid.ops)}
 </section>
-${performanceSection(report.bench)}
+${performanceSection(report.bench, { machine: report.environment.machine, backends: report.backends })}
 <section aria-labelledby="h-env">
 <h2 id="h-env">Environment</h2>
 ${environment(report)}

@@ -5,6 +5,7 @@
  * Readable as plain text and as rendered GitHub Markdown.
  */
 import { formatNumber } from '../golden/report.js';
+import { machineLines, settingsLine } from '../machine-text.js';
 import { code, table } from './md-text.js';
 import type { ParityReport, ReportCase, ReportCell, ReportOutput, WorstError } from './model.js';
 import { performanceMarkdown } from './performance-md.js';
@@ -47,7 +48,7 @@ export function renderMarkdown(report: ParityReport): string {
     loosenedSection(report.cases.filter((c) => c.status === 'loosened')),
     excludedSection(report.cases.filter((c) => c.status === 'excluded')),
     disagreementsSection(report),
-    performanceMarkdown(report.bench),
+    performanceMarkdown(report.bench, { machine: report.environment.machine, backends: report.backends }),
     environmentSection(report),
   ];
   return `${sections.filter((s) => s !== '').join('\n\n')}\n`;
@@ -183,17 +184,25 @@ function truncate(text: string, max: number): string {
 
 function environmentSection(r: ParityReport): string {
   const e = r.environment;
+  const machine = e.machine ? machineLines(e.machine) : [];
   const items: [string, string | undefined][] = [
     ['Node.js', e.node],
     ['platform', e.platform],
-    ['CPU', e.cpu],
+    // Reports before the machine facts have only the CPU's model and count.
+    ...(machine.length ? machine : [['CPU', e.cpu] as [string, string]]),
     ['TF.js', e.tfjs],
     ['TensorFlow (tfjs-node)', e.tensorflow],
     ['Chromium', e.chromium],
-    ['GPU', e.cuda],
+    ['GPU in use', e.cuda],
+    ...backendSettings(r),
     ['goldens', Object.entries(e.keras).map(([k, v]) => `${k} ${v}`).join(', ')],
   ];
   return ['## Environment', '', ...items.filter(([, v]) => v).map(([k, v]) => `- ${k}: ${v}`)].join('\n');
+}
+
+/** `tfjs-tensorflow: oneDNN on (TF_ENABLE_ONEDNN_OPTS unset)`, one item per backend that has settings. */
+function backendSettings(r: ParityReport): [string, string][] {
+  return r.backends.filter((b) => b.available && settingsLine(b.settings)).map((b) => [code(b.name), settingsLine(b.settings)]);
 }
 
 function measures(o: ReportOutput): string {

@@ -7,6 +7,7 @@
  */
 
 import type { BenchFile } from '../bench/model.js';
+import type { MachineFacts } from '../machine.js';
 
 export interface ParityReport {
   format: 1;
@@ -26,6 +27,11 @@ export interface ParityReport {
     chromium?: string;
     /** GPU device when known. */
     cuda?: string;
+    /**
+     * What changes numbers on this machine: CPU model and ISA features, cores, GPU, driver, CUDA
+     * libraries, the variables that set threads and kernels (src/machine.ts). Absent in reports before it.
+     */
+    machine?: MachineFacts;
     /** Versions from golden/manifest.json (keras, jax, tensorflow, numpy, ...). */
     keras: Record<string, string>;
   };
@@ -54,6 +60,8 @@ export interface ReportBackend {
   available: boolean;
   device?: string;
   reason?: string;
+  /** Settings of the backend that change its numbers (oneDNN on tfjs-tensorflow, ...); absent when none. */
+  settings?: Record<string, string>;
   required: boolean;
 }
 

@@ -5,13 +5,13 @@
  */
 import { formatMs, formatRatio, formatRatioRange, formatUs } from '../bench/format.js';
 import { OVERHEAD_TARGET, overheadMet } from '../bench/model.js';
-import { KERAS_JAX, benchView, kerasJaxRatios, provenance, type BenchView } from './bench-view.js';
+import { BENCH_MACHINE_LEAD, KERAS_JAX, benchMachine, benchView, kerasJaxRatios, provenance, type BenchView, type RunConditions } from './bench-view.js';
 import { code, table } from './md-text.js';
 import type { ReportBench } from './model.js';
 import { siCount } from './svg/scale.js';
 
-/** The section, or '' when the report has no benchmark results. */
-export function performanceMarkdown(bench: ReportBench | undefined): string {
+/** The section, or '' when the report has no benchmark results; `run`: the conformance run's machine and backends, to compare with. */
+export function performanceMarkdown(bench: ReportBench | undefined, run?: RunConditions): string {
   if (!bench) return '';
   const data = bench.data;
   const view = benchView(data);
@@ -31,6 +31,8 @@ export function performanceMarkdown(bench: ReportBench | undefined): string {
     `From ${code(bench.source)} (\`npm run bench\`, ${provenance(data)}). Times: ${data.method.statistic}. ` +
       'The HTML report plots these numbers.',
     '',
+    machineMarkdown(bench, run),
+    '',
     '### Median ms per call',
     '',
     table(['op', 'size', 'elements', ...view.backends.map(code), ...(view.hasKerasJax ? [KERAS_JAX] : [])], times),
@@ -38,6 +40,12 @@ export function performanceMarkdown(bench: ReportBench | undefined): string {
   if (skipped.length) parts.push('', 'Not timed:', '', ...skipped);
   parts.push('', overhead(bench), '', reference(bench), '', kerasJax(bench, view));
   return parts.join('\n');
+}
+
+function machineMarkdown(bench: ReportBench, run: RunConditions | undefined): string {
+  const m = benchMachine(bench.data, run);
+  const verdict = m.differs ? `**${m.verdict}**` : m.verdict;
+  return [`${verdict} ${BENCH_MACHINE_LEAD}`, '', ...m.lines.map(([k, v]) => `- ${k}: ${v}`)].join('\n');
 }
 
 function overhead(bench: ReportBench): string {

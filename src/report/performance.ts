@@ -7,7 +7,7 @@
  */
 import { formatMs, formatRatio, formatRatioRange, formatUs } from '../bench/format.js';
 import { OVERHEAD_TARGET, overheadMet, type AdapterOverhead, type BenchFile } from '../bench/model.js';
-import { KERAS_JAX, benchView, kerasJaxRatios, provenance, type BenchView, type OpTimes } from './bench-view.js';
+import { BENCH_MACHINE_LEAD, KERAS_JAX, benchMachine, benchView, kerasJaxRatios, provenance, type BenchView, type OpTimes, type RunConditions } from './bench-view.js';
 import { esc } from './escape.js';
 import type { ReportBench } from './model.js';
 import { barChart, type BarGroup } from './svg/bar-chart.js';
@@ -18,8 +18,8 @@ import { seriesStyle, yardstickStyle, type SeriesStyle } from './svg/style.js';
 const TARGET_COLOR = '#b3261e';
 const PARITY_COLOR = '#57606a';
 
-/** The section's HTML; empty when the report has no benchmark results. */
-export function performanceSection(bench: ReportBench | undefined): string {
+/** The section's HTML; empty when the report has no benchmark results. `run`: the conformance run's machine and backends, to compare with. */
+export function performanceSection(bench: ReportBench | undefined, run?: RunConditions): string {
   if (!bench) return '';
   const data = bench.data;
   const view = benchView(data);
@@ -29,12 +29,21 @@ export function performanceSection(bench: ReportBench | undefined): string {
     '<h2 id="h-perf">Performance</h2>',
     `<p class="meta">From <code>${esc(bench.source)}</code> (<code>npm run bench</code>, ${esc(provenance(data))}). ` +
       `Times: ${esc(data.method.statistic)}.</p>`,
+    machinePart(bench, run),
     timesPart(view, styleOf),
     overheadPart(data.ratios.adapterOverhead, styleOf),
     referencePart(data, styleOf),
     kerasJaxPart(data, view, styleOf),
     '</section>',
   ].join('\n');
+}
+
+/** The bench's machine and backend settings, and whether they are the conformance run's. */
+function machinePart(bench: ReportBench, run: RunConditions | undefined): string {
+  const m = benchMachine(bench.data, run);
+  const verdict = m.differs ? `<strong>${esc(m.verdict)}</strong>` : esc(m.verdict);
+  const items = m.lines.map(([k, v]) => `<li>${esc(k)}: ${esc(v)}</li>`).join('');
+  return `<p class="meta" id="perf-machine">${verdict} ${esc(BENCH_MACHINE_LEAD)}</p><ul class="notes">${items}</ul>`;
 }
 
 // ---------------------------------------------------------------------------------------------------
