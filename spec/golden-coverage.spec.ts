@@ -1,0 +1,237 @@
+/**
+ * Pairwise coverage of the goldens: for each op of tools/golden/pairwise-factors.json, every pair of
+ * levels of two of its factors (rank x strides, dilation x padding, ...) must appear in at least one
+ * valid case of golden/<op>.json. Cases are classified from the recorded call itself, so a later edit of
+ * the catalogue cannot drop a pair without this spec naming it. KERAS_PARITY_GOLDEN_DIR reads goldens
+ * from another directory, as the conformance spec does.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { GoldenTensor, loadOp, readManifest, type GoldenCase, type GoldenValue } from '../src/golden/index.js';
+import { directorySource } from '../src/golden/node.js';
+import { lowerPadding, standardizeDataFormat } from '../src/ops/args.js';
+import { OP_TABLE, type AnyOpDef } from '../src/ops/table.js';
+
+const GOLDEN_DIR = process.env.KERAS_PARITY_GOLDEN_DIR ?? fileURLToPath(new URL('../golden/', import.meta.url));
+const FACTORS_FILE = fileURLToPath(new URL('../tools/golden/pairwise-factors.json', import.meta.url));
+
+interface Declaration {
+  factors: Record<string, { about: string; levels: Record<string, unknown> }>;
+  ops: Record<string, string[]>;
+  excluded: { pair: Record<string, string>; why: string }[];
+}
+
+const DECLARATION: Declaration = JSON.parse(readFileSync(FACTORS_FILE, 'utf8'));
+
+type Levels = Record<string, string>;
+
+/** The call's arguments by Keras parameter name, Keras's defaults where the call leaves one out. */
+function bindCall(c: GoldenCase): Record<string, GoldenValue> {
+  const def = OP_TABLE[c.op as keyof typeof OP_TABLE] as AnyOpDef;
+  const bound: Record<string, GoldenValue> = {};
+  def.params.forEach((p, i) => {
+    if (i < c.args.length) bound[p.name] = c.args[i];
+    else if (!p.required) bound[p.name] = p.default as GoldenValue;
+  });
+  for (const [k, v] of Object.entries(c.kwargs)) bound[def.legacyKeywords?.[k] ?? k] = v;
+  return bound;
+}
+
+function shapeOf(v: GoldenValue): readonly number[] {
+  if (!(v instanceof GoldenTensor)) throw new Error(`expected a tensor, got ${JSON.stringify(v)}`);
+  return v.shape;
+}
+
+/** An int or a tuple, per spatial dim. */
+function perDim(v: GoldenValue, rank: number): (number | null)[] {
+  if (Array.isArray(v)) return v as (number | null)[];
+  return Array<number | null>(rank).fill(v as number | null);
+}
+
+// Each factor's classifier: the resolved value of a call to its level name in the declaration.
+const CLASSIFY: Record<string, (v: any) => string> = {
+  rank: (n: number) => String(n),
+  data_format: (f: string) => f,
+  padding: (p: string) => p,
+  strides: tupleLevel,
+  dilation: tupleLevel,
+  window: windowLevel,
+  groups: countLevel,
+  multiplier: countLevel,
+  output_padding: outputPaddingLevel,
+};
+
+function tupleLevel(t: number[]): string {
+  if (t.every((d) => d === 1)) return '1';
+  return t.every((d) => d === t[0]) ? '>1' : 'unequal';
+}
+
+function windowLevel(t: number[]): string {
+  const classes = new Set(t.map((k) => (k === 1 ? '1' : k % 2 === 0 ? 'even' : 'odd')));
+  return classes.size === 1 ? [...classes][0] : 'mixed';
+}
+
+function countLevel(n: number): string {
+  return n === 1 ? '1' : '>1';
+}
+
+function outputPaddingLevel(t: (number | null)[] | null): string {
+  if (t === null || t.every((d) => d === null)) return 'none';
+  return t.some((d) => d !== null && d > 0) ? '>0' : '0';
+}
+
+/** What the conv family shares: layout, padding and the window's geometry. */
+function windowValues(call: Record<string, GoldenValue>, kernel: readonly number[]) {
+  const rank = kernel.length - 2;
+  const dilation = call.dilation_rate === null ? 1 : call.dilation_rate;
+  return {
+    rank,
+    data_format: standardizeDataFormat(call.data_format),
+    padding: lowerPadding(call.padding),
+    strides: perDim(call.strides, rank),
+    dilation: perDim(dilation, rank),
+    window: kernel.slice(0, rank),
+  };
+}
+
+function channelsIn(input: readonly number[], dataFormat: string): number {
+  return dataFormat === 'channels_first' ? input[1] : input[input.length - 1];
+}
+
+function convValues(call: Record<string, GoldenValue>) {
+  const kernel = shapeOf(call.kernel);
+  const v = windowValues(call, kernel);
+  return { ...v, groups: channelsIn(shapeOf(call.inputs), v.data_format) / kernel[kernel.length - 2] };
+}
+
+function depthwiseValues(kernelName: string) {
+  return (call: Record<string, GoldenValue>) => {
+    const kernel = shapeOf(call[kernelName]);
+    return { ...windowValues(call, kernel), multiplier: kernel[kernel.length - 1] };
+  };
+}
+
+function transposeValues(call: Record<string, GoldenValue>) {
+  const v = windowValues(call, shapeOf(call.kernel));
+  const op = call.output_padding === null ? null : perDim(call.output_padding, v.rank);
+  return { ...v, output_padding: op };
+}
+
+function poolValues(call: Record<string, GoldenValue>) {
+  const rank = shapeOf(call.inputs).length - 2;
+  const window = perDim(call.pool_size, rank);
+  return {
+    rank,
+    data_format: standardizeDataFormat(call.data_format),
+    padding: lowerPadding(call.padding),
+    strides: perDim(call.strides ?? call.pool_size, rank),
+    window,
+  };
+}
+
+/** Per op: a bound call to the values of its factors. */
+const VALUES: Record<string, (call: Record<string, GoldenValue>) => Record<string, unknown>> = {
+  conv: convValues,
+  depthwise_conv: depthwiseValues('kernel'),
+  separable_conv: depthwiseValues('depthwise_kernel'),
+  conv_transpose: transposeValues,
+  max_pool: poolValues,
+  average_pool: poolValues,
+};
+
+function levelsOf(c: GoldenCase, factors: string[]): Levels {
+  const values = VALUES[c.op](bindCall(c));
+  return Object.fromEntries(factors.map((f) => [f, CLASSIFY[f](values[f])]));
+}
+
+const pairKey = (f: string, a: string, g: string, b: string) => `${f}=${a} x ${g}=${b}`;
+
+/** Every pair of levels of two of the op's factors, in declaration order, minus the excluded ones. */
+function requiredPairs(decl: Declaration, op: string): { wanted: string[]; excluded: Map<string, string> } {
+  const factors = decl.ops[op];
+  const excluded = new Map<string, string>();
+  const wanted: string[] = [];
+  factors.forEach((f, i) =>
+    factors.slice(i + 1).forEach((g) => {
+      for (const a of Object.keys(decl.factors[f].levels)) {
+        for (const b of Object.keys(decl.factors[g].levels)) {
+          const why = decl.excluded.find((e) => e.pair[f] === a && e.pair[g] === b)?.why;
+          if (why) excluded.set(pairKey(f, a, g, b), why);
+          else wanted.push(pairKey(f, a, g, b));
+        }
+      }
+    }),
+  );
+  return { wanted, excluded };
+}
+
+/** pair -> ids of the valid cases holding it. */
+function coveredPairs(factors: string[], cases: GoldenCase[]): Map<string, string[]> {
+  const seen = new Map<string, string[]>();
+  for (const c of cases.filter((c) => 'outputs' in c.expected)) {
+    const levels = levelsOf(c, factors);
+    factors.forEach((f, i) =>
+      factors.slice(i + 1).forEach((g) => {
+        const key = pairKey(f, levels[f], g, levels[g]);
+        seen.set(key, [...(seen.get(key) ?? []), c.id]);
+      }),
+    );
+  }
+  return seen;
+}
+
+/** Lines naming each missing pair, and each excluded pair that a valid case holds after all. */
+function coverageProblems(decl: Declaration, op: string, cases: GoldenCase[]): string[] {
+  const { wanted, excluded } = requiredPairs(decl, op);
+  const seen = coveredPairs(decl.ops[op], cases);
+  const missing = wanted.filter((p) => !seen.has(p)).map((p) => `${op}: no valid case has ${p}`);
+  const wrong = [...excluded]
+    .filter(([p]) => seen.has(p))
+    .map(([p, why]) => `${op}: ${p} is excluded ("${why}") but ${seen.get(p)![0]} has it`);
+  return [...missing, ...wrong];
+}
+
+const source = directorySource(GOLDEN_DIR);
+const manifest = readManifest(source);
+const loaded = new Map(Object.keys(DECLARATION.ops).map((op) => [op, loadOp(source, manifest, op).cases]));
+
+describe('pairwise coverage of the goldens (tools/golden/pairwise-factors.json)', () => {
+  it('declares classifiable factors whose example values fall in their own levels', () => {
+    for (const [name, factor] of Object.entries(DECLARATION.factors)) {
+      expect(CLASSIFY, `a classifier for ${name}`).to.have.property(name);
+      for (const [level, example] of Object.entries(factor.levels)) {
+        expect(CLASSIFY[name](example), `${name} example ${JSON.stringify(example)}`).to.equal(level);
+      }
+    }
+  });
+
+  it('excludes only pairs of declared factors and levels, each with a reason', () => {
+    for (const { pair, why } of DECLARATION.excluded) {
+      expect(Object.keys(pair)).to.have.length(2);
+      for (const [f, level] of Object.entries(pair)) expect(DECLARATION.factors[f]?.levels, f).to.have.property(level);
+      expect(why.trim()).to.not.equal('');
+    }
+  });
+
+  for (const op of Object.keys(DECLARATION.ops)) {
+    it(`${op}: every pair of ${DECLARATION.ops[op].join(', ')} is in a valid case`, () => {
+      const problems = coverageProblems(DECLARATION, op, loaded.get(op)!);
+      if (problems.length > 0) expect.fail(problems.join('\n'));
+    });
+  }
+
+  it('names a pair once the only cases holding it are gone', () => {
+    const cases = loaded.get('conv')!;
+    const seen = coveredPairs(DECLARATION.ops.conv, cases);
+    const [pair, ids] = [...seen].sort((a, b) => a[1].length - b[1].length)[0];
+    const problems = coverageProblems(DECLARATION, 'conv', cases.filter((c) => !ids.includes(c.id)));
+    expect(problems).to.include(`conv: no valid case has ${pair}`);
+  });
+
+  it('names an excluded pair that a valid case holds', () => {
+    const decl = { ...DECLARATION, excluded: [{ pair: { rank: '2', window: 'mixed' }, why: 'for this test' }] };
+    const problems = coverageProblems(decl, 'max_pool', loaded.get('max_pool')!);
+    expect(problems.some((p) => p.startsWith('max_pool: rank=2 x window=mixed is excluded'))).to.equal(true);
+  });
+});
