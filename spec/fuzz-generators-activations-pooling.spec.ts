@@ -7,10 +7,11 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { FuzzCall, OpGenerators } from '../src/fuzz/call.js';
-import { activationsGenerators } from '../src/fuzz/generators/activations.js';
-import { encodingGenerators } from '../src/fuzz/generators/encoding.js';
-import { normalizationGenerators } from '../src/fuzz/generators/normalization.js';
-import { poolingGenerators } from '../src/fuzz/generators/pooling.js';
+import { activationsFaults, activationsGenerators } from '../src/fuzz/generators/activations.js';
+import { encodingFaults, encodingGenerators } from '../src/fuzz/generators/encoding.js';
+import { faultPairs, withFaults, type FaultSet } from '../src/fuzz/generators/faults.js';
+import { normalizationFaults, normalizationGenerators } from '../src/fuzz/generators/normalization.js';
+import { poolingFaults, poolingGenerators } from '../src/fuzz/generators/pooling.js';
 import type { GoldenValue } from '../src/golden/cases.js';
 import { DEFAULT_TOLERANCE } from '../src/golden/compare.js';
 import { GoldenTensor } from '../src/golden/safetensors.js';
@@ -176,6 +177,29 @@ describe('fuzz generators: activations, pooling, encoding, normalization', () =>
             });
           }
         });
+      }
+    });
+  }
+});
+
+describe('fuzz generators: calls with two faults (activations, pooling, encoding, normalization)', () => {
+  before(() => setBackend('reference'));
+  const sets: Record<string, FaultSet<Record<string, GoldenValue | undefined>>> = { ...activationsFaults, ...poolingFaults, ...encodingFaults, ...normalizationFaults };
+
+  it('pairs the faults of the ops that have two that compose', () => {
+    const paired = Object.keys(sets).filter((op) => faultPairs(sets[op]).length > 0);
+    expect(paired).to.include.members(['leaky_relu', 'elu', 'softmax', 'max_pool', 'average_pool', 'one_hot', 'multi_hot', 'moments', 'batch_normalization', 'normalize']);
+  });
+
+  for (const [op, set] of Object.entries(sets)) {
+    const pairs = faultPairs(set);
+    if (!pairs.length) continue;
+    it(`${op}: each pair of faults makes a call that raises a typed keras-parity error`, () => {
+      for (const names of pairs) {
+        for (const call of fc.sample(withFaults(set, names), { seed: SEED, numRuns: 3 })) {
+          const what = `${names.join(' + ')}: ${callText(call).slice(0, 300)}`;
+          expect(() => withTensors(call, (args, kwargs) => ops.call(op, args, kwargs)), what).to.throw(KerasParityError);
+        }
       }
     });
   }

@@ -8,11 +8,12 @@ import * as fc from 'fast-check';
 import type { Tensor } from '../src/backend/tensor.js';
 import { getBackend, KerasParityError, ops, setBackend } from '../src/index.js';
 import type { FuzzCall, OpGenerators } from '../src/fuzz/call.js';
-import { attentionGenerators } from '../src/fuzz/generators/attention.js';
-import { convGenerators } from '../src/fuzz/generators/conv.js';
-import { ctcGenerators } from '../src/fuzz/generators/ctc.js';
+import { attentionFaults, attentionGenerators } from '../src/fuzz/generators/attention.js';
+import { convFaults, convGenerators } from '../src/fuzz/generators/conv.js';
+import { ctcFaults, ctcGenerators } from '../src/fuzz/generators/ctc.js';
+import { faultPairs, withFaults, type FaultSet } from '../src/fuzz/generators/faults.js';
 import { boundTolerance, gamma, groupIds, U } from '../src/fuzz/generators/forms.js';
-import { lossesGenerators } from '../src/fuzz/generators/losses.js';
+import { lossesFaults, lossesGenerators } from '../src/fuzz/generators/losses.js';
 import type { GoldenValue } from '../src/golden/cases.js';
 import { GoldenTensor } from '../src/golden/safetensors.js';
 import { attention } from '../src/ops/attention.js';
@@ -152,4 +153,25 @@ describe('fuzz generators: conv, losses, ctc, attention', () => {
       expect(t?.why).to.match(/^sum; x2 for two implementations/);
     });
   });
+});
+
+describe('fuzz generators: calls with two faults (conv, losses, ctc, attention)', () => {
+  before(() => setBackend('reference'));
+  const sets: Record<string, FaultSet<FuzzCall>> = { ...convFaults, ...lossesFaults, ...ctcFaults, ...attentionFaults };
+
+  it('ctc_decode pairs an unknown strategy with a batch of lengths that differs from the inputs', () => {
+    expect(faultPairs(ctcFaults.ctc_decode)).to.deep.include(['strategy', 'lengths_batch']);
+  });
+
+  for (const [op, set] of Object.entries(sets)) {
+    it(`${op}: each pair of faults makes a call that raises a typed keras-parity error`, () => {
+      const pairs = faultPairs(set);
+      expect(pairs.length, `${op} has pairs of faults`).to.be.greaterThan(0);
+      for (const names of pairs) {
+        for (const call of fc.sample(withFaults(set, names), { seed: SEED, numRuns: 3 })) {
+          expect(() => run(call), `${names.join(' + ')}: ${callText(call).slice(0, 300)}`).to.throw(KerasParityError);
+        }
+      }
+    });
+  }
 });

@@ -786,3 +786,33 @@ describe('conv_transpose', () => {
       ).to.deep.equal({ shape: [null, 5, null, 11], dtype: 'float32' }));
   });
 });
+
+describe('conv family: several faults in one call raise the one Keras reports first', () => {
+  const ones = (...shape: number[]) => tensor(new Array(shape.reduce((a, b) => a * b, 1)).fill(1), shape, 'float32');
+  // Keras 3.6.0 on JAX; where the text is JAX's or XLA's, the class is what is compared.
+
+  it("conv: Keras's channel check, then XLA's padding name, then lax's shape checks", () => {
+    expectKerasError(() => ops.call('conv', [ones(1, 5, 5, 2), ones(2, 2, 3, 3)], { padding: 'full' }), KerasValueError,
+      "The number of input channels must be evenly divisible by kernel's in_channels. Received input channels 2 and kernel in_channels 3. ");
+    // Keras: RuntimeError "Unrecognized padding type: expected 'VALID' or 'SAME', got full."
+    expectKerasError(() => ops.call('conv', [ones(1, 5, 5, 2), ones(2, 2, 2, 3)], { strides: [1, 1, 1], padding: 'full' }), KerasRuntimeError, /padding/);
+    // Keras: TypeError "All dilations must be positive, got (0, 0)."
+    expectKerasError(() => ops.call('conv', [ones(1, 5, 5, 2), ones(2, 2, 2, 3)], { strides: 0, dilation_rate: 0 }), KerasTypeError, /dilation_rate/);
+    // Keras: ValueError "conv_general_dilated rhs output feature dimension size must be a multiple of feature_group_count, ..."
+    expectKerasError(() => ops.call('conv', [ones(1, 5, 2), ones(2, 1, 3)], { dilation_rate: -2 }), KerasValueError, /groups/);
+  });
+
+  it("depthwise_conv: the kernel's reshape before the padding name", () => {
+    // Keras: ValueError "cannot reshape array of size 12 into shape (2,2,1,2)"
+    expectKerasError(() => ops.call('depthwise_conv', [ones(1, 5, 5, 2), ones(2, 2, 3, 1)], { padding: 'causal' }), KerasValueError, /shape\[-2\]/);
+  });
+
+  it('conv_transpose: dilation None, then channels, then dilations > 0, then lengths', () => {
+    // Keras: TypeError "'NoneType' object is not subscriptable"
+    expectKerasError(() => ops.call('conv_transpose', [ones(1, 5, 5, 3), ones(2, 2, 3), 1], { dilation_rate: null }), KerasTypeError, /dilation_rate=None/);
+    // Keras: ValueError "conv_general_dilated lhs feature dimension size divided by feature_group_count must equal ..."
+    expectKerasError(() => ops.call('conv_transpose', [ones(1, 5, 2), ones(2, 1, 3), -1], {}), KerasValueError, /in_channels/);
+    // Keras: TypeError "All dilations must be positive, got (-2,)."
+    expectKerasError(() => ops.call('conv_transpose', [ones(1, 5, 1), ones(2, 1, 1), [1, 1]], { dilation_rate: -2 }), KerasTypeError, /dilation_rate/);
+  });
+});

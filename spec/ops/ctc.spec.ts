@@ -385,3 +385,24 @@ describe('ctc_decode', () => {
     });
   });
 });
+
+describe('ctc: several faults in one call raise the one Keras reports first', () => {
+  const filled = (shape: number[], dtype: 'float32' | 'int32') => tensor(new Array(shape.reduce((a, b) => a * b, 1)).fill(1), shape, dtype);
+  // The expected texts are Keras 3.6.0's (JAX backend), as it printed them.
+  const STRATEGY = "Invalid strategy invalid. Supported values are 'greedy' and 'beam_search'.";
+
+  it('ctc_decode checks the strategy before the lengths and the inputs', () => {
+    expectKerasError(() => ops.call('ctc_decode', [filled([2, 3, 4], 'float32'), filled([3], 'int32')], { strategy: 'invalid' }), KerasValueError, STRATEGY);
+    expectKerasError(() => ops.call('ctc_decode', [filled([2, 3], 'float32'), filled([2], 'int32')], { strategy: 'invalid' }), KerasValueError, STRATEGY);
+  });
+
+  it('beam search meets no time steps before beam_width 0 (Keras: IndexError from JAX)', () => {
+    const call = () => ops.call('ctc_decode', [filled([2, 0, 4], 'float32'), filled([2], 'int32')], { strategy: 'beam_search', beam_width: 0 });
+    expectKerasError(call, KerasIndexError, /^index is out of bounds for axis 1 with size 0/);
+  });
+
+  it('ctc_loss reads mask_index before no time steps (Keras: TypeError from Python)', () => {
+    const args = [filled([2, 2], 'int32'), filled([2, 0, 3], 'float32'), filled([2], 'int32'), filled([2], 'int32')];
+    expectKerasError(() => ops.call('ctc_loss', args, { mask_index: null }), KerasTypeError, /mask_index=None/);
+  });
+});

@@ -367,3 +367,20 @@ describe('multi_hot', () => {
     });
   });
 });
+
+describe('encoding: several faults in one call raise the one Keras reports first', () => {
+  const labels = () => tensor([1, 1, 1, 1, 1, 1], [2, 3], 'int32');
+
+  it("one_hot follows jax.nn.one_hot: num_classes an int, the dtype, the axis, then num_classes's sign", () => {
+    // Keras 3.6.0: TypeError "'str' object cannot be interpreted as an integer"
+    expectKerasError(() => ops.call('one_hot', [labels(), '4'], { axis: 5 }), KerasTypeError, /num_classes/);
+    // Keras 3.6.0: TypeError "data type 'foo' not understood"
+    expectKerasError(() => ops.call('one_hot', [labels(), 4], { axis: 5, dtype: 'foo' }), KerasTypeError, /foo/);
+    // Keras 3.6.0's text:
+    expectKerasError(() => ops.call('one_hot', [labels(), -5], { axis: 5 }), KerasValueError, 'axis 5 is out of bounds for array of dimension 3');
+  });
+
+  it('multi_hot asks for num_classes before it reads the inputs (Keras 3.6.0 text)', () => {
+    expectKerasError(() => ops.call('multi_hot', ['abc'], { num_classes: null }), KerasValueError, 'Argument `num_classes` must be specified.');
+  });
+});

@@ -344,3 +344,12 @@ describe('normalize', () => {
     expect(ops.outputSpec('normalize', [spec([])])).to.deep.equal(spec([1]));
   });
 });
+
+describe('normalization: several faults in one call raise the one Keras reports first', () => {
+  it('batch_normalization reshapes the variance before it negates a bool mean', () => {
+    const x = f32([[1, 2, 3], [4, 5, 6]]);
+    const mean = tensor([true, true, true], [3], 'bool');
+    // Keras 3.6.0: ValueError "cannot reshape array of size 4 into shape (1,3)" (JAX's text).
+    expectKerasError(() => ops.call('batch_normalization', [x, mean, f32([1, 1, 1, 1]), 1], {}), KerasValueError, /variance/);
+  });
+});

@@ -378,3 +378,22 @@ describe('pooling', () => {
     });
   });
 });
+
+describe('pooling: several faults in one call raise the one Keras reports first', () => {
+  const ones = (shape: number[], dtype: 'float32' | 'bool' = 'float32') =>
+    tensor(new Array(shape.reduce((a, b) => a * b, 1)).fill(dtype === 'bool' ? true : 1), shape, dtype);
+
+  it('checks the padding name before the window, the strides and the dtype (Keras 3.6.0 text)', () => {
+    expectKerasError(() => ops.call('max_pool', [ones([1, 4, 4, 1]), [1]], { padding: 'causal' }), KerasValueError,
+      "Invalid padding 'causal', must be 'same' or 'valid'.");
+    expectKerasError(() => ops.call('max_pool', [ones([1, 4, 4, 1]), 2], { strides: 0, padding: 'full' }), KerasValueError,
+      "Invalid padding 'full', must be 'same' or 'valid'.");
+    expectKerasError(() => ops.call('average_pool', [ones([1, 4, 4, 1], 'bool'), 2], { padding: 'same_lower' }), KerasValueError,
+      "Invalid padding 'same_lower', must be 'same' or 'valid'.");
+  });
+
+  it("average_pool checks the window's length before the bool input", () => {
+    // Keras: ValueError "operands could not be broadcast together with shapes (4,) (7,) " (numpy's).
+    expectKerasError(() => ops.call('average_pool', [ones([1, 4, 4, 1], 'bool'), [1, 1, 1]], { padding: 'same' }), KerasValueError, /pool_size/);
+  });
+});

@@ -43,7 +43,7 @@ export function spatialTuple(
   value: unknown,
   n: number,
   name: string,
-  positiveError: typeof KerasValueError | typeof KerasTypeError,
+  positiveError: typeof KerasValueError | typeof KerasTypeError | null,
   lengthError: typeof KerasValueError | typeof KerasTypeError = KerasValueError,
 ): number[] {
   const shown = formatValue(value);
@@ -56,10 +56,20 @@ export function spatialTuple(
       `Argument \`${name}\` must be an int or a tuple of ${n} ints (one per spatial dimension). Received: ${name}=${shown}`,
     );
   }
-  if (tuple.some((v) => v <= 0)) {
-    throw new positiveError(`Argument \`${name}\` must be positive. Received: ${name}=${shown}`);
-  }
+  if (positiveError) checkPositive(tuple as number[], value, name, positiveError);
   return tuple as number[];
+}
+
+/** `tuple` (what `value` expands to) has no entry below 1; null above leaves this to the caller. */
+export function checkPositive(
+  tuple: readonly number[],
+  value: unknown,
+  name: string,
+  errorClass: typeof KerasValueError | typeof KerasTypeError,
+): void {
+  if (tuple.some((v) => v <= 0)) {
+    throw new errorClass(`Argument \`${name}\` must be positive. Received: ${name}=${formatValue(value)}`);
+  }
 }
 
 export function isInt(v: unknown): v is number {

@@ -7,6 +7,7 @@ import type { Spec } from '../backend/adapter.js';
 import { resultType, type DType } from '../dtypes.js';
 import { KerasIndexError, KerasRuntimeError, KerasTypeError, KerasValueError } from '../errors.js';
 import {
+  checkPositive,
   checkRank,
   isInt,
   isPadding,
@@ -55,9 +56,9 @@ type Transposed = 'transpose';
 /**
  * Dilation: Keras's own message for a wrong length (ou:198-204), JAX's class otherwise. JAX treats
  * None as no dilation for conv, depthwise and separable (not for conv_transpose, whose padding
- * helper indexes it).
+ * helper indexes it). `signed`: leave the sign to be checked later.
  */
-function dilationTuple(value: unknown, n: number, input: Spec, allowNone: boolean) {
+function dilationTuple(value: unknown, n: number, input: Spec, allowNone: boolean, signed = false) {
   if (value === null && allowNone) return Array<number>(n).fill(1);
   if (Array.isArray(value) && value.length !== n) {
     throw new KerasValueError(
@@ -65,13 +66,23 @@ function dilationTuple(value: unknown, n: number, input: Spec, allowNone: boolea
         `\`dilation_rate=${formatValue(value)}\` and input of shape ${formatShape(input.shape)}.`,
     );
   }
-  return spatialTuple(value, n, 'dilation_rate', KerasTypeError);
+  return spatialTuple(value, n, 'dilation_rate', signed ? null : KerasTypeError);
+}
+
+/**
+ * An op's channel checks: `channels`, Keras's own for conv and a reshape in JAX for depthwise (eagerly
+ * before lax); `groups`, conv's filters against its groups (lax's shape rule).
+ */
+interface ChannelCheck {
+  channels: (dataFormat: DataFormat) => void;
+  groups?: (dataFormat: DataFormat) => void;
 }
 
 /**
  * The checks in Keras's order: data_format and padding.lower() in the op wrapper, then those of the
- * shape function (ou:183-233). `filters` is what Keras's symbolic message shows as the kernel's last
- * dim (conv_transpose has no such message: it shows the kernel as received, as eager calls do).
+ * shape function (ou:183-233), the op's channels last; eagerly, the JAX backend's order (eagerWindow).
+ * `filters` is what Keras's symbolic message shows as the kernel's last dim (conv_transpose has no
+ * such message: it shows the kernel as received, as eager calls do).
  */
 function resolveSpatial(
   v: Readonly<Record<string, unknown>>,
@@ -79,6 +90,7 @@ function resolveSpatial(
   kernel: Spec,
   mode: Mode,
   op: Transposed | { filters: Dim },
+  channels: ChannelCheck,
   kernelName = 'kernel',
 ) {
   const dataFormat = standardizeDataFormat(v.data_format);
@@ -88,26 +100,96 @@ function resolveSpatial(
     mode === 'symbolic' && op !== 'transpose'
       ? [...kernel.shape.slice(0, -2), splitChannels(input.shape, dataFormat).channels, op.filters]
       : kernel.shape;
+  if (mode === 'eager') {
+    const window = op === 'transpose' ? eagerTranspose : eagerWindow;
+    const spatial = window(v, input, kernel, padding, dataFormat, channels, kernelName);
+    return { spatial, shownKernel };
+  }
   checkKernelRank(input, kernel, shownKernel, mode);
   const n = input.shape.length - 2;
   const transpose = op === 'transpose';
-  if (transpose && mode === 'eager' && Array.isArray(v.strides) && v.strides.length < n) {
+  const strides = spatialTuple(v.strides, n, 'strides', transpose ? KerasTypeError : KerasValueError);
+  const dilationRate = dilationTuple(v.dilation_rate, n, input, !transpose);
+  if (!isPadding(padding)) {
+    throw new KerasValueError(`\`padding\` must be either \`'valid'\` or \`'same'\`. Received ${padding}.`);
+  }
+  checkKernelSpatial(kernel, kernelName);
+  channels.channels(dataFormat);
+  channels.groups?.(dataFormat);
+  const spatial: WindowAttrs = { strides, dilationRate, padding, dataFormat };
+  return { spatial, shownKernel };
+}
+
+/**
+ * Eager conv, depthwise and separable, in Keras-JAX's order: the op's channel check (Keras's own, or
+ * depthwise's reshape), then lax.conv_general_dilated: the kernel's dims taken by index, the padding
+ * name (XLA's RuntimeError, Keras's symbolic text), the strides as a sequence, the shape rule (ranks,
+ * groups, lengths: ValueErrors), dilations > 0 (TypeError), strides > 0 and the window.
+ */
+function eagerWindow(
+  v: Readonly<Record<string, unknown>>,
+  input: Spec,
+  kernel: Spec,
+  padding: string,
+  dataFormat: DataFormat,
+  channels: ChannelCheck,
+  kernelName: string,
+): WindowAttrs {
+  if (kernel.shape.length >= 2) channels.channels(dataFormat);
+  if (kernel.shape.length < input.shape.length) checkKernelRank(input, kernel, kernel.shape, 'eager');
+  if (!isPadding(padding)) {
+    throw new KerasRuntimeError(`\`padding\` must be either \`'valid'\` or \`'same'\`. Received ${padding}.`);
+  }
+  const n = input.shape.length - 2;
+  const strides = spatialTuple(v.strides, n, 'strides', null);
+  checkKernelRank(input, kernel, kernel.shape, 'eager');
+  channels.groups?.(dataFormat);
+  const dilationRate = dilationTuple(v.dilation_rate, n, input, true, true);
+  checkPositive(dilationRate, v.dilation_rate, 'dilation_rate', KerasTypeError);
+  checkPositive(strides, v.strides, 'strides', KerasValueError);
+  checkKernelSpatial(kernel, kernelName);
+  return { strides, dilationRate, padding, dataFormat };
+}
+
+/**
+ * Eager conv_transpose, in Keras-JAX's order: its padding helper reads strides[i], dilation_rate[i]
+ * and the kernel's i-th dim per spatial dim and asserts the padding; then lax: ranks and channels
+ * (ValueError), strides and dilations > 0 (TypeError), then the lengths.
+ */
+function eagerTranspose(
+  v: Readonly<Record<string, unknown>>,
+  input: Spec,
+  kernel: Spec,
+  padding: string,
+  dataFormat: DataFormat,
+  channels: ChannelCheck,
+  kernelName: string,
+): WindowAttrs {
+  const n = input.shape.length - 2;
+  if (Array.isArray(v.strides) && v.strides.length < n) {
     // Keras-JAX's conv_transpose reads strides[i] for every spatial dim: a short tuple fails right there.
     throw new KerasIndexError(
       `tuple index out of range (argument \`strides\` has ${v.strides.length} entries for ${n} spatial ` +
         `dimensions. Received: strides=${formatValue(v.strides)})`,
     );
   }
-  const strides = spatialTuple(v.strides, n, 'strides', transpose ? KerasTypeError : KerasValueError);
-  const dilationRate = dilationTuple(v.dilation_rate, n, input, !transpose);
+  if (!isInt(v.dilation_rate) && !Array.isArray(v.dilation_rate)) dilationTuple(v.dilation_rate, n, input, false, true);
+  if (kernel.shape.length < input.shape.length) checkKernelRank(input, kernel, kernel.shape, 'eager');
   if (!isPadding(padding)) {
-    // Keras's symbolic text; eagerly XLA raises RuntimeError (conv_transpose an empty AssertionError).
-    const ErrorClass = mode === 'eager' && !transpose ? KerasRuntimeError : KerasValueError;
-    throw new ErrorClass(`\`padding\` must be either \`'valid'\` or \`'same'\`. Received ${padding}.`);
+    // Keras's symbolic text; eagerly Keras's padding helper fails an empty assertion.
+    throw new KerasValueError(`\`padding\` must be either \`'valid'\` or \`'same'\`. Received ${padding}.`);
   }
+  checkKernelRank(input, kernel, kernel.shape, 'eager');
+  channels.channels(dataFormat);
+  // lax dilates the input by the strides: both are dilations here, checked before any length.
+  for (const name of ['strides', 'dilation_rate']) {
+    const given = [v[name]].flat();
+    if (given.every(isInt)) checkPositive(given as number[], v[name], name, KerasTypeError);
+  }
+  const strides = spatialTuple(v.strides, n, 'strides', KerasTypeError);
+  const dilationRate = dilationTuple(v.dilation_rate, n, input, false);
   checkKernelSpatial(kernel, kernelName);
-  const spatial: WindowAttrs = { strides, dilationRate, padding, dataFormat };
-  return { spatial, shownKernel };
+  return { strides, dilationRate, padding, dataFormat };
 }
 
 /**
@@ -162,11 +244,10 @@ function convSpatial(input: Spec, kernel: Spec, s: WindowAttrs, mode: Mode, kera
 
 const product = (a: Dim, b: Dim): Dim => (a === null || b === null ? null : a * b);
 
-/** conv's groups (jax:264-275): Keras's message when C_in is not a multiple of kernel.shape[-2]. */
-function convGroups(channels: Dim, kernel: Spec, name: string): number {
+/** conv's channel check (jax:264-275): Keras's message when C_in is not a multiple of kernel.shape[-2]. */
+function checkConvChannels(channels: Dim, kernel: Spec, name: string): void {
   const kernelIn = kernel.shape.at(-2) ?? null;
-  const filters = kernel.shape.at(-1) ?? null;
-  if (channels === null || kernelIn === null) return 1;
+  if (channels === null || kernelIn === null) return;
   if (kernelIn === 0) {
     throw new KerasValueError(
       `Argument \`${name}\` must have in_channels (shape[-2]) > 0. Received: ${name}.shape=${formatShape(kernel.shape)}`,
@@ -178,6 +259,14 @@ function convGroups(channels: Dim, kernel: Spec, name: string): number {
         `Received input channels ${channels} and kernel in_channels ${kernelIn}. `,
     );
   }
+}
+
+/** conv's groups, C_in // kernel.shape[-2], which must divide the filters (JAX's shape rule). */
+function convGroups(channels: Dim, kernel: Spec, name: string): number {
+  checkConvChannels(channels, kernel, name);
+  const kernelIn = kernel.shape.at(-2) ?? null;
+  const filters = kernel.shape.at(-1) ?? null;
+  if (channels === null || kernelIn === null) return 1;
   const groups = channels / kernelIn;
   if (filters !== null && filters % groups !== 0) {
     throw new KerasValueError(
@@ -208,10 +297,15 @@ function sameDtype(a: Spec, b: Spec): DType {
   return a.dtype === b.dtype ? a.dtype : resultType(a.dtype, b.dtype);
 }
 
+const channelsOf = (input: Spec, dataFormat: DataFormat) => splitChannels(input.shape, dataFormat).channels;
+
 function resolveConv(input: Spec, kernel: Spec, v: Readonly<Record<string, unknown>>, mode: Mode) {
-  const { spatial: s, shownKernel } = resolveSpatial(v, input, kernel, mode, { filters: kernel.shape.at(-1) ?? null });
-  const { channels } = splitChannels(input.shape, s.dataFormat);
-  const groups = convGroups(channels, kernel, 'kernel');
+  const check: ChannelCheck = {
+    channels: (df) => checkConvChannels(channelsOf(input, df), kernel, 'kernel'),
+    groups: (df) => convGroups(channelsOf(input, df), kernel, 'kernel'),
+  };
+  const { spatial: s, shownKernel } = resolveSpatial(v, input, kernel, mode, { filters: kernel.shape.at(-1) ?? null }, check);
+  const groups = convGroups(channelsOf(input, s.dataFormat), kernel, 'kernel');
   const spatial = convSpatial(input, kernel, s, mode, shownKernel);
   const out = { shape: joinChannels(input.shape[0], spatial, kernel.shape.at(-1) ?? null, s.dataFormat), dtype: kernel.dtype };
   return { attrs: { ...s, groups }, out };
@@ -219,9 +313,8 @@ function resolveConv(input: Spec, kernel: Spec, v: Readonly<Record<string, unkno
 
 function resolveDepthwise(input: Spec, kernel: Spec, v: Readonly<Record<string, unknown>>, mode: Mode, name = 'kernel') {
   const filters = product(kernel.shape.at(-1) ?? null, kernel.shape.at(-2) ?? null);
-  const { spatial: s, shownKernel } = resolveSpatial(v, input, kernel, mode, { filters }, name);
-  const { channels } = splitChannels(input.shape, s.dataFormat);
-  checkDepthwiseChannels(channels, kernel, name);
+  const check: ChannelCheck = { channels: (df) => checkDepthwiseChannels(channelsOf(input, df), kernel, name) };
+  const { spatial: s, shownKernel } = resolveSpatial(v, input, kernel, mode, { filters }, check, name);
   const spatial = convSpatial(input, kernel, s, mode, shownKernel);
   return { attrs: s, out: { shape: joinChannels(input.shape[0], spatial, filters, s.dataFormat), dtype: sameDtype(input, kernel) } };
 }
@@ -258,10 +351,7 @@ function outputPaddingTuple(value: unknown, n: number): (number | null)[] {
   return value as (number | null)[];
 }
 
-function resolveTranspose(input: Spec, kernel: Spec, v: Readonly<Record<string, unknown>>, mode: Mode) {
-  const s = resolveSpatial(v, input, kernel, mode, 'transpose').spatial;
-  const outputPadding = outputPaddingTuple(v.output_padding, s.strides.length);
-  const { channels, spatial } = splitChannels(input.shape, s.dataFormat);
+function checkTransposeChannels(channels: Dim, kernel: Spec): void {
   const kernelIn = kernel.shape.at(-1) ?? null;
   if (channels !== null && kernelIn !== null && channels !== kernelIn) {
     throw new KerasValueError(
@@ -269,6 +359,13 @@ function resolveTranspose(input: Spec, kernel: Spec, v: Readonly<Record<string, 
         `channels (${channels}). Received: kernel.shape=${formatShape(kernel.shape)}`,
     );
   }
+}
+
+function resolveTranspose(input: Spec, kernel: Spec, v: Readonly<Record<string, unknown>>, mode: Mode) {
+  const check: ChannelCheck = { channels: (df) => checkTransposeChannels(channelsOf(input, df), kernel) };
+  const s = resolveSpatial(v, input, kernel, mode, 'transpose', check).spatial;
+  const outputPadding = outputPaddingTuple(v.output_padding, s.strides.length);
+  const { spatial } = splitChannels(input.shape, s.dataFormat);
   const sizes = spatial.map((n, i) => {
     const k = kernel.shape[i];
     return k === null ? null : transposeLength(n, k, s.strides[i], s.dilationRate[i], s.padding, outputPadding[i]);

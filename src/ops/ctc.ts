@@ -88,8 +88,9 @@ export const ctc = {
       checkFirstDim('target_length', t.target_length.shape, 'target', t.target.shape);
       checkFirstDim('output_length', t.output_length.shape, 'output', t.output.shape);
       checkIntegers(t, ['target', 'target_length', 'output_length']);
-      checkTimeSteps(t.output, 'output', 0);
+      // JAX slices by mask_index before its scan meets T = 0.
       const maskIndex = resolveMaskIndex(v.mask_index, t.output.shape[2], false);
+      checkTimeSteps(t.output, 'output', 0);
       // result_type(output.dtype, "float32"): int32 and bool logits are promoted too.
       return { attrs: { maskIndex }, out: { shape: [t.target.shape[0]], dtype: 'float32' } };
     },
@@ -98,6 +99,13 @@ export const ctc = {
     params: [tensor('inputs'), tensor('sequence_lengths'), kwarg('strategy', 'greedy'), kwarg('beam_width', 100), kwarg('top_paths', 1), kwarg('merge_repeated', true), kwarg('mask_index', 0)],
     outputs: 2,
     resolve: ({ t, v, mode }) => {
+      // JAX picks the decoder by strategy before it looks at the inputs' shape. Keras's symbolic call
+      // accepts any strategy; we raise in both modes (docs/deviations.md).
+      if (v.strategy !== 'greedy' && v.strategy !== 'beam_search') {
+        throw new KerasValueError(
+          `Invalid strategy ${formatValue(v.strategy)}. Supported values are 'greedy' and 'beam_search'.`,
+        );
+      }
       const { inputs, sequence_lengths: lengths } = t;
       checkRank(inputs, [3], 'inputs');
       checkRank(lengths, [1], 'sequence_lengths');
@@ -110,25 +118,20 @@ export const ctc = {
       const maskIndex = resolveMaskIndex(v.mask_index, classes, true);
       const decoded = (paths: number) => ({ shape: [paths, batch, steps], dtype: 'int32' as const });
       const scores = (paths: number) => ({ shape: [batch, paths], dtype: 'float32' as const });
-      // Keras's symbolic call accepts any strategy; we raise in both modes (docs/deviations.md).
       if (v.strategy === 'greedy') {
         const mergeRepeated = checkBool(v.merge_repeated, 'merge_repeated');
         return { attrs: { strategy: 'greedy', mergeRepeated, maskIndex }, out: [decoded(1), scores(1)] };
       }
-      if (v.strategy === 'beam_search') {
-        const beamWidth = checkPositiveInt(v.beam_width, 'beam_width');
-        const requested = checkPositiveInt(v.top_paths, 'top_paths');
-        checkTimeSteps(inputs, 'inputs', 1);
-        // Eager JAX slices the 2 * beam_width ranked rows, so it returns fewer than asked for past that.
-        const topPaths = mode === 'eager' ? Math.min(requested, 2 * beamWidth) : requested;
-        return {
-          attrs: { strategy: 'beam_search', beamWidth, topPaths, maskIndex },
-          out: [decoded(topPaths), scores(topPaths)],
-        };
-      }
-      throw new KerasValueError(
-        `Invalid strategy ${formatValue(v.strategy)}. Supported values are 'greedy' and 'beam_search'.`,
-      );
+      // Beam search indexes the first time step before a beam_width of 0 fails.
+      checkTimeSteps(inputs, 'inputs', 1);
+      const beamWidth = checkPositiveInt(v.beam_width, 'beam_width');
+      const requested = checkPositiveInt(v.top_paths, 'top_paths');
+      // Eager JAX slices the 2 * beam_width ranked rows, so it returns fewer than asked for past that.
+      const topPaths = mode === 'eager' ? Math.min(requested, 2 * beamWidth) : requested;
+      return {
+        attrs: { strategy: 'beam_search', beamWidth, topPaths, maskIndex },
+        out: [decoded(topPaths), scores(topPaths)],
+      };
     },
   }),
 };

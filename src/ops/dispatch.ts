@@ -101,6 +101,7 @@ function callArgs(def: AnyOpDef, values: Record<string, unknown>, specOf: (p: Pa
 
 /** Shape and dtype inference without computing (Keras's compute_output_spec and symbolic checks). */
 export function outputSpecOf(opName: OpName, def: AnyOpDef, values: Record<string, unknown>): Spec | Spec[] {
+  def.checkFirst?.(values);
   return def.resolve(callArgs(def, values, (p, v) => specOfValue(v, p.name), 'symbolic')).out;
 }
 
@@ -121,6 +122,7 @@ export function execute(opName: OpName, def: AnyOpDef, values: Record<string, un
  */
 export function prepare(opName: OpName, def: AnyOpDef, values: Record<string, unknown>, made: Tensor[]) {
   const adapter = currentAdapter();
+  def.checkFirst?.(values);
   const tensors: Record<string, Tensor | null> = {};
   for (const p of def.params.filter((q) => q.kind === 'tensor')) {
     tensors[p.name] = asTensor(p, values[p.name], made);

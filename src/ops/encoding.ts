@@ -94,20 +94,28 @@ function insertAt<T>(shape: readonly T[], axis: number, value: T): T[] {
 
 function resolveOneHot(x: Spec, v: Readonly<Record<string, unknown>>, mode: Mode) {
   checkNumClassesType(v.num_classes);
-  const axis = classAxis(v.axis, x.shape.length, mode);
-  let numClasses = 0;
-  let shape: Dim[];
-  if (mode === 'symbolic') {
-    shape = symbolicShape(insertAt<unknown>(x.shape, axis, v.num_classes));
-  } else {
-    numClasses = eagerNumClasses(v.num_classes);
-    shape = insertAt(x.shape, axis, numClasses);
+  if (mode === 'eager') {
+    const { numClasses, axis, dtype } = eagerClasses(v, x.shape.length);
+    return finishOneHot(x, v, { numClasses, axis }, insertAt(x.shape, axis, numClasses), dtype);
   }
-  const dtype = outputDtype(v.dtype, mode);
+  const axis = classAxis(v.axis, x.shape.length, mode);
+  const shape = symbolicShape(insertAt<unknown>(x.shape, axis, v.num_classes));
+  return finishOneHot(x, v, { numClasses: 0, axis }, shape, outputDtype(v.dtype, mode));
+}
+
+/** jax.nn.one_hot's order: num_classes an int, the dtype, the axis, then num_classes >= 0 (its iota). */
+function eagerClasses(v: Readonly<Record<string, unknown>>, rank: number) {
+  if (!isPythonInt(v.num_classes)) eagerNumClasses(v.num_classes);
+  const dtype = outputDtype(v.dtype, 'eager');
+  const axis = classAxis(v.axis, rank, 'eager');
+  return { numClasses: eagerNumClasses(v.num_classes), dtype, axis };
+}
+
+function finishOneHot(x: Spec, v: Readonly<Record<string, unknown>>, attrs: OneHotAttrs, shape: Dim[], dtype: DType) {
   // JAX compares x with arange(num_classes): float x works by equality, bool x has no arange.
   checkDtype(x, ['int32', 'float32'], 'x');
   checkSparse(v.sparse, 'one_hot');
-  return { attrs: { numClasses, axis }, out: { shape, dtype } };
+  return { attrs, out: { shape, dtype } };
 }
 
 /**
@@ -115,13 +123,19 @@ function resolveOneHot(x: Spec, v: Readonly<Record<string, unknown>>, mode: Mode
  * whatever `axis` is. For a scalar input JAX reduces the class dim away and returns a scalar; Keras's
  * symbolic spec says (num_classes,) and inputs.dtype. We report the eager result in both modes.
  */
+/** Keras's multi_hot wrapper checks this before it looks at the inputs. */
+function checkNumClassesGiven(value: unknown): void {
+  if (value === null) throw new KerasValueError('Argument `num_classes` must be specified.');
+}
+
 function resolveMultiHot(inputs: Spec, v: Readonly<Record<string, unknown>>, mode: Mode) {
-  if (v.num_classes === null) throw new KerasValueError('Argument `num_classes` must be specified.');
+  checkNumClassesGiven(v.num_classes);
   checkNumClassesType(v.num_classes);
   const rank = inputs.shape.length;
-  const axis = classAxis(v.axis, rank, mode);
+  const eager = mode === 'eager' ? eagerClasses(v, rank) : undefined;
+  const axis = eager?.axis ?? classAxis(v.axis, rank, mode);
   const reductionAxis = rank > 1 ? 1 : 0;
-  const numClasses = mode === 'eager' ? eagerNumClasses(v.num_classes) : 0;
+  const numClasses = eager?.numClasses ?? 0;
   const oneHot = insertAt<unknown>(inputs.shape, axis, mode === 'eager' ? numClasses : v.num_classes);
   if (mode === 'eager' && oneHot[reductionAxis] === 0) {
     throw new KerasValueError('zero-size array to reduction operation max which has no identity');
@@ -142,6 +156,7 @@ export const encoding = {
     params: [tensor('inputs'), kwarg('num_classes', null), kwarg('axis', -1), kwarg('dtype', null), kwarg('sparse', false)],
     legacyKeywords: { num_tokens: 'num_classes' },
     outputs: 1,
+    checkFirst: (values) => checkNumClassesGiven(values.num_classes),
     resolve: ({ t, v, mode }) => resolveMultiHot(t.inputs, v, mode),
   }),
 };

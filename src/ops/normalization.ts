@@ -62,8 +62,9 @@ function checkVectorsSymbolic(n: number | null, vectors: [VectorName, Spec][]): 
 
 /**
  * What eager JAX accepts: `mean.shape[0]` = L sets the length, every vector holds L elements (they are
- * reshaped to it), and L broadcasts against x.shape[axis] (equal, or either is 1). Returns the output's
- * length along the axis.
+ * reshaped to it), and L broadcasts against x.shape[axis] (equal, or either is 1). Checked in JAX's
+ * order: mean, variance and scale are reshaped, then the mean negated (lax.neg rejects bool), then
+ * offset reshaped, then x broadcast. Returns the output's length along the axis.
  */
 function checkVectorsEager(n: number, vectors: [VectorName, Spec][]): number {
   const mean = vectors[0][1].shape as number[];
@@ -71,7 +72,16 @@ function checkVectorsEager(n: number, vectors: [VectorName, Spec][]): number {
     throw new KerasValueError(`Argument \`mean\` must be a vector. Received: mean.shape=${formatShape(mean)}`);
   }
   const length = mean[0];
-  for (const [name, spec] of vectors.slice(1)) {
+  const reshaped = (names: VectorName[]) => vectors.slice(1).filter(([name]) => names.includes(name));
+  checkSizes(length, reshaped(['variance', 'scale']));
+  checkMeanNumeric(vectors[0][1]);
+  checkSizes(length, reshaped(['offset']));
+  if (length !== n && length !== 1 && n !== 1) throw new KerasTypeError(vectorMessage('mean', [n], mean));
+  return n === 1 ? length : n;
+}
+
+function checkSizes(length: number, vectors: [VectorName, Spec][]): void {
+  for (const [name, spec] of vectors) {
     if (sizeOf(spec.shape) !== length) {
       // JAX's reshape to the broadcast shape raises ValueError ("cannot reshape array of size 4 into
       // shape (1, 3)"); the wording is ours.
@@ -80,8 +90,12 @@ function checkVectorsEager(n: number, vectors: [VectorName, Spec][]): number {
       );
     }
   }
-  if (length !== n && length !== 1 && n !== 1) throw new KerasTypeError(vectorMessage('mean', [n], mean));
-  return n === 1 ? length : n;
+}
+
+function checkMeanNumeric(mean: Spec): void {
+  if (mean.dtype === 'bool') {
+    throw new KerasTypeError('Argument `mean` must be numeric: JAX cannot negate a bool tensor. Received: mean.dtype=bool');
+  }
 }
 
 function resolveBatchNormalization(
@@ -94,13 +108,13 @@ function resolveBatchNormalization(
   const axis = normalizeAxis(v.axis, x.shape.length, 'axis', () => new KerasIndexError('list assignment index out of range'));
   const epsilon = checkNumber(v.epsilon, 'epsilon');
   const vectors = VECTORS.filter((name) => t[name] !== null).map((name) => [name, t[name] as Spec] as [VectorName, Spec]);
-  if (t.mean?.dtype === 'bool') {
-    // JAX negates the mean, and lax.neg rejects bool.
-    throw new KerasTypeError('Argument `mean` must be numeric: JAX cannot negate a bool tensor. Received: mean.dtype=bool');
-  }
   const shape = [...x.shape];
-  if (symbolic) checkVectorsSymbolic(x.shape[axis], vectors);
-  else shape[axis] = checkVectorsEager(x.shape[axis] as number, vectors);
+  if (symbolic) {
+    checkMeanNumeric(t.mean as Spec);
+    checkVectorsSymbolic(x.shape[axis], vectors);
+  } else {
+    shape[axis] = checkVectorsEager(x.shape[axis] as number, vectors);
+  }
   // rsqrt makes the result float32, also for int32 and bool x (Keras's symbolic spec says x.dtype).
   return { attrs: { axis, epsilon }, out: { shape, dtype: 'float32' } };
 }

@@ -45,6 +45,8 @@ export interface OpDef<A = unknown, T extends string = string, O extends string 
   /** Legacy keyword names Keras still accepts, mapped to the parameter they stand for. */
   readonly legacyKeywords?: Readonly<Record<string, string>>;
   readonly outputs: M;
+  /** Checks Keras's op wrapper makes before its arguments become tensors (so before a bad tensor's error). */
+  checkFirst?(values: Readonly<Record<string, unknown>>): void;
   resolve(args: CallArgs<T, O>): Resolved<A, M>;
 }
 

@@ -5,6 +5,7 @@ import { KerasTypeError, KerasValueError } from '../errors.js';
 import {
   checkDtype,
   checkRank,
+  isInt,
   isPadding,
   joinChannels,
   lowerPadding,
@@ -79,6 +80,10 @@ function outputDtype(kind: Kind, dtype: DType): DType {
   return kind === 'max' ? dtype : 'float32';
 }
 
+function checkIntOrTuple(value: unknown, nd: number, name: string): void {
+  if (!isInt(value) && !Array.isArray(value)) spatialTuple(value, nd, name, KerasTypeError);
+}
+
 function resolvePool(kind: Kind, args: CallArgs<'inputs', never>) {
   const { t, v, mode } = args;
   const dataFormat = standardizeDataFormat(v.data_format);
@@ -86,14 +91,20 @@ function resolvePool(kind: Kind, args: CallArgs<'inputs', never>) {
   // JAX pools any rank >= 2; Keras documents 1-D to 3-D and TF supports only those.
   // lax.reduce_window raises TypeError for a rank, window or stride it cannot use.
   checkRank(t.inputs, [3, 4, 5], 'inputs', KerasTypeError);
-  if (kind === 'average') checkDtype(t.inputs, ['float32', 'int32'], 'inputs');
   const nd = t.inputs.shape.length - 2;
+  const eager = mode === 'eager';
+  if (kind === 'average' && !eager) checkDtype(t.inputs, ['float32', 'int32'], 'inputs');
+  // Eager Keras-JAX pads pool_size and strides with (1,) on each side (a TypeError for what is not an
+  // int or a tuple), then checks the padding name, then lax.reduce_window the lengths, signs and dtype.
+  if (eager) [v.pool_size, v.strides ?? 1].forEach((value, i) => checkIntOrTuple(value, nd, i ? 'strides' : 'pool_size'));
+  const padding = eager ? checkPadding(lowered, mode) : undefined;
   // A tuple of the wrong length: 'same' fails first in numpy, computing the pads (ValueError), 'valid' in
   // lax.reduce_window (TypeError).
   const lengthError = lowered === 'same' ? KerasValueError : KerasTypeError;
   const poolSize = spatialTuple(v.pool_size, nd, 'pool_size', KerasTypeError, lengthError);
   const strides = v.strides === null ? poolSize : spatialTuple(v.strides, nd, 'strides', KerasTypeError, lengthError);
-  const attrs: PoolAttrs = { poolSize, strides, padding: checkPadding(lowered, mode), dataFormat };
+  if (kind === 'average' && eager) checkDtype(t.inputs, ['float32', 'int32'], 'inputs');
+  const attrs: PoolAttrs = { poolSize, strides, padding: padding ?? checkPadding(lowered, mode), dataFormat };
   const { channels } = splitChannels(t.inputs.shape, dataFormat);
   const shape = joinChannels(t.inputs.shape[0], outputLengths(args, attrs), channels, dataFormat);
   return { attrs, out: { shape, dtype: outputDtype(kind, t.inputs.dtype) } };

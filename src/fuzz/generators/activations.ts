@@ -8,7 +8,8 @@ import type { DType } from '../../dtypes.js';
 import type { GoldenValue } from '../../golden/cases.js';
 import { GoldenTensor } from '../../golden/safetensors.js';
 import type { activations } from '../../ops/activations.js';
-import { callOf, ints, SPECIAL_FLOATS, type FuzzCall, type Generators, type OpGenerators } from '../call.js';
+import { bools, callOf, ints, SPECIAL_FLOATS, type FuzzCall, type Generators, type OpGenerators } from '../call.js';
+import { type Fault, type FaultSet, invalidCalls } from './faults.js';
 import {
   axesArb,
   axisArb,
@@ -122,20 +123,25 @@ const BAD_KEYWORDS: Partial<Record<Elementwise, Record<string, GoldenValue[]>>> 
   elu: { alpha: ['a', null] },
 };
 
-function elementwiseInvalid(op: Elementwise): fc.Arbitrary<FuzzCall> {
-  const x = shapeArb({ minRank: 1, maxRank: 3 }).chain((s) => inputArb(s, 'float32'));
-  const kinds: fc.Arbitrary<FuzzCall>[] = [fc.constantFrom(...NOT_A_TENSOR).map((bad) => callOf(op, { x: bad }))];
-  if (BOOL_REJECTED.includes(op)) {
-    kinds.push(shapeArb({ minRank: 0, maxRank: 3 }).chain((s) => boolTensorArb(s)).map((b) => callOf(op, { x: b })));
-  }
-  for (const [name, bads] of Object.entries(BAD_KEYWORDS[op] ?? {})) {
-    kinds.push(fc.tuple(x, fc.constantFrom(...bads)).map(([t, bad]) => callOf(op, { x: t, [name]: bad })));
-  }
-  return fc.oneof(...kinds);
+type Values = Record<string, GoldenValue | undefined>;
+const pick = <T>(xs: readonly T[], seed: number) => xs[seed % xs.length];
+
+function elementwiseFaults(op: Elementwise): FaultSet<Values> {
+  const faults: Record<string, Fault<Values>> = {};
+  for (const [name, bads] of Object.entries(BAD_KEYWORDS[op] ?? {})) faults[name] = (v, seed) => ({ ...v, [name]: pick(bads, seed) });
+  if (BOOL_REJECTED.includes(op)) faults.bool_x = (v, seed) => ({ ...v, x: bools((v.x as GoldenTensor).shape, seed) });
+  // Declared last: it replaces the x the others read.
+  faults.not_a_tensor = (v, seed) => ({ ...v, x: pick(NOT_A_TENSOR, seed) });
+  return {
+    base: shapeArb({ minRank: 1, maxRank: 3 }).chain((s) => inputArb(s, 'float32')).map((x) => ({ x })),
+    faults,
+    call: (v) => callOf(op, v),
+    apart: [['bool_x', 'not_a_tensor']],
+  };
 }
 
 function elementwise(op: Elementwise): OpGenerators {
-  return { valid: elementwiseValid(op), invalid: elementwiseInvalid(op) };
+  return { valid: elementwiseValid(op), invalid: invalidCalls(elementwiseFaults(op)) };
 }
 
 // ----------------------------------------------------------------------------------- softmax family
@@ -190,30 +196,38 @@ function softmaxValid(op: SoftmaxOp): fc.Arbitrary<FuzzCall> {
  * Axes Keras rejects: an int past the rank, a tuple with a negative, repeated or too large entry
  * (Keras builds a transpose permutation from it unchecked), a float or string; and a bool x.
  */
-function softmaxInvalid(op: SoftmaxOp): fc.Arbitrary<FuzzCall> {
-  const badAxis = (rank: number): fc.Arbitrary<GoldenValue> =>
-    fc.oneof(
-      fc.oneof(fc.integer({ min: rank, max: rank + 3 }), fc.integer({ min: -rank - 3, max: -rank - 1 })),
-      fc.tuple(fc.integer({ min: 0, max: rank - 1 }), fc.integer({ min: -rank, max: -1 })).map((t) => [...t]),
-      fc.integer({ min: 0, max: rank - 1 }).map((a) => [a, a]),
-      fc.integer({ min: rank, max: rank + 2 }).map((a) => [0, a]),
-      // A string fails in JAX as an unbound collective axis name (NameError): not a class to pin.
-      fc.constant<GoldenValue>(1.5),
-    );
-  const withBadAxis = shapeArb({ minRank: 1, maxRank: 4, empty: false })
-    .chain((shape) => fc.tuple(softmaxXArb(shape, 'float32'), badAxis(shape.length)))
-    .map(([x, axis]) => callOf(op, { x, axis }));
-  const boolX = shapeArb({ minRank: 1, maxRank: 3 })
-    .chain((s) => fc.tuple(boolTensorArb(s), maybe(axisArb(s.length))))
-    .map(([x, axis]) => callOf(op, { x, axis }));
-  return fc.oneof({ arbitrary: withBadAxis, weight: 4 }, { arbitrary: boolX, weight: 1 });
+function softmaxFaults(op: SoftmaxOp): FaultSet<Values> {
+  const rank = (v: Values) => (v.x as GoldenTensor).shape.length;
+  const badAxis = (r: number, seed: number): GoldenValue => {
+    const a = seed % r;
+    const k = Math.floor(seed / 7) % 3;
+    // A string fails in JAX as an unbound collective axis name (NameError): not a class to pin.
+    return pick<GoldenValue>([seed % 2 ? r + k : -r - 1 - k, [a, a - r], [a, a], [0, r + k], 1.5], Math.floor(seed / 3));
+  };
+  const base = shapeArb({ minRank: 1, maxRank: 4, empty: false })
+    .chain((shape) => fc.tuple(softmaxXArb(shape, 'float32'), maybe(axisArb(shape.length))))
+    .map(([x, axis]): Values => ({ x, axis }));
+  return {
+    base,
+    faults: {
+      axis: (v, seed) => ({ ...v, axis: badAxis(rank(v), seed) }),
+      bool_x: (v, seed) => ({ ...v, x: bools((v.x as GoldenTensor).shape, seed) }),
+    },
+    call: (v) => callOf(op, v),
+  };
 }
 
 function softmaxLike(op: SoftmaxOp): OpGenerators {
-  return { valid: softmaxValid(op), invalid: softmaxInvalid(op) };
+  return { valid: softmaxValid(op), invalid: invalidCalls(softmaxFaults(op)) };
 }
 
 const ELEMENTWISE = Object.keys(DTYPES) as Elementwise[];
+
+export const activationsFaults = {
+  ...Object.fromEntries(ELEMENTWISE.map((op) => [op, elementwiseFaults(op)])),
+  softmax: softmaxFaults('softmax'),
+  log_softmax: softmaxFaults('log_softmax'),
+} as Record<Elementwise | SoftmaxOp, FaultSet<Values>>;
 
 export const activationsGenerators = {
   ...(Object.fromEntries(ELEMENTWISE.map((op) => [op, elementwise(op)])) as Record<Elementwise, OpGenerators>),

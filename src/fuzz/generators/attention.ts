@@ -14,6 +14,7 @@ import type { DType } from '../../dtypes.js';
 import type { GoldenValue, ToleranceWithReason } from '../../golden/cases.js';
 import { GoldenTensor } from '../../golden/safetensors.js';
 import { bools, callOf, floats, ints, prng, type FuzzCall, type OpGenerators } from '../call.js';
+import { type FaultSet, invalidCalls } from './faults.js';
 import { boundTolerance, gamma, maxAbsFinite, numeric, omittable, seedArb, withSpecials } from './forms.js';
 
 interface Dims {
@@ -182,8 +183,11 @@ function attentionCall(p: Plan): FuzzCall {
 
 // invalid ---------------------------------------------------------------------------------------
 
+/** In the order they are put in: the rank faults last, since the others read the 4-D shapes. */
+const KINDS = ['heads', 'mask_dtype', 'bias_shape', 'value_bool', 'value_shape', 'head_dims', 'batch', 'key_rank', 'query_rank'] as const;
+
 /** Each spoils one thing jax.nn.dot_product_attention or Keras checks. */
-function spoil(call: FuzzCall, kind: number, seed: number): FuzzCall {
+function spoil(call: FuzzCall, kind: (typeof KINDS)[number], seed: number): FuzzCall {
   const args = [...call.args] as GoldenTensor[];
   const kwargs = { ...call.kwargs };
   const [q, k] = args;
@@ -192,25 +196,32 @@ function spoil(call: FuzzCall, kind: number, seed: number): FuzzCall {
   const K = k.shape[2];
   const f = (shape: number[]) => floats(shape, seed);
   switch (kind) {
-    case 0: args[0] = f(seed % 2 ? [T, N, H] : [1, B, T, N, H]); break; // query not 4-D
-    case 1: kwargs.mask = seed % 2 ? f([B, N, T, S]) : ints([B, N, T, S], 0, 2, seed); break; // mask not bool
-    case 2: args[0] = f([B, T, 3, H]); args[1] = f([B, S, 2, H]); args[2] = f([B, S, 2, H]); break; // N % K != 0
-    case 3: args[2] = f([B, S + 1, K, H]); break; // value shape
-    case 4: args[0] = f([B, T, N, H + 1]); break; // head dims differ
-    case 5: args[0] = f([B + 1, T, N, H]); break; // batch differs
-    case 6: args[2] = bools(args[2].shape, seed); break; // value bool, query and key not
-    case 7: kwargs.bias = f([B, N, T + 1, S]); break; // bias does not broadcast
-    default: args[1] = f([1, B, S, K, H]); break; // key of rank 5
+    case 'query_rank': args[0] = f(seed % 2 ? [T, N, H] : [1, B, T, N, H]); break;
+    case 'mask_dtype': kwargs.mask = seed % 2 ? f([B, N, T, S]) : ints([B, N, T, S], 0, 2, seed); break;
+    case 'heads': args[0] = f([B, T, 3, H]); args[1] = f([B, S, 2, H]); args[2] = f([B, S, 2, H]); break; // N % K != 0
+    case 'value_shape': args[2] = f([B, S + 1, K, H]); break;
+    case 'head_dims': args[0] = f([B, T, N, H + 1]); break;
+    case 'batch': args[0] = f([B + 1, T, N, H]); break;
+    case 'value_bool': args[2] = bools(args[2].shape, seed); break; // query and key not
+    case 'bias_shape': kwargs.bias = f([B, N, T + 1, S]); break; // does not broadcast
+    case 'key_rank': args[1] = f([1, B, S, K, H]); break;
   }
   return { op: call.op, args, kwargs };
 }
 
-/** From float32 calls, so that the spoilt argument is the only reason to fail. */
+/** From float32 calls, so that the spoilt arguments are the only reasons to fail. */
 const floatPlanArb = planArb.map((p) => ({ ...p, dtype: 'float32' as DType }));
 
+const attentionFaultSet: FaultSet<FuzzCall> = {
+  base: floatPlanArb.map(attentionCall),
+  faults: Object.fromEntries(KINDS.map((kind) => [kind, (c: FuzzCall, seed: number) => spoil(c, kind, seed)])),
+  call: (c) => c,
+  // value_shape replaces the bool value.
+  apart: [['value_bool', 'value_shape']],
+};
+
+export const attentionFaults = { dot_product_attention: attentionFaultSet };
+
 export const attentionGenerators = {
-  dot_product_attention: {
-    valid: planArb.map(attentionCall),
-    invalid: fc.tuple(floatPlanArb.map(attentionCall), fc.integer({ min: 0, max: 8 }), seedArb).map(([c, kind, seed]) => spoil(c, kind, seed)),
-  },
+  dot_product_attention: { valid: planArb.map(attentionCall), invalid: invalidCalls(attentionFaultSet) },
 } satisfies Record<string, OpGenerators>;

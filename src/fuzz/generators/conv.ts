@@ -14,6 +14,7 @@ import type { DType } from '../../dtypes.js';
 import type { GoldenValue, ToleranceWithReason } from '../../golden/cases.js';
 import { GoldenTensor } from '../../golden/safetensors.js';
 import { callOf, floats, type FuzzCall, type OpGenerators } from '../call.js';
+import { type FaultSet, invalidCalls } from './faults.js';
 import {
   boundTolerance,
   caseVariants,
@@ -423,28 +424,33 @@ function mismatchedChannels(op: ConvOp, shape: readonly number[], channels: numb
   return s;
 }
 
-/** Invalid calls from valid float32 ones: the spoilt argument is then the only reason to fail. */
-function invalidArb(op: ConvOp, valid: fc.Arbitrary<FuzzCall>): fc.Arbitrary<FuzzCall> {
-  return fc.tuple(valid, fc.constantFrom(...OP_KINDS[op]), seedArb).map(([call, kind, seed]) => spoil(op, kind, call, seed));
+/** Kinds that spoil the same argument: a second one replaces what the first spoilt. */
+const SAME_ARGUMENT: readonly (readonly Kind[])[] = [
+  ['kernel_rank', 'empty_window', 'channels', 'groups_filters'],
+  ['strides_length', 'strides_nonpositive', 'strides_none'],
+  ['dilation_length', 'dilation_nonpositive', 'dilation_none'],
+  ['pointwise_channels', 'pointwise_rank'],
+];
+
+/** Invalid calls from valid float32 ones: the spoilt arguments are then the only reasons to fail. */
+function faultsOf(op: ConvOp, valid: fc.Arbitrary<FuzzCall>): FaultSet<FuzzCall> {
+  const faults = Object.fromEntries(OP_KINDS[op].map((kind) => [kind, (call: FuzzCall, seed: number) => spoil(op, kind, call, seed)]));
+  const apart = SAME_ARGUMENT.flatMap((group) => group.flatMap((a, i) => group.slice(i + 1).map((b) => [a, b] as const)));
+  return { base: valid, faults, call: (c) => c, apart };
 }
 
 const floatValues = { dtypes: ['float32', 'float32', 'float32'] as DType[], scale: 1, specials: 0 };
 
+export const convFaults = {
+  conv: faultsOf('conv', convPlanArb.map((p) => convCall({ ...p, v: { ...p.v, ...floatValues } }))),
+  depthwise_conv: faultsOf('depthwise_conv', depthwisePlanArb.map((p) => depthwiseCall({ ...p, v: { ...p.v, ...floatValues } }))),
+  separable_conv: faultsOf('separable_conv', separablePlanArb.map((p) => separableCall({ ...p, v: { ...p.v, ...floatValues } }))),
+  conv_transpose: faultsOf('conv_transpose', transposePlanArb.map((p) => transposeCall({ ...p, v: { ...p.v, ...floatValues } }))),
+} satisfies Record<ConvOp, FaultSet<FuzzCall>>;
+
 export const convGenerators = {
-  conv: {
-    valid: convPlanArb.map(convCall),
-    invalid: invalidArb('conv', convPlanArb.map((p) => convCall({ ...p, v: { ...p.v, ...floatValues } }))),
-  },
-  depthwise_conv: {
-    valid: depthwisePlanArb.map(depthwiseCall),
-    invalid: invalidArb('depthwise_conv', depthwisePlanArb.map((p) => depthwiseCall({ ...p, v: { ...p.v, ...floatValues } }))),
-  },
-  separable_conv: {
-    valid: separablePlanArb.map(separableCall),
-    invalid: invalidArb('separable_conv', separablePlanArb.map((p) => separableCall({ ...p, v: { ...p.v, ...floatValues } }))),
-  },
-  conv_transpose: {
-    valid: transposePlanArb.map(transposeCall),
-    invalid: invalidArb('conv_transpose', transposePlanArb.map((p) => transposeCall({ ...p, v: { ...p.v, ...floatValues } }))),
-  },
+  conv: { valid: convPlanArb.map(convCall), invalid: invalidCalls(convFaults.conv) },
+  depthwise_conv: { valid: depthwisePlanArb.map(depthwiseCall), invalid: invalidCalls(convFaults.depthwise_conv) },
+  separable_conv: { valid: separablePlanArb.map(separableCall), invalid: invalidCalls(convFaults.separable_conv) },
+  conv_transpose: { valid: transposePlanArb.map(transposeCall), invalid: invalidCalls(convFaults.conv_transpose) },
 } satisfies Record<ConvOp, OpGenerators>;

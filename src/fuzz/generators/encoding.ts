@@ -8,7 +8,8 @@ import type { DType } from '../../dtypes.js';
 import type { GoldenValue } from '../../golden/cases.js';
 import { GoldenTensor } from '../../golden/safetensors.js';
 import type { encoding } from '../../ops/encoding.js';
-import { callOf, ints, type FuzzCall, type Generators, type OpGenerators } from '../call.js';
+import { bools, callOf, ints, type FuzzCall, type Generators, type OpGenerators } from '../call.js';
+import { type Fault, type FaultSet, invalidCalls } from './faults.js';
 import { boolTensorArb, dtypeArb, intTensorArb, maybe, seedArb, shapeArb, withConventions } from './draws.js';
 
 type EncodingOp = keyof typeof encoding;
@@ -112,31 +113,40 @@ function multiHotValid(): fc.Arbitrary<FuzzCall> {
 /** Small int labels for the invalid calls. */
 const smallLabels = shapeArb({ minRank: 0, maxRank: 3, empty: false }).chain((shape) => intLabels(shape, 4));
 
+type Values = Record<string, GoldenValue | undefined>;
+const pick = <T>(xs: readonly T[], seed: number) => xs[seed % xs.length];
+const rankOf = (v: Values) => (v.x instanceof GoldenTensor ? v.x.shape.length : 0);
+
 /**
- * What Keras rejects in both: an axis past what JAX takes, num_classes negative, None, a float or a
- * string, an unknown dtype name, a string for x.
+ * What Keras rejects in both: an axis past what JAX takes, num_classes negative, a float or a string,
+ * an unknown dtype name, a string for x (declared last: the others read x's rank).
  */
-function sharedInvalid(): fc.Arbitrary<Record<string, GoldenValue | undefined>>[] {
-  const badAxis = (rank: number) => fc.oneof(fc.integer({ min: rank + 1, max: rank + 3 }), fc.integer({ min: -rank - 4, max: -rank - 2 }));
-  return [
-    smallLabels.chain((x) => badAxis(x.shape.length).map((axis) => ({ x, num_classes: 4, axis }))),
-    smallLabels.chain((x) => fc.constantFrom<GoldenValue>(-1, -5, 2.5, '4').map((num_classes) => ({ x, num_classes }))),
-    smallLabels.chain((x) => fc.constantFrom('foo', 'float8').map((dtype) => ({ x, num_classes: 4, dtype }))),
-    fc.constant({ x: 'abc', num_classes: 3 }),
-  ];
+const SHARED_FAULTS: Record<string, Fault<Values>> = {
+  axis: (v, seed) => {
+    const r = rankOf(v);
+    return { ...v, axis: seed % 2 ? r + 1 + (seed % 3) : -r - 2 - (seed % 3) };
+  },
+  num_classes: (v, seed) => ({ ...v, num_classes: pick<GoldenValue>([-1, -5, 2.5, '4'], seed) }),
+  dtype: (v, seed) => ({ ...v, dtype: pick(['foo', 'float8'], seed) }),
+};
+const notATensor: Fault<Values> = (v) => ({ ...v, x: 'abc' });
+
+function oneHotFaults(): FaultSet<Values> {
+  return {
+    base: smallLabels.map((x) => ({ x, num_classes: 4 })),
+    faults: {
+      ...SHARED_FAULTS,
+      num_classes_none: (v) => ({ ...v, num_classes: null }),
+      // JAX compares labels with arange(num_classes); a bool array has no such comparison.
+      bool_x: (v, seed) => ({ ...v, x: bools(v.x instanceof GoldenTensor && v.x.shape.length ? v.x.shape : [2], seed) }),
+      x: notATensor,
+    },
+    call: (v) => callOf('one_hot', v),
+    apart: [['num_classes', 'num_classes_none'], ['bool_x', 'x']],
+  };
 }
 
-function oneHotInvalid(): fc.Arbitrary<FuzzCall> {
-  const kinds = [
-    ...sharedInvalid(),
-    smallLabels.map((x) => ({ x, num_classes: null })),
-    // JAX compares labels with arange(num_classes); a bool array has no such comparison.
-    shapeArb({ minRank: 1, maxRank: 3 }).chain(boolTensorArb).map((x) => ({ x, num_classes: 3 })),
-  ];
-  return fc.oneof(...kinds).map((v) => callOf('one_hot', v));
-}
-
-function multiHotInvalid(): fc.Arbitrary<FuzzCall> {
+function multiHotFaults(): FaultSet<Values> {
   // The reduced dim is empty: num_classes 0 put there by `axis`, or an input dim 1 of size 0.
   const noClasses = shapeArb({ minRank: 0, maxRank: 3, maxSize: 64 }).chain((shape) =>
     intLabels(shape, 2).map((x) => ({ x, num_classes: 0, axis: shape.length > 1 ? 1 : 0 })),
@@ -144,17 +154,24 @@ function multiHotInvalid(): fc.Arbitrary<FuzzCall> {
   const emptyDim = fc
     .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 4 }), classesArb)
     .chain(([n, m, c]) => intLabels([n, 0, m].slice(0, m === 0 ? 2 : 3), c).map((x) => ({ x, num_classes: Math.max(c, 1) })));
-  const kinds = [
-    ...sharedInvalid(),
-    // num_classes left out, or None.
-    smallLabels.chain((x) => fc.constantFrom<GoldenValue | undefined>(undefined, null).map((num_classes) => ({ x, num_classes }))),
-    noClasses,
-    emptyDim,
-  ];
-  return fc.oneof(...kinds).map(({ x, ...rest }) => callOf('multi_hot', { inputs: x, ...rest }));
+  const call = ({ x, ...rest }: Values) => callOf('multi_hot', { inputs: x, ...rest });
+  return {
+    base: smallLabels.map((x) => ({ x, num_classes: 4 })),
+    faults: {
+      ...SHARED_FAULTS,
+      // num_classes left out, or None.
+      num_classes_missing: (v, seed) => ({ ...v, num_classes: pick([undefined, null], seed) }),
+      x: notATensor,
+    },
+    call,
+    apart: [['num_classes', 'num_classes_missing']],
+    alone: [noClasses.map(call), emptyDim.map(call)],
+  };
 }
 
+export const encodingFaults = { one_hot: oneHotFaults(), multi_hot: multiHotFaults() };
+
 export const encodingGenerators = {
-  one_hot: { valid: oneHotValid(), invalid: oneHotInvalid() },
-  multi_hot: { valid: multiHotValid(), invalid: multiHotInvalid() },
+  one_hot: { valid: oneHotValid(), invalid: invalidCalls(encodingFaults.one_hot) },
+  multi_hot: { valid: multiHotValid(), invalid: invalidCalls(encodingFaults.multi_hot) },
 } satisfies Partial<Generators> & Record<EncodingOp, OpGenerators>;

@@ -15,6 +15,7 @@ import type { DType } from '../../dtypes.js';
 import type { GoldenValue, ToleranceWithReason } from '../../golden/cases.js';
 import { GoldenTensor } from '../../golden/safetensors.js';
 import { bools, callOf, floats, ints, prng, type FuzzCall, type OpGenerators } from '../call.js';
+import { type Fault, type FaultSet, invalidCalls } from './faults.js';
 import {
   axisArb,
   boundTolerance,
@@ -414,65 +415,86 @@ const f32 = (shape: readonly number[], seed: number) => floats(shape, seed, { lo
 const boolOutput = (call: FuzzCall, seed: number) =>
   withArgs(call, [call.args[0], bools((call.args[1] as GoldenTensor).shape, seed)], { from_logits: true });
 
-/** Keras requires equal shapes (no broadcasting); JAX cannot negate a bool output for from_logits. */
-function binaryInvalid(call: FuzzCall, kind: number, seed: number): FuzzCall {
-  const [target, out] = call.args as GoldenTensor[];
-  if (kind === 0) return boolOutput(call, seed);
-  return withArgs(call, [target, f32(otherShape(out.shape, seed), seed)]);
-}
+const spoilt = (faults: Record<string, Fault<FuzzCall>>, base: fc.Arbitrary<FuzzCall>, apart: [string, string][] = []): FaultSet<FuzzCall> =>
+  ({ base, faults, call: (c) => c, apart });
 
-/** Shapes, rank 0, an axis past the rank or repeated, bool logits. */
-function categoricalInvalid(call: FuzzCall, kind: number, seed: number): FuzzCall {
+/** An output of another shape than the target's. */
+const otherOutput: Fault<FuzzCall> = (call, seed) => {
   const [target, out] = call.args as GoldenTensor[];
-  const rank = out.shape.length;
-  switch (kind) {
-    case 0: return boolOutput(call, seed);
-    case 1: return withArgs(call, [f32([], seed), f32([], seed + 1)]);
-    case 2: return withArgs(call, [target, out], { axis: seed % 2 ? rank + (seed % 3) : -rank - 1 - (seed % 3) });
-    case 3: return withArgs(call, [target, out], { axis: [seed % rank, (seed % rank) - rank] });
-    default: return withArgs(call, [target, f32(otherShape(out.shape, seed), seed)]);
-  }
-}
+  return withArgs(call, [target, f32(otherShape(out.shape, seed), seed)]);
+};
+
+/** An axis past the output's rank. */
+const axisPast: Fault<FuzzCall> = (call, seed) => {
+  const rank = (call.args[1] as GoldenTensor).shape.length;
+  return withArgs(call, call.args, { axis: seed % 2 ? rank + (seed % 3) : -rank - 1 - (seed % 3) });
+};
+
+/** Keras requires equal shapes (no broadcasting); JAX cannot negate a bool output for from_logits. */
+const binaryFaults = spoilt({ shape: otherOutput, bool_output: boolOutput }, binaryPlanArb.map(binaryCall));
+
+/** Shapes, rank 0, an axis past the rank or repeated, bool logits. Rank 0 replaces both tensors: it comes first. */
+const categoricalFaults = spoilt(
+  {
+    rank0: (call, seed) => withArgs(call, [f32([], seed), f32([], seed + 1)]),
+    shape: otherOutput,
+    axis_past: axisPast,
+    axis_repeated: (call, seed) => {
+      const rank = (call.args[1] as GoldenTensor).shape.length;
+      return rank ? withArgs(call, call.args, { axis: [seed % rank, (seed % rank) - rank] }) : withArgs(call, call.args, { axis: [0, 0] });
+    },
+    bool_output: boolOutput,
+  },
+  categoricalPlanArb.map(categoricalCall),
+  [['axis_past', 'axis_repeated']],
+);
 
 /** Labels that are not the output's shape without its last dim, a scalar output, a bad axis, bool logits. */
-function sparseInvalid(call: FuzzCall, kind: number, seed: number): FuzzCall {
-  const [target, out] = call.args as GoldenTensor[];
-  const rank = out.shape.length;
-  switch (kind) {
-    case 0: return boolOutput(call, seed);
-    case 1: return withArgs(call, [ints([2], 0, 2, seed), f32([], seed)]);
-    case 2: return withArgs(call, [target, out], { axis: seed % 2 ? rank + (seed % 3) : -rank - 1 - (seed % 3) });
-    case 3: {
-      // axis 0 of a (2, 3) output: one_hot(target, 2, axis=0) is (2, 2), which does not broadcast.
+const sparseFaults = spoilt(
+  {
+    rank0: (call, seed) => withArgs(call, [ints([2], 0, 2, seed), f32([], seed)]),
+    // axis 0 of a (2, 3) output: one_hot(target, 2, axis=0) is (2, 2), which does not broadcast.
+    axis0: (call, seed) => {
       const classes = 2 + (seed % 3);
       return withArgs(call, [ints([classes], 0, classes, seed), f32([classes, classes + 1], seed)], { axis: 0 });
-    }
-    default: {
+    },
+    labels: (call, seed) => {
+      const [target, out] = call.args as GoldenTensor[];
       const labels = target.shape.length ? otherShape(target.shape, seed) : [2];
       return withArgs(call, [ints(labels.map((d) => (d === 1 ? 2 : d)), 0, 2, seed), out]);
-    }
-  }
-}
+    },
+    axis_past: axisPast,
+    bool_output: boolOutput,
+  },
+  sparsePlanArb.map(sparseCall),
+  [['rank0', 'axis0'], ['axis0', 'axis_past']],
+);
 
 /** Different shapes (eagerly compared), or two bools, which JAX cannot subtract. */
-function psnrInvalid(call: FuzzCall, kind: number, seed: number): FuzzCall {
-  const [x1, , maxVal] = call.args as [GoldenTensor, GoldenTensor, GoldenValue];
-  if (kind === 0) return withArgs(call, [bools(x1.shape, seed), bools(x1.shape, seed + 1), maxVal]);
-  return withArgs(call, [x1, f32(otherShape(x1.shape, seed), seed), maxVal]);
-}
+const psnrFaults = spoilt(
+  {
+    shape: (call, seed) => {
+      const [x1, , maxVal] = call.args as [GoldenTensor, GoldenTensor, GoldenValue];
+      return withArgs(call, [x1, f32(otherShape(x1.shape, seed), seed), maxVal]);
+    },
+    bools: (call, seed) => {
+      const [x1, x2, maxVal] = call.args as [GoldenTensor, GoldenTensor, GoldenValue];
+      return withArgs(call, [bools(x1.shape, seed), bools(x2.shape, seed + 1), maxVal]);
+    },
+  },
+  psnrPlanArb.map(psnrCall),
+);
 
-function invalidArb(valid: fc.Arbitrary<FuzzCall>, kinds: number, spoil: (c: FuzzCall, kind: number, seed: number) => FuzzCall) {
-  return fc.tuple(valid, fc.integer({ min: 0, max: kinds - 1 }), seedArb).map(([c, kind, seed]) => spoil(c, kind, seed));
-}
-
-const binaryValid = binaryPlanArb.map(binaryCall);
-const categoricalValid = categoricalPlanArb.map(categoricalCall);
-const sparseValid = sparsePlanArb.map(sparseCall);
-const psnrValid = psnrPlanArb.map(psnrCall);
+export const lossesFaults = {
+  binary_crossentropy: binaryFaults,
+  categorical_crossentropy: categoricalFaults,
+  sparse_categorical_crossentropy: sparseFaults,
+  psnr: psnrFaults,
+};
 
 export const lossesGenerators = {
-  binary_crossentropy: { valid: binaryValid, invalid: invalidArb(binaryValid, 3, binaryInvalid) },
-  categorical_crossentropy: { valid: categoricalValid, invalid: invalidArb(categoricalValid, 5, categoricalInvalid) },
-  sparse_categorical_crossentropy: { valid: sparseValid, invalid: invalidArb(sparseValid, 5, sparseInvalid) },
-  psnr: { valid: psnrValid, invalid: invalidArb(psnrValid, 3, psnrInvalid) },
+  binary_crossentropy: { valid: binaryPlanArb.map(binaryCall), invalid: invalidCalls(binaryFaults) },
+  categorical_crossentropy: { valid: categoricalPlanArb.map(categoricalCall), invalid: invalidCalls(categoricalFaults) },
+  sparse_categorical_crossentropy: { valid: sparsePlanArb.map(sparseCall), invalid: invalidCalls(sparseFaults) },
+  psnr: { valid: psnrPlanArb.map(psnrCall), invalid: invalidCalls(psnrFaults) },
 } satisfies Record<string, OpGenerators>;

@@ -8,7 +8,8 @@ import type { DType } from '../../dtypes.js';
 import type { GoldenValue } from '../../golden/cases.js';
 import { GoldenTensor } from '../../golden/safetensors.js';
 import type { normalization } from '../../ops/normalization.js';
-import { callOf, floats, SPECIAL_FLOATS, type FuzzCall, type Generators, type OpGenerators } from '../call.js';
+import { bools, callOf, floats, SPECIAL_FLOATS, type FuzzCall, type Generators, type OpGenerators } from '../call.js';
+import { type FaultSet, invalidCalls } from './faults.js';
 import {
   axesArb,
   axisArb,
@@ -102,26 +103,32 @@ function momentsValid(): fc.Arbitrary<FuzzCall> {
 /** x of rank 1 to 4 with at least one element, for calls that fail on an argument other than x. */
 const someX = shapeArb({ minRank: 1, maxRank: 4, empty: false }).chain((s) => floatTensorArb(s));
 
+type Values = Record<string, GoldenValue | undefined>;
+const pick = <T>(xs: readonly T[], seed: number) => xs[seed % xs.length];
+const rankOf = (v: Values) => (v.x as GoldenTensor).shape.length;
+
 /** A repeated axis, or one past the rank, inside a tuple or alone. */
-const badAxesArb = (rank: number): fc.Arbitrary<GoldenValue> =>
-  fc.oneof(
-    fc.integer({ min: 0, max: rank - 1 }).map((a) => [a, a]),
-    fc.integer({ min: 0, max: rank - 1 }).map((a) => [a, a - rank]),
-    fc.integer({ min: rank, max: rank + 2 }).map((a) => [a]),
-    fc.integer({ min: -rank - 2, max: -rank - 1 }),
-  );
+function badAxes(rank: number, seed: number): GoldenValue {
+  const a = Math.floor(seed / 4) % rank;
+  const k = Math.floor(seed / 4) % 3;
+  return pick<GoldenValue>([[a, a], [a, a - rank], [rank + k], -rank - 1 - (k % 2)], seed);
+}
 
 /**
  * synchronized=True (not on JAX), repeated or out-of-range axes, a float axis. (A string x or axes fails
  * too, but as an AttributeError or JAX's NameError for collective axis names: accidents, not checks.)
  */
-function momentsInvalid(): fc.Arbitrary<FuzzCall> {
-  const kinds: fc.Arbitrary<Record<string, GoldenValue | undefined>>[] = [
-    someX.map((x) => ({ x, axes: [0], synchronized: true })),
-    someX.chain((x) => badAxesArb(x.shape.length).map((axes) => ({ x, axes }))),
-    someX.chain((x) => fc.constantFrom<GoldenValue>([0.5], 1.5).map((axes) => ({ x, axes }))),
-  ];
-  return fc.oneof(...kinds).map((v) => callOf('moments', v));
+function momentsFaults(): FaultSet<Values> {
+  return {
+    base: someX.map((x) => ({ x, axes: [0] })),
+    faults: {
+      synchronized: (v) => ({ ...v, synchronized: true }),
+      axes: (v, seed) => ({ ...v, axes: badAxes(rankOf(v), seed) }),
+      float_axes: (v, seed) => ({ ...v, axes: pick<GoldenValue>([[0.5], 1.5], seed) }),
+    },
+    call: (v) => callOf('moments', v),
+    apart: [['axes', 'float_axes']],
+  };
 }
 
 // -------------------------------------------------------------------------------- batch_normalization
@@ -208,24 +215,31 @@ function bnValid(): fc.Arbitrary<FuzzCall> {
  * another length than the mean, a 2-D mean, a bool mean. (Not a string epsilon: Keras has no check
  * there, only numpy's own UFuncTypeError from the addition.)
  */
-function bnInvalid(): fc.Arbitrary<FuzzCall> {
+function bnFaults(): FaultSet<Values> {
   const base = shapeArb({ minRank: 1, maxRank: 4, empty: false })
     .filter((s) => s.some((d) => d > 1))
     .chain((shape) => {
       const axes = [...shape.keys()].filter((a) => shape[a] > 1);
       return fc.tuple(floatTensorArb(shape), fc.constantFrom(...axes));
     })
-    .map(([x, axis]) => ({ x, axis, n: x.shape[axis] }));
-  const ok = (n: number) => ({ mean: floats([n], n), variance: floats([n], n + 1, { low: 0.5, high: 1.5 }) });
-  const kinds: fc.Arbitrary<Record<string, GoldenValue | undefined>>[] = [
-    base.chain(({ x, n }) => fc.integer({ min: x.shape.length, max: x.shape.length + 2 }).map((axis) => ({ x, axis, ...ok(n) }))),
-    base.map(({ x, axis, n }) => ({ x, axis, ...ok(n + 1) })),
-    base.map(({ x, axis, n }) => ({ x, axis, ...ok(n), variance: floats([n + 1], 7, { low: 0.5, high: 1.5 }) })),
-    base.map(({ x, axis, n }) => ({ x, axis, ...ok(n), mean: floats([1, n], 3) })),
-    base.chain(({ x, axis, n }) => boolTensorArb([n]).map((mean) => ({ x, axis, ...ok(n), mean }))),
-  ];
-  return fc.oneof(...kinds).map((v) => callOf('batch_normalization', v));
+    .map(([x, axis]): Values => ({ x, axis, ...stats(x.shape[axis]) }));
+  const n = (v: Values) => (v.x as GoldenTensor).shape[v.axis as number];
+  return {
+    base,
+    faults: {
+      stats_length: (v) => ({ ...v, ...stats(n(v) + 1) }),
+      variance_length: (v) => ({ ...v, variance: floats([n(v) + 1], 7, { low: 0.5, high: 1.5 }) }),
+      mean_rank: (v) => ({ ...v, mean: floats([1, n(v)], 3) }),
+      mean_bool: (v, seed) => ({ ...v, mean: bools([n(v)], seed) }),
+      // Declared last: the others read x.shape[axis].
+      axis: (v, seed) => ({ ...v, axis: rankOf(v) + (seed % 3) }),
+    },
+    call: (v) => callOf('batch_normalization', v),
+    apart: [['stats_length', 'variance_length'], ['stats_length', 'mean_rank'], ['stats_length', 'mean_bool'], ['mean_rank', 'mean_bool']],
+  };
 }
+
+const stats = (n: number) => ({ mean: floats([n], n), variance: floats([n], n + 1, { low: 0.5, high: 1.5 }) });
 
 // ------------------------------------------------------------------------------------------- normalize
 
@@ -299,22 +313,31 @@ function isEmptyMatrixNorm(shape: number[], axis: GoldenValue | undefined): bool
  * over two axes (numpy has no such matrix norm); an axis past the rank; a repeated axis with order 2;
  * order 2 with epsilon 0 (Keras computes 1 / epsilon in Python).
  */
-function normalizeInvalid(): fc.Arbitrary<FuzzCall> {
+function normalizeFaults(): FaultSet<Values> {
   const x3 = shapeArb({ minRank: 3, maxRank: 4, empty: false }).chain((s) => floatTensorArb(s));
-  const kinds: fc.Arbitrary<Record<string, GoldenValue | undefined>>[] = [
-    someX.chain((x) => fc.constantFrom<GoldenValue>(0, -1, 2.5, 'a', null).map((order) => ({ x, order }))),
-    x3.map((x) => ({ x, order: 1, axis: null })),
-    x3.map((x) => ({ x, order: 1, axis: [0, 1, 2] })),
-    x3.chain((x) => fc.constantFrom(3, 4).map((order) => ({ x, order, axis: [0, 1] }))),
-    someX.chain((x) => fc.integer({ min: x.shape.length, max: x.shape.length + 2 }).map((axis) => ({ x, axis }))),
-    someX.map((x) => ({ x, axis: [0, 0] })),
-    someX.map((x) => ({ x, epsilon: 0 })),
-  ];
-  return fc.oneof(...kinds).map((v) => callOf('normalize', v));
+  const call = (v: Values) => callOf('normalize', v);
+  return {
+    base: someX.map((x) => ({ x })),
+    faults: {
+      order: (v, seed) => ({ ...v, order: pick<GoldenValue>([0, -1, 2.5, 'a', null], seed) }),
+      axis: (v, seed) => ({ ...v, axis: rankOf(v) + (seed % 3) }),
+      axis_repeated: (v) => ({ ...v, axis: [0, 0] }),
+      epsilon: (v) => ({ ...v, epsilon: 0 }),
+    },
+    call,
+    apart: [['axis', 'axis_repeated']],
+    alone: [
+      x3.map((x) => call({ x, order: 1, axis: null })),
+      x3.map((x) => call({ x, order: 1, axis: [0, 1, 2] })),
+      x3.chain((x) => fc.constantFrom(3, 4).map((order) => call({ x, order, axis: [0, 1] }))),
+    ],
+  };
 }
 
+export const normalizationFaults = { moments: momentsFaults(), batch_normalization: bnFaults(), normalize: normalizeFaults() };
+
 export const normalizationGenerators = {
-  moments: { valid: momentsValid(), invalid: momentsInvalid() },
-  batch_normalization: { valid: bnValid(), invalid: bnInvalid() },
-  normalize: { valid: normalizeValid(), invalid: normalizeInvalid() },
+  moments: { valid: momentsValid(), invalid: invalidCalls(normalizationFaults.moments) },
+  batch_normalization: { valid: bnValid(), invalid: invalidCalls(normalizationFaults.batch_normalization) },
+  normalize: { valid: normalizeValid(), invalid: invalidCalls(normalizationFaults.normalize) },
 } satisfies Partial<Generators> & Record<NormalizationOp, OpGenerators>;

@@ -9,7 +9,8 @@ import type { DType } from '../../dtypes.js';
 import type { GoldenValue } from '../../golden/cases.js';
 import type { GoldenTensor } from '../../golden/safetensors.js';
 import type { pooling } from '../../ops/pooling.js';
-import { callOf, SPECIAL_FLOATS, type FuzzCall, type Generators, type OpGenerators } from '../call.js';
+import { bools, callOf, SPECIAL_FLOATS, type FuzzCall, type Generators, type OpGenerators } from '../call.js';
+import { type Fault, type FaultSet, invalidCalls } from './faults.js';
 import { boolTensorArb, dtypeArb, floatTensorArb, fmt, intTensorArb, loosened, maxAbsFinite, sizeOf, U } from './draws.js';
 
 type PoolOp = keyof typeof pooling;
@@ -145,33 +146,45 @@ function poolValid(op: PoolOp): fc.Arbitrary<FuzzCall> {
  * stride tuple of the wrong length, a window or stride below 1, a float window (Python's own TypeError
  * in Keras's code: its class is compared, not its words); bool for average_pool.
  */
-function poolInvalid(op: PoolOp): fc.Arbitrary<FuzzCall> {
+function poolFaults(op: PoolOp): FaultSet<PoolValues> {
   const base = fc
     .integer({ min: 1, max: 3 })
     .chain((nd) => geometryArb(nd))
     .filter((g) => !g.poolSize.some((k, i) => k > g.spatial[i]))
     .chain((g) => fc.tuple(fc.constant(g), inputArb(op, inputShape(g), 'float32')))
-    .map(([g, inputs]) => ({ inputs, pool_size: g.poolSize as GoldenValue, strides: g.strides as GoldenValue, padding: g.padding, data_format: g.dataFormat }));
-  type Values = fc.Arbitrary<Record<string, GoldenValue | undefined>>;
-  const nd = (v: { pool_size: GoldenValue }) => (v.pool_size as number[]).length;
-  const kinds: Values[] = [
-    base.chain((v) => fc.constantFrom('full', 'causal', 'same_lower', '').map((padding) => ({ ...v, padding }))),
-    base.chain((v) => fc.constantFrom('channels_middle', 'NHWC').map((data_format) => ({ ...v, data_format }))),
-    base.chain((v) => fc.constantFrom(nd(v) - 1, nd(v) + 1).map((len) => ({ ...v, pool_size: Array<number>(len).fill(1) }))),
-    base.chain((v) => fc.constantFrom(0, -1).map((k) => ({ ...v, pool_size: k }))),
-    base.chain((v) => fc.constantFrom(0, -2).map((s) => ({ ...v, strides: s }))),
-    base.map((v) => ({ ...v, pool_size: 1.5 })),
-    fc
-      .array(fc.integer({ min: 1, max: 5 }), { maxLength: 1 })
-      .chain((shape) => floatTensorArb(shape).map((inputs) => ({ inputs, pool_size: 1, strides: 1 }))),
-  ];
+    .map(([g, inputs]): PoolValues => ({ inputs, pool_size: g.poolSize, strides: g.strides, padding: g.padding, data_format: g.dataFormat }));
+  const pick = <T>(xs: readonly T[], seed: number) => xs[seed % xs.length];
+  const nd = (v: PoolValues) => (v.inputs as GoldenTensor).shape.length - 2;
+  const faults: Record<string, Fault<PoolValues>> = {
+    padding: (v, seed) => ({ ...v, padding: pick(['full', 'causal', 'same_lower', ''], seed) }),
+    data_format: (v, seed) => ({ ...v, data_format: pick(['channels_middle', 'NHWC'], seed) }),
+    pool_size_length: (v, seed) => ({ ...v, pool_size: Array<number>(nd(v) + (seed % 2 ? 1 : -1)).fill(1) }),
+    pool_size_nonpositive: (v, seed) => ({ ...v, pool_size: pick([0, -1], seed) }),
+    pool_size_float: (v) => ({ ...v, pool_size: 1.5 }),
+    strides_nonpositive: (v, seed) => ({ ...v, strides: pick([0, -2], seed) }),
+  };
   if (op === 'average_pool') {
-    kinds.push(base.chain((v) => boolTensorArb((v.inputs as GoldenTensor).shape as number[]).map((inputs) => ({ ...v, inputs }))));
+    const input = (v: PoolValues) => v.inputs as GoldenTensor;
+    faults.bool_input = (v, seed) => ({ ...v, inputs: bools(input(v).shape, seed) });
   }
-  return fc.oneof(...kinds).map((v) => callOf(op, v));
+  const rank01 = fc
+    .array(fc.integer({ min: 1, max: 5 }), { maxLength: 1 })
+    .chain((shape) => floatTensorArb(shape).map((inputs) => callOf(op, { inputs, pool_size: 1, strides: 1 })));
+  return {
+    base,
+    faults,
+    call: (v) => callOf(op, v),
+    // Each replaces the pool_size another one spoilt.
+    apart: [['pool_size_length', 'pool_size_nonpositive'], ['pool_size_length', 'pool_size_float'], ['pool_size_nonpositive', 'pool_size_float']],
+    alone: [rank01],
+  };
 }
 
-const pool = (op: PoolOp): OpGenerators => ({ valid: poolValid(op), invalid: poolInvalid(op) });
+type PoolValues = Record<string, GoldenValue | undefined>;
+
+export const poolingFaults = { max_pool: poolFaults('max_pool'), average_pool: poolFaults('average_pool') };
+
+const pool = (op: PoolOp): OpGenerators => ({ valid: poolValid(op), invalid: invalidCalls(poolingFaults[op]) });
 
 export const poolingGenerators = {
   max_pool: pool('max_pool'),
