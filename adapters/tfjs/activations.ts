@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ConcreteSpec } from '../../src/backend/adapter.js';
 import type { Kernels } from '../../src/ops/table.js';
 import { cast, where } from './gpu-layout.js';
-import { div, exp, expm1, log, max, onGpu, sigmoid } from './gpu-math.js';
+import { div, exp, expm1, log, max, sigmoid } from './gpu-math.js';
+import { quirk } from './quirks.js';
 
 type ActivationKernels = Pick<
   Kernels<tf.Tensor>,
@@ -94,8 +95,8 @@ function gelu(x: tf.Tensor, approximate: boolean): tf.Tensor {
 function softmaxOver(x: tf.Tensor, axes: number[], inLogSpace: boolean): tf.Tensor {
   if (x.size === 0) return tf.cast(x, 'float32');
   // TF.js's own kernel covers the last axis alone (wasm's is three times faster than the composition);
-  // on webgl and webgpu the composition below keeps JAX's special values.
-  if (x.dtype === 'float32' && axes.length === 1 && axes[0] === x.rank - 1 && !onGpu()) {
+  // where the backend loses NaN, the composition below keeps JAX's special values.
+  if (x.dtype === 'float32' && axes.length === 1 && axes[0] === x.rank - 1 && !quirk.losesNaN()) {
     return inLogSpace ? tf.logSoftmax(x) : tf.softmax(x);
   }
   // JAX subtracts the max in x's dtype, int32 exactly, and converts after: converting first would round
@@ -107,11 +108,11 @@ function softmaxOver(x: tf.Tensor, axes: number[], inLogSpace: boolean): tf.Tens
 }
 
 export const activationKernels: ActivationKernels = {
-  // TF.js's relu keeps NaN on cpu, wasm and tensorflow, as jnp.maximum(x, 0) does; webgl's packed relu
-  // turns -inf into NaN, so the GPUs compose it.
+  // TF.js's relu keeps NaN, as jnp.maximum(x, 0) does, except where the backend loses NaN (webgl's
+  // packed relu turns -inf into NaN): there it is composed.
   relu: ({ x }, _, out) => {
     const v = input(x, out);
-    return onGpu() ? where(tf.less(v, 0), tf.zerosLike(v), v) : tf.relu(v);
+    return quirk.losesNaN() ? where(tf.less(v, 0), tf.zerosLike(v), v) : tf.relu(v);
   },
   relu6: ({ x }, _, out) => relu6(input(x, out)),
   sigmoid: ({ x }, _, out) => sigmoid(input(x, out)),

@@ -8,6 +8,7 @@ import type { AttentionAttrs } from '../../src/ops/attention.js';
 import type { Kernels } from '../../src/ops/table.js';
 import type { DType } from '../../src/dtypes.js';
 import { cast, transpose, where } from './gpu-layout.js';
+import { quirk } from './quirks.js';
 import { div, exp, max } from './gpu-math.js';
 
 /** jax's `-0.7 * finfo(float32).max`: what masked logits become (tf.scalar rounds it to float32). */
@@ -49,18 +50,17 @@ function keepMask(mask: tf.Tensor | null, attrs: AttentionAttrs): tf.Tensor | nu
   return keep;
 }
 
-/** Multiply-adds per batch from which wasm's batches go one by one (measured: 2^15 loses, 2^17 wins). */
-const WASM_SPLIT_MACS = 1 << 16;
+/** Multiply-adds per batch from which batches go one by one where a batched matMul is a scalar loop. */
+const SPLIT_MACS = 1 << 16;
 
 /**
- * a @ b, or a @ b^T, for (batch, m, k) operands. wasm hands a matMul to XNNPACK only for a single batch
- * and no transposed operand, and runs any other as a scalar loop, 4-5x slower (219 ms against 46 ms
- * for 16 batches of 512x64 @ 64x512); so there, batches large enough to repay an op each go one by one.
+ * a @ b, or a @ b^T, for (batch, m, k) operands; where a batched or transposed matMul is a scalar loop
+ * (quirks.ts), batches large enough to repay an op each go one by one.
  */
 function batchMatMul(a: tf.Tensor, b: tf.Tensor, transposeB: boolean): tf.Tensor {
   const [n, m, k] = a.shape as [number, number, number];
   const cols = b.shape[transposeB ? 1 : 2] as number;
-  if (tf.getBackend() !== 'wasm' || m * k * cols < WASM_SPLIT_MACS) return tf.matMul(a, b, false, transposeB);
+  if (!quirk.batchedMatMulIsScalarLoop() || m * k * cols < SPLIT_MACS) return tf.matMul(a, b, false, transposeB);
   const right = transposeB ? transpose(b, [0, 2, 1]) : b;
   const one = (x: tf.Tensor, i: number) => tf.slice(x, [i, 0, 0], [1, ...x.shape.slice(1)]);
   return tf.concat(Array.from({ length: n }, (_, i) => tf.matMul(one(a, i), one(right, i))), 0);

@@ -19,7 +19,7 @@ import { convTransposeCrop, effectiveKernel, samePads } from '../../src/ops/shap
 import type { Kernels } from '../../src/ops/table.js';
 import { cast, pad, reverse, transpose, where } from './gpu-layout.js';
 import { allFinite } from './host-reads.js';
-import { lacks } from './kernel-gaps.js';
+import { quirk } from './quirks.js';
 import { fromChannelsLast, isEmpty, singleWindowCut, subsample, toChannelsLast } from './layout.js';
 
 type ConvKernels = Pick<Kernels<tf.Tensor>, 'conv' | 'depthwise_conv' | 'separable_conv' | 'conv_transpose'>;
@@ -79,18 +79,18 @@ function validConv(
 
 type Pads2d = 'valid' | 'same' | tf.backend_util.ExplicitPadding;
 
-/** TF.js's conv2d; on wasm a 1x1 kernel goes through XNNPACK's GEMM, which turns NaN into -inf. */
+/** TF.js's conv2d; a 1x1 kernel may go through XNNPACK's GEMM, which turns NaN into -inf. */
 function conv2dPadded(x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], pads: Pads2d, d: [number, number]): tf.Tensor4D {
   const run = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, s, pads, 'NHWC', d);
   const oneByOne = k.shape[0] === 1 && k.shape[1] === 1;
-  return tf.getBackend() === 'wasm' && oneByOne ? keepNaN(x, k, run) : run(x, k);
+  return quirk.xnnpackTurnsNaNToMinusInf() && oneByOne ? withNaNWindows(x, k, run) : run(x, k);
 }
 
 /**
  * A window that reads a NaN gives NaN in JAX, whatever the weight (NaN * 0 is NaN): found by the same
- * conv of the NaN mask with a ones kernel, for the wasm kernels that lose it.
+ * conv of the NaN mask with a ones kernel, for the kernels that lose it.
  */
-function keepNaN(x: tf.Tensor4D, k: tf.Tensor4D, run: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
+function withNaNWindows(x: tf.Tensor4D, k: tf.Tensor4D, run: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
   const y = run(x, k);
   // Without NaN in x the mask is all zeros (host-reads.ts: one pass instead of a conv and a select).
   if (allFinite(x)) return y;
@@ -99,20 +99,18 @@ function keepNaN(x: tf.Tensor4D, k: tf.Tensor4D, run: (a: tf.Tensor4D, b: tf.Ten
 }
 
 const conv2d = (x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], d: [number, number]) => conv2dPadded(x, k, s, 'valid', d);
-const conv3d = (x: tf.Tensor5D, k: tf.Tensor5D, s: [number, number, number], d: [number, number, number]) =>
-  tf.getBackend() === 'tensorflow' ? tensorflowConv3d(x, k, s, d) : tf.conv3d(x, k, s, 'valid', 'NDHWC', d);
-
-/**
- * libtensorflow's Conv3D (the tensorflow backend) takes no dilation in depth, and misplaces rows or reads
- * unset memory where a dim holds one window with a stride above 1. So there a one-window dim is cut to its
- * window and strided by 1 (the same outputs), and a dilated kernel is applied tap by tap: a kernel dilated
- * with zeros would turn 0 * inf into NaN.
- */
-function tensorflowConv3d(x: tf.Tensor5D, k: tf.Tensor5D, s: number[], d: number[]): tf.Tensor5D {
+/** TF.js's conv3d, around the quirks of libtensorflow's Conv3D (quirks.ts). */
+function conv3d(x: tf.Tensor5D, k: tf.Tensor5D, s: [number, number, number], d: [number, number, number]): tf.Tensor5D {
   const kEff = k.shape.slice(0, 3).map((n, i) => effectiveKernel(n, d[i]));
-  const cut = singleWindowCut(x, kEff, s) as tf.Tensor5D;
+  const cut = quirk.conv3dMisplacesSingleWindowRows() ? (singleWindowCut(x, kEff, s) as tf.Tensor5D) : x;
   const strides = s.map((v, i) => (cut.shape[i + 1] === kEff[i] ? 1 : v)) as [number, number, number];
-  if (allOnes(d)) return tf.conv3d(cut, k, strides, 'valid', 'NDHWC');
+  if (allOnes(d) || !quirk.lacksDilatedConv3d()) return tf.conv3d(cut, k, strides, 'valid', 'NDHWC', d);
+  return conv3dByTaps(cut, k, strides, d);
+}
+
+/** A dilated conv3d as the sum of one 1x1x1 conv per kernel tap over the cells that tap reads. */
+function conv3dByTaps(cut: tf.Tensor5D, k: tf.Tensor5D, strides: number[], d: number[]): tf.Tensor5D {
+  const kEff = k.shape.slice(0, 3).map((n, i) => effectiveKernel(n, d[i]));
   const [kd, kh, kw, cin, cout] = k.shape;
   const out = [0, 1, 2].map((i) => Math.floor((cut.shape[i + 1] - kEff[i]) / strides[i]) + 1);
   const taps: tf.Tensor5D[] = [];
@@ -128,19 +126,20 @@ function tensorflowConv3d(x: tf.Tensor5D, k: tf.Tensor5D, s: number[], d: number
   }
   return tf.addN(taps);
 }
-/** TF.js's depthwise conv; wasm's (XNNPACK) turns NaN into -inf whatever the kernel size. */
+
+/** TF.js's depthwise conv; XNNPACK's turns NaN into -inf whatever the kernel size. */
 const depthwise2d = (x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], d: [number, number]) => {
   const run = (a: tf.Tensor4D, b: tf.Tensor4D) => depthwiseWhereTaken(a, b, s, 'valid', d);
-  return tf.getBackend() === 'wasm' ? keepNaN(x, k, run) : run(x, k);
+  return quirk.xnnpackTurnsNaNToMinusInf() ? withNaNWindows(x, k, run) : run(x, k);
 };
 
 /**
  * tf.depthwiseConv2d, composed from calls the backend's kernel takes where it refuses a dilation or
- * unequal strides (kernel-gaps.ts). validConv never asks for both a stride and a dilation.
+ * unequal strides (quirks.ts). validConv never asks for both a stride and a dilation.
  */
 export function depthwiseWhereTaken(x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], pads: Pads2d, d: [number, number]): tf.Tensor4D {
-  if (!allOnes(d) && lacks('dilatedDepthwise')) return composedDilation(x, k, pads, d);
-  if (s[0] !== s[1] && lacks('unequalDepthwiseStrides')) return composedStrides(x, k, s, pads);
+  if (!allOnes(d) && quirk.lacksDilatedDepthwise()) return composedDilation(x, k, pads, d);
+  if (s[0] !== s[1] && quirk.lacksUnequalDepthwiseStrides()) return composedStrides(x, k, s, pads);
   return tf.depthwiseConv2d(x, k, s, pads, 'NHWC', d);
 }
 
@@ -182,9 +181,8 @@ function groupedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, groups: num
   const n = kernel.rank - 2;
   const kSpatial = kernel.shape.slice(0, n);
   if (groups === 1 && n === 2 && (allOnes(geo.strides) || allOnes(geo.dilationRate))) {
-    // TF.js's conv2d takes the pads itself: no padded copy of the input. libtensorflow's own 2-D SAME is
-    // lax's (odd cell at the end) and costs no pad op there; wasm's 'same' gives zeros for some shapes.
-    const pads = tf.getBackend() === 'tensorflow' ? geo.padding : (laxPads(x, kSpatial, geo) as tf.backend_util.ExplicitPadding);
+    // TF.js's conv2d takes the pads itself: no padded copy of the input.
+    const pads = quirk.conv2dSameIsLax() ? geo.padding : (laxPads(x, kSpatial, geo) as tf.backend_util.ExplicitPadding);
     return conv2dPadded(x as tf.Tensor4D, kernel as tf.Tensor4D, geo.strides as [number, number], pads, geo.dilationRate as [number, number]);
   }
   const padded = padSame(x, kSpatial, geo);
@@ -235,10 +233,10 @@ function transposedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, crops: n
   const cout = kernel.shape[n];
   const spatial = x.shape.slice(1, -1);
   // wasm's conv3dTranspose is wrong (zeros with strides, other values even without), so 3-D takes the
-  // general path below.
+  // general path below on every backend.
   if (allOnes(geo.dilationRate) && n <= 2) {
     const full = spatial.map((len, d) => (len - 1) * geo.strides[d] + kSpatial[d]);
-    const y = phasedOnWasm(x, kernel, geo.strides)
+    const y = phased(x, kernel, geo.strides)
       ? phasedTransposedConv(x, kernel, geo.strides, full)
       : nativeTranspose(x, kernel, geo.strides, [b, ...full, cout]);
     return cropOrExtend(y, crops, outSpatial);
@@ -258,15 +256,12 @@ function transposedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, crops: n
   return cropOrExtend(y, kSpatial.map(() => 0), outSpatial);
 }
 
-/**
- * wasm runs conv2dTranspose as a scalar loop and a conv through XNNPACK, so phasedTransposedConv is
- * faster where each phase holds 2^20 multiply-adds or more (4.1x at 1x64x64x64 by 3x3x64x64, stride 2;
- * 5.2x at 1x32x32x32 by 3x3x32x32, stride 1). Below, its convs and interleave cost more than they save
- * (XNNPACK sets up each conv anew: its kernels are made per call).
- */
-function phasedOnWasm(x: tf.Tensor, kernel: tf.Tensor, strides: number[]): boolean {
+/** Multiply-adds per output phase from which phases beat a scalar-loop conv2dTranspose (quirks.ts). */
+const PHASED_MACS = 1 << 20;
+
+function phased(x: tf.Tensor, kernel: tf.Tensor, strides: number[]): boolean {
   const macs = (x.size / (x.shape[x.rank - 1] as number)) * kernel.size;
-  return tf.getBackend() === 'wasm' && macs / strides.reduce((a, b) => a * b, 1) >= 1 << 20;
+  return quirk.transposedConvIsScalarLoop() && macs / strides.reduce((a, b) => a * b, 1) >= PHASED_MACS;
 }
 
 /**

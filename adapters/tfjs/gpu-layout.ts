@@ -1,35 +1,25 @@
 /**
- * Layout and dtype ops composed where TF.js 4.22's backends fail (elsewhere each function is the TF.js
- * op itself):
- * - pad past rank 4: the webgl shader does not compile (GLSL has no ivec5), nor the webgpu one (WGSL
- *   has no vec5: "cannot index type 'vec5'"); concatenating filled blocks axis by axis does the same.
- * - reverse past rank 4: webgpu's kernel reshapes to rank 4 and throws ("Size(32) must match the
- *   product of shape 2,2,2,2"); a gather by reversed indices per axis does the same.
- * - where (select) past rank 4: "Where for rank 5 is not yet supported" on webgl and webgpu; the
- *   operands are broadcast and flattened, selected, then reshaped back. And where the result is empty:
- *   tf.where's broadcastTo leaves a size-1 operand as it is against a 0 dim, which tensorflow's Select
- *   rejects ("must have the same size and shape").
- * - transpose of int32 or bool on webgpu: its general TransposeProgram does not compile for them
- *   ("type mismatch ... expected 'f32', got 'i32'"), and its pipeline cache is keyed by the permutation
- *   alone, so after a float32 transpose an int32 one reads float bits. A gather by the permuted flat
- *   indices (computed on the host from the shape, not the data) moves the values instead (exactly up to
- *   2^24, as every int32 op of TF.js's webgpu: it computes them in f32).
- * - a reduction of int32 or bool over axes that are not the last ones, on webgpu: TF.js moves them last
- *   with that same TransposeProgram, so log_softmax of int32 over axis 0 reduced zeros. The transpose
- *   here moves them instead, and TF.js then reduces the last axes, which it does without a transpose.
- * - cast of int32 or bool to float32 on webgpu: TF.js only relabels the int buffer, and the next
- *   transpose (a reduction over a leading axis, say) fails as above, giving zeros. Multiplying by 1
- *   writes a real float32 buffer.
- * - cast to bool on wasm: its Cast keeps the low byte (256 and 0.5 become false), so compare with 0.
+ * Layout and dtype ops composed where TF.js 4.22's backends fail (quirks.ts says where and why);
+ * elsewhere each function is the TF.js op itself:
+ * - pad, reverse and where past rank 4 (gpuRankLimit), on every backend: concatenated filled blocks axis
+ *   by axis, a gather by reversed indices per axis, and a select of the broadcast, flattened operands.
+ *   And a where whose result is empty is made directly: tf.where's broadcastTo leaves a size-1 operand
+ *   as it is against a 0 dim, which tensorflow's Select rejects ("must have the same size and shape").
+ * - int32 and bool transposes, reductions over leading axes and casts to float32 (intLayoutBroken): a
+ *   gather by the permuted flat indices (computed on the host from the shape, not the data), a transpose
+ *   here that moves the reduced axes last, and a multiply by 1.
+ * - cast to bool on every backend as a comparison with 0: wasm's Cast keeps the low byte (256 and 0.5
+ *   become false).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { quirk } from './quirks.js';
 
 const GPU_MAX_RANK = 4;
 
 export function cast(x: tf.Tensor, dtype: tf.DataType): tf.Tensor {
   if (x.dtype === dtype) return x;
   if (dtype === 'bool') return tf.notEqual(x, 0);
-  if (dtype === 'float32' && tf.getBackend() === 'webgpu') return tf.mul(tf.cast(x, dtype), tf.scalar(1));
+  if (dtype === 'float32' && quirk.intLayoutBroken()) return tf.mul(tf.cast(x, dtype), tf.scalar(1));
   return tf.cast(x, dtype);
 }
 
@@ -69,7 +59,7 @@ function spread(t: tf.Tensor, shape: number[]): tf.Tensor {
 }
 
 export function transpose(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
-  if (x.dtype === 'float32' || tf.getBackend() !== 'webgpu' || perm.every((p, i) => p === i)) {
+  if (x.dtype === 'float32' || !quirk.intLayoutBroken() || perm.every((p, i) => p === i)) {
     return tf.transpose(x, perm as number[]);
   }
   const outShape = perm.map((p) => x.shape[p]);
@@ -84,7 +74,7 @@ export function reduceOver(x: tf.Tensor, axes: number | number[] | undefined, ke
   const rank = x.rank;
   const reduced = [...new Set(axes === undefined ? x.shape.map((_, a) => a) : [axes].flat().map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
   const trailing = reduced.every((a, i) => a === rank - reduced.length + i);
-  if (x.dtype === 'float32' || tf.getBackend() !== 'webgpu' || trailing) return reduce(x, axes, keepDims);
+  if (x.dtype === 'float32' || !quirk.intLayoutBroken() || trailing) return reduce(x, axes, keepDims);
   const kept = x.shape.map((_, a) => a).filter((a) => !reduced.includes(a));
   const result = reduce(transpose(x, [...kept, ...reduced]), reduced.map((_, i) => kept.length + i), false);
   return keepDims ? tf.reshape(result, x.shape.map((d, a) => (reduced.includes(a) ? 1 : d))) : result;

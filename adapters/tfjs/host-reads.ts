@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TypedArray } from '../../src/dtypes.js';
 import { UnsupportedError } from '../../src/errors.js';
-import { onGpu } from './gpu-math.js';
+import { quirk } from './quirks.js';
 
 export interface HostRead {
   /** The Keras op name, with the option that takes this path when only one does. */
@@ -50,27 +50,17 @@ export const HOST_READS: readonly HostRead[] = [
 /**
  * Whether every value of x is finite: one pass and a read, so an op can skip the correction that
  * NaN or infinity would need (HOST_READS says which). The values are read where they are on the host
- * already (cpu) or few (a small copy beats a device reduction's dispatch), else one float reduced from
- * them on the device. Never on the GPUs: a read stalls webgl and is impossible on webgpu.
+ * already or few (a small copy beats a device reduction's dispatch), else one float reduced from
+ * them on the device. Never where a read stalls (the GPUs): there the answer is no.
  */
 const HOST_SCAN_MAX = 1 << 14;
 
 export function allFinite(x: tf.Tensor): boolean {
-  if (onGpu()) return false;
+  if (quirk.hostReadStalls()) return false;
   const what = 'The finiteness check';
   const instead = 'It is not called on GPU backends.';
-  if (tf.getBackend() === 'cpu' || x.size <= HOST_SCAN_MAX) return finiteValues(readOnHost(x, what, instead));
+  if (quirk.valuesLiveOnHost() || x.size <= HOST_SCAN_MAX) return finiteValues(readOnHost(x, what, instead));
   return Number.isFinite(readOnHost(finiteProbe(x), what, instead)[0]);
-}
-
-/**
- * TF.js backends whose synchronous read cannot be used: on webgpu dataSync() returns zeros and leaves the
- * device broken (every later read fails with an AbortError from mapAsync), so it is never called there.
- */
-const NO_SYNC_READ: ReadonlySet<string> = new Set(['webgpu']);
-
-export function canReadSync(backend: string): boolean {
-  return !NO_SYNC_READ.has(backend);
 }
 
 /**
@@ -78,8 +68,8 @@ export function canReadSync(backend: string): boolean {
  * cannot (webgpu), UnsupportedError saying what needs the read (`what`) and what to do instead (`instead`).
  */
 export function readOnHost(h: tf.Tensor, what: string, instead: string): TypedArray {
-  const backend = tf.getBackend();
-  if (!canReadSync(backend)) {
+  if (quirk.cannotReadSync()) {
+    const backend = tf.getBackend();
     throw new UnsupportedError(
       `${what} reads tensor data to the host synchronously, which TF.js's ${backend} backend cannot do ` +
         `(dataSync there returns zeros and breaks the device). ${instead}`,
@@ -90,15 +80,15 @@ export function readOnHost(h: tf.Tensor, what: string, instead: string): TypedAr
 
 /**
  * A value that is finite exactly when every value of x is, or when a finite input overflows (which only
- * sends it the long way): the sum, and on wasm the mean of the columns of a [1, n / k, 1, k] view by
- * XNNPACK's average pool, which reads x once, k lanes at a time: a third of the time of wasm's Sum
- * kernel, which adds one value at a time. (A matMul with ones was as fast only on the same input again:
+ * sends it the long way): the sum, and where Sum is a scalar loop (wasm) the mean of the columns of a
+ * [1, n / k, 1, k] view by XNNPACK's average pool, which reads x once, k lanes at a time: a third of
+ * the time. (A matMul with ones was as fast only on the same input again:
  * XNNPACK packs its weight operand, x, and caches that per tensor, so each new input paid 2.4 ms at
  * 1e6 values.) The pool's output clamp may turn a NaN into -inf, still not finite.
  */
 function finiteProbe(x: tf.Tensor): tf.Tensor {
   const lanes = [16, 8, 4, 2].find((k) => x.size % k === 0);
-  if (tf.getBackend() !== 'wasm' || lanes === undefined) return tf.sum(x);
+  if (!quirk.sumIsScalarLoop() || lanes === undefined) return tf.sum(x);
   const rows = x.size / lanes;
   return tf.sum(tf.avgPool(tf.reshape(x, [1, rows, 1, lanes]) as tf.Tensor4D, [rows, 1], 1, 'valid'));
 }

@@ -12,12 +12,13 @@ import { attentionKernels } from './attention.js';
 import { convKernels } from './conv.js';
 import { ctcKernels } from './ctc.js';
 import { encodingKernels } from './encoding.js';
-import { canReadSync, readOnHost } from './host-reads.js';
+import { readOnHost } from './host-reads.js';
 import { activate, startBackend, type TfjsBackend } from './engine.js';
 import { lossesKernels } from './losses.js';
 import { normalizationKernels } from './normalization.js';
 import { poolingKernels } from './pooling.js';
 import { cast } from './gpu-layout.js';
+import { quirk } from './quirks.js';
 
 const ALL_KERNELS: Kernels<tf.Tensor> = {
   ...activationKernels,
@@ -45,12 +46,6 @@ function boundKernels(backend: TfjsBackend): Kernels<tf.Tensor> {
 
 const TFJS_DTYPE: Record<DType, tf.DataType> = { float32: 'float32', int32: 'int32', bool: 'bool' };
 
-/**
- * wasm and tensorflow copy out of their own memory on every read; cpu hands back its storage and
- * webgl/webgpu their CPU-side cache, so their reads are copied before the caller may write to them.
- */
-const READS_COPY: ReadonlySet<TfjsBackend> = new Set(['wasm', 'tensorflow']);
-
 export async function createTfjsAdapter(
   backend: TfjsBackend,
   device: string,
@@ -61,7 +56,7 @@ export async function createTfjsAdapter(
     name: `tfjs-${backend}`,
     device,
     ...(settings && { settings: settings() }),
-    canReadSync: canReadSync(backend),
+    canReadSync: !quirk.cannotReadSync(backend),
     fromData: (data: TypedArray, shape: number[], dtype: DType) => {
       activate(backend);
       return tf.tensor(data, shape, TFJS_DTYPE[dtype]);
@@ -88,6 +83,6 @@ export async function createTfjsAdapter(
  * holds the only reference to it: a reshape or clone shares its source's storage (refCount > 1).
  */
 function owned(backend: TfjsBackend, h: tf.Tensor, data: TypedArray, last: boolean): TypedArray {
-  if (READS_COPY.has(backend)) return data;
+  if (!quirk.readsHandOutStorage(backend)) return data;
   return last && tf.findBackend(backend)?.refCount(h.dataId) === 1 ? data : data.slice();
 }

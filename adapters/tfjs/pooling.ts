@@ -12,10 +12,11 @@ import type { PoolAttrs } from '../../src/ops/pooling.js';
 import { windowPads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
 import { cast, pad, transpose, where } from './gpu-layout.js';
-import { div, gpuMaxPool, onGpu } from './gpu-math.js';
+import { div, maxPoolBelowGpuStart } from './gpu-math.js';
 import { depthwiseWhereTaken } from './conv.js';
 import { allFinite } from './host-reads.js';
-import { isEmpty, singleWindowCut, takeStrided, toChannelsLast, fromChannelsLast } from './layout.js';
+import { fromChannelsLast, isEmpty, singleWindowCut, takeStrided, toChannelsLast } from './layout.js';
+import { quirk } from './quirks.js';
 
 type Kind = 'max' | 'average';
 type ExplicitPadding = backend_util.ExplicitPadding;
@@ -141,18 +142,15 @@ function nativeMaxPool(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
 /**
  * lax.max propagates NaN; TF.js's max pools do not (cpu compares with `>`; XNNPACK and wasm's
  * maximum keep NaN from one operand only). A window holding a NaN is found by pooling a mask of the
- * NaNs. cpu and wasm start a window's max at -inf; elsewhere (tensorflow's MaxPool starts at -FLT_MAX)
- * the same mask also marks the cells above -inf (NaN 2, above 1, -inf 0), so one pool finds both. The
- * GPUs start at -1e20, so their windows below that are redone scaled (gpu-math.ts's gpuMaxPool).
+ * NaNs. Where a window's max starts at -inf, that is all; elsewhere the same mask also marks the cells
+ * above -inf (NaN 2, above 1, -inf 0), so one pool finds both (quirks.ts: maxPoolStartsAtMinusInf).
  */
-const MAX_POOL_FROM_MINUS_INF: ReadonlySet<string> = new Set(['cpu', 'wasm']);
-
 function maxPoolFloat(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
-  const native = onGpu() ? gpuMaxPool(x, (t) => nativeMaxPool(t, attrs)) : nativeMaxPool(x, attrs);
+  const native = maxPoolBelowGpuStart(x, (t) => nativeMaxPool(t, attrs));
   // Without NaN or infinity in x, TF.js's pool is lax's (host-reads.ts: one pass, not four and a pool).
   if (allFinite(x)) return native;
   const nan = tf.isNaN(x);
-  const fromMinusInf = MAX_POOL_FROM_MINUS_INF.has(tf.getBackend());
+  const fromMinusInf = quirk.maxPoolStartsAtMinusInf();
   const code = fromMinusInf ? cast(nan, 'float32') : where(nan, tf.fill(x.shape, 2), cast(tf.greater(x, -Infinity), 'float32'));
   const pooled = nativeMaxPool(code, attrs);
   const finite = fromMinusInf ? native : where(tf.equal(pooled, 0), tf.fill(native.shape, -Infinity), native);

@@ -35,16 +35,16 @@ export async function startTensorflow() {
   const version = backend?.binding?.TF_Version ?? 'unknown version';
   const unit = backend?.isUsingGpuDevice ? 'GPU' : 'CPU';
   const { createTfjsAdapter } = await import('./index.js');
-  const { lacks } = await import('./kernel-gaps.js');
+  const { quirk } = await import('./quirks.js');
   const device = `${unit} (TensorFlow ${version} C library via ${pkg.slice('@tensorflow/'.length)})`;
   return createTfjsAdapter('tensorflow', device, () =>
-    backend?.isUsingGpuDevice ? {} : cpuSettings(!lacks('dilatedDepthwise')),
+    backend?.isUsingGpuDevice ? {} : cpuSettings(!quirk.lacksDilatedDepthwise()),
   );
 }
 
 /**
  * What picks libtensorflow's CPU kernels, which differ in what they accept and how they round. Whether
- * oneDNN's are on is asked of the kernels themselves (kernel-gaps.ts: only oneDNN's depthwise conv takes
+ * oneDNN's are on is asked of the kernels themselves (quirks.ts: only oneDNN's depthwise conv takes
  * a dilation), since TensorFlow decides it from the variable or, unset, from the CPU's features.
  */
 function cpuSettings(oneDnn: boolean): Record<string, string> {

@@ -1,13 +1,16 @@
 /**
- * The compositions that stand in for a depthwise conv a backend's kernel refuses (adapters/tfjs/
- * kernel-gaps.ts): on tfjs-cpu, whose kernel takes every dilation and stride, each composition must give
- * what that kernel gives on the same call (itself checked against Keras by the conformance suite). Each
- * call has a window that reads the last input cell and one that cannot, so a lost or misplaced phase shows.
+ * adapters/tfjs/quirks.ts: only it names a TF.js backend, and the compositions that stand in for a
+ * depthwise conv a backend's kernel refuses give what a kernel that takes the call gives: on tfjs-cpu,
+ * whose kernel takes every dilation and stride, each composition must match that kernel on the same
+ * call (itself checked against Keras by the conformance suite). Each call has a window that reads the
+ * last input cell and one that cannot, so a lost or misplaced phase shows.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { composedDilation, composedStrides } from '../adapters/tfjs/conv.js';
-import { KERNEL_GAPS, lacks, type GapName } from '../adapters/tfjs/kernel-gaps.js';
+import { QUIRKS, quirk } from '../adapters/tfjs/quirks.js';
 import { setBackend } from '../src/index.js';
 
 type Pads = 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -25,8 +28,10 @@ describe('depthwise conv where the kernel refuses (composed, against tfjs-cpu\'s
   before(() => setBackend('tfjs-cpu'));
   after(() => setBackend('reference'));
 
-  it('the probes find no gap on tfjs-cpu (its kernel takes both calls)', () => {
-    for (const gap of Object.keys(KERNEL_GAPS) as GapName[]) expect(lacks(gap), gap).to.equal(false);
+  it('the refusal probes find none on tfjs-cpu (its kernels take every call)', () => {
+    const refusals = Object.entries(QUIRKS).filter(([, q]) => typeof q.on === 'function');
+    expect(refusals).to.not.be.empty;
+    for (const [name] of refusals) expect(quirk[name as keyof typeof QUIRKS](), name).to.equal(false);
   });
 
   const dilations: [number[], number[], number[], Pads][] = [
@@ -60,4 +65,22 @@ describe('depthwise conv where the kernel refuses (composed, against tfjs-cpu\'s
       });
     });
   }
+});
+
+describe('TF.js backend names', () => {
+  // Starting a backend and activating it name it; every kernel asks quirks.ts instead.
+  const ALLOWED = new Set(['quirks.ts', 'engine.ts', 'register.ts', 'browser.ts', 'tensorflow.ts']);
+  const dir = fileURLToPath(new URL('../adapters/tfjs/', import.meta.url));
+
+  it('no kernel file compares tf.getBackend() or names a backend in a set', () => {
+    const offenders = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts') && !ALLOWED.has(f))
+      .flatMap((f) =>
+        readFileSync(dir + f, 'utf8')
+          .split('\n')
+          .map((line, i) => ({ at: `${f}:${i + 1}`, line }))
+          .filter(({ line }) => /getBackend\(\)\s*[!=]==|['"](cpu|wasm|tensorflow|webgl|webgpu)['"]/.test(line)),
+      );
+    expect(offenders.map((o) => `${o.at}: ${o.line.trim()}`)).to.deep.equal([]);
+  });
 });
