@@ -7,6 +7,17 @@ export type DType = (typeof DTYPES)[number];
 
 export type TypedArray = Float32Array | Int32Array | Uint8Array;
 
+/** Shape and dtype of a tensor; `null` dims are unknown (symbolic inputs to `ops.outputSpec`). */
+export interface Spec {
+  shape: (number | null)[];
+  dtype: DType;
+}
+
+/** A fully known spec, as eager tensors and adapter outputs have. */
+export interface ConcreteSpec extends Spec {
+  shape: number[];
+}
+
 /** Keras's dtype names that exist but no backend here represents. */
 const KERAS_ONLY_DTYPES = new Set([
   'float16', 'bfloat16', 'float64', 'int8', 'int16', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',

@@ -10,7 +10,8 @@ export { Tensor, DisposedTensorError } from './backend/tensor.js';
 export type { NestedArray, ReadOptions } from './backend/tensor.js';
 export { setBackend, getBackend, listBackends, registerBackend } from './backend/registry.js';
 export type { BackendInfo, BackendFactory } from './backend/registry.js';
-export type { Adapter, Spec, ConcreteSpec } from './backend/adapter.js';
+export type { Adapter } from './backend/adapter.js';
+export type { Spec, ConcreteSpec } from './dtypes.js';
 export { OP_TABLE } from './ops/table.js';
 export type { OpName, KerasName, Kernels } from './ops/table.js';
 export {

@@ -3,7 +3,7 @@
  * are never read: max over the real cells equals JAX's max with -inf padding, and the average divides
  * by the number of real cells ('valid' windows have prod(pool_size) of them).
  */
-import type { ConcreteSpec } from '../../src/backend/adapter.js';
+import type { ConcreteSpec } from '../../src/dtypes.js';
 import type { PoolAttrs } from '../../src/ops/pooling.js';
 import { windowPads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';

@@ -4,7 +4,7 @@
  * its softmax works on the last axis only: those are composed here from elementwise ops and reductions.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ConcreteSpec } from '../../src/backend/adapter.js';
+import type { ConcreteSpec } from '../../src/dtypes.js';
 import type { Kernels } from '../../src/ops/table.js';
 import { cast, where } from './gpu-layout.js';
 import { div, exp, expm1, log, max, sigmoid } from './gpu-math.js';

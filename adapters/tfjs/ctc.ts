@@ -7,12 +7,11 @@
  * runs on the device too. Beam search reads the logits to the host (adapters/tfjs/host-reads.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ConcreteSpec } from '../../src/backend/adapter.js';
+import type { ConcreteSpec } from '../../src/dtypes.js';
 import type { CtcDecodeAttrs } from '../../src/ops/ctc.js';
 import type { Kernels } from '../../src/ops/table.js';
-import { ctcKernels as referenceCtc } from '../reference/ctc.js';
+import { beamSearchDecode } from '../host/ctc.js';
 import { readOnHost } from './host-reads.js';
-import type { RefArray } from '../reference/ndarray.js';
 import { cast, where } from './gpu-layout.js';
 import { exp, log, max } from './gpu-math.js';
 
@@ -155,17 +154,18 @@ function greedyDecode(inputs: tf.Tensor, lengths: tf.Tensor, mergeRepeated: bool
 }
 
 /**
- * Keras-JAX's pruned beam search, on the host by the reference's own float64 algorithm (its
- * jnp.unique over label paths has no TF.js counterpart; adapters/tfjs/host-reads.ts says why).
+ * Keras-JAX's pruned beam search, on the host in float64 (adapters/host/ctc.ts: its jnp.unique over
+ * label paths has no TF.js counterpart; adapters/tfjs/host-reads.ts says why).
  */
-function beamSearchDecode(inputs: tf.Tensor, lengths: tf.Tensor, attrs: CtcDecodeAttrs, out: ConcreteSpec[]): tf.Tensor[] {
-  const host = (h: tf.Tensor): RefArray => ({
-    data: readOnHost(h, "ctc_decode with strategy='beam_search'", "Use strategy='greedy', or another backend."),
-    shape: [...h.shape],
-    dtype: h.dtype as RefArray['dtype'],
-  });
-  const results = referenceCtc.ctc_decode({ inputs: host(inputs), sequence_lengths: host(lengths) }, attrs, out);
-  return results.map((r) => tf.tensor(r.data, r.shape, r.dtype));
+function beamSearchOnHost(
+  inputs: tf.Tensor,
+  lengths: tf.Tensor,
+  attrs: Extract<CtcDecodeAttrs, { strategy: 'beam_search' }>,
+  [decoded, scores]: ConcreteSpec[],
+): tf.Tensor[] {
+  const read = (h: tf.Tensor) => readOnHost(h, "ctc_decode with strategy='beam_search'", "Use strategy='greedy', or another backend.");
+  const found = beamSearchDecode(read(inputs), inputs.shape, read(lengths), attrs);
+  return [tf.tensor(Int32Array.from(found.paths), decoded.shape, 'int32'), tf.tensor(Float32Array.from(found.scores), scores.shape, scores.dtype)];
 }
 
 export const ctcKernels: Pick<Kernels<tf.Tensor>, 'ctc_loss' | 'ctc_decode'> = {
@@ -173,5 +173,5 @@ export const ctcKernels: Pick<Kernels<tf.Tensor>, 'ctc_loss' | 'ctc_decode'> = {
     ctcLoss(target, output, target_length, output_length, maskIndex),
   ctc_decode: ({ inputs, sequence_lengths }, attrs, out) => attrs.strategy === 'greedy'
     ? greedyDecode(inputs, sequence_lengths, attrs.mergeRepeated, attrs.maskIndex)
-    : beamSearchDecode(inputs, sequence_lengths, attrs, out),
+    : beamSearchOnHost(inputs, sequence_lengths, attrs, out),
 };

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { backend_util } from '@tensorflow/tfjs-core';
-import type { ConcreteSpec } from '../../src/backend/adapter.js';
+import type { ConcreteSpec } from '../../src/dtypes.js';
 import type { DataFormat, Padding } from '../../src/ops/args.js';
 import type { PoolAttrs } from '../../src/ops/pooling.js';
 import { windowPads } from '../../src/ops/shapes.js';

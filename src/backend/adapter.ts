@@ -1,17 +1,6 @@
 import type { DType, TypedArray } from '../dtypes.js';
 import type { Kernels } from '../ops/table.js';
 
-/** Shape and dtype of a tensor; `null` dims are unknown (symbolic inputs to `ops.outputSpec`). */
-export interface Spec {
-  shape: (number | null)[];
-  dtype: DType;
-}
-
-/** A fully known spec, as eager tensors and adapter outputs have. */
-export interface ConcreteSpec extends Spec {
-  shape: number[];
-}
-
 /**
  * What a backend implements. `H` is the backend's own tensor handle. Kernels receive arguments already
  * normalised and validated by `src/ops/` and the output spec the dispatcher will check the result against.

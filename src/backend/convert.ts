@@ -2,7 +2,7 @@
 import { formatValue } from '../format.js';
 import { standardizeDtype, storageFor, type DType, type TypedArray } from '../dtypes.js';
 import { KerasTypeError, KerasValueError, UnsupportedError } from '../errors.js';
-import type { Spec } from './adapter.js';
+import type { Spec } from '../dtypes.js';
 import { currentAdapter } from './registry.js';
 import { Tensor, type NestedArray } from './tensor.js';
 

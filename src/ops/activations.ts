@@ -1,6 +1,6 @@
 /** Activations: elementwise ops, plus softmax and log_softmax over an axis, a tuple of axes or all. */
 import { formatShape, formatValue } from '../format.js';
-import type { Spec } from '../backend/adapter.js';
+import type { Spec } from '../dtypes.js';
 import { type DType } from '../dtypes.js';
 import { KerasTypeError, KerasZeroDivisionError } from '../errors.js';
 import { axisError, checkBool, checkNumber, isInt, normalizeAxis, tupleIndexError, type AxisErrorFactory } from './args.js';

@@ -1,5 +1,5 @@
 /** The two public forms of every op, derived from the op table. */
-import type { Spec } from '../backend/adapter.js';
+import type { Spec } from '../dtypes.js';
 import type { Tensor } from '../backend/tensor.js';
 import { bindIdiomatic, bindKeras, execute, lookup, outputSpecOf } from './dispatch.js';
 import { camelCase, type CamelCase } from './op.js';

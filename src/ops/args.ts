@@ -3,7 +3,7 @@
  * expansion, axes. Messages are Keras's where Keras raises.
  */
 import { formatShape, formatValue } from '../format.js';
-import type { Spec } from '../backend/adapter.js';
+import type { Spec } from '../dtypes.js';
 import { type DType } from '../dtypes.js';
 import { KerasIndexError, KerasTypeError, KerasValueError, type KerasParityError } from '../errors.js';
 

@@ -1,6 +1,6 @@
 /** dot_product_attention: MHA, GQA and MQA, bias, boolean mask, top-left causal mask, scale. */
 import { formatList, formatShape } from '../format.js';
-import type { Spec } from '../backend/adapter.js';
+import type { Spec } from '../dtypes.js';
 import { type DType } from '../dtypes.js';
 import { KerasTypeError, KerasValueError } from '../errors.js';
 import { checkBool, checkNumber } from './args.js';

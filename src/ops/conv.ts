@@ -3,7 +3,7 @@
  * (keras/src/backend/jax/nn.py): 1-D to 3-D, either data_format, kernels always channels-last.
  */
 import { formatNumpy, formatShape, formatValue } from '../format.js';
-import type { Spec } from '../backend/adapter.js';
+import type { Spec } from '../dtypes.js';
 import { resultType, type DType } from '../dtypes.js';
 import { KerasIndexError, KerasRuntimeError, KerasTypeError, KerasValueError } from '../errors.js';
 import {

@@ -1,6 +1,6 @@
 /** CTC: ctc_loss and ctc_decode (greedy and beam search). */
 import { formatShape, formatValue } from '../format.js';
-import type { Spec } from '../backend/adapter.js';
+import type { Spec } from '../dtypes.js';
 import { KerasIndexError, KerasTypeError, KerasValueError } from '../errors.js';
 import { checkBool, checkDtype, checkRank, isInt } from './args.js';
 import { defineOp, kwarg, tensor } from './op.js';

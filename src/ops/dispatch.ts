@@ -3,7 +3,8 @@
  * let the op resolve and validate them, run the kernel of the active backend, check its result.
  */
 import { formatShape, formatValue } from '../format.js';
-import type { AnyAdapter, ConcreteSpec, Spec } from '../backend/adapter.js';
+import type { AnyAdapter } from '../backend/adapter.js';
+import type { ConcreteSpec, Spec } from '../dtypes.js';
 import { currentAdapter } from '../backend/registry.js';
 import { Tensor } from '../backend/tensor.js';
 import { convertToTensor, isTensorLike, specOfValue } from '../backend/convert.js';

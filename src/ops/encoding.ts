@@ -1,6 +1,6 @@
 /** Encodings: one_hot and multi_hot. */
 import { formatRepr, formatValue } from '../format.js';
-import type { Spec } from '../backend/adapter.js';
+import type { Spec } from '../dtypes.js';
 import { standardizeDtype, type DType } from '../dtypes.js';
 import { KerasTypeError, KerasValueError, UnsupportedError } from '../errors.js';
 import { checkBool, checkDtype, isInt, isPythonInt, normalizeAxis } from './args.js';

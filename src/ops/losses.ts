@@ -4,7 +4,7 @@
  * library's specs follow eager (docs/deviations.md).
  */
 import { formatShape } from '../format.js';
-import type { Spec } from '../backend/adapter.js';
+import type { Spec } from '../dtypes.js';
 import { isFloat } from '../dtypes.js';
 import { KerasIndexError, KerasTypeError, KerasValueError } from '../errors.js';
 import { checkBool, checkNumber, normalizeAxis, reductionAxes, sameShape } from './args.js';

@@ -1,6 +1,6 @@
 /** Statistics and normalisation: moments, batch_normalization, normalize. */
 import { formatShape, formatValue } from '../format.js';
-import type { Spec } from '../backend/adapter.js';
+import type { Spec } from '../dtypes.js';
 import { KerasIndexError, KerasNotImplementedError, KerasTypeError, KerasValueError, KerasZeroDivisionError } from '../errors.js';
 import { checkBool, checkNumber, isPythonInt, normalizeAxis, reductionAxes, sameShape, tupleIndexError } from './args.js';
 import { arg, defineOp, kwarg, optionalTensor, tensor } from './op.js';

@@ -1,4 +1,4 @@
-import type { Spec } from '../backend/adapter.js';
+import type { Spec } from '../dtypes.js';
 
 /**
  * One Keras parameter. `required` parameters have no default in Keras and are positional in the

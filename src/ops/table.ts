@@ -3,7 +3,7 @@
  * files where each is declared once. Everything else (idiomatic functions, `ops.call`,
  * `ops.outputSpec`, the adapter interface, the conformance runner) derives from it.
  */
-import type { ConcreteSpec } from '../backend/adapter.js';
+import type { ConcreteSpec } from '../dtypes.js';
 import { activations } from './activations.js';
 import { attention } from './attention.js';
 import { conv } from './conv.js';
