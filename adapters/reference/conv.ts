@@ -5,9 +5,10 @@
  * inside the input, with the channel loops innermost in memory order.
  */
 import type { DType } from '../../src/dtypes.js';
-import type { DataFormat, Padding } from '../../src/ops/args.js';
+import type { DataFormat } from '../../src/ops/args.js';
 import type { Kernels } from '../../src/ops/table.js';
-import { convTransposeCrop, samePads, windowOutputLength } from '../../src/ops/shapes.js';
+import type { ConvWindow, ConvAttrs } from '../../src/ops/conv.js';
+import { convTransposeCrop, samePads, splitChannels, windowOutputLength } from '../../src/ops/shapes.js';
 import { fromValues, sizeOf, transpose, values, type RefArray } from './ndarray.js';
 
 type ConvKernels = Pick<Kernels<RefArray>, 'conv' | 'depthwise_conv' | 'separable_conv' | 'conv_transpose'>;
@@ -98,18 +99,14 @@ function* positions(shape: number[]): Generator<number[]> {
   }
 }
 
-interface ConvGeometry {
-  strides: number[];
-  dilationRate: number[];
-  padding: Padding;
-  groups: number;
-}
+/** A conv's window and its groups, as the grouped conv loop reads them. */
+type GroupedWindow = ConvWindow & Pick<ConvAttrs, 'groups'>;
 
 /**
  * lax.conv_general_dilated, channels-last: kernel (*k, C_in/groups, C_out); group g reads input
  * channels [g*Cin_g, (g+1)*Cin_g) and writes output channels [g*Cout_g, (g+1)*Cout_g).
  */
-function groupedConv(x: Grid, kernel: Float64Array, kernelShape: number[], geo: ConvGeometry, outSpatial: number[]): Grid {
+function groupedConv(x: Grid, kernel: Float64Array, kernelShape: number[], geo: GroupedWindow, outSpatial: number[]): Grid {
   const kSpatial = kernelShape.slice(0, -2);
   const cinG = kernelShape.at(-2)!;
   const cout = kernelShape.at(-1)!;
@@ -153,11 +150,8 @@ function groupedConv(x: Grid, kernel: Float64Array, kernelShape: number[], geo: 
   return { vals: out, batch: x.batch, spatial: outSpatial, channels: cout };
 }
 
-const spatialOf = (shape: number[], dataFormat: DataFormat) =>
-  dataFormat === 'channels_last' ? shape.slice(1, -1) : shape.slice(2);
-
 /** Depthwise as JAX runs it: the kernel (*k, C, M) read as (*k, 1, C*M), groups = C, so out[c*M + m]. */
-function depthwise(x: Grid, kernel: RefArray, dtype: DType, geo: Omit<ConvGeometry, 'groups'>, outSpatial: number[]): Grid {
+function depthwise(x: Grid, kernel: RefArray, dtype: DType, geo: ConvWindow, outSpatial: number[]): Grid {
   const shape = [...kernel.shape.slice(0, -2), 1, kernel.shape.at(-2)! * kernel.shape.at(-1)!];
   return groupedConv(x, castValues(values(kernel), dtype), shape, { ...geo, groups: x.channels }, outSpatial);
 }
@@ -166,7 +160,7 @@ function depthwise(x: Grid, kernel: RefArray, dtype: DType, geo: Omit<ConvGeomet
  * Transposed conv by scatter-add: full[i*s + j*d] += x[i] * kernel[j] (kernel (*k, C_out, C_in)),
  * then the output is full[crop : crop + len], zero beyond the full result.
  */
-function transposedConv(x: Grid, kernel: Float64Array, kernelShape: number[], crops: number[], geo: ConvGeometry, outSpatial: number[]): Grid {
+function transposedConv(x: Grid, kernel: Float64Array, kernelShape: number[], crops: number[], geo: GroupedWindow, outSpatial: number[]): Grid {
   const kSpatial = kernelShape.slice(0, -2);
   const cout = kernelShape.at(-2)!;
   const cin = kernelShape.at(-1)!;
@@ -201,12 +195,12 @@ function transposedConv(x: Grid, kernel: Float64Array, kernelShape: number[], cr
 export const convKernels: ConvKernels = {
   conv: ({ inputs, kernel }, attrs, out) => {
     const x = toGrid(inputs, attrs.dataFormat, out.dtype);
-    const y = groupedConv(x, castValues(values(kernel), out.dtype), kernel.shape, attrs, spatialOf(out.shape, attrs.dataFormat));
+    const y = groupedConv(x, castValues(values(kernel), out.dtype), kernel.shape, attrs, splitChannels(out.shape, attrs.dataFormat).spatial);
     return fromGrid(y, attrs.dataFormat, out.dtype);
   },
   depthwise_conv: ({ inputs, kernel }, attrs, out) => {
     const x = toGrid(inputs, attrs.dataFormat, out.dtype);
-    const y = depthwise(x, kernel, out.dtype, attrs, spatialOf(out.shape, attrs.dataFormat));
+    const y = depthwise(x, kernel, out.dtype, attrs, splitChannels(out.shape, attrs.dataFormat).spatial);
     return fromGrid(y, attrs.dataFormat, out.dtype);
   },
   separable_conv: ({ inputs, depthwise_kernel: dw, pointwise_kernel: pw }, attrs, out) => {
@@ -219,7 +213,7 @@ export const convKernels: ConvKernels = {
     // JAX stores the depthwise result in its dtype, then casts it to the pointwise kernel's.
     y.vals = castValues(castValues(y.vals, mid), out.dtype);
     const pointwise = { ...attrs, strides: attrs.strides.map(() => 1), padding: 'valid' as const, groups: attrs.pointwiseGroups };
-    const z = groupedConv(y, castValues(values(pw), out.dtype), pw.shape, pointwise, spatialOf(out.shape, attrs.dataFormat));
+    const z = groupedConv(y, castValues(values(pw), out.dtype), pw.shape, pointwise, splitChannels(out.shape, attrs.dataFormat).spatial);
     return fromGrid(z, attrs.dataFormat, out.dtype);
   },
   conv_transpose: ({ inputs, kernel }, attrs, out) => {
@@ -228,7 +222,7 @@ export const convKernels: ConvKernels = {
       .slice(0, -2)
       .map((k, d) => convTransposeCrop(k, attrs.strides[d], attrs.dilationRate[d], attrs.padding, attrs.outputPadding[d]));
     const geo = { ...attrs, groups: 1 };
-    const y = transposedConv(x, castValues(values(kernel), out.dtype), kernel.shape, crops, geo, spatialOf(out.shape, attrs.dataFormat));
+    const y = transposedConv(x, castValues(values(kernel), out.dtype), kernel.shape, crops, geo, splitChannels(out.shape, attrs.dataFormat).spatial);
     return fromGrid(y, attrs.dataFormat, out.dtype);
   },
 };

@@ -13,9 +13,10 @@
  *   sums below 2^24), cast back.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { DType } from '../../src/dtypes.js';
-import type { Padding } from '../../src/ops/args.js';
-import { convTransposeCrop, effectiveKernel, samePads } from '../../src/ops/shapes.js';
+import type { ConcreteSpec, DType } from '../../src/dtypes.js';
+import type { DataFormat } from '../../src/ops/args.js';
+import type { ConvWindow } from '../../src/ops/conv.js';
+import { convTransposeCrop, effectiveKernel, samePads, splitChannels } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
 import { cast, pad, reverse, transpose, where } from './gpu-layout.js';
 import { allFinite } from './host-reads.js';
@@ -24,11 +25,6 @@ import { fromChannelsLast, isEmpty, singleWindowCut, subsample, toChannelsLast }
 
 type ConvKernels = Pick<Kernels<tf.Tensor>, 'conv' | 'depthwise_conv' | 'separable_conv' | 'conv_transpose'>;
 
-interface Geometry {
-  strides: number[];
-  dilationRate: number[];
-  padding: Padding;
-}
 
 /** Values as JAX convolves them: cast to the op's dtype, then held in float32 for TF.js's kernels. */
 function operand(x: tf.Tensor, dtype: DType): tf.Tensor {
@@ -38,14 +34,14 @@ function operand(x: tf.Tensor, dtype: DType): tf.Tensor {
 const allOnes = (v: number[]) => v.every((x) => x === 1);
 
 /** lax's zero pads (for 'same' the odd cell at the end) of every dim of a channels-last tensor. */
-function laxPads(x: tf.Tensor, kSpatial: number[], geo: Geometry): [number, number][] {
+function laxPads(x: tf.Tensor, kSpatial: number[], geo: ConvWindow): [number, number][] {
   const spatial = x.shape.slice(1, -1).map((n, d): [number, number] =>
     geo.padding === 'valid' ? [0, 0] : samePads(n, kSpatial[d], geo.strides[d], geo.dilationRate[d]),
   );
   return [[0, 0], ...spatial, [0, 0]];
 }
 
-function padSame(x: tf.Tensor, kSpatial: number[], geo: Geometry): tf.Tensor {
+function padSame(x: tf.Tensor, kSpatial: number[], geo: ConvWindow): tf.Tensor {
   const pads = laxPads(x, kSpatial, geo);
   return pads.every(([a, b]) => a === 0 && b === 0) ? x : pad(x, pads);
 }
@@ -57,7 +53,7 @@ function padSame(x: tf.Tensor, kSpatial: number[], geo: Geometry): tf.Tensor {
 function validConv(
   x: tf.Tensor,
   kernel: tf.Tensor,
-  geo: Geometry,
+  geo: ConvWindow,
   native2d: (x: tf.Tensor4D, k: tf.Tensor4D, s: [number, number], d: [number, number]) => tf.Tensor4D,
   native3d: (x: tf.Tensor5D, k: tf.Tensor5D, s: [number, number, number], d: [number, number, number]) => tf.Tensor5D,
 ): tf.Tensor {
@@ -177,7 +173,7 @@ const noDepthwise3d = (): never => {
  * lax.conv_general_dilated with feature_group_count, channels-last: kernel (*k, C_in/groups, C_out);
  * group g reads input channels [g*Cin_g, (g+1)*Cin_g) and writes output channels [g*Cout_g, (g+1)*Cout_g).
  */
-function groupedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, groups: number): tf.Tensor {
+function groupedConv(x: tf.Tensor, kernel: tf.Tensor, geo: ConvWindow, groups: number): tf.Tensor {
   const n = kernel.rank - 2;
   const kSpatial = kernel.shape.slice(0, n);
   if (groups === 1 && n === 2 && (allOnes(geo.strides) || allOnes(geo.dilationRate))) {
@@ -202,7 +198,7 @@ function groupedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, groups: num
 }
 
 /** Depthwise as JAX runs it: kernel (*k, C, M) read as (*k, 1, C*M) with groups = C, so out[c*M + m]. */
-function depthwise(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry): tf.Tensor {
+function depthwise(x: tf.Tensor, kernel: tf.Tensor, geo: ConvWindow): tf.Tensor {
   const n = kernel.rank - 2;
   const [c, m] = kernel.shape.slice(n);
   const grouped = tf.reshape(kernel, [...kernel.shape.slice(0, n), 1, c * m]);
@@ -226,7 +222,7 @@ function dilateInput(x: tf.Tensor, strides: number[]): tf.Tensor {
  * lax's transposed conv, channels-last, kernel (*k, C_out, C_in): the "full" result of length
  * (n-1)*s + kEff cropped to [crop, crop + len) and zero past its end.
  */
-function transposedConv(x: tf.Tensor, kernel: tf.Tensor, geo: Geometry, crops: number[], outSpatial: number[]): tf.Tensor {
+function transposedConv(x: tf.Tensor, kernel: tf.Tensor, geo: ConvWindow, crops: number[], outSpatial: number[]): tf.Tensor {
   const n = kernel.rank - 2;
   const kSpatial = kernel.shape.slice(0, n);
   const [b] = x.shape;
@@ -284,7 +280,7 @@ function phasedTransposedConv(x: tf.Tensor, kernel: tf.Tensor, strides: number[]
     const step = swapped.shape.map((_, a) => (a < n ? strides[a] : 1));
     const sub = reverse(tf.stridedSlice(swapped, [...r, 0, 0], end, step), axes);
     const padded = pad(x, [[0, 0], ...taps.map((t): [number, number] => [t - 1, t - 1]), [0, 0]]);
-    const geo: Geometry = { strides: strides.map(() => 1), dilationRate: strides.map(() => 1), padding: 'valid' };
+    const geo: ConvWindow = { strides: strides.map(() => 1), dilationRate: strides.map(() => 1), padding: 'valid' };
     const y = validConv(padded, sub, geo, conv2d, conv3d);
     return pad(y, [[0, 0], ...y.shape.slice(1, -1).map((len, d): [number, number] => [0, cells[d] - len]), [0, 0]]);
   };
@@ -317,42 +313,44 @@ function cropOrExtend(y: tf.Tensor, crops: number[], outSpatial: number[]): tf.T
   return pad(sliced, [[0, 0], ...kept.map((k, d): [number, number] => [0, outSpatial[d] - k]), [0, 0]]);
 }
 
-const spatialOf = (shape: number[], channelsLast: boolean) => (channelsLast ? shape.slice(1, -1) : shape.slice(2));
+/**
+ * A conv kernel's frame: an empty operand or result is made directly (TF.js's convs reject zero
+ * dims); otherwise the input comes channels-last in `dtype` as JAX convolves it, and the channels-last
+ * result `body` computes goes back to the data_format and the output dtype.
+ */
+function channelsLast(
+  operands: tf.Tensor[],
+  out: ConcreteSpec,
+  dataFormat: DataFormat,
+  dtype: DType,
+  body: (x: tf.Tensor) => tf.Tensor,
+): tf.Tensor {
+  if (operands.some((t) => isEmpty(t.shape)) || isEmpty(out.shape)) return tf.zeros(out.shape, out.dtype);
+  const y = body(toChannelsLast(operand(operands[0], dtype), dataFormat));
+  return cast(fromChannelsLast(y, dataFormat), out.dtype);
+}
 
 export const convKernels: ConvKernels = {
-  conv: ({ inputs, kernel }, attrs, out) => {
-    if (isEmpty(inputs.shape) || isEmpty(kernel.shape) || isEmpty(out.shape)) return tf.zeros(out.shape, out.dtype);
-    const x = toChannelsLast(operand(inputs, out.dtype), attrs.dataFormat);
-    const y = groupedConv(x, operand(kernel, out.dtype), attrs, attrs.groups);
-    return cast(fromChannelsLast(y, attrs.dataFormat), out.dtype);
-  },
-  depthwise_conv: ({ inputs, kernel }, attrs, out) => {
-    if (isEmpty(inputs.shape) || isEmpty(kernel.shape) || isEmpty(out.shape)) return tf.zeros(out.shape, out.dtype);
-    const x = toChannelsLast(operand(inputs, out.dtype), attrs.dataFormat);
-    const y = depthwise(x, operand(kernel, out.dtype), attrs);
-    return cast(fromChannelsLast(y, attrs.dataFormat), out.dtype);
-  },
-  separable_conv: ({ inputs, depthwise_kernel: dw, pointwise_kernel: pw }, attrs, out) => {
-    const empty = [inputs, dw, pw].some((t) => isEmpty(t.shape)) || isEmpty(out.shape);
-    if (empty) return tf.zeros(out.shape, out.dtype);
-    const mid = attrs.depthwiseDtype;
-    const x = toChannelsLast(operand(inputs, mid), attrs.dataFormat);
-    const y = depthwise(x, operand(dw, mid), attrs);
-    // JAX stores the depthwise result in its dtype, then casts it to the pointwise kernel's.
-    const yCast = operand(cast(y, mid), out.dtype);
-    const pointwise = { ...attrs, strides: attrs.strides.map(() => 1), padding: 'valid' as const };
-    const z = groupedConv(yCast, operand(pw, out.dtype), pointwise, attrs.pointwiseGroups);
-    return cast(fromChannelsLast(z, attrs.dataFormat), out.dtype);
-  },
-  conv_transpose: ({ inputs, kernel }, attrs, out) => {
-    const channelsLast = attrs.dataFormat === 'channels_last';
-    if (isEmpty(inputs.shape) || isEmpty(kernel.shape) || isEmpty(out.shape)) return tf.zeros(out.shape, out.dtype);
-    const x = toChannelsLast(operand(inputs, out.dtype), attrs.dataFormat);
-    const kSpatial = kernel.shape.slice(0, -2);
-    const crops = kSpatial.map((k, d) =>
-      convTransposeCrop(k, attrs.strides[d], attrs.dilationRate[d], attrs.padding, attrs.outputPadding[d]),
-    );
-    const y = transposedConv(x, operand(kernel, out.dtype), attrs, crops, spatialOf(out.shape, channelsLast));
-    return cast(fromChannelsLast(y, attrs.dataFormat), out.dtype);
-  },
+  conv: ({ inputs, kernel }, attrs, out) =>
+    channelsLast([inputs, kernel], out, attrs.dataFormat, out.dtype, (x) =>
+      groupedConv(x, operand(kernel, out.dtype), attrs, attrs.groups),
+    ),
+  depthwise_conv: ({ inputs, kernel }, attrs, out) =>
+    channelsLast([inputs, kernel], out, attrs.dataFormat, out.dtype, (x) => depthwise(x, operand(kernel, out.dtype), attrs)),
+  separable_conv: ({ inputs, depthwise_kernel: dw, pointwise_kernel: pw }, attrs, out) =>
+    channelsLast([inputs, dw, pw], out, attrs.dataFormat, attrs.depthwiseDtype, (x) => {
+      const y = depthwise(x, operand(dw, attrs.depthwiseDtype), attrs);
+      // JAX stores the depthwise result in its dtype, then casts it to the pointwise kernel's.
+      const yCast = operand(cast(y, attrs.depthwiseDtype), out.dtype);
+      const pointwise = { ...attrs, strides: attrs.strides.map(() => 1), padding: 'valid' as const };
+      return groupedConv(yCast, operand(pw, out.dtype), pointwise, attrs.pointwiseGroups);
+    }),
+  conv_transpose: ({ inputs, kernel }, attrs, out) =>
+    channelsLast([inputs, kernel], out, attrs.dataFormat, out.dtype, (x) => {
+      const crops = kernel.shape.slice(0, -2).map((k, d) =>
+        convTransposeCrop(k, attrs.strides[d], attrs.dilationRate[d], attrs.padding, attrs.outputPadding[d]),
+      );
+      const outSpatial = splitChannels(out.shape, attrs.dataFormat).spatial;
+      return transposedConv(x, operand(kernel, out.dtype), attrs, crops, outSpatial);
+    }),
 };

@@ -7,9 +7,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { backend_util } from '@tensorflow/tfjs-core';
 import type { ConcreteSpec } from '../../src/dtypes.js';
-import type { DataFormat, Padding } from '../../src/ops/args.js';
+import type { Padding } from '../../src/ops/args.js';
 import type { PoolAttrs } from '../../src/ops/pooling.js';
-import { windowPads } from '../../src/ops/shapes.js';
+import { splitChannels, windowPads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
 import { cast, pad, transpose, where } from './gpu-layout.js';
 import { div, maxPoolBelowGpuStart } from './gpu-math.js';
@@ -160,7 +160,7 @@ function maxPoolFloat(x: tf.Tensor, attrs: PoolAttrs): tf.Tensor {
 function pool(x: tf.Tensor, attrs: PoolAttrs, out: ConcreteSpec, kind: Kind): tf.Tensor {
   if (isEmpty(x.shape) || isEmpty(out.shape)) return tf.zeros(out.shape, out.dtype);
   const xl = toChannelsLast(x, attrs.dataFormat);
-  const outSpatial = toChannelsLastShape(out.shape, attrs.dataFormat).slice(1, -1);
+  const outSpatial = splitChannels(out.shape, attrs.dataFormat).spatial;
   let y: tf.Tensor;
   if (kind === 'average') {
     y = averagePool(xl, attrs, outSpatial);
@@ -175,9 +175,6 @@ function pool(x: tf.Tensor, attrs: PoolAttrs, out: ConcreteSpec, kind: Kind): tf
   return cast(fromChannelsLast(y, attrs.dataFormat), out.dtype);
 }
 
-function toChannelsLastShape(shape: readonly number[], dataFormat: DataFormat): number[] {
-  return dataFormat === 'channels_last' ? [...shape] : [shape[0], ...shape.slice(2), shape[1]];
-}
 
 export const poolingKernels: Pick<Kernels<tf.Tensor>, 'max_pool' | 'average_pool'> = {
   max_pool: ({ inputs }, attrs, out) => pool(inputs, attrs, out, 'max'),

@@ -157,20 +157,3 @@ export function checkDtype(spec: Spec, allowed: DType[], name: string): void {
     );
   }
 }
-
-/** The channel dim and the spatial dims of a conv/pool input. */
-export function splitChannels(shape: (number | null)[], dataFormat: DataFormat) {
-  const channelsAxis = dataFormat === 'channels_last' ? shape.length - 1 : 1;
-  const spatial = dataFormat === 'channels_last' ? shape.slice(1, -1) : shape.slice(2);
-  return { channels: shape[channelsAxis], spatial, channelsAxis };
-}
-
-/** Assembles a conv/pool output shape in the input's layout. */
-export function joinChannels(
-  batch: number | null,
-  spatial: (number | null)[],
-  channels: number | null,
-  dataFormat: DataFormat,
-): (number | null)[] {
-  return dataFormat === 'channels_last' ? [batch, ...spatial, channels] : [batch, channels, ...spatial];
-}

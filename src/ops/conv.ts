@@ -11,23 +11,25 @@ import {
   checkRank,
   isInt,
   isPadding,
-  joinChannels,
   lowerPadding,
   spatialTuple,
-  splitChannels,
   standardizeDataFormat,
   type DataFormat,
   type Padding,
 } from './args.js';
 import { arg, defineOp, kwarg, tensor, type Mode } from './op.js';
-import { convTransposeOutputLength, windowOutputLength, type Dim } from './shapes.js';
+import { convTransposeOutputLength, type Dim, joinChannels, splitChannels, windowOutputLength } from './shapes.js';
 
-/** What the conv, depthwise and separable kernels share. */
-export interface WindowAttrs {
+/** A conv's window as every conv kernel slides it over channels-last data. */
+export interface ConvWindow {
   strides: number[];
-  padding: Padding;
-  dataFormat: DataFormat;
   dilationRate: number[];
+  padding: Padding;
+}
+
+/** What the conv, depthwise, separable and transposed conv kernels share. */
+export interface WindowAttrs extends ConvWindow {
+  dataFormat: DataFormat;
 }
 
 export interface ConvAttrs extends WindowAttrs {

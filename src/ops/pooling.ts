@@ -7,16 +7,14 @@ import {
   checkRank,
   isInt,
   isPadding,
-  joinChannels,
   lowerPadding,
-  splitChannels,
   spatialTuple,
   standardizeDataFormat,
   type DataFormat,
   type Padding,
 } from './args.js';
 import { arg, defineOp, kwarg, tensor, type CallArgs, type Mode } from './op.js';
-import { windowOutputLength, type Dim } from './shapes.js';
+import { type Dim, joinChannels, splitChannels, windowOutputLength } from './shapes.js';
 
 export type PoolAttrs = {
   /** One entry per spatial dim, as are `strides`. */

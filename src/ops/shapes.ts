@@ -2,7 +2,7 @@
  * Spatial size arithmetic of Keras / JAX (lax 'SAME' = TF 'SAME'), written once for pooling, conv,
  * depthwise, separable and transposed conv. `null` (unknown) sizes pass through.
  */
-import type { Padding } from './args.js';
+import type { DataFormat, Padding } from './args.js';
 
 export type Dim = number | null;
 
@@ -63,4 +63,16 @@ export function convTransposeCrop(k: number, s: number, d: number, padding: Padd
   const padLen = outputPadding === null ? s + kEff - 2 : kEff + (kEff % 2) - 2 + outputPadding;
   const leftPad = Math.min(Math.floor(padLen / 2) + (padLen % 2), kEff - 1);
   return kEff - 1 - leftPad;
+}
+
+/** The channel dim and the spatial dims of a conv/pool shape in its data_format. */
+export function splitChannels<D extends Dim>(shape: readonly D[], dataFormat: DataFormat) {
+  const channelsAxis = dataFormat === 'channels_last' ? shape.length - 1 : 1;
+  const spatial = dataFormat === 'channels_last' ? shape.slice(1, -1) : shape.slice(2);
+  return { channels: shape[channelsAxis], spatial, channelsAxis };
+}
+
+/** Assembles a conv/pool shape in its data_format. */
+export function joinChannels<D extends Dim>(batch: D, spatial: readonly D[], channels: D, dataFormat: DataFormat): D[] {
+  return dataFormat === 'channels_last' ? [batch, ...spatial, channels] : [batch, channels, ...spatial];
 }

@@ -58,7 +58,7 @@ const channelsArb = (big: boolean) => fc.integer({ min: 1, max: big ? 8 : 3 });
 
 const effective = (k: number, d: number) => (k - 1) * d + 1;
 
-interface Geometry {
+interface ConvDraw {
   rank: number;
   kernel: number[];
   strides: SpatialParam;
@@ -84,7 +84,7 @@ function dilationArb(rank: number, allowNone: boolean): fc.Arbitrary<SpatialPara
   return fc.oneof({ arbitrary: dilated, weight: 6 }, { arbitrary: fc.constant({ values: Array<number>(rank).fill(1), arg: null }), weight: 1 });
 }
 
-function geometryArb(transpose: boolean, big: boolean): fc.Arbitrary<Geometry> {
+function geometryArb(transpose: boolean, big: boolean): fc.Arbitrary<ConvDraw> {
   return fc.integer({ min: 1, max: 3 }).chain((rank) => {
     const L = (big ? BIG_LIMITS : LIMITS)[rank];
     const perDim = (max: number, min = 1) => fc.array(fc.integer({ min, max }), { minLength: rank, maxLength: rank });
@@ -109,7 +109,7 @@ function geometryArb(transpose: boolean, big: boolean): fc.Arbitrary<Geometry> {
 }
 
 /** The keywords every conv op shares; `undefined` ones are left out. */
-function windowKwargs(g: Geometry) {
+function windowKwargs(g: ConvDraw) {
   return { padding: g.padding.arg, data_format: g.dataFormat, dilation_rate: g.dilation.arg };
 }
 
@@ -168,7 +168,7 @@ const CONV_DTYPES: DType[][] = [
 ];
 
 interface ConvPlan {
-  g: Geometry;
+  g: ConvDraw;
   groups: number;
   kernelIn: number;
   filters: number;
@@ -200,7 +200,7 @@ function convCall(p: ConvPlan): FuzzCall {
 const SAME_DTYPES: DType[][] = [['float32', 'float32'], ['float32', 'float32'], ['float32', 'float32'], ['int32', 'int32'], ['bool', 'bool']];
 
 interface DepthwisePlan {
-  g: Geometry;
+  g: ConvDraw;
   channels: number;
   multiplier: number;
   v: Values;
@@ -258,7 +258,7 @@ const separablePlanArb: fc.Arbitrary<SeparablePlan> = bigArb.chain((big) =>
 );
 
 /** The depthwise result's spatial sizes (shapes.ts's rule, which the pointwise 'valid' conv must fit). */
-function windowSizes(g: Geometry): number[] {
+function windowSizes(g: ConvDraw): number[] {
   return g.sizes.map((n, i) => {
     const s = g.strides.values[i];
     return g.padding.same ? Math.ceil(n / s) : Math.floor((n - effective(g.kernel[i], g.dilation.values[i])) / s) + 1;
@@ -284,7 +284,7 @@ function separableCall(p: SeparablePlan): FuzzCall {
  * |y1| <= A*W1 and its error is <= gamma_(K1+1)*A*W1; the pointwise error adds W2 times that and
  * gamma_K2*W2*max|y1|, together <= gamma_(K1+1+K2) * A*W1*W2.
  */
-function separableTolerance(x: GoldenTensor, dw: GoldenTensor, pw: GoldenTensor, g: Geometry, pk: number[], pwIn: number) {
+function separableTolerance(x: GoldenTensor, dw: GoldenTensor, pw: GoldenTensor, g: ConvDraw, pk: number[], pwIn: number) {
   const [k1, k2] = [sizeOf(g.kernel), sizeOf(pk) * pwIn];
   const [a, w1, w2] = [maxAbsFinite(x), maxL1(dw, [g.rank, g.rank + 1]), maxL1(pw, [g.rank + 1])];
   const why =
@@ -297,7 +297,7 @@ function separableTolerance(x: GoldenTensor, dw: GoldenTensor, pw: GoldenTensor,
 // conv_transpose --------------------------------------------------------------------------------
 
 interface TransposePlan {
-  g: Geometry;
+  g: ConvDraw;
   inChannels: number;
   filters: number;
   /** Per dim 0..stride + 1 (JAX takes output_padding >= stride too); left out, None, an int, or a tuple with None entries. */

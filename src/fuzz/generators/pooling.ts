@@ -22,7 +22,7 @@ type PoolOp = keyof typeof pooling;
  */
 const AVERAGE_SPECIALS = SPECIAL_FLOATS.filter((v) => !Number.isFinite(v) || Math.abs(v) < 1);
 
-interface Geometry {
+interface PoolDraw {
   spatial: number[];
   batch: number;
   channels: number;
@@ -65,7 +65,7 @@ function spatialArb(nd: number): fc.Arbitrary<number[]> {
   return fc.oneof({ arbitrary: dims(maxN), weight: 9 }, { arbitrary: dims(4 * maxN), weight: 1 });
 }
 
-function geometryArb(nd: number): fc.Arbitrary<Geometry> {
+function geometryArb(nd: number): fc.Arbitrary<PoolDraw> {
   return fc
     .record({
       spatial: spatialArb(nd),
@@ -89,7 +89,7 @@ function geometryArb(nd: number): fc.Arbitrary<Geometry> {
     );
 }
 
-function inputShape(g: Geometry): number[] {
+function inputShape(g: PoolDraw): number[] {
   return g.channelsFirst ? [g.batch, g.channels, ...g.spatial] : [g.batch, ...g.spatial, g.channels];
 }
 
