@@ -16,10 +16,18 @@ import { OP_TABLE, type AnyOpDef } from '../src/ops/table.js';
 const GOLDEN_DIR = process.env.KERAS_PARITY_GOLDEN_DIR ?? fileURLToPath(new URL('../golden/', import.meta.url));
 const FACTORS_FILE = fileURLToPath(new URL('../tools/golden/pairwise-factors.json', import.meta.url));
 
+/** An exclusion takes a pair, or with `level` one level, away from `ops` (every op when absent). */
+interface Exclusion {
+  pair?: Record<string, string>;
+  level?: Record<string, string>;
+  ops?: string[];
+  why: string;
+}
+
 interface Declaration {
   factors: Record<string, { about: string; levels: Record<string, unknown> }>;
   ops: Record<string, string[]>;
-  excluded: { pair: Record<string, string>; why: string }[];
+  excluded: Exclusion[];
 }
 
 const DECLARATION: Declaration = JSON.parse(readFileSync(FACTORS_FILE, 'utf8'));
@@ -49,7 +57,11 @@ function perDim(v: GoldenValue, rank: number): (number | null)[] {
   return Array<number | null>(rank).fill(v as number | null);
 }
 
-// Each factor's classifier: the resolved value of a call to its level name in the declaration.
+// Each factor's classifier: the resolved value of a call to its level name in the declaration. Where
+// the class needs more than one value (a bias against the full shape), VALUES gives the level itself.
+const level = (l: string) => l;
+const flag = (b: boolean) => String(b);
+const givenLevel = (v: unknown) => (v === null ? 'none' : 'given');
 const CLASSIFY: Record<string, (v: any) => string> = {
   rank: (n: number) => String(n),
   data_format: (f: string) => f,
@@ -60,7 +72,50 @@ const CLASSIFY: Record<string, (v: any) => string> = {
   groups: countLevel,
   multiplier: countLevel,
   output_padding: outputPaddingLevel,
+  dtype: level,
+  second_dtype: level,
+  tensor_rank: (n: number) => (n > 2 ? '>2' : String(n)),
+  values: level,
+  axis: axisLevel,
+  axes: level,
+  keepdims: flag,
+  from_logits: flag,
+  approximate: flag,
+  is_causal: flag,
+  merge_repeated: flag,
+  negative_slope: coefficientLevel,
+  alpha: coefficientLevel,
+  order: (o: number) => (o === 1 || o === 2 ? String(o) : 'other'),
+  epsilon: givenLevel,
+  offset: givenLevel,
+  scale: givenLevel,
+  bias: level,
+  mask: level,
+  heads: level,
+  query_length: level,
+  strategy: level,
+  beam_width: countLevel,
+  top_paths: countLevel,
+  mask_index: (m: number | null) => (m === null ? 'none' : m === 0 ? '0' : 'other'),
+  sequence_lengths: level,
+  target_lengths: level,
+  labels: level,
+  dtype_argument: (d: string | null) => d ?? 'none',
+  target_shape: level,
+  max_val: (v: number) => (Number.isInteger(v) ? 'whole' : 'fractional'),
 };
+
+function axisLevel(a: number | number[] | null): string {
+  if (a === null) return 'none';
+  if (Array.isArray(a)) return 'tuple';
+  return a === -1 ? '-1' : a === 0 ? '0' : 'other';
+}
+
+function coefficientLevel(s: number): string {
+  if (s < 0) return '<0';
+  if (s === 0) return '0';
+  return s < 1 ? 'fraction' : s === 1 ? '1' : '>1';
+}
 
 function tupleLevel(t: number[]): string {
   if (t.every((d) => d === 1)) return '1';
@@ -130,6 +185,110 @@ function poolValues(call: Record<string, GoldenValue>) {
   };
 }
 
+function tensorOf(v: GoldenValue): GoldenTensor {
+  shapeOf(v);
+  return v as GoldenTensor;
+}
+
+const numbers = (v: GoldenValue): number[] => Array.from(tensorOf(v).data, Number);
+
+/** dtype, rank and whether inf or NaN is among the values, of the op's data input. */
+function dataValues(v: GoldenValue) {
+  const t = tensorOf(v);
+  return {
+    dtype: t.dtype,
+    tensor_rank: t.shape.length,
+    values: numbers(t).every(Number.isFinite) ? 'finite' : 'nonfinite',
+  };
+}
+
+function labelsLevel(labels: number[], classes: number): string {
+  return labels.every((l) => l >= 0 && l < classes) ? 'in_range' : 'out_of_range';
+}
+
+/** full: every length covers `size`; short: some does not. */
+function lengthsLevel(lengths: GoldenValue, size: number): string {
+  return numbers(lengths).every((l) => l >= size) ? 'full' : 'short';
+}
+
+function activationValues(call: Record<string, GoldenValue>) {
+  return { ...dataValues(call.x), ...call };
+}
+
+function encodingValues(input: string) {
+  return (call: Record<string, GoldenValue>) => ({
+    ...dataValues(call[input]),
+    axis: call.axis,
+    labels: labelsLevel(numbers(call[input]), call.num_classes as number),
+    dtype_argument: call.dtype,
+  });
+}
+
+function lossValues(call: Record<string, GoldenValue>) {
+  const output = dataValues(call.output);
+  return {
+    ...call,
+    dtype: tensorOf(call.target).dtype,
+    second_dtype: output.dtype,
+    tensor_rank: output.tensor_rank,
+    values: output.values,
+  };
+}
+
+function sparseLossValues(call: Record<string, GoldenValue>) {
+  const [target, output] = [shapeOf(call.target), shapeOf(call.output)];
+  const axis = call.axis as number;
+  const classes = output[axis < 0 ? axis + output.length : axis];
+  return {
+    ...lossValues(call),
+    target_shape: target.length === output.length ? 'trailing1' : 'squeezed',
+    labels: labelsLevel(numbers(call.target).map(Math.trunc), classes),
+  };
+}
+
+function momentsValues(call: Record<string, GoldenValue>) {
+  const rank = shapeOf(call.x).length;
+  const axes = typeof call.axes === 'number' ? [call.axes] : (call.axes as number[] | null);
+  const distinct = axes && new Set(axes.map((a) => (a + rank) % rank)).size;
+  const level =
+    axes?.length === 0 ? 'empty' : axes === null || distinct === rank ? 'all' : axes.length === 1 ? 'one' : 'several';
+  return { ...dataValues(call.x), axes: level, keepdims: call.keepdims };
+}
+
+function ctcLossValues(call: Record<string, GoldenValue>) {
+  return {
+    dtype: tensorOf(call.output).dtype,
+    mask_index: call.mask_index,
+    sequence_lengths: lengthsLevel(call.output_length, shapeOf(call.output)[1]),
+    target_lengths: lengthsLevel(call.target_length, shapeOf(call.target)[1]),
+  };
+}
+
+function ctcDecodeValues(call: Record<string, GoldenValue>) {
+  return {
+    ...call,
+    dtype: tensorOf(call.inputs).dtype,
+    sequence_lengths: lengthsLevel(call.sequence_lengths, shapeOf(call.inputs)[1]),
+  };
+}
+
+/** query (B, T, N, H), key (B, S, K, H); a bias or mask is full at (B, N, T, S). */
+function attentionValues(call: Record<string, GoldenValue>) {
+  const [[b, t, n], [, s, k]] = [shapeOf(call.query), shapeOf(call.key)];
+  const full = [b, n, t, s];
+  const extra = (v: GoldenValue) =>
+    v === null ? 'none' : shapeOf(v).join() === full.join() ? 'full' : 'broadcast';
+  return {
+    dtype: tensorOf(call.query).dtype,
+    heads: n === k ? 'mha' : k === 1 ? 'mqa' : 'gqa',
+    bias: extra(call.bias),
+    mask: extra(call.mask),
+    is_causal: call.is_causal,
+    scale: call.scale,
+    query_length: t === s ? 'equal' : t < s ? 'shorter' : 'longer',
+  };
+}
+
 /** Per op: a bound call to the values of its factors. */
 const VALUES: Record<string, (call: Record<string, GoldenValue>) => Record<string, unknown>> = {
   conv: convValues,
@@ -138,6 +297,22 @@ const VALUES: Record<string, (call: Record<string, GoldenValue>) => Record<strin
   conv_transpose: transposeValues,
   max_pool: poolValues,
   average_pool: poolValues,
+  ...Object.fromEntries(
+    [
+      ...['relu', 'relu6', 'sigmoid', 'softplus', 'softsign', 'silu', 'log_sigmoid', 'leaky_relu', 'hard_sigmoid'],
+      ...['hard_silu', 'elu', 'selu', 'gelu', 'softmax', 'log_softmax', 'batch_normalization', 'normalize'],
+    ].map((op) => [op, activationValues]),
+  ),
+  one_hot: encodingValues('x'),
+  multi_hot: encodingValues('inputs'),
+  binary_crossentropy: lossValues,
+  categorical_crossentropy: lossValues,
+  sparse_categorical_crossentropy: sparseLossValues,
+  psnr: (call) => ({ ...dataValues(call.x1), second_dtype: tensorOf(call.x2).dtype, max_val: call.max_val }),
+  moments: momentsValues,
+  ctc_loss: ctcLossValues,
+  ctc_decode: ctcDecodeValues,
+  dot_product_attention: attentionValues,
 };
 
 function levelsOf(c: GoldenCase, factors: string[]): Levels {
@@ -147,16 +322,24 @@ function levelsOf(c: GoldenCase, factors: string[]): Levels {
 
 const pairKey = (f: string, a: string, g: string, b: string) => `${f}=${a} x ${g}=${b}`;
 
-/** Every pair of levels of two of the op's factors, in declaration order, minus the excluded ones. */
+const appliesTo = (e: Exclusion, op: string) => e.ops === undefined || e.ops.includes(op);
+
+/**
+ * Every pair of levels of two of the op's factors, in declaration order, minus the excluded ones; a pair
+ * holding an excluded level counts as excluded for that level's reason.
+ */
 function requiredPairs(decl: Declaration, op: string): { wanted: string[]; excluded: Map<string, string> } {
   const factors = decl.ops[op];
+  const rules = decl.excluded.filter((e) => appliesTo(e, op));
+  const levelWhy = (f: string, a: string) => rules.find((e) => e.level?.[f] === a)?.why;
   const excluded = new Map<string, string>();
   const wanted: string[] = [];
   factors.forEach((f, i) =>
     factors.slice(i + 1).forEach((g) => {
       for (const a of Object.keys(decl.factors[f].levels)) {
         for (const b of Object.keys(decl.factors[g].levels)) {
-          const why = decl.excluded.find((e) => e.pair[f] === a && e.pair[g] === b)?.why;
+          const why =
+            levelWhy(f, a) ?? levelWhy(g, b) ?? rules.find((e) => e.pair?.[f] === a && e.pair?.[g] === b)?.why;
           if (why) excluded.set(pairKey(f, a, g, b), why);
           else wanted.push(pairKey(f, a, g, b));
         }
@@ -206,10 +389,15 @@ describe('pairwise coverage of the goldens (tools/golden/pairwise-factors.json)'
     }
   });
 
-  it('excludes only pairs of declared factors and levels, each with a reason', () => {
-    for (const { pair, why } of DECLARATION.excluded) {
-      expect(Object.keys(pair)).to.have.length(2);
-      for (const [f, level] of Object.entries(pair)) expect(DECLARATION.factors[f]?.levels, f).to.have.property(level);
+  it('excludes only pairs or levels of declared factors of declared ops, each with a reason', () => {
+    for (const { pair, level, ops, why } of DECLARATION.excluded) {
+      expect(Object.keys(pair ?? level ?? {})).to.have.length(pair ? 2 : 1);
+      expect(pair === undefined || level === undefined, 'a pair or a level, not both').to.equal(true);
+      for (const [f, l] of Object.entries(pair ?? level!)) {
+        expect(DECLARATION.factors[f]?.levels, f).to.have.property(l);
+      }
+      for (const op of ops ?? []) expect(DECLARATION.ops, op).to.have.property(op);
+      if (level) expect(ops, 'a level is taken from named ops').to.be.an('array');
       expect(why.trim()).to.not.equal('');
     }
   });
@@ -227,6 +415,13 @@ describe('pairwise coverage of the goldens (tools/golden/pairwise-factors.json)'
     const [pair, ids] = [...seen].sort((a, b) => a[1].length - b[1].length)[0];
     const problems = coverageProblems(DECLARATION, 'conv', cases.filter((c) => !ids.includes(c.id)));
     expect(problems).to.include(`conv: no valid case has ${pair}`);
+  });
+
+  it('names a pair that holds an excluded level when a valid case holds it', () => {
+    const decl = { ...DECLARATION, excluded: [{ level: { dtype: 'int32' }, ops: ['relu'], why: 'for this test' }] };
+    const problems = coverageProblems(decl, 'relu', loaded.get('relu')!);
+    const named = /^relu: dtype=int32 x tensor_rank=2 is excluded \("for this test"\)/;
+    expect(problems.some((p) => named.test(p))).to.equal(true);
   });
 
   it('names an excluded pair that a valid case holds', () => {
