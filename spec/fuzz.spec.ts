@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import * as fc from 'fast-check';
 import { fuzzCommand } from '../src/cli/fuzz.js';
-import { venvPython } from '../src/cli/paths.js';
+import { venvPython } from '../src/paths.js';
 import { callOf, floats, ints, bools, type FuzzCall } from '../src/fuzz/call.js';
 import type { OpGenerators } from '../src/fuzz/call.js';
 import { KerasOracle } from '../src/fuzz/oracle.js';

@@ -6,10 +6,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BenchFormatError, parseBench } from '../bench/parse.js';
+import { BenchFormatError, parseBench } from '../benchfile/parse.js';
+import { packageRoot } from '../paths.js';
 import type { ReportBench } from '../report/model.js';
 import { UsageError } from './args.js';
-import { DEFAULT_BENCH, packageRoot, shortPath } from './paths.js';
+import { DEFAULT_BENCH, shortPath } from './paths.js';
 
 /**
  * `path`: the --bench value; undefined: the default, if present; null: none. Throws UsageError for a

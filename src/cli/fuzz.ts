@@ -10,6 +10,7 @@ import { listBackends, type BackendInfo } from '../backend/registry.js';
 import { pageRunner } from '../browser/node/fuzz.js';
 import { CHROMIUM_BACKENDS, pageBackendOf, startBrowserBackends } from '../browser/node/remote.js';
 import { inChromium, type PageBackend } from '../browser/node/session.js';
+import { plural } from '../format.js';
 import type { Generators, OpGenerators } from '../fuzz/call.js';
 import { GENERATORS } from '../fuzz/generators/index.js';
 import { KerasOracle, OracleUnavailableError } from '../fuzz/oracle.js';
@@ -19,10 +20,10 @@ import { FOUND_FILE, checkName, defaultName, saveFound } from '../fuzz/save.js';
 import { jsSnippet, pythonSnippet } from '../fuzz/snippet.js';
 import { callKey } from '../fuzz/wire.js';
 import { OP_TABLE } from '../ops/table.js';
+import { packageRoot } from '../paths.js';
 import { PROGRESS_OPTION, UsageError, closest, type CommandSpec } from './args.js';
 import { goldenCommand } from './golden.js';
-import { packageRoot } from './paths.js';
-import { StatusLine, paint, plural, progressMode, routeConsole, useColor, type Output } from './progress.js';
+import { StatusLine, paint, progressMode, routeConsole, useColor, type Output } from './progress.js';
 import { resolveOps } from './run.js';
 
 export const FUZZ: CommandSpec = {

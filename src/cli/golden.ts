@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { packageRoot } from '../paths.js';
 import { preparePython, runPython } from '../python/env.js';
 import { PROGRESS_OPTION, type CommandSpec } from './args.js';
-import { packageRoot } from './paths.js';
 import { StatusLine, paint, progressMode, useColor, type Output } from './progress.js';
 
 export const GOLDEN: CommandSpec = {

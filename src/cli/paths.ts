@@ -1,25 +1,10 @@
 /// <reference types="node" />
-/** Where the package's own files are, whether this runs as src/cli/*.ts (tsx) or dist/src/cli/*.js. */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+/** The command line's own paths and names: its version, its defaults, and paths as it prints them. */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
+import { packageRoot } from '../paths.js';
 
-let root: string | undefined;
-
-/** The keras-parity package root: the nearest folder above this module with its package.json. */
-export function packageRoot(): string {
-  if (root) return root;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'keras-parity') {
-      return (root = dir);
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`keras-parity's package.json is not above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-}
+// spec/fuzz.spec.ts reads the virtual environment's python from here.
 
 export function packageVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -28,13 +13,6 @@ export function packageVersion(): string {
 /** KERAS_PARITY_GOLDEN_DIR (as the conformance spec reads it), else the package's golden/. */
 export function defaultGoldenDir(): string {
   return process.env.KERAS_PARITY_GOLDEN_DIR || join(packageRoot(), 'golden');
-}
-
-/** The project's virtual environment's python, as `npm run golden:setup` creates it. */
-export function venvPython(): string {
-  return process.platform === 'win32'
-    ? join(packageRoot(), '.venv', 'Scripts', 'python.exe')
-    : join(packageRoot(), '.venv', 'bin', 'python');
 }
 
 /** Where `npm run bench` writes its results, relative to the package root. */

@@ -4,6 +4,7 @@
  * total is unknown) with log lines printed above it; elsewhere (CI logs, pipes) plain lines only.
  */
 import { format } from 'node:util';
+import { plural } from '../format.js';
 import type { ProgressEvent } from '../report/collect.js';
 import type { ReportBackend, ReportCell } from '../report/model.js';
 
@@ -214,8 +215,4 @@ export async function routeConsole<T>(line: StatusLine | undefined, fn: () => Pr
 
 export function stripAnsi(text: string): string {
   return text.replace(/\x1b\[[0-9;]*m/g, '');
-}
-
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -1,19 +1,20 @@
 /**
  * The summary printed after a run: op x backend, each cell `passed/failed/unsupported` and the worst
- * error (markdown.ts's formatWorst), then the unavailable backends with why, the totals and the verdict.
+ * error (as src/report/cell.ts words them), then the unavailable backends with why, the totals and the verdict.
  */
-import type { ParityReport, ReportCell } from '../report/model.js';
-import { formatWorst } from '../report/markdown.js';
-import { paint, plural } from './progress.js';
+import { plural } from '../format.js';
+import { cellSummaries, countsText, type CellSummary } from '../report/cell.js';
+import type { ParityReport } from '../report/model.js';
+import { paint } from './progress.js';
 
 /** `goldenErrors`: golden files that could not be used, which fail the run though no case did. */
 export function summaryTable(report: ParityReport, color: boolean, goldenErrors: readonly string[] = []): string {
   const ran = report.backends.filter((b) => b.available);
-  const cells = new Map(report.cells.map((c) => [`${c.op}\u0000${c.backend}`, c]));
+  const summaryOf = cellSummaries(report);
   const lines: string[] = [];
   if (ran.length && report.ops.length) {
     const head = ['op', ...ran.map((b) => b.name)];
-    const rows = report.ops.map((op) => [op, ...ran.map((b) => cells.get(`${op}\u0000${b.name}`))] as const);
+    const rows = report.ops.map((op) => [op, ...ran.map((b) => summaryOf(op, b.name))] as const);
     const texts = rows.map(([op, ...cs]) => [op, ...cs.map(cellText)]);
     const widths = head.map((h, i) => Math.max(h.length, ...texts.map((t) => t[i].length)));
     const fmt = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
@@ -34,22 +35,23 @@ export function summaryTable(report: ParityReport, color: boolean, goldenErrors:
   const verdict = s.ok ? paint(color, 'green', 'PASSED') : paint(color, 'red', 'FAILED');
   lines.push(
     '',
-    `${verdict}: ${s.passed} passed, ${s.failed} failed, ${s.excluded} excluded, ${s.unsupported} unsupported ` +
+    `${verdict}: ${countsText(s)} ` +
       `(${plural(report.ops.length, 'op')} on ${plural(ran.length, 'backend')})` +
       (goldenErrors.length ? `; ${plural(goldenErrors.length, 'golden file')} unusable (see above)` : ''),
   );
   return `${lines.join('\n')}\n`;
 }
 
-function cellText(c: ReportCell | undefined): string {
-  if (!c) return '-';
-  const counts = `${c.passed}/${c.failed}/${c.unsupported}`;
-  return c.worst ? `${counts} ${formatWorst(c.worst)}` : counts;
+function cellText(s: CellSummary): string {
+  if (!('cell' in s)) return '-';
+  const counts = `${s.cell.passed}/${s.cell.failed}/${s.cell.unsupported}`;
+  return s.worst ? `${counts} ${s.worst}` : counts;
 }
 
-function paintCell(color: boolean, c: ReportCell | undefined, text: string): string {
-  if (!c) return text;
-  if (c.failed) return paint(color, 'red', text);
-  if (c.unsupported) return paint(color, 'yellow', text);
+/** Red for a failure, yellow where some case was unsupported, green otherwise. */
+function paintCell(color: boolean, s: CellSummary, text: string): string {
+  if (!('cell' in s)) return text;
+  if (s.state === 'failed') return paint(color, 'red', text);
+  if (s.cell.unsupported) return paint(color, 'yellow', text);
   return paint(color, 'green', text);
 }

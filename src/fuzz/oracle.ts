@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PythonShell } from 'python-shell';
 import type { Expected, ExpectedError, GoldenValue } from '../golden/cases.js';
-import { packageRoot } from '../cli/paths.js';
+import { packageRoot } from '../paths.js';
 import { preparePython, spawnErrorText } from '../python/env.js';
 import { decodeExpected, encodeValue, oracleError, type WireTensor } from './wire.js';
 import { track, untrack } from './reaper.js';

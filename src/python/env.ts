@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { PythonShell } from 'python-shell';
-import { packageRoot, venvPython } from '../cli/paths.js';
+import { packageRoot, venvPython } from '../paths.js';
 
 export const SETUP = 'npm run golden:setup';
 

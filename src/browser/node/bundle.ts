@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { packageRoot } from '../../cli/paths.js';
+import { packageRoot } from '../../paths.js';
 
 interface BuildScript {
   DEFAULT_OUTDIR: string;

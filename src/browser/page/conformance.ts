@@ -5,7 +5,8 @@
  * comparison as Node. The Node side (src/browser/node/) calls these functions through Playwright's
  * page.evaluate; results travel back as plain data.
  */
-import { currentAdapter, setBackend, type BackendInfo } from '../../backend/registry.js';
+import { currentAdapter, setBackend, startedInfo, type BackendInfo } from '../../backend/registry.js';
+import { BackendUnavailableError } from '../../errors.js';
 import type { GoldenCase } from '../../golden/cases.js';
 import { loadGolden, MANIFEST, readManifest, type GoldenSource } from '../../golden/loader.js';
 import type { ToleranceEntry } from '../../golden/policy.js';
@@ -73,10 +74,10 @@ async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
 export async function startBackend(name: string): Promise<BackendInfo> {
   try {
     await setBackend(name);
-    return { name, available: true, device: currentAdapter().device };
+    return { ...startedInfo(currentAdapter()), name };
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    return { name, available: false, reason: message.replace(`Backend ${name} is unavailable: `, '') };
+    const reason = e instanceof BackendUnavailableError ? e.reason : e instanceof Error ? e.message : String(e);
+    return { name, available: false, reason };
   }
 }
 
