@@ -7,7 +7,7 @@ import { Tensor } from '../src/index.js';
 import type { GoldenValue } from '../src/golden/cases.js';
 import { GoldenTensor } from '../src/golden/safetensors.js';
 import { KerasOracle, OracleUnavailableError } from '../src/fuzz/oracle.js';
-import type { KerasJaxSource } from '../src/bench/model.js';
+import type { KerasJaxSource } from '../src/benchfile/model.js';
 import { median } from './data.js';
 
 /** A benchmark call in Keras's terms: tensor arguments are keras-parity Tensors. */

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend, type Tensor } from '../src/index.js';
 import { currentAdapter } from '../src/backend/registry.js';
-import type { AdapterOverhead } from '../src/bench/model.js';
+import type { AdapterOverhead } from '../src/benchfile/model.js';
 import { rand } from './data.js';
 import { OVERHEAD_CASES, oursCall } from './overhead-cases.js';
 import { pairedRatioQuartiles, readAll, readRaw, timeInterleaved } from './timing.js';

@@ -9,7 +9,7 @@
  * the median of repeated runs after a warm-up, read-back included (await data({dispose: true})). Small
  * cases time a loop of calls per sample and report the per-call time. The script re-runs itself under fixed C
  * allocator thresholds (bench/allocator.ts). Writes a plain table to stdout and
- * bench/results/bench.json (its format: src/bench/model.ts), which `keras-parity run --bench` plots in
+ * bench/results/bench.json (its format: src/benchfile/model.ts), which `keras-parity run --bench` plots in
  * the parity report.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -19,14 +19,14 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { listBackends, ops, setBackend, tensor, type Tensor } from '../src/index.js';
-import { formatMs as fmt } from '../src/bench/format.js';
+import { formatMs as fmt } from '../src/benchfile/format.js';
 import { machineFacts } from '../src/machine.js';
 import { cpuLine, settingsLine } from '../src/machine-text.js';
 import {
   BENCH_SCHEMA, KERAS_JAX_TARGET, OVERHEAD_TARGET, overheadMet,
   type BenchCase, type BenchFile, type BenchResult, type BenchTiming, type ConformanceRun,
   type ReferenceOverTfjsCpu,
-} from '../src/bench/model.js';
+} from '../src/benchfile/model.js';
 import { ALLOCATOR_ENV, runUnderPinnedAllocator } from './allocator.js';
 import { img, label4, rand, sizeOf as prod } from './data.js';
 import { timeKerasJax, type KerasCall, type KerasJaxTimings } from './keras-jax.js';

@@ -1,6 +1,6 @@
 /** How the benchmark times calls: interleaved samples after warm-up, medians and paired ratios. */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { BenchTiming } from '../src/bench/model.js';
+import type { BenchTiming } from '../src/benchfile/model.js';
 import type { Tensor } from '../src/index.js';
 import { median } from './data.js';
 

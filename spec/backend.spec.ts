@@ -14,6 +14,7 @@ import {
   setBackend,
   type Adapter,
 } from '../src/index.js';
+import { registeredBackends } from '../src/backend/registry.js';
 import { expectClose, expectKerasError } from './helpers.js';
 
 /** A second backend for switching tests: the reference kernels behind another adapter object. */
@@ -121,6 +122,8 @@ describe('backend registry', () => {
     await setBackend('broken').catch((e: unknown) => (caught = e));
     expect(caught).to.be.instanceOf(BackendUnavailableError);
     expect((caught as Error).message).to.equal('Backend broken is unavailable: no device');
+    // The cause travels as data too, so a caller never parses the message.
+    expect(caught).to.deep.include({ backend: 'broken', reason: 'no device' });
     expect(getBackend()).to.equal('reference');
   });
 
@@ -129,6 +132,19 @@ describe('backend registry', () => {
     await setBackend('tpu').catch((e: unknown) => (caught = e));
     expect(caught).to.be.instanceOf(KerasValueError);
     expect((caught as Error).message).to.match(/^Unknown backend: tpu\. Registered backends: reference, /);
+    expect((caught as Error).message).to.include(`Registered backends: ${registeredBackends().join(', ')}.`);
+  });
+
+  it('names its registered backends in registration order without starting any', () => {
+    let starts = 0;
+    registerBackend('broken', async () => {
+      starts++;
+      throw new Error('no device');
+    });
+    const names = registeredBackends();
+    expect(names[0]).to.equal('reference');
+    expect(names).to.include('broken');
+    expect(starts).to.equal(0);
   });
 
   it('keeps tensors working after a switch, in both directions', async () => {

@@ -46,7 +46,15 @@ export class UnsupportedError extends KerasParityError {
   override readonly kerasClass = 'NotImplementedError';
 }
 
-/** A backend that cannot start, with the cause. */
+/** A backend that cannot start, with the cause as data, so that no caller has to parse the message. */
 export class BackendUnavailableError extends KerasParityError {
   override readonly kerasClass = 'RuntimeError';
+  constructor(
+    /** Why: the cause its factory gave, or why there is no backend at all. */
+    readonly reason: string,
+    /** The backend that could not start; absent when none is registered. */
+    readonly backend?: string,
+  ) {
+    super(backend === undefined ? reason : `Backend ${backend} is unavailable: ${reason}`);
+  }
 }

@@ -1,6 +1,6 @@
 /**
- * Values printed as Python and numpy print them, so messages read as Keras's do: None, True, (2, 3),
- * (5,), nan, inf, numpy arrays.
+ * Text for people. Values printed as Python and numpy print them, so messages read as Keras's do: None,
+ * True, (2, 3), (5,), nan, inf, numpy arrays; and counts of things in English (`plural`).
  */
 
 /** Python's str() of a received value. */
@@ -41,4 +41,9 @@ export function formatNumpy(items: readonly (number | null)[], objectArray = fal
   const strs = items.map((d) => (d === null ? 'None' : String(d)));
   const width = objectArray ? 0 : Math.max(0, ...strs.map((s) => s.length));
   return `[${strs.map((s) => s.padStart(width)).join(' ')}]`;
+}
+
+/** `1 op`, `2 ops`, `3 mismatches`: the count and the noun, plural unless the count is one. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : /(s|x|ch|sh)$/.test(noun) ? 'es' : 's'}`;
 }

@@ -2,6 +2,7 @@
  * Machine facts (./machine.ts) and backend settings in words, one line each, the same in
  * `keras-parity backends`, report.md, report.html and the report's Performance section.
  */
+import { plural } from './format.js';
 import type { CpuFacts, GpuFacts, IsaFlag, MachineFacts } from './machine.js';
 
 /** The ISA features shown; AMX stands for its three flags, of which amx_tile is the base. */
@@ -23,7 +24,7 @@ export function isaText(isa: CpuFacts['isa']): string {
 
 /** `AMD EPYC (avx2 yes, ..., amx no), 2 logical cores` */
 export function cpuLine(cpu: CpuFacts): string {
-  const cores = `${cpu.logicalCores} logical core${cpu.logicalCores === 1 ? '' : 's'}`;
+  const cores = plural(cpu.logicalCores, 'logical core');
   // A CPU affinity mask (taskset, a container's cpuset) leaves threads fewer cores than the machine has.
   const limited = cpu.availableCores < cpu.logicalCores ? `, ${cpu.availableCores} available to this process` : '';
   return `${cpu.model} (${isaText(cpu.isa)}), ${cores}${limited}`;

@@ -23,13 +23,16 @@ export type BackendFactory = () => Promise<AnyAdapter>;
 
 const factories = new Map<string, BackendFactory>();
 const started = new Map<string, AnyAdapter>();
-const failures = new Map<string, string>();
 let active: AnyAdapter | undefined;
 
 export function registerBackend(name: string, factory: BackendFactory): void {
   factories.set(name, factory);
   started.delete(name);
-  failures.delete(name);
+}
+
+/** The registered backends' names, in registration order, without starting any. */
+export function registeredBackends(): string[] {
+  return [...factories.keys()];
 }
 
 /** Registers an adapter that needs no start-up, and makes it active if none is yet. */
@@ -45,7 +48,7 @@ async function start(name: string): Promise<AnyAdapter> {
   const factory = factories.get(name);
   if (!factory) {
     throw new KerasValueError(
-      `Unknown backend: ${name}. Registered backends: ${[...factories.keys()].join(', ')}.`,
+      `Unknown backend: ${name}. Registered backends: ${registeredBackends().join(', ')}.`,
     );
   }
   try {
@@ -53,9 +56,7 @@ async function start(name: string): Promise<AnyAdapter> {
     started.set(name, adapter);
     return adapter;
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    failures.set(name, reason);
-    throw new BackendUnavailableError(`Backend ${name} is unavailable: ${reason}`);
+    throw new BackendUnavailableError(cause instanceof Error ? cause.message : String(cause), name);
   }
 }
 
@@ -79,8 +80,9 @@ export async function listBackends(): Promise<BackendInfo[]> {
   for (const name of factories.keys()) {
     try {
       infos.push({ ...startedInfo(await start(name)), name });
-    } catch {
-      infos.push({ name, available: false, reason: failures.get(name) });
+    } catch (e) {
+      if (!(e instanceof BackendUnavailableError)) throw e;
+      infos.push({ name, available: false, reason: e.reason });
     }
   }
   return infos;

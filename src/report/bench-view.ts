@@ -2,7 +2,7 @@
  * The benchmark results arranged as the report shows them, for the HTML plots and the Markdown tables
  * alike: times per op (rows: sizes, columns: backends) and backend / Keras-on-JAX ratios.
  */
-import type { BenchFile, BenchResult } from '../bench/model.js';
+import type { BenchFile, BenchResult } from '../benchfile/model.js';
 import { machineLines, settingsLine } from '../machine-text.js';
 import type { MachineFacts } from '../machine.js';
 

@@ -5,8 +5,16 @@
  */
 import { cpus, release } from 'node:os';
 import { createRequire } from 'node:module';
-import { currentAdapter, getBackend, listBackends, setBackend, startedInfo, type BackendInfo } from '../backend/registry.js';
-import { BackendUnavailableError, KerasValueError } from '../errors.js';
+import {
+  currentAdapter,
+  getBackend,
+  listBackends,
+  registeredBackends,
+  setBackend,
+  startedInfo,
+  type BackendInfo,
+} from '../backend/registry.js';
+import { BackendUnavailableError } from '../errors.js';
 import type { GoldenCase, GoldenOp } from '../golden/cases.js';
 import { GoldenError } from '../golden/errors.js';
 import { EXCLUSIONS } from '../golden/exclusions.js';
@@ -184,18 +192,13 @@ async function startBackends(names: readonly string[] | undefined, required: Rea
 }
 
 async function probe(name: string): Promise<BackendInfo> {
+  const registered = registeredBackends();
+  if (!registered.includes(name)) throw new UnknownBackendError(name, registered);
   try {
     await setBackend(name);
     return { ...startedInfo(currentAdapter()), name };
   } catch (e) {
-    if (e instanceof BackendUnavailableError) {
-      return { name, available: false, reason: e.message.replace(`Backend ${name} is unavailable: `, '') };
-    }
-    if (e instanceof KerasValueError) {
-      // The registry names its backends in the message; it has no other way to list them without starting them.
-      const registered = /Registered backends: (.*)\.$/.exec(e.message)?.[1]?.split(', ') ?? [];
-      throw new UnknownBackendError(name, registered);
-    }
+    if (e instanceof BackendUnavailableError) return { name, available: false, reason: e.reason };
     throw e;
   }
 }

@@ -9,18 +9,19 @@
  * text, so case ids and messages cannot break out of their markup.
  */
 
+import { plural } from '../format.js';
 import { formatNumber } from '../golden/report.js';
 import { machineLines, settingsLine } from '../machine-text.js';
+import { cellSummaries, countsText, type CellSummary } from './cell.js';
 import { esc } from './escape.js';
-import { formatWorst } from './markdown.js';
+import { NOSCRIPT_CSS, PAGE_CSS, PAGE_SCRIPT } from './html-assets.js';
+import { formatMeasure, formatUlp } from './measure.js';
+import { errorScore, type KerasDisagreement, type ParityReport, type ReportCase } from './model.js';
 import { performanceSection } from './performance.js';
-import { errorScore, type KerasDisagreement, type ParityReport, type ReportBackend, type ReportCase, type ReportCell } from './model.js';
 
 export type { ParityReport } from './model.js';
 
-type Cell = ReportCell;
 type Case = ReportCase;
-type Backend = ReportBackend;
 type Disagreement = KerasDisagreement;
 
 // ---------------------------------------------------------------------------------------------------
@@ -29,14 +30,10 @@ type Disagreement = KerasDisagreement;
 
 export { esc } from './escape.js';
 
-/** Three significant digits, exponent form when small or large; `n/a` where JSON lost the value. */
+/** formatMeasure's digits; `nan` for a NaN measure, `n/a` where JSON lost the value. */
 function num(v: number | null | undefined): string {
   if (v === null || v === undefined) return 'n/a';
-  if (v === 0) return '0';
-  if (Number.isNaN(v)) return 'nan';
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  const p = Number(v.toPrecision(3));
-  return Math.abs(p) < 1e-3 || Math.abs(p) >= 1e6 ? p.toExponential() : String(p);
+  return Number.isNaN(v) ? 'nan' : formatMeasure(v);
 }
 
 /** A value as stored (got / want): the shortest decimal that reads back as the same float32. */
@@ -44,15 +41,9 @@ function value(v: number | null | undefined): string {
   return v === null || v === undefined ? 'n/a' : formatNumber(v);
 }
 
-/** ULPs are counts: whole below a million, exponent form above. */
+/** formatUlp's count; `n/a` where JSON lost the value. */
 function ulp(v: number | null | undefined): string {
-  if (v === null || v === undefined || Number.isNaN(v)) return 'n/a';
-  if (!Number.isFinite(v)) return 'inf';
-  return v < 1e6 ? String(Math.round(v)) : v.toExponential(2);
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : /(s|x|ch|sh)$/.test(word) ? 'es' : 's'}`;
+  return v === null || v === undefined ? 'n/a' : formatUlp(v);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -86,17 +77,14 @@ function bucketFor(maxUlp: number | null | undefined): Bucket {
 // The grid
 // ---------------------------------------------------------------------------------------------------
 
-type CellState = 'fail' | 'ok' | 'unmeasured' | 'unsupported' | 'unavailable' | 'notrun';
-
 interface GridCell {
   op: string;
   backend: string;
   /** Index-built id of its details panel. */
   panelId: string;
-  cell?: Cell;
-  info?: Backend;
+  summary: CellSummary;
   cases: Case[];
-  state: CellState;
+  /** Its colour: a step of the ULP scale, or what stands in for one. */
   cls: string;
 }
 
@@ -114,80 +102,71 @@ function buildGrid(report: ParityReport): { ops: string[]; backends: string[]; r
     ...report.cases.map((c) => c.backend),
   ]);
   const key = (op: string, backend: string) => `${op}\u0000${backend}`;
-  const cells = new Map(report.cells.map((c) => [key(c.op, c.backend), c]));
+  const summaryOf = cellSummaries(report);
   const cases = new Map<string, Case[]>();
   for (const c of report.cases) {
     const k = key(c.op, c.backend);
     cases.set(k, [...(cases.get(k) ?? []), c]);
   }
-  const infos = new Map(report.backends.map((b) => [b.name, b]));
   const rows = ops.map((op, i) =>
     backends.map((backend, j): GridCell => {
-      const cell = cells.get(key(op, backend));
-      const info = infos.get(backend);
+      const summary = summaryOf(op, backend);
       const own = [...(cases.get(key(op, backend)) ?? [])].sort(
         (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status],
       );
-      let state: CellState;
-      let cls: string;
-      if (cell && cell.failed > 0) [state, cls] = ['fail', 'fail'];
-      else if (!cell && info && !info.available) [state, cls] = ['unavailable', 'na'];
-      else if (!cell) [state, cls] = ['notrun', 'na'];
-      else if (cell.passed === 0 && cell.unsupported > 0) [state, cls] = ['unsupported', 'na'];
-      else if (cell.worst === null) [state, cls] = ['unmeasured', 'none'];
-      else [state, cls] = ['ok', bucketFor(errorScore(cell.worst)).cls];
-      return { op, backend, panelId: `cell-${i}-${j}`, cell, info, cases: own, state, cls };
+      return { op, backend, panelId: `cell-${i}-${j}`, summary, cases: own, cls: colourClass(summary) };
     }),
   );
   return { ops, backends, rows };
 }
 
+function colourClass(s: CellSummary): string {
+  switch (s.state) {
+    case 'failed':
+      return 'fail';
+    case 'unmeasured':
+      return 'none';
+    case 'passed':
+      return bucketFor(errorScore(s.cell.worst!)).cls;
+    default:
+      return 'na';
+  }
+}
+
 /** The cell's visible text: its state in words (never colour alone), counts, worst error. */
 function cellText(g: GridCell): string {
-  const c = g.cell;
-  const loosened = g.cases.filter((x) => x.status === 'loosened').length;
-  const lines: string[] = [];
-  switch (g.state) {
-    case 'unavailable':
-      lines.push('<span class="big">unavailable</span>');
-      break;
-    case 'notrun':
-      lines.push('<span class="big">not run</span>');
-      break;
-    case 'unsupported':
-      lines.push(`<span class="big">unsupported</span>`);
-      break;
-    default: {
-      const counts = [`<span class="pass">${c!.passed}\u2009\u2713</span>`];
-      if (c!.failed) counts.push(`<span class="failn">${c!.failed}\u2009\u2717</span>`);
-      lines.push(`<span class="big">${counts.join(' ')}</span>`);
-      if (g.state === 'fail') lines.push('<span class="word">failed</span>');
-      if (c!.worst) lines.push(`<span class="err">${esc(formatWorst(c!.worst))}</span>`);
-      else lines.push('<span class="err">no float output</span>');
-    }
+  const s = g.summary;
+  if (s.state === 'unavailable' || s.state === 'notrun' || s.state === 'unsupported') {
+    const word = s.state === 'notrun' ? 'not run' : s.state;
+    return `<span class="big">${word}</span>${extrasText(g)}`;
   }
+  const counts = [`<span class="pass">${s.cell.passed}\u2009\u2713</span>`];
+  if (s.cell.failed) counts.push(`<span class="failn">${s.cell.failed}\u2009\u2717</span>`);
+  const lines = [`<span class="big">${counts.join(' ')}</span>`];
+  if (s.state === 'failed') lines.push('<span class="word">failed</span>');
+  lines.push(`<span class="err">${s.worst ? esc(s.worst) : 'no float output'}</span>`);
+  return lines.join('') + extrasText(g);
+}
+
+/** The cell's excluded, loosened and (beside passes) unsupported cases, abbreviated. */
+function extrasText(g: GridCell): string {
+  const s = g.summary;
+  const c = 'cell' in s ? s.cell : undefined;
+  const loosened = g.cases.filter((x) => x.status === 'loosened').length;
   const extras: string[] = [];
   if (c && c.excluded) extras.push(`${c.excluded} excl.`);
   if (loosened) extras.push(`${loosened} loose`);
-  if (c && c.unsupported && g.state !== 'unsupported') extras.push(`${c.unsupported} unsup.`);
-  if (extras.length) lines.push(`<span class="extra">${esc(extras.join(' \u00b7 '))}</span>`);
-  return lines.join('');
+  if (c && c.unsupported && s.state !== 'unsupported') extras.push(`${c.unsupported} unsup.`);
+  return extras.length ? `<span class="extra">${esc(extras.join(' \u00b7 '))}</span>` : '';
 }
 
 /** What a screen reader hears for a cell: complete sentences, no symbols. */
 function cellLabel(g: GridCell): string {
-  const c = g.cell;
+  const s = g.summary;
   const head = `${g.op} on ${g.backend}: `;
-  if (g.state === 'unavailable') return `${head}backend unavailable${g.info?.reason ? ` (${g.info.reason})` : ''}`;
-  if (g.state === 'notrun') return `${head}not run`;
-  const parts = [
-    `${c!.passed} passed`,
-    `${c!.failed} failed`,
-    `${c!.excluded} excluded`,
-    `${c!.unsupported} unsupported`,
-  ];
-  if (c!.worst) parts.push(`worst error ${formatWorst(c!.worst)}`);
-  return head + parts.join(', ');
+  if (s.state === 'unavailable') return `${head}backend unavailable${s.reason ? ` (${s.reason})` : ''}`;
+  if (s.state === 'notrun') return `${head}not run`;
+  return head + countsText(s.cell) + (s.worst ? `, worst error ${s.worst}` : '');
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -199,14 +178,8 @@ function summaryLine(report: ParityReport, grid: ReturnType<typeof buildGrid>): 
   const available = report.backends.filter((b) => b.available);
   const missingRequired = report.backends.filter((b) => b.required && !b.available);
   const verdict = s.ok ? 'PASSED' : 'FAILED';
-  const parts = [
-    `${s.passed} passed`,
-    `${s.failed} failed`,
-    `${s.excluded} excluded`,
-    `${s.unsupported} unsupported`,
-  ];
   let text =
-    `${parts.join(', ')} \u2014 ${plural(grid.ops.length, 'op')} on ${available.length} of ` +
+    `${countsText(s)} \u2014 ${plural(grid.ops.length, 'op')} on ${available.length} of ` +
     `${plural(report.backends.length, 'backend')}`;
   const unavailable = report.backends.filter((b) => !b.available).map((b) => b.name);
   if (unavailable.length) text += ` (unavailable: ${unavailable.join(', ')})`;
@@ -328,26 +301,10 @@ function panels(grid: ReturnType<typeof buildGrid>, caseIds: Map<Case, string>):
   return grid.rows
     .flat()
     .map((g) => {
-      const c = g.cell;
-      const lines: string[] = [];
-      if (g.state === 'unavailable') {
-        lines.push(`<p>Backend <code>${esc(g.backend)}</code> is unavailable${g.info?.reason ? `: ${esc(g.info.reason)}` : '.'}</p>`);
-      } else if (g.state === 'notrun') {
-        lines.push('<p>No cases of this op ran on this backend.</p>');
-      }
-      if (c) {
-        lines.push(
-          `<p class="counts">${c.passed} passed, ${c.failed} failed, ${c.excluded} excluded, ${c.unsupported} unsupported.</p>`,
-        );
-        lines.push(
-          c.worst
-            ? `<p>Worst error: max abs ${esc(num(c.worst.maxAbs))}, max rel ${esc(num(c.worst.maxRel))}, ` +
-                `max ULP ${esc(ulp(c.worst.maxUlp))} (case <code>${esc(c.worst.caseId)}</code>).</p>`
-            : '<p>No floating-point output was compared.</p>',
-        );
-      }
+      const s = g.summary;
+      const lines = cellFacts(g);
       if (g.cases.length) lines.push(...g.cases.map((x) => caseDetails(x, caseIds.get(x)!, x.status === 'failed')));
-      else if (c) lines.push('<p class="muted">No failing, loosened or excluded cases.</p>');
+      else if ('cell' in s) lines.push('<p class="muted">No failing, loosened or excluded cases.</p>');
       return (
         `<section class="panel" id="${g.panelId}" hidden aria-label="${esc(`${g.op} on ${g.backend}`)}">` +
         `<h3><code>${esc(g.op)}</code> on <code>${esc(g.backend)}</code>` +
@@ -355,6 +312,23 @@ function panels(grid: ReturnType<typeof buildGrid>, caseIds: Map<Case, string>):
       );
     })
     .join('\n');
+}
+
+/** A panel's opening paragraphs: why nothing ran, or the counts and the worst error's measures. */
+function cellFacts(g: GridCell): string[] {
+  const s = g.summary;
+  if (s.state === 'unavailable') {
+    return [`<p>Backend <code>${esc(g.backend)}</code> is unavailable${s.reason ? `: ${esc(s.reason)}` : '.'}</p>`];
+  }
+  if (s.state === 'notrun') return ['<p>No cases of this op ran on this backend.</p>'];
+  const w = s.cell.worst;
+  return [
+    `<p class="counts">${countsText(s.cell)}.</p>`,
+    w
+      ? `<p>Worst error: max abs ${esc(num(w.maxAbs))}, max rel ${esc(num(w.maxRel))}, ` +
+        `max ULP ${esc(ulp(w.maxUlp))} (case <code>${esc(w.caseId)}</code>).</p>`
+      : '<p>No floating-point output was compared.</p>',
+  ];
 }
 
 function caseIndex(report: ParityReport, caseIds: Map<Case, string>, panelOf: Map<Case, string>): string {
@@ -490,147 +464,6 @@ function backendTable(report: ParityReport): string {
 // ---------------------------------------------------------------------------------------------------
 // Page
 // ---------------------------------------------------------------------------------------------------
-
-const CSS = `
-:root{--fg:#1b1f24;--muted:#5b636e;--line:#d0d7de;--bg:#fff;--fail:#b3261e;--na:#e4e6e9;--ok:#1a7f37}
-*{box-sizing:border-box}
-body{margin:0;padding:1.25rem 1.5rem 3rem;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:2rem 0 .5rem;border-bottom:1px solid var(--line);padding-bottom:.25rem}
-h3{font-size:1rem;margin:0 0 .5rem;display:flex;gap:.4rem;align-items:baseline}
-h3 code{font-size:.95rem}
-code,pre{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-pre{white-space:pre-wrap;margin:0}
-.meta{color:var(--muted);margin:0 0 .75rem}.meta a{color:#0969da}.muted{color:var(--muted)}
-.summary{padding:.6rem .9rem;border-radius:6px;border:1px solid;margin:.5rem 0 1rem;font-size:1.02rem}
-.summary.ok{background:#dafbe1;border-color:#4ac26b}.summary.bad{background:#ffebe9;border-color:#ff8182}
-.verdict{margin-right:.4rem}.summary.ok .verdict{color:var(--ok)}.summary.bad .verdict{color:var(--fail)}
-.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-.scroll{overflow:auto;max-width:100%}
-table{border-collapse:collapse}
-caption{text-align:left;color:var(--muted);padding:.25rem 0;caption-side:top}
-.heatmap>thead>tr>th,.heatmap>tbody>tr>th,.heatmap>tbody>tr>td{border:1px solid #fff}
-.heatmap>thead>tr>th{position:sticky;top:0;background:#f6f8fa;z-index:2;font-weight:600;padding:.35rem .5rem;vertical-align:bottom;min-width:7.5rem;text-align:center}
-.heatmap>tbody>tr>th{position:sticky;left:0;background:#f6f8fa;z-index:1;text-align:left;padding:0 .6rem;font:600 12.5px ui-monospace,Menlo,Consolas,monospace;white-space:nowrap}
-.heatmap>thead>tr>th:first-child{left:0;z-index:3;text-align:left}
-.bname{display:block;font-family:ui-monospace,Menlo,Consolas,monospace}
-.dev{display:block;font-weight:400;font-size:11px;color:var(--muted);max-width:12rem;margin:0 auto;white-space:normal}
-.dev.unavail{color:var(--fail);font-weight:600}
-td.c{padding:0;height:3.3rem}
-.cellbtn{all:unset;box-sizing:border-box;display:flex;flex-direction:column;justify-content:center;align-items:center;width:100%;height:100%;min-height:3.3rem;padding:.2rem .35rem;cursor:pointer;text-align:center;font-size:11.5px;line-height:1.25}
-.cellbtn:focus-visible{outline:3px solid #0969da;outline-offset:-3px}
-.cellbtn:hover{filter:brightness(.93)}
-.cellbtn[aria-expanded=true]{outline:3px solid #0b0f14;outline-offset:-3px}
-.big{font-weight:700;font-size:12.5px}.word{font-weight:700;text-transform:uppercase;letter-spacing:.04em;font-size:10.5px}
-.err{font-variant-numeric:tabular-nums}.extra{font-size:10.5px;opacity:.9}
-.u0{background:#f1f8ff}.u1{background:#dbeeff}.u2{background:#b6dbff}.u3{background:#80c1ff}.u4{background:#4a9ce8;color:#fff}.u5{background:#2468b8;color:#fff}.u6{background:#123f7a;color:#fff}
-.none{background:#fff;box-shadow:inset 0 0 0 1px var(--line)}
-.fail{background:var(--fail);color:#fff}
-.na{background:repeating-linear-gradient(135deg,var(--na) 0 6px,#f3f4f6 6px 12px);color:#57606a}
-.legend{margin:.5rem 0 .75rem;max-width:70rem}.legend p{margin:.25rem 0}
-.scale{list-style:none;padding:0;margin:.35rem 0;display:flex;flex-wrap:wrap;gap:.35rem 1rem}
-.scale li{display:flex;align-items:center;gap:.35rem}
-.sw{display:inline-block;width:1.6rem;height:1rem;border:1px solid #8c959f;border-radius:2px}
-.pass{white-space:nowrap}.failn{white-space:nowrap}
-.legend .pass{color:var(--ok);font-weight:700}.legend .failn{color:var(--fail);font-weight:700}
-.panel{border:1px solid var(--line);border-left:5px solid #0969da;border-radius:6px;padding:.75rem 1rem;margin:.75rem 0;background:#fbfcfd}
-.panel p{margin:.3rem 0}
-.close{margin-left:auto;font:inherit;font-size:12px;padding:.15rem .6rem;border:1px solid var(--line);border-radius:4px;background:#fff;cursor:pointer}
-details.case{border:1px solid var(--line);border-radius:6px;margin:.5rem 0;background:#fff}
-details.case>summary{cursor:pointer;padding:.4rem .6rem;list-style-position:inside}
-details.case.failed{border-left:5px solid var(--fail)}details.case.loosened{border-left:5px solid #bf8700}details.case.excluded{border-left:5px solid #8c959f}
-.casebody{padding:.25rem .75rem .75rem}
-.tag{display:inline-block;padding:0 .45rem;border-radius:999px;font-size:11px;font-weight:700;text-transform:uppercase;letter-spacing:.03em;border:1px solid}
-.tag.failed{background:#ffebe9;color:var(--fail);border-color:#ff8182}
-.tag.loosened{background:#fff8c5;color:#7d4e00;border-color:#d4a72c}
-.tag.excluded,.tag.na{background:#eaeef2;color:#424a53;border-color:#afb8c1}
-.tag.ok{background:#dafbe1;color:var(--ok);border-color:#4ac26b}
-.kv th{text-align:left;vertical-align:top;padding:.2rem 1rem .2rem 0;color:var(--muted);font-weight:600;white-space:nowrap}
-.kv td{padding:.2rem 0;vertical-align:top}
-.errs{margin:.6rem 0 .25rem}
-.mism,.list,.inner{font-size:12.5px}
-.mism th,.mism td,.list th,.list td,.inner th,.inner td{border:1px solid var(--line);padding:.2rem .5rem;text-align:left;vertical-align:top}
-td.num{text-align:right}
-.panel code,.panel pre{overflow-wrap:anywhere}
-tr.detail-row>td{padding:.25rem .5rem .75rem;background:#fff}
-.nojs-only{display:none}
-.mism thead th,.list thead th,.inner thead th{background:#f6f8fa}
-.num{text-align:right;font-variant-numeric:tabular-nums;font-family:ui-monospace,Menlo,Consolas,monospace}
-.list tr.unavail td,.list tr.unavail th{background:#f6f8fa}
-.reasoncell{max-width:40rem}
-.perf-h{margin-top:1.5rem}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1rem 1.25rem}
-figure.plot{margin:0;padding:.5rem .75rem .75rem;border:1px solid var(--line);border-radius:6px;background:#fff;break-inside:avoid;min-width:0}
-figure.plot.wide{max-width:62rem;margin:.5rem 0 1rem}
-svg.chart{display:block;width:100%;height:auto;max-width:100%}
-svg.chart .pt,svg.chart .bar{cursor:default}
-.perf-table{margin-top:.5rem;font-size:12px}
-.perf-table caption{font-weight:600;color:var(--fg)}
-.perf-table code{font-size:11.5px}
-.perf-table.nowrap code{white-space:nowrap}
-.perf-table tbody th{white-space:nowrap;font-weight:400}
-ul.notes{margin:.25rem 0;padding-left:1.25rem;color:var(--muted);font-size:12.5px}
-@media print{.close{display:none}.charts{display:block}figure.plot{margin:0 0 1rem}}
-`;
-
-const JS = `
-(function(){
-  var home = document.getElementById('details');
-  var cols = document.querySelectorAll('#heatmap thead th').length;
-  var open = null, row = null;
-  function btnFor(id){ return document.querySelector('.cellbtn[data-panel="' + id + '"]'); }
-  function hide(){
-    if (!open) return;
-    open.hidden = true;
-    home.appendChild(open);
-    if (row && row.parentNode) row.parentNode.removeChild(row);
-    var b = btnFor(open.id); if (b) b.setAttribute('aria-expanded', 'false');
-    open = null;
-  }
-  function show(id){
-    var p = document.getElementById(id); if (!p) return null;
-    if (open === p) return p;
-    hide();
-    var b = btnFor(id);
-    if (b) {
-      if (!row) {
-        row = document.createElement('tr'); row.className = 'detail-row';
-        var td = document.createElement('td'); td.colSpan = cols; row.appendChild(td);
-      }
-      var tr = b.closest('tr');
-      tr.parentNode.insertBefore(row, tr.nextSibling);
-      row.firstChild.appendChild(p);
-      b.setAttribute('aria-expanded', 'true');
-    }
-    p.hidden = false; open = p;
-    return p;
-  }
-  document.addEventListener('click', function(ev){
-    var t = ev.target; if (!(t instanceof Element)) return;
-    var cell = t.closest('.cellbtn');
-    if (cell) {
-      var id = cell.getAttribute('data-panel');
-      if (open && open.id === id) { hide(); return; }
-      var p = show(id);
-      if (p) p.scrollIntoView({block: 'nearest'});
-      return;
-    }
-    var close = t.closest('[data-close]');
-    if (close) { var btn = btnFor(close.getAttribute('data-close')); hide(); if (btn) btn.focus(); return; }
-    var link = t.closest('.caselink');
-    if (link) {
-      ev.preventDefault();
-      show(link.getAttribute('data-panel'));
-      var d = document.getElementById(link.getAttribute('data-case'));
-      if (d) { d.open = true; d.scrollIntoView({block: 'start'}); var s = d.querySelector('summary'); if (s) s.focus(); }
-    }
-  });
-  document.addEventListener('keydown', function(ev){
-    if (ev.key !== 'Escape' || !open) return;
-    var b = btnFor(open.id); hide(); if (b) b.focus();
-  });
-})();
-`;
-
 /** The report as one self-contained HTML page. */
 export function renderHtml(report: ParityReport): string {
   const grid = buildGrid(report);
@@ -645,8 +478,8 @@ export function renderHtml(report: ParityReport): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>${esc(title)}</title>
-<style>${CSS}</style>
-<noscript><style>.nojs-only{display:block}.panel[hidden]{display:block}.close{display:none}</style></noscript>
+<style>${PAGE_CSS}</style>
+<noscript><style>${NOSCRIPT_CSS}</style></noscript>
 </head>
 <body>
 <header>
@@ -681,7 +514,7 @@ ${environment(report)}
 ${backendTable(report)}
 </section>
 </main>
-<script>${JS}</script>
+<script>${PAGE_SCRIPT}</script>
 </body>
 </html>
 `;

@@ -4,40 +4,14 @@
  * report carries bench results, and the environment.
  * Readable as plain text and as rendered GitHub Markdown.
  */
+import { plural } from '../format.js';
 import { formatNumber } from '../golden/report.js';
 import { machineLines, settingsLine } from '../machine-text.js';
+import { cellSummaries, countsText, type CellSummary } from './cell.js';
+import { formatMeasure, formatUlp } from './measure.js';
 import { code, table } from './md-text.js';
-import type { ParityReport, ReportCase, ReportCell, ReportOutput, WorstError } from './model.js';
+import type { ParityReport, ReportCase, ReportOutput } from './model.js';
 import { performanceMarkdown } from './performance-md.js';
-
-/** Three significant digits, exponent form when small or large: 0.5, 1e-6, 1.23e-7; nan and inf as numpy. */
-export function formatMeasure(v: number): string {
-  if (Number.isNaN(v)) return 'n/a';
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  if (v === 0) return '0';
-  const p = Number(v.toPrecision(3));
-  return Math.abs(p) < 1e-3 || Math.abs(p) >= 1e6 ? p.toExponential() : String(p);
-}
-
-/** A ULP distance: whole below a million, exponent form above. */
-export function formatUlp(v: number): string {
-  if (Number.isNaN(v)) return 'n/a';
-  if (!Number.isFinite(v)) return 'inf';
-  return v < 1e6 ? String(Math.round(v)) : v.toExponential(2);
-}
-
-/** Float32's default atol: errors below it are noise by Keras's own test standard. */
-const ATOL_FLOOR = 1e-6;
-
-/**
- * A cell's worst error in a few characters: `exact`, `<1e-6` (every error below float32's default atol,
- * where ULP counts mean nothing: near 0 they explode), else the ULP distance.
- */
-export function formatWorst(w: WorstError): string {
-  if (w.maxAbs === 0) return 'exact';
-  if (w.maxAbs < ATOL_FLOOR) return `<${formatMeasure(ATOL_FLOOR)}`;
-  return `${formatUlp(w.maxUlp)} ulp`;
-}
 
 export function renderMarkdown(report: ParityReport): string {
   const sections = [
@@ -62,7 +36,7 @@ function header(r: ParityReport): string {
   const lines = [
     '# keras-parity report',
     '',
-    `${verdict}: ${s.passed} passed, ${s.failed} failed, ${s.excluded} excluded, ${s.unsupported} unsupported ` +
+    `${verdict}: ${countsText(s)} ` +
       `(${plural(r.ops.length, 'op')} on ${plural(ran, 'backend')}).`,
   ];
   if (missing.length) lines.push('', `Required but unavailable: ${missing.map(code).join(', ')}.`);
@@ -73,15 +47,8 @@ function header(r: ParityReport): string {
 function resultsTable(r: ParityReport): string {
   const backends = r.backends;
   if (!r.ops.length || !backends.length) return '';
-  const cellOf = new Map(r.cells.map((c) => [`${c.op}\u0000${c.backend}`, c]));
-  const rows = r.ops.map((op) => [
-    code(op),
-    ...backends.map((b) => {
-      const cell = cellOf.get(`${op}\u0000${b.name}`);
-      if (cell) return cellText(cell);
-      return b.available ? 'not run' : 'unavailable';
-    }),
-  ]);
+  const summaryOf = cellSummaries(r);
+  const rows = r.ops.map((op) => [code(op), ...backends.map((b) => cellText(summaryOf(op, b.name)))]);
   return [
     '## Results',
     '',
@@ -93,12 +60,15 @@ function resultsTable(r: ParityReport): string {
   ].join('\n');
 }
 
-function cellText(c: ReportCell): string {
+function cellText(s: CellSummary): string {
+  if (s.state === 'unavailable') return 'unavailable';
+  if (s.state === 'notrun') return 'not run';
+  const c = s.cell;
   const parts: string[] = [];
-  if (c.failed) parts.push(`❌ ${c.failed} of ${c.passed + c.failed + c.unsupported} failed`);
+  if (c.failed) parts.push(`❌ ${c.failed} of ${s.ran} failed`);
   else if (c.passed) parts.push(`✅ ${c.passed}`);
   if (c.unsupported) parts.push(`⚪ ${c.unsupported} unsupported`);
-  if (c.worst) parts.push(formatWorst(c.worst));
+  if (s.worst) parts.push(s.worst);
   if (c.excluded) parts.push(`(${c.excluded} excluded)`);
   return parts.join(' · ') || '–';
 }
@@ -213,12 +183,7 @@ function mismatch(m: { index: number[]; got: number; want: number }): string {
   return `  - [${m.index.join(', ')}]: got ${formatNumber(m.got)}, want ${formatNumber(m.want)}`;
 }
 
-
 function fence(text: string): string {
   const ticks = '`'.repeat(Math.max(3, ...(text.match(/`+/g) ?? []).map((t) => t.length + 1)));
   return `${ticks}text\n${text}\n${ticks}`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -6,7 +6,7 @@
  * back into numbers, so a renderer always sees the types below.
  */
 
-import type { BenchFile } from '../bench/model.js';
+import type { BenchFile } from '../benchfile/model.js';
 import type { MachineFacts } from '../machine.js';
 
 export interface ParityReport {

@@ -3,8 +3,8 @@
  * median time per call per op, size and backend; the adapter's overhead over raw TF.js; reference /
  * tfjs-cpu on conv2d; each backend against Keras 3.6 on JAX where measured.
  */
-import { formatMs, formatRatio, formatRatioRange, formatUs } from '../bench/format.js';
-import { OVERHEAD_TARGET, overheadMet } from '../bench/model.js';
+import { formatMs, formatRatio, formatRatioRange, formatUs } from '../benchfile/format.js';
+import { OVERHEAD_TARGET, overheadMet } from '../benchfile/model.js';
 import { BENCH_MACHINE_LEAD, KERAS_JAX, benchMachine, benchView, kerasJaxRatios, provenance, type BenchView, type RunConditions } from './bench-view.js';
 import { code, table } from './md-text.js';
 import type { ReportBench } from './model.js';

@@ -5,8 +5,8 @@
  * Each plot is inline SVG (./svg/) followed by a table of the same numbers: the text alternative, and
  * what a printout keeps.
  */
-import { formatMs, formatRatio, formatRatioRange, formatUs } from '../bench/format.js';
-import { OVERHEAD_TARGET, overheadMet, type AdapterOverhead, type BenchFile } from '../bench/model.js';
+import { formatMs, formatRatio, formatRatioRange, formatUs } from '../benchfile/format.js';
+import { OVERHEAD_TARGET, overheadMet, type AdapterOverhead, type BenchFile } from '../benchfile/model.js';
 import { BENCH_MACHINE_LEAD, KERAS_JAX, benchMachine, benchView, kerasJaxRatios, provenance, type BenchView, type OpTimes, type RunConditions } from './bench-view.js';
 import { esc } from './escape.js';
 import type { ReportBench } from './model.js';

@@ -1,0 +1,72 @@
+/**
+ * What one op x backend cell of the report says, decided once for report.md, report.html and the summary
+ * `keras-parity run` prints: its state, its counts and its worst error in words. Each renderer lays
+ * these out in its own medium and adds nothing to what they mean.
+ */
+import { formatMeasure, formatUlp } from './measure.js';
+import type { ParityReport, ReportBackend, ReportCell, WorstError } from './model.js';
+
+/** Float32's default atol: errors below it are noise by Keras's own test standard. */
+const ATOL_FLOOR = 1e-6;
+
+/**
+ * A cell's worst error in a few characters: `exact`, `<1e-6` (every error below float32's default atol,
+ * where ULP counts mean nothing: near 0 they explode), else the ULP distance.
+ */
+export function formatWorst(w: WorstError): string {
+  if (w.maxAbs === 0) return 'exact';
+  if (w.maxAbs < ATOL_FLOOR) return `<${formatMeasure(ATOL_FLOOR)}`;
+  return `${formatUlp(w.maxUlp)} ulp`;
+}
+
+/**
+ * - `failed`: a case failed.
+ * - `unsupported`: none passed and some were unsupported (a dtype or option the backend cannot represent).
+ * - `unmeasured`: none failed, and no float32 output was compared (error cases, ints, all excluded).
+ * - `passed`: none failed, with a worst error measured.
+ */
+export type RanState = 'failed' | 'unsupported' | 'unmeasured' | 'passed';
+
+export type CellSummary =
+  /** The backend could not start: nothing ran on it. */
+  | { state: 'unavailable'; reason?: string }
+  /** The backend ran, but not this op. */
+  | { state: 'notrun' }
+  | {
+      state: RanState;
+      cell: ReportCell;
+      /** The cases that ran or were refused (not the excluded): the N of `2 of N failed`. */
+      ran: number;
+      /** formatWorst's words; absent where no float32 output was compared. */
+      worst?: string;
+    };
+
+/** `cell`: the op on the backend, absent where it did not run; `backend`: what the report knows of it. */
+export function summarizeCell(cell: ReportCell | undefined, backend: ReportBackend | undefined): CellSummary {
+  if (!cell) {
+    return backend && !backend.available ? { state: 'unavailable', reason: backend.reason } : { state: 'notrun' };
+  }
+  const ran = cell.passed + cell.failed + cell.unsupported;
+  const worst = cell.worst ? { worst: formatWorst(cell.worst) } : {};
+  return { state: ranState(cell), cell, ran, ...worst };
+}
+
+/** Every op x backend cell of a report, summarized, looked up by op and backend name. */
+export function cellSummaries(report: ParityReport): (op: string, backend: string) => CellSummary {
+  const cells = new Map(report.cells.map((c) => [`${c.op}\u0000${c.backend}`, c]));
+  const backends = new Map(report.backends.map((b) => [b.name, b]));
+  return (op, backend) => summarizeCell(cells.get(`${op}\u0000${backend}`), backends.get(backend));
+}
+
+function ranState(c: ReportCell): RanState {
+  if (c.failed > 0) return 'failed';
+  if (c.passed === 0 && c.unsupported > 0) return 'unsupported';
+  return c.worst === null ? 'unmeasured' : 'passed';
+}
+
+type Counts = Pick<ReportCell, 'passed' | 'failed' | 'excluded' | 'unsupported'>;
+
+/** `3 passed, 1 failed, 0 excluded, 2 unsupported`: every count named, zeros too, for a cell or a run. */
+export function countsText(c: Counts): string {
+  return `${c.passed} passed, ${c.failed} failed, ${c.excluded} excluded, ${c.unsupported} unsupported`;
+}
