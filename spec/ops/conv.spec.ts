@@ -289,7 +289,7 @@ describe('conv', () => {
       expectKerasError(() => ops.conv(x(), k(), { strides: 1.5 }), KerasTypeError, 'Argument `strides` must be an int or a tuple of 1 ints. Received: strides=1.5');
       expectKerasError(() => call('conv', [x(), k()], { strides: null }), KerasTypeError, 'Argument `strides` must be an int or a tuple of 1 ints. Received: strides=None');
     });
-    // Keras's message for a bad length (ou:198-204); JAX's TypeError("All dilations must be positive").
+    // Keras's message for a bad length (ou:193-199); JAX's TypeError("All dilations must be positive").
     it('dilation_rate', () => {
       expectKerasError(
         () => ops.conv(x(), k(), { dilationRate: [1, 2] }),
@@ -334,7 +334,7 @@ describe('conv', () => {
     // Keras's symbolic spec says inputs.dtype; eager JAX returns the kernel's dtype, and so do we.
     it('dtype is the kernel dtype', () =>
       expect(spec('conv', [sym([null, 5, 4]), sym([3, 4, 6], 'int32')])).to.deep.equal({ shape: [null, 3, 6], dtype: 'int32' }));
-    // Symbolic only (ou:218-226); eagerly the dimension is empty.
+    // Symbolic only (ou:219-226); eagerly the dimension is empty.
     it('negative output size', () => {
       expectKerasError(
         () => spec('conv', [sym([null, 5, 4]), sym([9, 4, 6])]),

@@ -56,7 +56,7 @@ const SPATIAL_RANKS = [3, 4, 5];
 type Transposed = 'transpose';
 
 /**
- * Dilation: Keras's own message for a wrong length (ou:198-204), JAX's class otherwise. JAX treats
+ * Dilation: Keras's own message for a wrong length (ou:193-199), JAX's class otherwise. JAX treats
  * None as no dilation for conv, depthwise and separable (not for conv_transpose, whose padding
  * helper indexes it). `signed`: leave the sign to be checked later.
  */
@@ -195,7 +195,7 @@ function eagerTranspose(
 }
 
 /**
- * Keras's symbolic message (ou:186-191) prints the kernel shape it rebuilt from the input's channels;
+ * Keras's symbolic message (ou:183-188) prints the kernel shape it rebuilt from the input's channels;
  * eagerly Keras leaves this to JAX, so the eager message shows the kernel as received.
  */
 function checkKernelRank(input: Spec, kernel: Spec, kerasKernelShape: Dim[], mode: Mode) {
@@ -225,7 +225,7 @@ function checkKernelSpatial(kernel: Spec, name: string) {
 }
 
 /**
- * Spatial output sizes. A negative 'valid' size raises only symbolically (ou:218-226); eagerly JAX
+ * Spatial output sizes. A negative 'valid' size raises only symbolically (ou:219-226); eagerly JAX
  * returns an empty dimension.
  */
 function convSpatial(input: Spec, kernel: Spec, s: WindowAttrs, mode: Mode, kerasKernelShape: Dim[]): Dim[] {
@@ -279,7 +279,7 @@ function convGroups(channels: Dim, kernel: Spec, name: string): number {
   return groups;
 }
 
-/** depthwise_conv reshapes the kernel to (*k, 1, C_in*M), so kernel.shape[-2] must be C_in (jax:316-320). */
+/** depthwise_conv reshapes the kernel to (*k, 1, C_in*M), so kernel.shape[-2] must be C_in (jax:316-322). */
 function checkDepthwiseChannels(channels: Dim, kernel: Spec, name: string) {
   const kernelIn = kernel.shape.at(-2) ?? null;
   if (channels !== null && kernelIn !== null && channels !== kernelIn) {
