@@ -198,7 +198,7 @@ describe('Performance section (Markdown)', () => {
   });
 });
 
-/** A machine like this workplace's: AVX-512 without AMX, no GPU; `change` alters a copy. */
+/** An AVX-512 machine without AMX or a GPU; `change` alters a copy. */
 function machine(change: (m: MachineFacts) => void = () => {}): MachineFacts {
   const m: MachineFacts = {
     cpu: {

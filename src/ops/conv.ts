@@ -104,7 +104,7 @@ function resolveSpatial(
       : kernel.shape;
   if (mode === 'eager') {
     const window = op === 'transpose' ? eagerTranspose : eagerWindow;
-    const spatial = window(v, input, kernel, padding, dataFormat, channels, kernelName);
+    const spatial = window({ v, input, kernel, padding, dataFormat, channels, kernelName });
     return { spatial, shownKernel };
   }
   checkKernelRank(input, kernel, shownKernel, mode);
@@ -122,21 +122,24 @@ function resolveSpatial(
   return { spatial, shownKernel };
 }
 
+/** An eager window call as the JAX backend's checks read it. */
+interface EagerCall {
+  v: Readonly<Record<string, unknown>>;
+  input: Spec;
+  kernel: Spec;
+  padding: string;
+  dataFormat: DataFormat;
+  channels: ChannelCheck;
+  kernelName: string;
+}
+
 /**
  * Eager conv, depthwise and separable, in Keras-JAX's order: the op's channel check (Keras's own, or
  * depthwise's reshape), then lax.conv_general_dilated: the kernel's dims taken by index, the padding
  * name (XLA's RuntimeError, Keras's symbolic text), the strides as a sequence, the shape rule (ranks,
  * groups, lengths: ValueErrors), dilations > 0 (TypeError), strides > 0 and the window.
  */
-function eagerWindow(
-  v: Readonly<Record<string, unknown>>,
-  input: Spec,
-  kernel: Spec,
-  padding: string,
-  dataFormat: DataFormat,
-  channels: ChannelCheck,
-  kernelName: string,
-): WindowAttrs {
+function eagerWindow({ v, input, kernel, padding, dataFormat, channels, kernelName }: EagerCall): WindowAttrs {
   if (kernel.shape.length >= 2) channels.channels(dataFormat);
   if (kernel.shape.length < input.shape.length) checkKernelRank(input, kernel, kernel.shape, 'eager');
   if (!isPadding(padding)) {
@@ -158,15 +161,7 @@ function eagerWindow(
  * and the kernel's i-th dim per spatial dim and asserts the padding; then lax: ranks and channels
  * (ValueError), strides and dilations > 0 (TypeError), then the lengths.
  */
-function eagerTranspose(
-  v: Readonly<Record<string, unknown>>,
-  input: Spec,
-  kernel: Spec,
-  padding: string,
-  dataFormat: DataFormat,
-  channels: ChannelCheck,
-  kernelName: string,
-): WindowAttrs {
+function eagerTranspose({ v, input, kernel, padding, dataFormat, channels, kernelName }: EagerCall): WindowAttrs {
   const n = input.shape.length - 2;
   if (Array.isArray(v.strides) && v.strides.length < n) {
     // Keras-JAX's conv_transpose reads strides[i] for every spatial dim: a short tuple fails right there.
