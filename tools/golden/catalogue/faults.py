@@ -53,12 +53,13 @@ def _conv() -> list:
 
 
 def _pooling() -> list:
+    # A bad padding name with a bool input is checked in spec/ops/pooling.spec.ts instead: Keras's
+    # tensorflow backend hands both to TensorFlow's AvgPool, which names either fault first from run to
+    # run, so that backend's golden record would not repeat.
     x = _ones(1, 4, 4, 1)
     return [
         make_case("max_pool", "error-padding=causal-and-pool_size-length-1", [x, (1,)], {"padding": "causal"}),
         make_case("max_pool", "error-padding=full-and-strides=0", [x, 2], {"strides": 0, "padding": "full"}),
-        make_case("average_pool", "error-padding=same_lower-and-bool", [_ones(1, 4, 4, 1, dtype=bool), 2],
-                  {"padding": "same_lower"}),
         make_case("average_pool", "error-pool_size-length-3-and-bool", [_ones(1, 4, 4, 1, dtype=bool), (1, 1, 1)],
                   {"padding": "same"}),
     ]
