@@ -83,6 +83,10 @@ describe('keras-parity command', function () {
       badOp: keras(['run', '--backend', 'reference', '--op', 'relu,convv']),
       ok: keras(['run', '--backend', 'reference', '--op', 'relu,swish', '--out', join(tmp, 'ok')]),
       broken: keras(['run', '--backend', 'reference,cli-broken', '--op', 'relu', '--out', join(tmp, 'broken')], extra),
+      labelled: keras(
+        ['run', '--backend', 'reference,cli-broken', '--op', 'relu', '--label', 'ci test', '--junit', join(tmp, 'ci', 'junit.xml'), '--out', join(tmp, 'labelled')],
+        extra,
+      ),
       backends: keras(['backends'], extra),
       backendsJson: keras(['backends', '--json']),
       noPython: keras(['golden', '--python', join(tmp, 'no-such-python')]),
@@ -103,7 +107,10 @@ describe('keras-parity command', function () {
     expect(runs.help.stdout).to.match(/Usage: keras-parity <command>/);
     for (const command of ['run', 'backends', 'golden', 'fuzz']) expect(runs.help.stdout).to.match(new RegExp(`^  ${command} `, 'm'));
     expect(runs.runHelp.code).to.equal(0);
-    for (const option of ['--backend LIST', '--op LIST', '--require LIST', '--out DIR', '--bench FILE', '--no-bench']) expect(runs.runHelp.stdout).to.include(option);
+    for (const option of ['--backend LIST', '--op LIST', '--require LIST', '--out DIR', '--label NAME', '--junit FILE', '--bench FILE', '--no-bench']) {
+      expect(runs.runHelp.stdout).to.include(option);
+    }
+    expect(runs.runHelp.stdout).to.include('docs/report-format.md');
     expect(runs.runHelp.stdout).to.include('(default: bench/results/bench.json when it exists)');
     expect(runs.none.code).to.equal(2);
     expect(runs.none.stderr).to.match(/Usage: keras-parity <command>/);
@@ -162,6 +169,22 @@ describe('keras-parity command', function () {
     expect(md).to.match(/\| `relu` \| ✅ \d+[^|]*\| ❌ \d+ of \d+ failed/);
     expect(stdout).to.include('FAILED');
     expect(stderr).to.include('FAIL relu/f32-7 [cli-broken]: output 0 differs from Keras');
+  });
+
+  it('run --label names the machine in the record; --junit writes a suite per backend, a testcase per case', () => {
+    const { code, stdout } = runs.labelled;
+    expect(code).to.equal(1);
+    const report = readReport(join(tmp, 'labelled'));
+    expect(report).to.deep.include({ format: 'keras-parity-report/2', label: 'ci test' });
+    expect(report.argv).to.include.members(['--label', 'ci test']);
+    expect(report.command).to.include("--label 'ci test'");
+    const junit = readFileSync(join(tmp, 'ci', 'junit.xml'), 'utf8');
+    expect(stdout).to.include('junit.xml');
+    expect(junit.match(/<testsuite /g)).to.have.length(2);
+    expect(junit).to.include('<testsuite name="ci test · cli-broken"');
+    expect(junit.match(/<testcase /g)).to.have.length(report.results!.length);
+    expect(junit.match(/<failure /g)).to.have.length(report.results!.filter((r) => r.status === 'failed').length);
+    expect(readFileSync(join(tmp, 'labelled', 'report.md'), 'utf8')).to.include('on `ci test`');
   });
 
   it('backends lists every backend, available or not and why, with its device', () => {

@@ -30,3 +30,8 @@ export function venvPython(): string {
     ? join(packageRoot(), '.venv', 'Scripts', 'python.exe')
     : join(packageRoot(), '.venv', 'bin', 'python');
 }
+
+/** keras-parity's own version, from its package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}

@@ -7,7 +7,7 @@ import { BACKENDS, backendsCommand } from './backends.js';
 import { EXTRA_BACKENDS_VAR, loadExtraBackends } from './extra.js';
 import { FUZZ, fuzzCommand } from './fuzz.js';
 import { GOLDEN, goldenCommand } from './golden.js';
-import { packageVersion } from './paths.js';
+import { packageVersion } from '../paths.js';
 import { paint, useColor, type Output } from './progress.js';
 
 const BIN = 'keras-parity';
@@ -77,6 +77,9 @@ export async function cli(argv: readonly string[], streams: Streams = { stdout: 
           bench: parsed.values['no-bench'] === true ? null : stringValue(parsed, 'bench'),
           progress: stringValue(parsed, 'progress') as 'auto' | 'bar' | 'lines' | 'none' | undefined,
           command: [BIN, ...argv].map(shellQuote).join(' '),
+          argv: [...argv],
+          label: stringValue(parsed, 'label'),
+          junit: stringValue(parsed, 'junit'),
           stdout,
           stderr,
         });

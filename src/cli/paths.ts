@@ -1,14 +1,7 @@
 /// <reference types="node" />
 /** The command line's own paths and names: its version, its defaults, and paths as it prints them. */
-import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { packageRoot } from '../paths.js';
-
-// spec/fuzz.spec.ts reads the virtual environment's python from here.
-
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-}
 
 /** KERAS_PARITY_GOLDEN_DIR (as the conformance spec reads it), else the package's golden/. */
 export function defaultGoldenDir(): string {

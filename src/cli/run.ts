@@ -1,9 +1,10 @@
 /// <reference types="node" />
 /**
  * `keras-parity run`, and `runParity`, the same as a function: runs the golden cases on the chosen
- * backends and ops, prints a summary, writes report.json, report.md and report.html.
+ * backends and ops, prints a summary, writes report.json, report.md and report.html, and JUnit XML on request.
  */
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { chromiumMissing } from '../browser/node/chromium.js';
 import { CHROMIUM_BACKENDS, openBrowserBackends, pageBackendOf } from '../browser/node/remote.js';
 import { PAGE_BACKENDS, inChromium, type PageBackend } from '../browser/node/session.js';
@@ -12,6 +13,7 @@ import { directorySource } from '../golden/node.js';
 import { camelCase } from '../ops/op.js';
 import { OP_TABLE, PUBLIC_NAMES } from '../ops/table.js';
 import { collectReport, UnknownBackendError } from '../report/collect.js';
+import { renderJunit } from '../report/junit.js';
 import type { ParityReport } from '../report/model.js';
 import { PROGRESS_OPTION, UsageError, closest, type CommandSpec } from './args.js';
 import { loadBench } from './bench.js';
@@ -36,6 +38,8 @@ export const RUN: CommandSpec = {
     { name: 'op', value: 'LIST', list: true, help: 'Keras ops to run, comma-separated: conv,softmax (default: all)' },
     { name: 'require', value: 'LIST', list: true, help: 'backends that must be available: one that is not fails the run (strict mode)' },
     { name: 'out', value: 'DIR', help: 'folder for report.json, report.md and report.html (default: parity-report)' },
+    { name: 'label', value: 'NAME', help: "the machine's name in the report and the JUnit suites, e.g. ci-amd (default: the host name)" },
+    { name: 'junit', value: 'FILE', help: 'also write JUnit XML: a testsuite per backend, a testcase per golden case' },
     { name: 'golden', value: 'DIR', help: "golden folder (default: $KERAS_PARITY_GOLDEN_DIR, else the package's golden/)" },
     {
       name: 'bench',
@@ -50,6 +54,7 @@ export const RUN: CommandSpec = {
     '  keras-parity run',
     '  keras-parity run --backend reference,tfjs-cpu --op conv,softmax --out /tmp/parity',
     '  keras-parity run --require tfjs-tensorflow        # CI: fail if TensorFlow cannot load',
+    '  keras-parity run --label ci-amd --junit junit.xml # CI: name the machine, feed the test view',
     '  npm run bench && keras-parity run --bench bench/results/bench.json   # with benchmark plots',
     '',
     `Benchmark plots: \`npm run bench\` writes ${DEFAULT_BENCH} in the keras-parity checkout; run embeds`,
@@ -61,6 +66,8 @@ export const RUN: CommandSpec = {
     '',
     'Exit status: 0 all passed, 1 a case failed or a required backend is unavailable, 2 a usage error,',
     '3 the goldens cannot be read.',
+    '',
+    "report.json's fields: docs/report-format.md (schema: docs/report.schema.json).",
   ].join('\n'),
 };
 
@@ -81,6 +88,12 @@ export interface RunOptions {
   bench?: string | null;
   /** The command line recorded in the report. */
   command?: string;
+  /** The arguments after `keras-parity`, recorded in the report; absent when not run from the command line. */
+  argv?: readonly string[];
+  /** The machine's label in the report (default: the host name). */
+  label?: string;
+  /** Where to write JUnit XML too; absent: none. */
+  junit?: string;
   progress?: 'auto' | 'bar' | 'lines' | 'none';
   /** Where the summary goes (default: process.stdout); null prints nothing. */
   stdout?: Output | null;
@@ -129,6 +142,8 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
           ...(browser ? { remote: browser.backends } : {}),
           ...(ops ? { ops } : {}),
           command: options.command ?? 'runParity()',
+          ...(options.argv ? { argv: options.argv } : {}),
+          ...(options.label ? { label: options.label } : {}),
           onProgress: progress.onEvent,
         });
       } finally {
@@ -154,10 +169,17 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
   for (const error of goldenErrors) stderr.write(`${paint(color, 'red', 'golden file unusable')}: ${error}\n`);
   if (stdout) stdout.write(summaryTable(report, useColor(stdout), goldenErrors));
   const files = options.out === null ? [] : await writeReport(report, resolve(options.out ?? 'parity-report'));
+  if (options.junit) files.push(writeJunit(report, resolve(options.junit)));
   if (files.length && stdout) {
     stdout.write(`Wrote ${files.map(shortPath).join(', ')}${bench ? ` (with the benchmark plots of ${bench.source})` : ''}\n`);
   }
   return { report, exitCode: report.summary.ok ? 0 : 1, files, goldenErrors };
+}
+
+function writeJunit(report: ParityReport, path: string): string {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, renderJunit(report));
+  return path;
 }
 
 interface BackendPlan {

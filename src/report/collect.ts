@@ -3,7 +3,7 @@
  * Runs golden cases on backends and builds the ParityReport (./model.ts): the same replay, comparison,
  * tolerance table and exclusion list as the conformance spec, counted per op x backend.
  */
-import { cpus, release } from 'node:os';
+import { cpus, hostname, release } from 'node:os';
 import { createRequire } from 'node:module';
 import {
   currentAdapter,
@@ -18,12 +18,13 @@ import { BackendUnavailableError } from '../errors.js';
 import type { GoldenCase, GoldenOp } from '../golden/cases.js';
 import { GoldenError } from '../golden/errors.js';
 import { EXCLUSIONS } from '../golden/exclusions.js';
-import { loadOp, opsOf, readManifest, type GoldenSource, type Manifest } from '../golden/loader.js';
+import { MANIFEST, loadOp, opsOf, readManifest, type GoldenSource, type Manifest } from '../golden/loader.js';
 import type { ExclusionEntry, ToleranceEntry } from '../golden/policy.js';
 import { exclusionFor } from '../golden/policy.js';
 import { describeCall } from '../golden/report.js';
 import { classify, safeRunCase, type CaseResult, type OutputResult } from '../golden/run.js';
 import { TOLERANCES } from '../golden/tolerances.js';
+import { packageVersion as ownVersion } from '../paths.js';
 import { machineFacts, type MachineFacts } from '../machine.js';
 import { OP_TABLE } from '../ops/table.js';
 import type {
@@ -32,10 +33,13 @@ import type {
   ReportBackend,
   ReportCase,
   ReportCell,
+  ReportGolden,
   ReportOutput,
+  ReportResult,
+  ReportTolerance,
   WorstError,
 } from './model.js';
-import { errorScore } from './model.js';
+import { REPORT_FORMAT, errorScore } from './model.js';
 
 export interface CollectOptions {
   /** Where the goldens are read from. */
@@ -53,6 +57,10 @@ export interface CollectOptions {
   ops?: readonly string[];
   /** The command line, for the report. */
   command: string;
+  /** The arguments after `keras-parity`, when the run came from the command line. */
+  argv?: readonly string[];
+  /** The machine's label in the record (default: the host name). */
+  label?: string;
   tolerances?: readonly ToleranceEntry[];
   exclusions?: readonly ExclusionEntry[];
   onProgress?: (event: ProgressEvent) => void;
@@ -116,7 +124,7 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
     emit({ type: 'start', cases: perBackend, total: perBackend * backends.filter((b) => b.available).length, backends });
 
     const cells: ReportCell[] = [];
-    const cases: ReportCase[] = [];
+    const sink: CaseSink = { cases: [], results: [] };
     for (const backend of backends) {
       emit({ type: 'backend', backend });
       if (!backend.available) continue;
@@ -127,7 +135,7 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
         : (c: GoldenCase) => safeRunCase(c, backend.name, tolerances);
       for (const op of ops) {
         const started = performance.now();
-        const cell = await runCell(op, backend.name, run, exclusions, cases, emit);
+        const cell = await runCell(op, backend.name, run, exclusions, sink, emit);
         cells.push(cell);
         emit({ type: 'cell', cell, seconds: (performance.now() - started) / 1000 });
       }
@@ -137,16 +145,20 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
     for (const c of cells) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += c[k];
     const missingRequired = backends.some((b) => b.required && !b.available);
     const report: ParityReport = {
-      format: 1,
+      format: REPORT_FORMAT,
       generatedAt: new Date().toISOString(),
+      label: options.label ?? hostname(),
       command: options.command,
+      ...(options.argv ? { argv: [...options.argv] } : {}),
+      golden: goldenIdentity(options.source),
       environment: environment(manifest, backends),
       backends,
       ops: ops.map((o) => o.op),
       cells,
-      cases,
+      cases: sink.cases,
       kerasDisagreements: ops.flatMap(disagreements),
       summary: { ...totals, ok: totals.failed === 0 && !missingRequired && goldenErrors.length === 0 },
+      results: sink.results,
     };
     return { report, goldenErrors };
   } finally {
@@ -203,41 +215,87 @@ async function probe(name: string): Promise<BackendInfo> {
   }
 }
 
+/** Where a cell's cases go: the detailed ones (failed, excluded, loosened) and every one in brief. */
+interface CaseSink {
+  cases: ReportCase[];
+  results: ReportResult[];
+}
+
 async function runCell(
   op: GoldenOp,
   backend: string,
   run: (c: GoldenCase) => Promise<CaseResult>,
   exclusions: readonly ExclusionEntry[],
-  cases: ReportCase[],
+  sink: CaseSink,
   emit: (e: ProgressEvent) => void,
 ): Promise<ReportCell> {
   const cell: ReportCell = { op: op.op, backend, passed: 0, failed: 0, excluded: 0, unsupported: 0, worst: null };
   for (const c of op.cases) {
-    const base = { id: c.id, op: op.op, backend, call: describeCall(c) };
     const exclusion = exclusionFor(exclusions, c.id, backend);
-    if (exclusion) {
-      cell.excluded++;
-      cases.push({ ...base, status: 'excluded', reason: exclusion.why });
-      emit({ type: 'case', backend, op: op.op, caseId: c.id, outcome: 'excluded' });
-      continue;
-    }
-    const result = await run(c);
-    const outcome = classify(c, result);
+    const { outcome, failure } = exclusion
+      ? excludeCase(c, backend, exclusion.why, sink)
+      : await replayCase(c, backend, run, sink, cell);
     cell[outcome]++;
-    const loosened = result.outputs.find((o) => o.tolerance.sources.length > 1);
-    const shown = loosened ?? result.outputs[0];
-    const tolerance = shown && { atol: shown.tolerance.atol, rtol: shown.tolerance.rtol, source: toleranceSource(shown) };
-    if (outcome === 'failed') {
-      const outputs = result.outputs.map(reportOutput);
-      cases.push({ ...base, status: 'failed', reason: result.failure, ...(tolerance ? { tolerance } : {}), outputs });
-    } else if (outcome === 'passed' && loosened) {
-      const outputs = result.outputs.map(reportOutput);
-      cases.push({ ...base, status: 'loosened', reason: toleranceSource(loosened), tolerance: tolerance!, outputs });
-    }
-    if (outcome !== 'unsupported') cell.worst = worse(cell.worst, caseWorst(c.id, result.outputs));
-    emit({ type: 'case', backend, op: op.op, caseId: c.id, outcome, ...(result.failure ? { failure: result.failure } : {}) });
+    emit({ type: 'case', backend, op: op.op, caseId: c.id, outcome, ...(failure ? { failure } : {}) });
   }
   return cell;
+}
+
+function excludeCase(c: GoldenCase, backend: string, why: string, sink: CaseSink): { outcome: CaseOutcome; failure?: string } {
+  const base = { id: c.id, op: c.op, backend };
+  sink.cases.push({ ...base, call: describeCall(c), status: 'excluded', reason: why });
+  sink.results.push({ ...base, status: 'excluded', reason: why, ms: 0 });
+  return { outcome: 'excluded' };
+}
+
+/** Runs one case, records it in the sink and in the cell's worst error, and says how it went. */
+async function replayCase(
+  c: GoldenCase,
+  backend: string,
+  run: (c: GoldenCase) => Promise<CaseResult>,
+  sink: CaseSink,
+  cell: ReportCell,
+): Promise<{ outcome: CaseOutcome; failure?: string }> {
+  const started = performance.now();
+  const result = await run(c);
+  const ms = Math.round((performance.now() - started) * 1000) / 1000;
+  const outcome = classify(c, result);
+  const base = { id: c.id, op: c.op, backend };
+  const loosened = result.outputs.find((o) => o.tolerance.sources.length > 1);
+  const shown = loosened ?? result.outputs[0];
+  const tolerance: ReportTolerance | undefined = shown && { atol: shown.tolerance.atol, rtol: shown.tolerance.rtol, source: toleranceSource(shown) };
+  const detail = { ...base, call: describeCall(c), ...(tolerance ? { tolerance } : {}), outputs: result.outputs.map(reportOutput) };
+  if (outcome === 'failed') sink.cases.push({ ...detail, status: 'failed', reason: result.failure });
+  else if (outcome === 'passed' && loosened) sink.cases.push({ ...detail, status: 'loosened', reason: toleranceSource(loosened) });
+  sink.results.push({
+    ...base,
+    status: outcome === 'failed' && RUNNER_BROKE.test(result.failure ?? '') ? 'error' : outcome,
+    ...caseMeasures(result.outputs),
+    ...(tolerance ? { tolerance } : {}),
+    ...(result.failure ? { reason: result.failure } : {}),
+    ms,
+  });
+  if (outcome !== 'unsupported') cell.worst = worse(cell.worst, caseWorst(c.id, result.outputs));
+  return { outcome, ...(result.failure ? { failure: result.failure } : {}) };
+}
+
+/** safeRunCase's words for an exception of the runner itself, not of the op (src/golden/run.ts). */
+const RUNNER_BROKE = /^the runner failed\b/;
+
+/** The largest of each measure over the outputs that have it; none for a case without compared outputs. */
+function caseMeasures(outputs: OutputResult[]): Pick<ReportResult, 'maxAbs' | 'maxRel' | 'maxUlp'> {
+  const measures: Pick<ReportResult, 'maxAbs' | 'maxRel' | 'maxUlp'> = {};
+  for (const key of ['maxAbs', 'maxRel', 'maxUlp'] as const) {
+    const values = outputs.map((o) => o.comparison[key]).filter((v): v is number => v !== null && v !== undefined);
+    if (values.length) measures[key] = Math.max(...values);
+  }
+  return measures;
+}
+
+/** The golden set's identity: the manifest's sha256, which pins every golden file's. */
+function goldenIdentity(source: GoldenSource): ReportGolden {
+  const bytes = source.read(MANIFEST);
+  return { manifestSha256: bytes ? source.sha256(bytes) : 'unknown' };
 }
 
 /** The looser tolerances' reasons (`golden: ...`, `table: ...`), or `default`. */
@@ -312,6 +370,7 @@ function environment(manifest: Manifest, backends: ReportBackend[]): ParityRepor
   const chromium = devices.map((d) => /Chromium ([\d.]+)/.exec(d)?.[1]).find(Boolean);
   const gpu = devices.some((d) => /^GPU\b/.test(d)) ? gpuName(machine) : undefined;
   return {
+    kerasParity: ownVersion(),
     node: process.version,
     platform: `${process.platform} ${process.arch} (${release()})`,
     cpu: cpuList.length ? `${cpuList[0].model.trim()} x ${cpuList.length}` : 'unknown',

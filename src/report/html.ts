@@ -422,6 +422,8 @@ function environment(report: ParityReport): string {
     .join('');
   return (
     '<table class="kv" id="environment"><tbody>' +
+    optionalRow('machine label', report.label) +
+    optionalRow('keras-parity', e.kerasParity) +
     row('Node.js', e.node) +
     row('platform', e.platform) +
     // Reports before the machine facts have only the CPU's model and count.
@@ -432,8 +434,14 @@ function environment(report: ParityReport): string {
     row('CUDA device', e.cuda) +
     settingsRows(report) +
     keras +
+    optionalRow('golden manifest sha256', report.golden?.manifestSha256) +
     '</tbody></table>'
   );
+}
+
+/** A row only when the report has the field: reports of format 1 lack it, and "not used" would mislead. */
+function optionalRow(k: string, v: string | undefined): string {
+  return v === undefined ? '' : `<tr><th scope="row">${esc(k)}</th><td>${esc(v)}</td></tr>`;
 }
 
 /** A row per backend with settings that change its numbers: `settings: tfjs-tensorflow | oneDNN on (...)`. */
@@ -484,7 +492,7 @@ export function renderHtml(report: ParityReport): string {
 <body>
 <header>
 <h1>keras-parity report</h1>
-<p class="meta">Generated ${esc(report.generatedAt)} by <code>${esc(report.command)}</code></p>
+<p class="meta">Generated ${esc(report.generatedAt)}${report.label ? ` on <code>${esc(report.label)}</code>` : ''} by <code>${esc(report.command)}</code></p>
 ${summaryLine(report, grid)}
 ${report.bench ? '<p class="meta">Also in this report: <a href="#performance">Performance</a>, benchmark plots of every backend.</p>' : ''}
 </header>

@@ -40,7 +40,8 @@ function header(r: ParityReport): string {
       `(${plural(r.ops.length, 'op')} on ${plural(ran, 'backend')}).`,
   ];
   if (missing.length) lines.push('', `Required but unavailable: ${missing.map(code).join(', ')}.`);
-  lines.push('', `Generated ${r.generatedAt} by ${code(r.command)}, against Keras ${r.environment.keras.keras ?? '?'} goldens.`);
+  const on = r.label ? ` on ${code(r.label)}` : '';
+  lines.push('', `Generated ${r.generatedAt}${on} by ${code(r.command)}, against Keras ${r.environment.keras.keras ?? '?'} goldens.`);
   return lines.join('\n');
 }
 
@@ -156,6 +157,8 @@ function environmentSection(r: ParityReport): string {
   const e = r.environment;
   const machine = e.machine ? machineLines(e.machine) : [];
   const items: [string, string | undefined][] = [
+    ['machine label', r.label],
+    ['keras-parity', e.kerasParity],
     ['Node.js', e.node],
     ['platform', e.platform],
     // Reports before the machine facts have only the CPU's model and count.
@@ -166,6 +169,7 @@ function environmentSection(r: ParityReport): string {
     ['GPU in use', e.cuda],
     ...backendSettings(r),
     ['goldens', Object.entries(e.keras).map(([k, v]) => `${k} ${v}`).join(', ')],
+    ['golden manifest sha256', r.golden?.manifestSha256],
   ];
   return ['## Environment', '', ...items.filter(([, v]) => v).map(([k, v]) => `- ${k}: ${v}`)].join('\n');
 }

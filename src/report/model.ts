@@ -1,5 +1,6 @@
 /**
- * report.json: the data model shared by `keras-parity run` and the Markdown and HTML renderers.
+ * report.json: the data model shared by `keras-parity run` and the Markdown and HTML renderers, a
+ * versioned record documented in docs/report-format.md and checked by docs/report.schema.json.
  *
  * Numbers that JSON cannot hold (a relative error against 0 is Infinity, a got/want value may be NaN or
  * an infinity) are written as the strings "Infinity", "-Infinity" and "NaN"; `parseReport` turns them
@@ -9,13 +10,30 @@
 import type { BenchFile } from '../benchfile/model.js';
 import type { MachineFacts } from '../machine.js';
 
+/** The format this version writes. A new field that readers may ignore keeps it; any other change bumps it. */
+export const REPORT_FORMAT = 'keras-parity-report/2';
+
+/**
+ * The formats parseReport reads: this one, and 1, the reports written before the record was versioned
+ * (they lack `label`, `argv`, `golden`, `results` and `environment.kerasParity`; readers treat those as absent).
+ */
+export type ReportFormat = typeof REPORT_FORMAT | 1;
+
 export interface ParityReport {
-  format: 1;
+  format: ReportFormat;
   /** ISO time of the run. */
   generatedAt: string;
-  /** The command line as run. */
+  /** Which machine or CI job ran it (`run --label`, default the host name). Absent in format 1. */
+  label?: string;
+  /** The command line as run, quoted for a POSIX shell. */
   command: string;
+  /** The arguments after `keras-parity`, as given; absent when the run did not come from the command line. */
+  argv?: string[];
+  /** The golden set the run replayed. Absent in format 1. */
+  golden?: ReportGolden;
   environment: {
+    /** keras-parity's own version (package.json). Absent in format 1. */
+    kerasParity?: string;
     node: string;
     platform: string;
     cpu: string;
@@ -40,12 +58,50 @@ export interface ParityReport {
   ops: string[];
   /** One per op x backend that ran. */
   cells: ReportCell[];
-  /** Only failing, excluded or loosened-tolerance cases (keeps the file small). */
+  /** Only failing, excluded or loosened-tolerance cases, with their call, tolerance and mismatches. */
   cases: ReportCase[];
+  /** Every case on every backend that ran, in run order: status, measured error, tolerance, time. Absent in format 1. */
+  results?: ReportResult[];
   kerasDisagreements: KerasDisagreement[];
   summary: ReportSummary;
   /** Benchmark results the report plots (`keras-parity run --bench`); absent when none were given or found. */
   bench?: ReportBench;
+}
+
+export interface ReportGolden {
+  /** Lower-case hex sha256 of golden/manifest.json's bytes: it lists every golden file's sha256. */
+  manifestSha256: string;
+}
+
+/**
+ * `error`: the runner itself broke on the case (a result that could not be read back, a page that
+ * crashed), where `failed` is a result or error that differs from Keras's. Cells count both as failed.
+ */
+export type ResultStatus = 'passed' | 'failed' | 'excluded' | 'unsupported' | 'error';
+
+/** One golden case on one backend. */
+export interface ReportResult {
+  id: string;
+  op: string;
+  backend: string;
+  status: ResultStatus;
+  /** Largest measures over the compared outputs; absent when none was taken (error cases, excluded ones). */
+  maxAbs?: number;
+  maxRel?: number;
+  maxUlp?: number;
+  /** The tolerance applied (the loosened output's when one was loosened); absent when nothing was compared. */
+  tolerance?: ReportTolerance;
+  /** Why, for every status but passed: the failure, the exclusion's reason, the unsupported feature. */
+  reason?: string;
+  /** Wall time of the case on the backend, in milliseconds (0 for excluded cases, which do not run). */
+  ms: number;
+}
+
+export interface ReportTolerance {
+  atol: number;
+  rtol: number;
+  /** `default`, or the reasons it was loosened (`golden: ...; table: ...`). */
+  source: string;
 }
 
 export interface ReportBench {
@@ -112,7 +168,7 @@ export interface ReportCase {
   call: string;
   /** Exclusion or tolerance reason, or failure text. */
   reason?: string;
-  tolerance?: { atol: number; rtol: number; source: string };
+  tolerance?: ReportTolerance;
   outputs?: ReportOutput[];
 }
 
@@ -141,12 +197,17 @@ export function stringifyReport(report: ParityReport): string {
   return `${JSON.stringify(report, (_key, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
 }
 
-/** Reads report.json back, non-finite numbers restored. Only string values spelled exactly so are numbers. */
+/**
+ * Reads report.json back, non-finite numbers restored. Only string values spelled exactly so are numbers.
+ * Reads this format and format 1, whose missing fields the renderers treat as absent.
+ */
 export function parseReport(text: string): ParityReport {
   const report = JSON.parse(text, (key, v) =>
     typeof v === 'string' && NON_FINITE.has(v) && NUMERIC_KEYS.has(key) ? Number(v) : v,
   ) as ParityReport;
-  if (report?.format !== 1) throw new Error(`not a keras-parity report (format ${JSON.stringify(report?.format)})`);
+  if (report?.format !== REPORT_FORMAT && report?.format !== 1) {
+    throw new Error(`not a keras-parity report this version reads (format ${JSON.stringify(report?.format)}; reads ${REPORT_FORMAT} and 1)`);
+  }
   return report;
 }
 

@@ -1,0 +1,131 @@
+/**
+ * A report's results as JUnit XML, for the test views of CI systems: a testsuite per backend (named
+ * `label · backend`), a testcase per golden case (classname the op, name the case id). Failed cases carry
+ * a <failure> naming the case and its measured error, runner breakdowns an <error>, excluded and
+ * unsupported cases a <skipped> with the reason. The shape validates against the Windy Road JUnit.xsd with
+ * Jenkins's <skipped> (spec/fixtures/junit.xsd), the strictest of the common readers' schemas.
+ */
+import { esc } from './escape.js';
+import { formatMeasure, formatUlp } from './measure.js';
+import type { ParityReport, ReportResult } from './model.js';
+
+/** The JUnit XML of a report; a report without per-case results (format 1) gives suites without cases. */
+export function renderJunit(report: ParityReport): string {
+  const results = report.results ?? [];
+  const label = report.label ?? 'keras-parity';
+  const suites = report.backends
+    .filter((b) => b.available)
+    .map((b, id) => suite(report, label, b.name, id, results.filter((r) => r.backend === b.name)));
+  const totals = counts(results);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="keras-parity" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" ` +
+      `skipped="${totals.skipped}" time="${seconds(totals.ms)}">`,
+    ...suites,
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function suite(report: ParityReport, label: string, backend: string, id: number, results: ReportResult[]): string {
+  const c = counts(results);
+  const attributes = {
+    name: `${label} · ${backend}`,
+    package: 'keras-parity',
+    id: String(id),
+    // The schema's timestamp has neither fractions nor a zone; generatedAt is UTC.
+    timestamp: report.generatedAt.slice(0, 19),
+    hostname: label,
+    tests: String(c.tests),
+    failures: String(c.failures),
+    errors: String(c.errors),
+    skipped: String(c.skipped),
+    time: seconds(c.ms),
+  };
+  return [
+    `  <testsuite ${attributesText(attributes)}>`,
+    `    <properties>${properties(report, backend)}</properties>`,
+    ...results.map(testcase),
+    '    <system-out/>',
+    '    <system-err/>',
+    '  </testsuite>',
+  ].join('\n');
+}
+
+/** What tells this suite's numbers apart from another machine's: the backend's device and settings, the goldens. */
+function properties(report: ParityReport, backend: string): string {
+  const b = report.backends.find((x) => x.name === backend);
+  const entries: [string, string | undefined][] = [
+    ['backend', backend],
+    ['device', b?.device],
+    ...Object.entries(b?.settings ?? {}).map(([k, v]): [string, string] => [`setting.${k}`, v]),
+    ['golden.manifestSha256', report.golden?.manifestSha256],
+    ['command', report.command],
+  ];
+  return entries
+    .filter((e): e is [string, string] => e[1] !== undefined)
+    .map(([name, value]) => `<property ${attributesText({ name, value })}/>`)
+    .join('');
+}
+
+function testcase(r: ReportResult): string {
+  const open = `    <testcase ${attributesText({ classname: r.op, name: r.id, time: seconds(r.ms) })}`;
+  const reason = r.reason ?? '';
+  switch (r.status) {
+    case 'passed':
+      return `${open}/>`;
+    case 'failed':
+      return `${open}>\n      <failure ${attributesText({ message: failureMessage(r), type: 'mismatch' })}>${xmlText(reason)}</failure>\n    </testcase>`;
+    case 'error':
+      return `${open}>\n      <error ${attributesText({ message: `${r.id}: ${firstLine(reason)}`, type: 'runner' })}>${xmlText(reason)}</error>\n    </testcase>`;
+    default:
+      return `${open}>\n      <skipped ${attributesText({ message: `${r.status}: ${firstLine(reason)}` })}/>\n    </testcase>`;
+  }
+}
+
+/** `conv/2d-same-s2: max abs 0.0123, max rel 0.002, max ULP 81234 (tolerance default): <why>`. */
+function failureMessage(r: ReportResult): string {
+  const measured = r.maxAbs === undefined ? 'no error measured' : measures(r);
+  const tolerance = r.tolerance ? ` (tolerance ${r.tolerance.source})` : '';
+  return `${r.id}: ${measured}${tolerance}: ${firstLine(r.reason ?? '')}`;
+}
+
+function measures(r: ReportResult): string {
+  const ulp = r.maxUlp === undefined ? '' : `, max ULP ${formatUlp(r.maxUlp)}`;
+  return `max abs ${formatMeasure(r.maxAbs!)}, max rel ${formatMeasure(r.maxRel ?? NaN)}${ulp}`;
+}
+
+function counts(results: readonly ReportResult[]) {
+  const of = (...statuses: string[]) => results.filter((r) => statuses.includes(r.status)).length;
+  return {
+    tests: results.length,
+    failures: of('failed'),
+    errors: of('error'),
+    skipped: of('excluded', 'unsupported'),
+    ms: results.reduce((t, r) => t + r.ms, 0),
+  };
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0].trim();
+}
+
+/** XML attributes; line breaks and tabs as references, so that an attribute's normalisation keeps them. */
+function attributesText(attributes: Record<string, string>): string {
+  return Object.entries(attributes)
+    .map(([k, v]) => `${k}="${xmlText(v).replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;')}"`)
+    .join(' ');
+}
+
+/**
+ * Escaped text. XML 1.0 has no form for most control characters, even as references, and a failure text
+ * may hold one: they become U+FFFD.
+ */
+function xmlText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return esc(text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '\uFFFD'));
+}
