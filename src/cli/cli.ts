@@ -1,17 +1,21 @@
 /// <reference types="node" />
-/** The keras-parity command: `run`, `backends`, `golden`, and help. Returns the exit status. */
+/** The keras-parity command: `run`, `merge`, `compare`, `backends`, `golden`, `fuzz`, and help. Returns the exit status. */
 import '../index.js';
 import { GoldenUnavailableError, RUN, resolveOps, runParity } from './run.js';
 import { UsageError, closest, commandHelp, listValue, parseOptions, stringValue, type CommandSpec } from './args.js';
 import { BACKENDS, backendsCommand } from './backends.js';
+import { COMPARE, compareCommand } from './compare.js';
 import { EXTRA_BACKENDS_VAR, loadExtraBackends } from './extra.js';
 import { FUZZ, fuzzCommand } from './fuzz.js';
 import { GOLDEN, goldenCommand } from './golden.js';
+import { MERGE, mergeCommand } from './merge.js';
 import { packageVersion } from '../paths.js';
 import { paint, useColor, type Output } from './progress.js';
 
 const BIN = 'keras-parity';
-const COMMANDS: readonly CommandSpec[] = [RUN, BACKENDS, GOLDEN, FUZZ];
+const COMMANDS: readonly CommandSpec[] = [RUN, MERGE, COMPARE, BACKENDS, GOLDEN, FUZZ];
+/** The commands that take files as well as options. */
+const TAKE_FILES = new Set(['merge', 'compare']);
 
 export interface Streams {
   stdout: Output;
@@ -57,7 +61,8 @@ export async function cli(argv: readonly string[], streams: Streams = { stdout: 
       return 0;
     }
     const spec = commandSpec(first);
-    const parsed = parseOptions(rest, spec);
+    const { files, options } = TAKE_FILES.has(spec.name) ? splitFiles(rest, spec) : { files: [], options: rest };
+    const parsed = parseOptions(options, spec);
     if (parsed.help) {
       stdout.write(commandHelp(BIN, spec));
       return 0;
@@ -80,11 +85,27 @@ export async function cli(argv: readonly string[], streams: Streams = { stdout: 
           argv: [...argv],
           label: stringValue(parsed, 'label'),
           junit: stringValue(parsed, 'junit'),
+          baseline: stringValue(parsed, 'baseline'),
           stdout,
           stderr,
         });
         return result.exitCode;
       }
+      case 'merge':
+        return mergeCommand(
+          {
+            files,
+            out: stringValue(parsed, 'out'),
+            junit: stringValue(parsed, 'junit'),
+            allowMixedGoldens: parsed.values['allow-mixed-goldens'] === true,
+            command: [BIN, ...argv].map(shellQuote).join(' '),
+            argv: [...argv],
+          },
+          stdout,
+          stderr,
+        );
+      case 'compare':
+        return compareCommand({ files, maxUlpGrowth: stringValue(parsed, 'max-ulp-growth'), markdown: stringValue(parsed, 'markdown') }, stdout);
       case 'backends':
         return await backendsCommand(parsed.values.json === true, stdout);
       case 'golden': {
@@ -138,6 +159,26 @@ function commandSpec(name: string): CommandSpec {
   if (spec) return spec;
   const hint = closest(name, COMMANDS.map((c) => c.name));
   throw new UsageError(`unknown command '${name}'${hint ? ` (did you mean ${hint}?)` : ''}. Commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+}
+
+/**
+ * The file arguments of a command that takes them, apart from its options: every argument that is
+ * neither an option nor the value after one that takes a value.
+ */
+function splitFiles(argv: readonly string[], spec: CommandSpec): { files: string[]; options: string[] } {
+  const files: string[] = [];
+  const options: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('-') || arg === '-') {
+      files.push(arg);
+      continue;
+    }
+    options.push(arg);
+    const option = spec.options.find((o) => `--${o.name}` === arg);
+    if (option?.value && !option.optional && i + 1 < argv.length) options.push(argv[++i]);
+  }
+  return { files, options };
 }
 
 /** The argument as a POSIX shell would need it, for the command line in the report. */

@@ -13,10 +13,13 @@ import { directorySource } from '../golden/node.js';
 import { camelCase } from '../ops/op.js';
 import { OP_TABLE, PUBLIC_NAMES } from '../ops/table.js';
 import { collectReport, UnknownBackendError } from '../report/collect.js';
+import { CompareError, compareReports } from '../report/compare.js';
 import { renderJunit } from '../report/junit.js';
 import type { ParityReport } from '../report/model.js';
 import { PROGRESS_OPTION, UsageError, closest, type CommandSpec } from './args.js';
 import { loadBench } from './bench.js';
+import { comparisonText } from './compare.js';
+import { readReportFile } from './merge.js';
 import { DEFAULT_BENCH, defaultGoldenDir, shortPath } from './paths.js';
 import { RunProgress, paint, progressMode, routeConsole, useColor, type Output } from './progress.js';
 import { summaryTable } from './summary.js';
@@ -40,6 +43,11 @@ export const RUN: CommandSpec = {
     { name: 'out', value: 'DIR', help: 'folder for report.json, report.md and report.html (default: parity-report)' },
     { name: 'label', value: 'NAME', help: "the machine's name in the report and the JUnit suites, e.g. ci-amd (default: the host name)" },
     { name: 'junit', value: 'FILE', help: 'also write JUnit XML: a testsuite per backend, a testcase per golden case' },
+    {
+      name: 'baseline',
+      value: 'FILE',
+      help: "compare with a baseline report.json (as `keras-parity compare`): failures it already had no longer fail the run",
+    },
     { name: 'golden', value: 'DIR', help: "golden folder (default: $KERAS_PARITY_GOLDEN_DIR, else the package's golden/)" },
     {
       name: 'bench',
@@ -65,7 +73,9 @@ export const RUN: CommandSpec = {
     'chromium:tfjs-wasm (tfjs-webgl and tfjs-webgpu also name them; tfjs-wasm alone is the Node one).',
     '',
     'Exit status: 0 all passed, 1 a case failed or a required backend is unavailable, 2 a usage error,',
-    '3 the goldens cannot be read.',
+    '3 the goldens cannot be read. With --baseline, 1 means a regression against the baseline (a case newly',
+    'failing, excluded or unsupported, a backend gone, error growth), a required backend unavailable or a',
+    'golden file unusable; cases that failed in the baseline too do not count.',
     '',
     "report.json's fields: docs/report-format.md (schema: docs/report.schema.json).",
   ].join('\n'),
@@ -94,6 +104,8 @@ export interface RunOptions {
   label?: string;
   /** Where to write JUnit XML too; absent: none. */
   junit?: string;
+  /** A report.json to compare with: the report gains `baseline`, and only regressions against it fail the run. */
+  baseline?: string;
   progress?: 'auto' | 'bar' | 'lines' | 'none';
   /** Where the summary goes (default: process.stdout); null prints nothing. */
   stdout?: Output | null;
@@ -130,6 +142,8 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
   const goldenDir = resolve(options.goldenDir ?? defaultGoldenDir());
   const progress = new RunProgress(stderr, progressMode(options.progress, stderr), useColor(stderr));
   const plan = planBackends(options.backends, options.required);
+  // Read before the run, so that a wrong path fails at once rather than after every case ran.
+  const baseline = options.baseline === undefined ? undefined : readReportFile(options.baseline, 'run');
   let collected;
   try {
     collected = await routeConsole(progress.line, async () => {
@@ -168,12 +182,36 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
   const color = useColor(stderr);
   for (const error of goldenErrors) stderr.write(`${paint(color, 'red', 'golden file unusable')}: ${error}\n`);
   if (stdout) stdout.write(summaryTable(report, useColor(stdout), goldenErrors));
+  if (baseline) compareWithBaseline(report, baseline, options.baseline!, stdout);
   const files = options.out === null ? [] : await writeReport(report, resolve(options.out ?? 'parity-report'));
   if (options.junit) files.push(writeJunit(report, resolve(options.junit)));
   if (files.length && stdout) {
     stdout.write(`Wrote ${files.map(shortPath).join(', ')}${bench ? ` (with the benchmark plots of ${bench.source})` : ''}\n`);
   }
-  return { report, exitCode: report.summary.ok ? 0 : 1, files, goldenErrors };
+  return { report, exitCode: exitCode(report, goldenErrors), files, goldenErrors };
+}
+
+/** Adds `baseline` to the report and prints what changed. */
+function compareWithBaseline(report: ParityReport, base: ParityReport, file: string, stdout: Output | null): void {
+  let comparison;
+  try {
+    comparison = compareReports(base, report);
+  } catch (e) {
+    if (e instanceof CompareError) throw new UsageError(`run: --baseline ${file}: ${e.message}`, 'run');
+    throw e;
+  }
+  report.baseline = { file, ...(base.label ? { label: base.label } : {}), generatedAt: base.generatedAt, ...comparison };
+  if (stdout) stdout.write(`\n${comparisonText(comparison, { base: file, head: 'this run' }, useColor(stdout))}`);
+}
+
+/**
+ * 1 when the report is not ok; against a baseline, only when something regressed or the run itself is
+ * incomplete (a required backend missing, a golden file unusable), so that known failures do not fail CI.
+ */
+function exitCode(report: ParityReport, goldenErrors: readonly string[]): number {
+  if (!report.baseline) return report.summary.ok ? 0 : 1;
+  const incomplete = goldenErrors.length > 0 || report.backends.some((b) => b.required && !b.available);
+  return report.baseline.regressions || incomplete ? 1 : 0;
 }
 
 function writeJunit(report: ParityReport, path: string): string {

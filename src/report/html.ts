@@ -16,7 +16,9 @@ import { cellSummaries, countsText, type CellSummary } from './cell.js';
 import { esc } from './escape.js';
 import { NOSCRIPT_CSS, PAGE_CSS, PAGE_SCRIPT } from './html-assets.js';
 import { formatMeasure, formatUlp } from './measure.js';
-import { errorScore, type KerasDisagreement, type ParityReport, type ReportCase } from './model.js';
+import { GOLDEN_CHANGED_NOTE, KIND_NAMES, changeDetail, comparisonHeadline, orderedChanges } from './compare.js';
+import { machineDisagreements, sourceAsRun, type MachineDisagreement } from './merge.js';
+import { errorScore, type KerasDisagreement, type ParityReport, type ReportBaseline, type ReportCase } from './model.js';
 import { performanceSection } from './performance.js';
 
 export type { ParityReport } from './model.js';
@@ -86,6 +88,8 @@ interface GridCell {
   cases: Case[];
   /** Its colour: a step of the ULP scale, or what stands in for one. */
   cls: string;
+  /** In a merged report: a case of this cell has another result on another machine. */
+  disagree: boolean;
 }
 
 const STATUS_ORDER: Record<Case['status'], number> = { failed: 0, loosened: 1, excluded: 2 };
@@ -108,16 +112,25 @@ function buildGrid(report: ParityReport): { ops: string[]; backends: string[]; r
     const k = key(c.op, c.backend);
     cases.set(k, [...(cases.get(k) ?? []), c]);
   }
+  const disagreeing = disagreeingCells(report);
   const rows = ops.map((op, i) =>
     backends.map((backend, j): GridCell => {
       const summary = summaryOf(op, backend);
       const own = [...(cases.get(key(op, backend)) ?? [])].sort(
         (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status],
       );
-      return { op, backend, panelId: `cell-${i}-${j}`, summary, cases: own, cls: colourClass(summary) };
+      const disagree = disagreeing.has(key(op, backend));
+      return { op, backend, panelId: `cell-${i}-${j}`, summary, cases: own, cls: colourClass(summary), disagree };
     }),
   );
   return { ops, backends, rows };
+}
+
+/** The op x column cells holding a case on which machines disagree (./merge.ts). */
+function disagreeingCells(report: ParityReport): Set<string> {
+  const cells = new Set<string>();
+  for (const d of machineDisagreements(report)) for (const m of d.results) cells.add(`${d.op}\u0000${m.column}`);
+  return cells;
 }
 
 function colourClass(s: CellSummary): string {
@@ -145,6 +158,7 @@ function cellText(g: GridCell): string {
   const lines = [`<span class="big">${counts.join(' ')}</span>`];
   if (s.state === 'failed') lines.push('<span class="word">failed</span>');
   lines.push(`<span class="err">${s.worst ? esc(s.worst) : 'no float output'}</span>`);
+  if (g.disagree) lines.push('<span class="word">machines disagree</span>');
   return lines.join('') + extrasText(g);
 }
 
@@ -166,7 +180,8 @@ function cellLabel(g: GridCell): string {
   const head = `${g.op} on ${g.backend}: `;
   if (s.state === 'unavailable') return `${head}backend unavailable${s.reason ? ` (${s.reason})` : ''}`;
   if (s.state === 'notrun') return `${head}not run`;
-  return head + countsText(s.cell) + (s.worst ? `, worst error ${s.worst}` : '');
+  const disagree = g.disagree ? '; machines disagree on a case of it' : '';
+  return head + countsText(s.cell) + (s.worst ? `, worst error ${s.worst}` : '') + disagree;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -230,7 +245,7 @@ function heatmap(grid: ReturnType<typeof buildGrid>, report: ParityReport): stri
       const tds = row
         .map(
           (g) =>
-            `<td class="c ${g.cls}"><button type="button" class="cellbtn" data-panel="${g.panelId}" ` +
+            `<td class="c ${g.cls}${g.disagree ? ' disagree' : ''}"><button type="button" class="cellbtn" data-panel="${g.panelId}" ` +
             `aria-expanded="false" aria-controls="${g.panelId}" aria-label="${esc(cellLabel(g))}" ` +
             `title="${esc(cellLabel(g))}">${cellText(g)}</button></td>`,
         )
@@ -486,7 +501,7 @@ export function renderHtml(report: ParityReport): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>${esc(title)}</title>
-<style>${PAGE_CSS}</style>
+<style>${PAGE_CSS}${MERGE_CSS}</style>
 <noscript><style>${NOSCRIPT_CSS}</style></noscript>
 </head>
 <body>
@@ -494,6 +509,7 @@ export function renderHtml(report: ParityReport): string {
 <h1>keras-parity report</h1>
 <p class="meta">Generated ${esc(report.generatedAt)}${report.label ? ` on <code>${esc(report.label)}</code>` : ''} by <code>${esc(report.command)}</code></p>
 ${summaryLine(report, grid)}
+${baselineSection(report.baseline)}
 ${report.bench ? '<p class="meta">Also in this report: <a href="#performance">Performance</a>, benchmark plots of every backend.</p>' : ''}
 </header>
 <main>
@@ -502,6 +518,7 @@ ${report.bench ? '<p class="meta">Also in this report: <a href="#performance">Pe
 ${legend()}
 ${heatmap(grid, report)}
 </section>
+${machinesSection(report)}
 <section aria-labelledby="h-details" id="details" class="nojs-only">
 <h2 id="h-details">Cell details</h2>
 ${panels(grid, caseIds)}
@@ -517,7 +534,7 @@ ${disagreements(report, grid.ops)}
 ${performanceSection(report.bench, { machine: report.environment.machine, backends: report.backends })}
 <section aria-labelledby="h-env">
 <h2 id="h-env">Environment</h2>
-${environment(report)}
+${report.sources ? sourcesEnvironment(report) : environment(report)}
 <h3 style="margin-top:1rem">Backends</h3>
 ${backendTable(report)}
 </section>
@@ -526,4 +543,70 @@ ${backendTable(report)}
 </body>
 </html>
 `;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Merged reports and baselines
+// ---------------------------------------------------------------------------------------------------
+
+/** A dashed frame, not a colour, so that the heatmap's colour still reads as the error. */
+const MERGE_CSS =
+  'td.c.disagree .cellbtn{outline:3px dashed #8250df;outline-offset:-5px}' +
+  '.sw.disagree{outline:3px dashed #8250df;outline-offset:-3px;background:#fff}' +
+  'table.changes td,table.changes th{text-align:left}';
+
+/** Where machines disagree on the same backend and case, in a merged report. */
+function machinesSection(report: ParityReport): string {
+  if (!report.sources) return '';
+  const list = machineDisagreements(report);
+  const intro =
+    '<p>The same case on the same backend, on different machines: a different status, or absolute errors further apart ' +
+    'than the tolerance allows. Their cells in the heatmap have a <span class="sw disagree" aria-hidden="true"></span> dashed frame.</p>';
+  const body = list.length ? disagreementTable(list) : '<p>None: every machine agrees on every case.</p>';
+  return `<section aria-labelledby="h-machines"><h2 id="h-machines">Where machines disagree (${list.length})</h2>${intro}${body}</section>`;
+}
+
+function disagreementTable(list: readonly MachineDisagreement[]): string {
+  const rows = list
+    .map((d) => {
+      const each = d.results
+        .map((m) => `<code>${esc(m.label)}</code>: ${esc(m.status)}${m.maxAbs === undefined ? '' : `, max abs ${esc(num(m.maxAbs))}`}${m.maxUlp === undefined ? '' : `, ${esc(ulp(m.maxUlp))} ulp`}`)
+        .join('<br>');
+      return `<tr><td><code>${esc(d.id)}</code></td><td><code>${esc(d.backend)}</code></td><td>${each}</td></tr>`;
+    })
+    .join('\n');
+  return (
+    '<div class="scroll"><table class="list" id="machine-disagreements"><thead><tr><th scope="col">case</th>' +
+    `<th scope="col">backend</th><th scope="col">per machine</th></tr></thead><tbody>\n${rows}\n</tbody></table></div>`
+  );
+}
+
+/** Each merged machine's environment under its label and file. */
+function sourcesEnvironment(report: ParityReport): string {
+  return report.sources!
+    .map(
+      (s) =>
+        `<h3><code>${esc(s.label)}</code> <span class="muted">(${esc(s.file)}, ${esc(s.generatedAt)})</span></h3>` +
+        environment(sourceAsRun(report, s)),
+    )
+    .join('\n');
+}
+
+/** "Since the baseline": the verdict, and every change with its case, column and what changed. */
+function baselineSection(b: ReportBaseline | undefined): string {
+  if (!b) return '';
+  const rows = orderedChanges(b)
+    .map((c) => `<tr class="${c.kind === 'fixed' ? 'fixed' : 'regression'}"><td>${esc(KIND_NAMES[c.kind])}</td><td>${c.id ? `<code>${esc(c.id)}</code>` : ''}</td><td><code>${esc(c.column)}</code></td><td>${esc(changeDetail(c))}</td></tr>`)
+    .join('\n');
+  const note = b.goldenChanged ? `<p>Note: ${esc(GOLDEN_CHANGED_NOTE)}.</p>` : '';
+  const table = rows
+    ? '<div class="scroll"><table class="list changes" id="baseline-changes"><thead><tr><th scope="col">change</th><th scope="col">case</th>' +
+      `<th scope="col">backend</th><th scope="col">what</th></tr></thead><tbody>\n${rows}\n</tbody></table></div>`
+    : '';
+  const from = `${b.label ? `${b.label}, ` : ''}${b.generatedAt}, ${b.file}`;
+  return (
+    `<section aria-labelledby="h-baseline" id="baseline"><h2 id="h-baseline">Since the baseline</h2>` +
+    `<p class="summary ${b.regressions ? 'bad' : 'ok'}"><strong class="verdict">${b.regressions ? 'REGRESSED' : 'NO REGRESSIONS'}</strong> ` +
+    `${esc(comparisonHeadline(b))} (baseline: ${esc(from)}).</p>${note}${table}</section>`
+  );
 }

@@ -30,7 +30,8 @@ export function renderJunit(report: ParityReport): string {
 function suite(report: ParityReport, label: string, backend: string, id: number, results: ReportResult[]): string {
   const c = counts(results);
   const attributes = {
-    name: `${label} · ${backend}`,
+    // A merged report's columns already read `label · backend`.
+    name: report.sources ? backend : `${label} · ${backend}`,
     package: 'keras-parity',
     id: String(id),
     // The schema's timestamp has neither fractions nor a zone; generatedAt is UTC.

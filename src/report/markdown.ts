@@ -10,20 +10,24 @@ import { machineLines, settingsLine } from '../machine-text.js';
 import { cellSummaries, countsText, type CellSummary } from './cell.js';
 import { formatMeasure, formatUlp } from './measure.js';
 import { code, table } from './md-text.js';
-import type { ParityReport, ReportCase, ReportOutput } from './model.js';
+import { GOLDEN_CHANGED_NOTE, KIND_NAMES, changeDetail, comparisonHeadline, orderedChanges } from './compare.js';
+import { machineDisagreements, sourceAsRun, type MachineResult } from './merge.js';
+import type { ParityReport, ReportBaseline, ReportCase, ReportComparison, ReportOutput } from './model.js';
 import { performanceMarkdown } from './performance-md.js';
 
 export function renderMarkdown(report: ParityReport): string {
   const sections = [
     header(report),
+    baselineSection(report.baseline),
     resultsTable(report),
+    machineDisagreementsSection(report),
     backendsTable(report),
     failedSection(report.cases.filter((c) => c.status === 'failed')),
     loosenedSection(report.cases.filter((c) => c.status === 'loosened')),
     excludedSection(report.cases.filter((c) => c.status === 'excluded')),
     disagreementsSection(report),
     performanceMarkdown(report.bench, { machine: report.environment.machine, backends: report.backends }),
-    environmentSection(report),
+    report.sources ? sourcesEnvironment(report) : environmentSection(report),
   ];
   return `${sections.filter((s) => s !== '').join('\n\n')}\n`;
 }
@@ -154,6 +158,16 @@ function truncate(text: string, max: number): string {
 }
 
 function environmentSection(r: ParityReport): string {
+  return ['## Environment', '', environmentItems(r)].join('\n');
+}
+
+/** A merged report: each machine's environment, under its label and file. */
+function sourcesEnvironment(r: ParityReport): string {
+  const blocks = r.sources!.map((s) => [`### ${code(s.label)} (${s.file})`, '', `Run ${s.generatedAt} by ${code(s.command)}.`, '', environmentItems(sourceAsRun(r, s))].join('\n'));
+  return ['## Environment', '', `Merged from ${plural(r.sources!.length, 'report')}; each machine's facts:`, ...blocks].join('\n\n');
+}
+
+function environmentItems(r: ParityReport): string {
   const e = r.environment;
   const machine = e.machine ? machineLines(e.machine) : [];
   const items: [string, string | undefined][] = [
@@ -171,7 +185,7 @@ function environmentSection(r: ParityReport): string {
     ['goldens', Object.entries(e.keras).map(([k, v]) => `${k} ${v}`).join(', ')],
     ['golden manifest sha256', r.golden?.manifestSha256],
   ];
-  return ['## Environment', '', ...items.filter(([, v]) => v).map(([k, v]) => `- ${k}: ${v}`)].join('\n');
+  return items.filter(([, v]) => v).map(([k, v]) => `- ${k}: ${v}`).join('\n');
 }
 
 /** `tfjs-tensorflow: oneDNN on (TF_ENABLE_ONEDNN_OPTS unset)`, one item per backend that has settings. */
@@ -190,4 +204,63 @@ function mismatch(m: { index: number[]; got: number; want: number }): string {
 function fence(text: string): string {
   const ticks = '`'.repeat(Math.max(3, ...(text.match(/`+/g) ?? []).map((t) => t.length + 1)));
   return `${ticks}text\n${text}\n${ticks}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Merged reports: where machines disagree
+// ---------------------------------------------------------------------------------------------------
+
+function machineDisagreementsSection(r: ParityReport): string {
+  if (!r.sources) return '';
+  const list = machineDisagreements(r);
+  const intro =
+    'The same case on the same backend, on different machines: a different status, or absolute errors further apart than the tolerance allows.';
+  if (!list.length) return ['## Where machines disagree', '', `${intro} None here: every machine agrees.`].join('\n');
+  const rows = list.map((d) => [code(d.id), code(d.backend), d.results.map(machineResult).join('<br>')]);
+  return [`## Where machines disagree (${list.length})`, '', intro, '', table(['case', 'backend', 'per machine'], rows)].join('\n');
+}
+
+/** `ci-amd: failed, max abs 0.01, 81234 ulp` */
+function machineResult(m: MachineResult): string {
+  const abs = m.maxAbs === undefined ? '' : `, max abs ${formatMeasure(m.maxAbs)}`;
+  const ulp = m.maxUlp === undefined ? '' : `, ${formatUlp(m.maxUlp)} ulp`;
+  return `${code(m.label)}: ${m.status}${abs}${ulp}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Since a baseline: report.md's section and the CI job summary of `keras-parity compare --markdown`
+// ---------------------------------------------------------------------------------------------------
+
+/** Rows shown per table: a CI job summary is read, not searched (report.json has every change). */
+const MAX_CHANGE_ROWS = 50;
+
+function baselineSection(b: ReportBaseline | undefined): string {
+  if (!b) return '';
+  const from = `${b.label ? `${code(b.label)}, ` : ''}${b.generatedAt}, ${b.file}`;
+  return [`## Since the baseline (${from})`, '', comparisonBody(b)].join('\n');
+}
+
+/** The comparison as Markdown sized for a CI job summary: the verdict, the regressions, the fixes folded away. */
+export function comparisonMarkdown(c: ReportComparison, names: { base: string; head: string }): string {
+  const verdict = c.regressions ? '**REGRESSED**' : '**NO REGRESSIONS**';
+  return [`## keras-parity: ${names.head} against ${names.base}`, '', `${verdict}`, '', comparisonBody(c), ''].join('\n');
+}
+
+function comparisonBody(c: ReportComparison): string {
+  const changes = orderedChanges(c);
+  const regressions = changes.filter((x) => x.kind !== 'fixed');
+  const fixed = changes.filter((x) => x.kind === 'fixed');
+  const lines = [`${comparisonHeadline(c)}. Error growth counts beyond ${c.maxUlpGrowth} ULPs and a doubling.`];
+  if (c.goldenChanged) lines.push('', `Note: ${GOLDEN_CHANGED_NOTE}.`);
+  if (regressions.length) lines.push('', changesTable(regressions));
+  if (fixed.length) lines.push('', `<details><summary>Fixed (${fixed.length})</summary>`, '', changesTable(fixed), '', '</details>');
+  return lines.join('\n');
+}
+
+function changesTable(changes: ReportComparison['changes']): string {
+  const shown = changes.slice(0, MAX_CHANGE_ROWS);
+  const rows = shown.map((x) => [KIND_NAMES[x.kind], x.id ? code(x.id) : '', code(x.column), changeDetail(x)]);
+  const more = changes.length - shown.length;
+  const tail = more > 0 ? `\n\n…and ${more} more (report.json or the terminal output lists them all).` : '';
+  return table(['change', 'case', 'backend', 'what'], rows) + tail;
 }

@@ -66,6 +66,70 @@ export interface ParityReport {
   summary: ReportSummary;
   /** Benchmark results the report plots (`keras-parity run --bench`); absent when none were given or found. */
   bench?: ReportBench;
+  /**
+   * Present only in a merged report (`keras-parity merge`): the reports merged, in the order given. Its
+   * backends are then columns named `label · backend`.
+   */
+  sources?: ReportSource[];
+  /** What changed since a baseline report (`run --baseline`); absent without one. */
+  baseline?: ReportBaseline;
+}
+
+/** One report that went into a merged one: what tells its machine and run apart from the others. */
+export interface ReportSource {
+  /** The report.json merged, as named on the command line. */
+  file: string;
+  label: string;
+  generatedAt: string;
+  command: string;
+  golden?: ReportGolden;
+  environment: ParityReport['environment'];
+  /** Its backends as that run named them; each became the column `label · name`. */
+  backends: string[];
+}
+
+/**
+ * How a case or a column changed from a baseline to this run. `failing`: failed or errored where the
+ * baseline did not (or had no such case); `fixed`: the reverse, now passing; `excluded`, `unsupported`:
+ * newly so; `backend-gone`: a column of the baseline that no longer ran; `error-growth`: still within
+ * tolerance, but the ULP error grew beyond the threshold (src/report/compare.ts).
+ */
+export type ChangeKind = 'failing' | 'fixed' | 'excluded' | 'unsupported' | 'backend-gone' | 'error-growth';
+
+export interface ReportChange {
+  kind: ChangeKind;
+  /** The backend, or `label · backend` where the reports hold several machines. */
+  column: string;
+  /** The case; absent for `backend-gone`. */
+  id?: string;
+  op?: string;
+  /** The statuses before and after; `base` absent for a case the baseline did not have. */
+  base?: ResultStatus;
+  head?: ResultStatus;
+  baseUlp?: number;
+  headUlp?: number;
+  /** The head's reason (the failure) where it has one. */
+  reason?: string;
+}
+
+/** A comparison against a baseline report, as `keras-parity compare` makes it. */
+export interface ReportComparison {
+  /** The ULP growth allowed beyond which a case within tolerance counts as a regression. */
+  maxUlpGrowth: number;
+  /** Case x column pairs found in both reports. */
+  compared: number;
+  /** Regressions among `changes`: every kind but `fixed`. */
+  regressions: number;
+  changes: ReportChange[];
+  /** The two reports replayed different golden sets (their manifests' sha256 differ). */
+  goldenChanged: boolean;
+}
+
+/** The baseline a run was compared with (`run --baseline FILE`) and what changed since. */
+export interface ReportBaseline extends ReportComparison {
+  file: string;
+  label?: string;
+  generatedAt: string;
 }
 
 export interface ReportGolden {

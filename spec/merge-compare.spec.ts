@@ -1,0 +1,181 @@
+/**
+ * `keras-parity merge` and `keras-parity compare`: real reports made in-process (runParity on relu with the
+ * reference backend and the throwaway cli-broken one, its relu off by one), merged and compared as
+ * functions, then the two commands as subprocesses (exit codes, files written).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { expect } from 'chai';
+import { runParity } from '../src/cli/run.js';
+import { registerBackend } from '../src/index.js';
+import { compareReports } from '../src/report/compare.js';
+import { renderHtml } from '../src/report/html.js';
+import { renderJunit } from '../src/report/junit.js';
+import { renderMarkdown } from '../src/report/markdown.js';
+import { MergeError, machineDisagreements, mergeReports } from '../src/report/merge.js';
+import { parseReport, stringifyReport, type ParityReport } from '../src/report/model.js';
+import registerFixtures from './fixtures/cli-backends.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const schema = JSON.parse(readFileSync(join(ROOT, 'docs/report.schema.json'), 'utf8')) as object;
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+
+async function run(label: string, backend: string): Promise<ParityReport> {
+  const result = await runParity({ backends: [backend], ops: ['relu'], label, out: null, bench: null, stdout: null, stderr: { write: () => true }, progress: 'none' });
+  return result.report;
+}
+
+/** The report as if its backend were called `name`: box-b's "reference" gives cli-broken's numbers. */
+function renamed(report: ParityReport, from: string, name: string): ParityReport {
+  const swap = <T extends { backend: string }>(x: T): T => (x.backend === from ? { ...x, backend: name } : x);
+  return {
+    ...report,
+    backends: report.backends.map((b) => (b.name === from ? { ...b, name } : b)),
+    cells: report.cells.map(swap),
+    cases: report.cases.map(swap),
+    results: report.results!.map(swap),
+  };
+}
+
+const copy = (r: ParityReport): ParityReport => parseReport(stringifyReport(r));
+
+describe('merge and compare', function () {
+  this.timeout(60_000);
+  let a: ParityReport;
+  let b: ParityReport;
+
+  before(async () => {
+    registerFixtures({ registerBackend });
+    a = await run('box-a', 'reference');
+    b = renamed(await run('box-b', 'cli-broken'), 'cli-broken', 'reference');
+  });
+
+  describe('mergeReports', () => {
+    it('makes columns machine x backend, keeps each machine, and validates against the schema', () => {
+      const merged = mergeReports([{ report: a, file: 'a.json' }, { report: b, file: 'b.json' }]);
+      expect(merged.backends.map((x) => x.name)).to.deep.equal(['box-a · reference', 'box-b · reference']);
+      expect(merged.results).to.have.length(a.results!.length + b.results!.length);
+      expect(merged.sources!.map((s) => [s.label, s.file])).to.deep.equal([['box-a', 'a.json'], ['box-b', 'b.json']]);
+      expect(merged.summary.ok).to.equal(false);
+      expect(validate(JSON.parse(stringifyReport(merged))), JSON.stringify(validate.errors)).to.equal(true);
+    });
+
+    it('finds where the machines disagree on the same backend and case, in report.md and report.html', () => {
+      const merged = mergeReports([{ report: a, file: 'a.json' }, { report: b, file: 'b.json' }]);
+      const list = machineDisagreements(merged);
+      expect(list.length).to.be.greaterThan(0);
+      expect(list[0].backend).to.equal('reference');
+      expect(list[0].results.map((r) => r.label)).to.deep.equal(['box-a', 'box-b']);
+      const md = renderMarkdown(merged);
+      expect(md).to.include(`## Where machines disagree (${list.length})`).and.include('### `box-b` (b.json)');
+      expect(renderHtml(merged)).to.include('id="machine-disagreements"').and.include('c fail disagree');
+      expect(renderJunit(merged)).to.include('box-a · reference').and.include('<failure');
+    });
+
+    it('merges shards of one run into one column, and refuses the same case twice', () => {
+      const half = (r: ParityReport, keep: number) => ({ ...r, results: r.results!.filter((_, i) => i % 2 === keep) });
+      const shards = mergeReports([{ report: half(a, 0), file: 's0.json' }, { report: half(a, 1), file: 's1.json' }]);
+      expect(shards.backends.map((x) => x.name)).to.deep.equal(['box-a · reference']);
+      expect(shards.results).to.have.length(a.results!.length);
+      expect(() => mergeReports([{ report: a, file: 'x.json' }, { report: a, file: 'y.json' }])).to.throw(MergeError, /x\.json and y\.json both ran/);
+    });
+
+    it('refuses reports of different golden sets unless asked', () => {
+      const other = { ...b, golden: { manifestSha256: 'f'.repeat(64) } };
+      const inputs = [{ report: a, file: 'a.json' }, { report: other, file: 'b.json' }];
+      expect(() => mergeReports(inputs)).to.throw(MergeError, /different golden sets.*--allow-mixed-goldens/s);
+      expect(mergeReports(inputs, { allowMixedGoldens: true }).sources![1].golden!.manifestSha256).to.equal('f'.repeat(64));
+    });
+  });
+
+  describe('compareReports', () => {
+    it('names the case made to fail, matching single-machine reports by backend', () => {
+      const c = compareReports(a, b);
+      expect(c.regressions).to.be.greaterThan(0);
+      const failing = c.changes.filter((x) => x.kind === 'failing');
+      expect(failing[0]).to.include({ column: 'reference', base: 'passed', head: 'failed' });
+      expect(failing[0].id).to.match(/^relu\//);
+      expect(compareReports(b, a).changes.every((x) => x.kind === 'fixed')).to.equal(true);
+    });
+
+    it('finds nothing between identical reports', () => {
+      const c = compareReports(a, copy(a));
+      expect(c).to.include({ regressions: 0, compared: a.results!.length });
+      expect(c.changes).to.deep.equal([]);
+    });
+
+    it('lets errors move within the threshold, and flags growth beyond it', () => {
+      const i = a.results!.findIndex((r) => r.status === 'passed' && r.maxUlp !== undefined);
+      const moved = (ulp: number) => {
+        const head = copy(a);
+        Object.assign(head.results![i], { maxUlp: (a.results![i].maxUlp ?? 0) + ulp, maxAbs: 2e-6 });
+        return compareReports(a, head);
+      };
+      expect(moved(3).changes).to.deep.equal([]);
+      expect(moved(100).changes.map((x) => x.kind)).to.deep.equal(['error-growth']);
+      expect(compareReports(a, copy(a), { maxUlpGrowth: 1000 }).regressions).to.equal(0);
+    });
+
+    it('reports a backend that no longer ran', () => {
+      const head = { ...copy(a), results: [] };
+      expect(compareReports(a, head).changes).to.deep.equal([{ kind: 'backend-gone', column: 'reference' }]);
+    });
+  });
+
+  describe('the commands', () => {
+    let tmp: string;
+    const files: Record<string, string> = {};
+    before(() => {
+      tmp = mkdtempSync(join(tmpdir(), 'keras-parity-merge-'));
+      const write = (name: string, r: ParityReport) => writeFileSync((files[name] = join(tmp, `${name}.json`)), stringifyReport(r));
+      write('a', a);
+      write('b', b);
+      write('mixed', { ...b, golden: { manifestSha256: '0'.repeat(64) } });
+    });
+    after(() => rmSync(tmp, { recursive: true, force: true }));
+
+    it('merge writes the three files and JUnit, and exits 1 as one run failed', async () => {
+      const out = join(tmp, 'merged');
+      const r = await keras(['merge', files.a, files.b, '--out', out, '--junit', join(tmp, 'j.xml')]);
+      expect(r.code, r.stderr).to.equal(1);
+      expect(r.stdout).to.include('box-a · reference').and.include('Machines disagree on');
+      for (const f of ['report.json', 'report.md', 'report.html']) expect(existsSync(join(out, f))).to.equal(true);
+      expect(readFileSync(join(tmp, 'j.xml'), 'utf8')).to.include('<testsuites');
+    });
+
+    it('merge refuses mixed goldens with exit 2 and says how to allow them', async () => {
+      const r = await keras(['merge', files.a, files.mixed, '--out', join(tmp, 'never')]);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.include('different golden sets').and.include('--allow-mixed-goldens');
+      expect(existsSync(join(tmp, 'never'))).to.equal(false);
+    });
+
+    it('compare exits 0 on identical reports, 1 on a regression, naming the case, with Markdown on request', async () => {
+      const md = join(tmp, 'summary.md');
+      const [same, worse] = await Promise.all([keras(['compare', files.a, files.a]), keras(['compare', files.a, files.b, '--markdown', md])]);
+      expect(same.code, same.stderr).to.equal(0);
+      expect(same.stdout).to.include('NO REGRESSIONS');
+      expect(worse.code, worse.stderr).to.equal(1);
+      expect(worse.stdout).to.match(/newly failing\s+relu\/\S+ on reference: passed → failed/);
+      expect(readFileSync(md, 'utf8')).to.include('**REGRESSED**').and.include('| newly failing | `relu/');
+    });
+
+    it('compare exits 2 on a usage error', async () => {
+      const r = await keras(['compare', files.a]);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.include('give two report.json files');
+    });
+  });
+});
+
+function keras(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 }, (error, stdout, stderr) =>
+      done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}

@@ -1,0 +1,183 @@
+/**
+ * Comparing a report with a baseline (`keras-parity compare`, `run --baseline`): per case and column,
+ * what newly fails, what was fixed, what is newly excluded or unsupported, which backend no longer ran,
+ * and which errors grew beyond a threshold. Everything but `fixed` is a regression.
+ *
+ * Results are matched by (column, case id). The column is `label · backend`, unless both reports hold
+ * one machine each: then by backend alone, so that a baseline from another host name still matches.
+ */
+import { plural } from '../format.js';
+import { formatUlp } from './measure.js';
+import { columnName, columnsOf } from './merge.js';
+import type { ChangeKind, ParityReport, ReportChange, ReportComparison, ReportResult } from './model.js';
+
+/**
+ * The ULP growth a case within tolerance may show before it counts (with a doubling, below). Reordering
+ * a float32 reduction (another thread count, another kernel) moves results by a few ULPs; 4 covers that
+ * jitter, and asking for the error to double as well keeps a case already loosened to thousands of
+ * ULPs from flagging every small drift.
+ */
+export const DEFAULT_MAX_ULP_GROWTH = 4;
+const GROWTH_FACTOR = 2;
+
+/** Float32's default atol: below it, ULP counts mean nothing (near 0 they explode), as in ./cell.ts. */
+const ATOL_FLOOR = 1e-6;
+
+export const REGRESSION_KINDS: ReadonlySet<ChangeKind> = new Set(['failing', 'excluded', 'unsupported', 'backend-gone', 'error-growth']);
+
+export interface CompareOptions {
+  maxUlpGrowth?: number;
+}
+
+/** A report that cannot be compared (no per-case results). */
+export class CompareError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CompareError';
+  }
+}
+
+export function compareReports(base: ParityReport, head: ParityReport, options: CompareOptions = {}): ReportComparison {
+  const maxUlpGrowth = options.maxUlpGrowth ?? DEFAULT_MAX_ULP_GROWTH;
+  const key = matchKey(base, head);
+  const before = indexResults(base, key);
+  const after = indexResults(head, key);
+  const changes = [...backendsGone(before, after, head, key)];
+  let compared = 0;
+  for (const [column, cases] of after) {
+    const was = before.get(column);
+    if (!was) continue; // a backend the baseline did not run: nothing to compare with
+    for (const [id, now] of cases) {
+      if (was.has(id)) compared++;
+      const change = caseChange(column, was.get(id), now, maxUlpGrowth);
+      if (change) changes.push(change);
+    }
+  }
+  const regressions = changes.filter((c) => REGRESSION_KINDS.has(c.kind)).length;
+  const goldenChanged = (base.golden?.manifestSha256 ?? '') !== (head.golden?.manifestSha256 ?? '');
+  return { maxUlpGrowth, compared, regressions, changes, goldenChanged };
+}
+
+/** A report's column key of each of its backend names. */
+type Key = (report: ParityReport) => (backend: string) => string;
+
+/** Two single-machine reports match by backend; otherwise by machine label and backend. */
+function matchKey(base: ParityReport, head: ParityReport): Key {
+  const labels = (r: ParityReport) => new Set(r.sources ? r.sources.map((s) => s.label) : [r.label ?? '']).size;
+  const single = labels(base) === 1 && labels(head) === 1;
+  return (report) => {
+    const columns = columnsOf(report);
+    return (backend) => {
+      const where = columns.get(backend);
+      if (!where) return backend;
+      return single ? where.backend : columnName(where.label, where.backend);
+    };
+  };
+}
+
+/** column -> case id -> result. */
+function indexResults(report: ParityReport, key: Key): Map<string, Map<string, ReportResult>> {
+  if (!report.results) throw new CompareError(`the report of ${report.generatedAt} has no per-case results (format ${report.format}): run it again with this keras-parity`);
+  const byColumn = new Map<string, Map<string, ReportResult>>();
+  const columnOf = key(report);
+  for (const r of report.results) {
+    const column = columnOf(r.backend);
+    if (!byColumn.has(column)) byColumn.set(column, new Map());
+    byColumn.get(column)!.set(r.id, r);
+  }
+  return byColumn;
+}
+
+/** Columns with results in the baseline and none now (not asked for, or unavailable, with why). */
+function backendsGone(before: Map<string, unknown>, after: Map<string, unknown>, head: ParityReport, key: Key): ReportChange[] {
+  const columnOf = key(head);
+  const reasons = new Map(head.backends.map((b) => [columnOf(b.name), b.reason]));
+  return [...before.keys()]
+    .filter((column) => !after.has(column))
+    .map((column) => ({ kind: 'backend-gone', column, ...(reasons.get(column) ? { reason: reasons.get(column)! } : {}) }));
+}
+
+const BAD = new Set(['failed', 'error']);
+
+/** What changed for one case, or nothing worth saying. */
+function caseChange(column: string, was: ReportResult | undefined, now: ReportResult, maxUlpGrowth: number): ReportChange | undefined {
+  const kind = statusChange(was, now) ?? (was && grew(was, now, maxUlpGrowth) ? 'error-growth' : undefined);
+  if (!kind) return undefined;
+  return {
+    kind,
+    column,
+    id: now.id,
+    op: now.op,
+    ...(was ? { base: was.status } : {}),
+    head: now.status,
+    ...(was?.maxUlp !== undefined ? { baseUlp: was.maxUlp } : {}),
+    ...(now.maxUlp !== undefined ? { headUlp: now.maxUlp } : {}),
+    ...(now.reason ? { reason: now.reason } : {}),
+  };
+}
+
+/** A case new in the head is worth a word only when it fails. */
+function statusChange(was: ReportResult | undefined, now: ReportResult): ChangeKind | undefined {
+  const bad = BAD.has(now.status);
+  if (!was) return bad ? 'failing' : undefined;
+  if (bad) return BAD.has(was.status) ? undefined : 'failing';
+  if (now.status === was.status) return undefined;
+  if (now.status === 'excluded' || now.status === 'unsupported') return now.status;
+  return BAD.has(was.status) ? 'fixed' : undefined;
+}
+
+/** Both passed, and the ULP error grew by more than the threshold, more than doubled, and above the atol floor. */
+function grew(was: ReportResult, now: ReportResult, maxUlpGrowth: number): boolean {
+  if (was.status !== 'passed' || now.status !== 'passed') return false;
+  const [a, b] = [was.maxUlp, now.maxUlp];
+  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) return false;
+  if ((now.maxAbs ?? 0) < ATOL_FLOOR) return false;
+  return b - a > maxUlpGrowth && b > GROWTH_FACTOR * a;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// In words, the same in the terminal, report.md, the CI summary and report.html
+// ---------------------------------------------------------------------------------------------------
+
+/** Each kind's name, in the order changes are listed: regressions first. */
+export const KIND_NAMES: Readonly<Record<ChangeKind, string>> = {
+  failing: 'newly failing',
+  'backend-gone': 'backend gone',
+  excluded: 'newly excluded',
+  unsupported: 'newly unsupported',
+  'error-growth': 'error growth',
+  fixed: 'fixed',
+};
+
+/** The changes, regressions first, kind by kind, each kind in the order found. */
+export function orderedChanges(c: ReportComparison): ReportChange[] {
+  const order = Object.keys(KIND_NAMES);
+  return [...c.changes].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+}
+
+/** `2 regressions (1 newly failing, 1 error growth), 1 fixed; 96 case × backend pairs compared`; the verdict is the caller's. */
+export function comparisonHeadline(c: ReportComparison): string {
+  const count = (kind: ChangeKind) => c.changes.filter((x) => x.kind === kind).length;
+  const kinds = [...REGRESSION_KINDS].filter((k) => count(k)).map((k) => `${count(k)} ${KIND_NAMES[k]}`);
+  const parts = [
+    ...(c.regressions ? [`${plural(c.regressions, 'regression')} (${kinds.join(', ')})`] : []),
+    ...(count('fixed') ? [`${count('fixed')} fixed`] : []),
+  ];
+  return [parts.join(', '), `${c.compared} case × backend pairs compared`].filter(Boolean).join('; ');
+}
+
+/** What changed, after the case: `passed → failed: <the failure's first line>`, `max ULP 3 → 40`. */
+export function changeDetail(c: ReportChange): string {
+  if (c.kind === 'backend-gone') return `no results now${c.reason ? `: ${firstLine(c.reason)}` : ''}`;
+  if (c.kind === 'error-growth') return `max ULP ${formatUlp(c.baseUlp ?? NaN)} → ${formatUlp(c.headUlp ?? NaN)}, still within tolerance`;
+  const statuses = `${c.base ?? 'new case'} → ${c.head}`;
+  return c.reason && c.kind !== 'fixed' ? `${statuses}: ${firstLine(c.reason)}` : statuses;
+}
+
+/** A note on comparisons across golden sets, where a case id need not be the same case. */
+export const GOLDEN_CHANGED_NOTE = 'the two reports replayed different golden sets: a case whose golden changed may have moved for that reason';
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0].trim();
+  return line.length > 140 ? `${line.slice(0, 139)}…` : line;
+}

@@ -1,0 +1,280 @@
+/**
+ * Merging reports of several machines (`keras-parity merge`) into one report whose columns are machine x
+ * backend, named `label · backend`, and finding where machines disagree on the same backend and case.
+ * The merged report is itself a keras-parity-report/2 record, so every renderer reads it unchanged; its
+ * `sources` keep each input's label, file, golden set and machine facts.
+ */
+import {
+  REPORT_FORMAT,
+  errorScore,
+  type ParityReport,
+  type ReportBackend,
+  type ReportCell,
+  type ReportResult,
+  type ReportSource,
+  type ResultStatus,
+} from './model.js';
+
+/** A report as read, and the file it came from (named in the sources and in messages). */
+export interface MergeInput {
+  report: ParityReport;
+  file: string;
+}
+
+export interface MergeOptions {
+  /** Merge reports of different golden sets (refused otherwise: their case ids need not mean the same). */
+  allowMixedGoldens?: boolean;
+  command?: string;
+  argv?: readonly string[];
+  now?: Date;
+}
+
+/** Inputs that cannot be merged: the message says which and why. */
+export class MergeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MergeError';
+  }
+}
+
+/** The column of a backend of a labelled run in a merged report. */
+export function columnName(label: string, backend: string): string {
+  return `${label} · ${backend}`;
+}
+
+/** Each column of a report, to the machine label and the backend it stands for. */
+export function columnsOf(report: ParityReport): Map<string, { label: string; backend: string }> {
+  if (!report.sources) return new Map(report.backends.map((b) => [b.name, { label: report.label ?? '', backend: b.name }]));
+  const columns = new Map<string, { label: string; backend: string }>();
+  for (const s of report.sources) for (const backend of s.backends) columns.set(columnName(s.label, backend), { label: s.label, backend });
+  return columns;
+}
+
+/** A merged report as one of its sources' runs saw it: that machine's environment, goldens and columns. */
+export function sourceAsRun(report: ParityReport, source: ReportSource): ParityReport {
+  const columns = new Set(source.backends.map((b) => columnName(source.label, b)));
+  const { golden: _golden, ...rest } = report;
+  return {
+    ...rest,
+    label: source.label,
+    environment: source.environment,
+    ...(source.golden ? { golden: source.golden } : {}),
+    backends: report.backends.filter((b) => columns.has(b.name)),
+  };
+}
+
+export function mergeReports(inputs: readonly MergeInput[], options: MergeOptions = {}): ParityReport {
+  if (inputs.length < 1) throw new MergeError('nothing to merge: give at least one report.json');
+  inputs.forEach(checkMergeable);
+  if (!options.allowMixedGoldens) checkSameGoldens(inputs);
+  const renamed = inputs.map(renameColumns);
+  checkNoRepeats(renamed);
+  const cells = mergeCells(renamed.flatMap((r) => r.report.cells));
+  const first = inputs[0].report;
+  const totals = sumCells(cells);
+  return {
+    format: REPORT_FORMAT,
+    generatedAt: (options.now ?? new Date()).toISOString(),
+    label: [...new Set(renamed.flatMap((r) => r.sources.map((s) => s.label)))].join(' + '),
+    command: options.command ?? 'mergeReports()',
+    ...(options.argv ? { argv: [...options.argv] } : {}),
+    ...(first.golden ? { golden: first.golden } : {}),
+    // The schema wants one environment: the first report's. Each machine's is in `sources`.
+    environment: first.environment,
+    backends: mergeBackends(renamed.flatMap((r) => r.report.backends)),
+    ops: unique(inputs.flatMap((i) => i.report.ops)),
+    cells,
+    cases: renamed.flatMap((r) => r.report.cases),
+    results: renamed.flatMap((r) => r.report.results ?? []),
+    kerasDisagreements: uniqueBy(inputs.flatMap((i) => i.report.kerasDisagreements), (d) => `${d.caseId}\u0000${d.backend}`),
+    summary: { ...totals, ok: inputs.every((i) => i.report.summary.ok) },
+    sources: renamed.flatMap((r) => r.sources),
+  };
+}
+
+/** Format 1 reports have neither a label nor per-case results: nothing to tell the machines apart by. */
+function checkMergeable({ report, file }: MergeInput): void {
+  if (report.format !== REPORT_FORMAT || !report.results || !report.label) {
+    throw new MergeError(`${file} is a report of format ${JSON.stringify(report.format)}, without a label or per-case results: run it again with this keras-parity`);
+  }
+}
+
+function checkSameGoldens(inputs: readonly MergeInput[]): void {
+  const sha = (i: MergeInput) => i.report.golden?.manifestSha256 ?? 'none';
+  const other = inputs.find((i) => sha(i) !== sha(inputs[0]));
+  if (!other) return;
+  throw new MergeError(
+    `${inputs[0].file} and ${other.file} replayed different golden sets (manifest sha256 ${sha(inputs[0]).slice(0, 12)}… ` +
+      `and ${sha(other).slice(0, 12)}…), so a case id need not mean the same case in both. ` +
+      'Run both against the same goldens, or pass --allow-mixed-goldens to merge them anyway.',
+  );
+}
+
+interface Renamed {
+  file: string;
+  report: ParityReport;
+  sources: ReportSource[];
+}
+
+/** The report with its backends as `label · backend` columns; an already merged one keeps its columns. */
+function renameColumns({ report, file }: MergeInput): Renamed {
+  if (report.sources) return { file, report, sources: report.sources };
+  const col = (backend: string) => columnName(report.label!, backend);
+  const renamed: ParityReport = {
+    ...report,
+    backends: report.backends.map((b) => ({ ...b, name: col(b.name) })),
+    cells: report.cells.map((c) => ({ ...c, backend: col(c.backend) })),
+    cases: report.cases.map((c) => ({ ...c, backend: col(c.backend) })),
+    results: (report.results ?? []).map((r) => ({ ...r, backend: col(r.backend) })),
+  };
+  return { file, report: renamed, sources: [sourceOf({ report, file })] };
+}
+
+function sourceOf({ report, file }: MergeInput): ReportSource {
+  return {
+    file,
+    label: report.label ?? '',
+    generatedAt: report.generatedAt,
+    command: report.command,
+    ...(report.golden ? { golden: report.golden } : {}),
+    environment: report.environment,
+    backends: report.backends.map((b) => b.name),
+  };
+}
+
+/**
+ * Shards of one run share a label and so their columns; each case may come from one of them only. The
+ * same case twice in a column means the same machine label ran it twice: label the runs apart.
+ */
+function checkNoRepeats(renamed: readonly Renamed[]): void {
+  const seen = new Map<string, string>();
+  for (const { file, report } of renamed) {
+    for (const r of report.results ?? []) {
+      const key = `${r.backend}\u0000${r.id}`;
+      const earlier = seen.get(key);
+      if (earlier !== undefined && earlier !== file) {
+        throw new MergeError(
+          `${earlier} and ${file} both ran ${r.id} on ${r.backend}: shards of one run merge into one column, ` +
+            'but two runs of the same label cannot. Give each run its own --label.',
+        );
+      }
+      seen.set(key, file);
+    }
+  }
+}
+
+/** Backends of the same column (shards of one run): available where any shard had it. */
+function mergeBackends(backends: readonly ReportBackend[]): ReportBackend[] {
+  const byName = new Map<string, ReportBackend>();
+  for (const b of backends) {
+    const had = byName.get(b.name);
+    if (!had) byName.set(b.name, b);
+    else byName.set(b.name, { ...(had.available || !b.available ? had : b), required: had.required || b.required });
+  }
+  return [...byName.values()];
+}
+
+/** Cells of the same op and column (shards) add their counts and keep the worse worst error. */
+function mergeCells(cells: readonly ReportCell[]): ReportCell[] {
+  const byKey = new Map<string, ReportCell>();
+  for (const c of cells) {
+    const key = `${c.op}\u0000${c.backend}`;
+    const had = byKey.get(key);
+    byKey.set(key, had ? addCells(had, c) : c);
+  }
+  return [...byKey.values()];
+}
+
+function addCells(a: ReportCell, b: ReportCell): ReportCell {
+  const worse = !a.worst ? b.worst : !b.worst ? a.worst : errorScore(b.worst) > errorScore(a.worst) ? b.worst : a.worst;
+  return {
+    ...a,
+    passed: a.passed + b.passed,
+    failed: a.failed + b.failed,
+    excluded: a.excluded + b.excluded,
+    unsupported: a.unsupported + b.unsupported,
+    worst: worse,
+  };
+}
+
+function sumCells(cells: readonly ReportCell[]) {
+  const totals = { passed: 0, failed: 0, excluded: 0, unsupported: 0 };
+  for (const c of cells) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += c[k];
+  return totals;
+}
+
+function unique(items: readonly string[]): string[] {
+  return [...new Set(items)];
+}
+
+function uniqueBy<T>(items: readonly T[], key: (t: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const t of items) if (!seen.has(key(t))) seen.set(key(t), t);
+  return [...seen.values()];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Where machines disagree
+// ---------------------------------------------------------------------------------------------------
+
+/** One machine's result in a disagreement. */
+export interface MachineResult {
+  label: string;
+  column: string;
+  status: ResultStatus;
+  maxAbs?: number;
+  maxUlp?: number;
+}
+
+/** A case on a backend whose result differs between machines. */
+export interface MachineDisagreement {
+  id: string;
+  op: string;
+  backend: string;
+  results: MachineResult[];
+}
+
+/**
+ * Cases where machines disagree on the same backend: different statuses, or absolute errors further apart
+ * than the tolerance's atol (the looser of the two), a gap Keras's own check would notice. Smaller
+ * differences are the summation-order noise that machines are expected to show.
+ */
+export function machineDisagreements(report: ParityReport): MachineDisagreement[] {
+  if (!report.sources) return [];
+  const columns = columnsOf(report);
+  const groups = new Map<string, { result: ReportResult; label: string }[]>();
+  for (const result of report.results ?? []) {
+    const where = columns.get(result.backend);
+    if (!where) continue;
+    const key = `${where.backend}\u0000${result.id}`;
+    groups.set(key, [...(groups.get(key) ?? []), { result, label: where.label }]);
+  }
+  return [...groups.values()].filter((g) => new Set(g.map((x) => x.label)).size > 1 && disagree(g.map((x) => x.result))).map(describe(columns));
+}
+
+function disagree(results: readonly ReportResult[]): boolean {
+  if (new Set(results.map((r) => r.status)).size > 1) return true;
+  const measured = results.filter((r) => r.maxAbs !== undefined && Number.isFinite(r.maxAbs));
+  if (measured.length < 2) return false;
+  const abs = measured.map((r) => r.maxAbs!);
+  const atol = Math.max(...measured.map((r) => r.tolerance?.atol ?? 0));
+  return Math.max(...abs) - Math.min(...abs) > atol;
+}
+
+function describe(columns: ReturnType<typeof columnsOf>) {
+  return (group: { result: ReportResult; label: string }[]): MachineDisagreement => {
+    const { id, op, backend } = group[0].result;
+    return {
+      id,
+      op,
+      backend: columns.get(backend)!.backend,
+      results: group.map(({ result: r, label }) => ({
+        label,
+        column: r.backend,
+        status: r.status,
+        ...(r.maxAbs !== undefined ? { maxAbs: r.maxAbs } : {}),
+        ...(r.maxUlp !== undefined ? { maxUlp: r.maxUlp } : {}),
+      })),
+    };
+  };
+}
