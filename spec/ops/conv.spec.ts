@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { KerasRuntimeError, KerasTypeError, KerasValueError, ops, tensor, type Spec, type Tensor } from '../../src/index.js';
+import { KerasIndexError, KerasRuntimeError, KerasTypeError, KerasValueError, ops, tensor, type Spec, type Tensor } from '../../src/index.js';
 import { expectClose, expectKerasError } from '../helpers.js';
 
 const call = (op: string, args: unknown[], kwargs: Record<string, unknown> = {}) => ops.call(op, args, kwargs) as Tensor;
@@ -810,6 +810,10 @@ describe('conv family: several faults in one call raise the one Keras reports fi
   it('conv_transpose: dilation None, then channels, then dilations > 0, then lengths', () => {
     // Keras: TypeError "'NoneType' object is not subscriptable"
     expectKerasError(() => ops.call('conv_transpose', [ones(1, 5, 5, 3), ones(2, 2, 3), 1], { dilation_rate: null }), KerasTypeError, /dilation_rate=None/);
+    // Keras 3.6.0 reads strides[0] and dilation_rate[0] before strides[1]: TypeError "'NoneType' object is
+    // not subscriptable", not the IndexError of the short strides (found by fuzz, seed 2).
+    expectKerasError(() => ops.call('conv_transpose', [ones(1, 1, 1, 1), ones(1, 1, 1, 1), [1]], { dilation_rate: null }), KerasTypeError, /dilation_rate=None/);
+    expectKerasError(() => ops.call('conv_transpose', [ones(1, 1, 1, 1), ones(1, 1, 1, 1), []], { dilation_rate: null }), KerasIndexError, /tuple index out of range/);
     // Keras: ValueError "conv_general_dilated lhs feature dimension size divided by feature_group_count must equal ..."
     expectKerasError(() => ops.call('conv_transpose', [ones(1, 5, 2), ones(2, 1, 3), -1], {}), KerasValueError, /in_channels/);
     // Keras: TypeError "All dilations must be positive, got (-2,)."

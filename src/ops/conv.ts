@@ -163,14 +163,17 @@ function eagerWindow({ v, input, kernel, padding, dataFormat, channels, kernelNa
  */
 function eagerTranspose({ v, input, kernel, padding, dataFormat, channels, kernelName }: EagerCall): WindowAttrs {
   const n = input.shape.length - 2;
-  if (Array.isArray(v.strides) && v.strides.length < n) {
-    // Keras-JAX's conv_transpose reads strides[i] for every spatial dim: a short tuple fails right there.
-    throw new KerasIndexError(
-      `tuple index out of range (argument \`strides\` has ${v.strides.length} entries for ${n} spatial ` +
-        `dimensions. Received: strides=${formatValue(v.strides)})`,
-    );
+  // Keras-JAX's padding helper (bu:110-146) reads strides[i], then dilation_rate[i], dim by dim: the
+  // first it cannot read is what Keras raises (a short strides tuple, or a dilation_rate of None).
+  for (let i = 0; i < n; i++) {
+    if (Array.isArray(v.strides) && v.strides.length <= i) {
+      throw new KerasIndexError(
+        `tuple index out of range (argument \`strides\` has ${v.strides.length} entries for ${n} spatial ` +
+          `dimensions. Received: strides=${formatValue(v.strides)})`,
+      );
+    }
+    if (!isInt(v.dilation_rate) && !Array.isArray(v.dilation_rate)) dilationTuple(v.dilation_rate, n, input, false, true);
   }
-  if (!isInt(v.dilation_rate) && !Array.isArray(v.dilation_rate)) dilationTuple(v.dilation_rate, n, input, false, true);
   if (kernel.shape.length < input.shape.length) checkKernelRank(input, kernel, kernel.shape, 'eager');
   if (!isPadding(padding)) {
     // Keras's symbolic text; eagerly Keras's padding helper fails an empty assertion.
