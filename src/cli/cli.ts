@@ -1,7 +1,7 @@
 /// <reference types="node" />
 /** The keras-parity command: `run`, `merge`, `compare`, `backends`, `golden`, `fuzz`, and help. Returns the exit status. */
 import '../index.js';
-import { GoldenUnavailableError, RUN, resolveOps, runParity } from './run.js';
+import { GoldenUnavailableError, RUN, parseShard, resolveOps, runParity } from './run.js';
 import { UsageError, closest, commandHelp, listValue, parseOptions, stringValue, type CommandSpec } from './args.js';
 import { BACKENDS, backendsCommand } from './backends.js';
 import { COMPARE, compareCommand } from './compare.js';
@@ -84,6 +84,7 @@ export async function cli(argv: readonly string[], streams: Streams = { stdout: 
           command: [BIN, ...argv].map(shellQuote).join(' '),
           argv: [...argv],
           label: stringValue(parsed, 'label'),
+          shard: parsed.values.shard === undefined ? undefined : parseShard(stringValue(parsed, 'shard')!),
           junit: stringValue(parsed, 'junit'),
           baseline: stringValue(parsed, 'baseline'),
           stdout,

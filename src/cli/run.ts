@@ -15,7 +15,7 @@ import { OP_TABLE, PUBLIC_NAMES } from '../ops/table.js';
 import { collectReport, UnknownBackendError } from '../report/collect.js';
 import { CompareError, compareReports } from '../report/compare.js';
 import { renderJunit } from '../report/junit.js';
-import type { ParityReport } from '../report/model.js';
+import type { ParityReport, ReportShard } from '../report/model.js';
 import { PROGRESS_OPTION, UsageError, closest, type CommandSpec } from './args.js';
 import { loadBench } from './bench.js';
 import { comparisonText } from './compare.js';
@@ -55,6 +55,11 @@ export const RUN: CommandSpec = {
       help: `bench.json to plot in the report (default: ${DEFAULT_BENCH} when it exists)`,
     },
     { name: 'no-bench', help: 'no Performance section, even when the default bench.json exists' },
+    {
+      name: 'shard',
+      value: 'I/N',
+      help: 'run only part I of N of the cases, split by estimated cost; N jobs with the same --label cover the run once, and merge joins them',
+    },
     PROGRESS_OPTION,
   ],
   details: [
@@ -64,6 +69,7 @@ export const RUN: CommandSpec = {
     '  keras-parity run --require tfjs-tensorflow        # CI: fail if TensorFlow cannot load',
     '  keras-parity run --label ci-amd --junit junit.xml # CI: name the machine, feed the test view',
     '  npm run bench && keras-parity run --bench bench/results/bench.json   # with benchmark plots',
+    '  keras-parity run --label ci --shard 2/3 --out shard2  # CI: one of 3 parallel jobs; merge their report.json',
     '',
     `Benchmark plots: \`npm run bench\` writes ${DEFAULT_BENCH} in the keras-parity checkout; run embeds`,
     'it (or the --bench file) in report.json and plots it in the Performance section of report.html.',
@@ -102,6 +108,8 @@ export interface RunOptions {
   argv?: readonly string[];
   /** The machine's label in the report (default: the host name). */
   label?: string;
+  /** Run only this part of the cases (`--shard i/n`, see parseShard); absent: all of them. */
+  shard?: ReportShard;
   /** Where to write JUnit XML too; absent: none. */
   junit?: string;
   /** A report.json to compare with: the report gains `baseline`, and only regressions against it fail the run. */
@@ -155,6 +163,7 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
           ...(plan.required ? { required: plan.required } : {}),
           ...(browser ? { remote: browser.backends } : {}),
           ...(ops ? { ops } : {}),
+          ...(options.shard ? { shard: options.shard } : {}),
           command: options.command ?? 'runParity()',
           ...(options.argv ? { argv: options.argv } : {}),
           ...(options.label ? { label: options.label } : {}),
@@ -259,4 +268,14 @@ export function resolveOps(names: readonly string[], command = 'run'): string[] 
       command,
     );
   });
+}
+
+/** `--shard i/n`: whole numbers with 1 <= i <= n, else a usage error that names what was received. */
+export function parseShard(value: string, command = 'run'): ReportShard {
+  const match = /^([0-9]+)\/([0-9]+)$/.exec(value.trim());
+  const [index, count] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!(index >= 1 && index <= count && Number.isSafeInteger(count))) {
+    throw new UsageError(`${command}: --shard must be I/N, whole numbers with 1 <= I <= N (e.g. 2/3); got '${value}'`, command);
+  }
+  return { index, count };
 }

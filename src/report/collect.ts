@@ -36,10 +36,12 @@ import type {
   ReportGolden,
   ReportOutput,
   ReportResult,
+  ReportShard,
   ReportTolerance,
   WorstError,
 } from './model.js';
 import { REPORT_FORMAT, errorScore } from './model.js';
+import { shardOps } from './shard.js';
 
 export interface CollectOptions {
   /** Where the goldens are read from. */
@@ -55,6 +57,8 @@ export interface CollectOptions {
   remote?: readonly RemoteBackend[];
   /** Keras op names to run (canonical, not aliases); omitted: every op with goldens. */
   ops?: readonly string[];
+  /** Run only this shard's cases of the selected ops (./shard.ts); omitted: all of them. */
+  shard?: ReportShard;
   /** The command line, for the report. */
   command: string;
   /** The arguments after `keras-parity`, when the run came from the command line. */
@@ -112,7 +116,9 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
   const emit = options.onProgress ?? (() => {});
 
   const manifest = readManifest(options.source);
-  const { ops, goldenErrors } = loadOps(options.source, manifest, options.ops);
+  const loaded = loadOps(options.source, manifest, options.ops);
+  const ops = options.shard ? shardOps(loaded.ops, options.shard) : loaded.ops;
+  const goldenErrors = loaded.goldenErrors;
   const previous = getBackend();
   try {
     const remote = new Map((options.remote ?? []).map((r) => [r.info.name, r]));
@@ -150,6 +156,7 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
       label: options.label ?? hostname(),
       command: options.command,
       ...(options.argv ? { argv: [...options.argv] } : {}),
+      ...(options.shard ? { shard: { ...options.shard } } : {}),
       golden: goldenIdentity(options.source),
       environment: environment(manifest, backends),
       backends,

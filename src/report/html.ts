@@ -20,6 +20,7 @@ import { GOLDEN_CHANGED_NOTE, KIND_NAMES, changeDetail, comparisonHeadline, orde
 import { machineDisagreements, sourceAsRun, type MachineDisagreement } from './merge.js';
 import { errorScore, type KerasDisagreement, type ParityReport, type ReportBaseline, type ReportCase } from './model.js';
 import { performanceSection } from './performance.js';
+import { shardNote } from './shard.js';
 
 export type { ParityReport } from './model.js';
 
@@ -509,6 +510,7 @@ export function renderHtml(report: ParityReport): string {
 <h1>keras-parity report</h1>
 <p class="meta">Generated ${esc(report.generatedAt)}${report.label ? ` on <code>${esc(report.label)}</code>` : ''} by <code>${esc(report.command)}</code></p>
 ${summaryLine(report, grid)}
+${report.shard ? `<p class="meta">${shardNote(report.shard, (text) => `<code>${esc(text)}</code>`)}</p>` : ''}
 ${baselineSection(report.baseline)}
 ${report.bench ? '<p class="meta">Also in this report: <a href="#performance">Performance</a>, benchmark plots of every backend.</p>' : ''}
 </header>

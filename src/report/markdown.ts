@@ -14,6 +14,7 @@ import { GOLDEN_CHANGED_NOTE, KIND_NAMES, changeDetail, comparisonHeadline, orde
 import { machineDisagreements, sourceAsRun, type MachineResult } from './merge.js';
 import type { ParityReport, ReportBaseline, ReportCase, ReportComparison, ReportOutput } from './model.js';
 import { performanceMarkdown } from './performance-md.js';
+import { shardNote } from './shard.js';
 
 export function renderMarkdown(report: ParityReport): string {
   const sections = [
@@ -44,6 +45,7 @@ function header(r: ParityReport): string {
       `(${plural(r.ops.length, 'op')} on ${plural(ran, 'backend')}).`,
   ];
   if (missing.length) lines.push('', `Required but unavailable: ${missing.map(code).join(', ')}.`);
+  if (r.shard) lines.push('', shardNote(r.shard, code));
   const on = r.label ? ` on ${code(r.label)}` : '';
   lines.push('', `Generated ${r.generatedAt}${on} by ${code(r.command)}, against Keras ${r.environment.keras.keras ?? '?'} goldens.`);
   return lines.join('\n');

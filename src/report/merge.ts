@@ -68,6 +68,7 @@ export function mergeReports(inputs: readonly MergeInput[], options: MergeOption
   inputs.forEach(checkMergeable);
   if (!options.allowMixedGoldens) checkSameGoldens(inputs);
   const renamed = inputs.map(renameColumns);
+  checkShards(renamed.flatMap((r) => r.sources));
   checkNoRepeats(renamed);
   const cells = mergeCells(renamed.flatMap((r) => r.report.cells));
   const first = inputs[0].report;
@@ -137,9 +138,41 @@ function sourceOf({ report, file }: MergeInput): ReportSource {
     generatedAt: report.generatedAt,
     command: report.command,
     ...(report.golden ? { golden: report.golden } : {}),
+    ...(report.shard ? { shard: report.shard } : {}),
     environment: report.environment,
     backends: report.backends.map((b) => b.name),
   };
+}
+
+/**
+ * The runs of a label that are shards (`run --shard i/n`) must be one whole set: shards 1..n of the same
+ * n, each once, and no unsharded run beside them. A set with a shard missing is refused rather than
+ * merged: its summary would count fewer cases and could pass where the whole run fails.
+ */
+function checkShards(sources: readonly ReportSource[]): void {
+  for (const label of new Set(sources.map((s) => s.label))) {
+    const runs = sources.filter((s) => s.label === label);
+    const why = shardProblem(runs);
+    if (!why) continue;
+    const named = runs.map((s) => (s.shard ? `${s.file} (shard ${s.shard.index}/${s.shard.count})` : s.file)).join(', ');
+    throw new MergeError(
+      `label ${label}: ${why}: ${named}. Merge shards 1..N of one \`run --shard I/N\` each once, or give other runs their own --label.`,
+    );
+  }
+}
+
+/** What is wrong with one label's runs as a set of shards; undefined when nothing is (or none is a shard). */
+function shardProblem(runs: readonly ReportSource[]): string | undefined {
+  const shards = runs.map((s) => s.shard).filter((s): s is NonNullable<typeof s> => !!s);
+  if (!shards.length) return undefined;
+  if (shards.length < runs.length) return 'shards and an unsharded run';
+  const count = shards[0].count;
+  if (shards.some((s) => s.count !== count)) return 'shards of different splits';
+  const indexes = shards.map((s) => s.index);
+  const repeated = indexes.find((i, n) => indexes.indexOf(i) !== n);
+  if (repeated !== undefined) return `shard ${repeated}/${count} twice`;
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !indexes.includes(i));
+  return missing.length ? `shard ${missing.map((i) => `${i}/${count}`).join(', ')} missing` : undefined;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface ParityReport {
   command: string;
   /** The arguments after `keras-parity`, as given; absent when the run did not come from the command line. */
   argv?: string[];
+  /** The part of the cases this run covered (`run --shard i/n`); absent when it ran them all. */
+  shard?: ReportShard;
   /** The golden set the run replayed. Absent in format 1. */
   golden?: ReportGolden;
   environment: {
@@ -75,6 +77,12 @@ export interface ParityReport {
   baseline?: ReportBaseline;
 }
 
+/** Shard `index` of `count` (1-based): the cases src/report/shard.ts gives it, on every backend run. */
+export interface ReportShard {
+  index: number;
+  count: number;
+}
+
 /** One report that went into a merged one: what tells its machine and run apart from the others. */
 export interface ReportSource {
   /** The report.json merged, as named on the command line. */
@@ -83,6 +91,8 @@ export interface ReportSource {
   generatedAt: string;
   command: string;
   golden?: ReportGolden;
+  /** The shard that run covered, when it was one. */
+  shard?: ReportShard;
   environment: ParityReport['environment'];
   /** Its backends as that run named them; each became the column `label · name`. */
   backends: string[];
