@@ -87,6 +87,8 @@ export async function cli(argv: readonly string[], streams: Streams = { stdout: 
           shard: parsed.values.shard === undefined ? undefined : parseShard(stringValue(parsed, 'shard')!),
           junit: stringValue(parsed, 'junit'),
           baseline: stringValue(parsed, 'baseline'),
+          expectations: stringValue(parsed, 'expectations'),
+          strictExpectations: parsed.values['strict-expectations'] === true,
           stdout,
           stderr,
         });

@@ -3,7 +3,9 @@
  * `keras-parity run`, and `runParity`, the same as a function: runs the golden cases on the chosen
  * backends and ops, prints a summary, writes report.json, report.md and report.html, and JUnit XML on request.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { registeredBackends } from '../backend/registry.js';
 import { dirname, resolve } from 'node:path';
 import { chromiumMissing } from '../browser/node/chromium.js';
 import { CHROMIUM_BACKENDS, openBrowserBackends, pageBackendOf } from '../browser/node/remote.js';
@@ -14,6 +16,7 @@ import { camelCase } from '../ops/op.js';
 import { OP_TABLE, PUBLIC_NAMES } from '../ops/table.js';
 import { collectReport, UnknownBackendError } from '../report/collect.js';
 import { CompareError, compareReports } from '../report/compare.js';
+import { ExpectationError, parseExpectations, type Expectation, type ExpectationSet } from '../report/expectations.js';
 import { renderJunit } from '../report/junit.js';
 import type { ParityReport, ReportShard } from '../report/model.js';
 import { PROGRESS_OPTION, UsageError, closest, type CommandSpec } from './args.js';
@@ -48,6 +51,12 @@ export const RUN: CommandSpec = {
       value: 'FILE',
       help: "compare with a baseline report.json (as `keras-parity compare`): failures it already had no longer fail the run",
     },
+    {
+      name: 'expectations',
+      value: 'FILE',
+      help: 'known failures and skips, one a line with tags (docs/expectations.md): expected failures do not fail the run',
+    },
+    { name: 'strict-expectations', help: 'with --expectations: a case a Failure line names that passes fails the run' },
     { name: 'golden', value: 'DIR', help: "golden folder (default: $KERAS_PARITY_GOLDEN_DIR, else the package's golden/)" },
     {
       name: 'bench',
@@ -70,6 +79,7 @@ export const RUN: CommandSpec = {
     '  keras-parity run --label ci-amd --junit junit.xml # CI: name the machine, feed the test view',
     '  npm run bench && keras-parity run --bench bench/results/bench.json   # with benchmark plots',
     '  keras-parity run --label ci --shard 2/3 --out shard2  # CI: one of 3 parallel jobs; merge their report.json',
+    '  keras-parity run --expectations parity-expectations.txt --strict-expectations  # CI: known failures pass',
     '',
     `Benchmark plots: \`npm run bench\` writes ${DEFAULT_BENCH} in the keras-parity checkout; run embeds`,
     'it (or the --bench file) in report.json and plots it in the Performance section of report.html.',
@@ -81,7 +91,9 @@ export const RUN: CommandSpec = {
     'Exit status: 0 all passed, 1 a case failed or a required backend is unavailable, 2 a usage error,',
     '3 the goldens cannot be read. With --baseline, 1 means a regression against the baseline (a case newly',
     'failing, excluded or unsupported, a backend gone, error growth), a required backend unavailable or a',
-    'golden file unusable; cases that failed in the baseline too do not count.',
+    'golden file unusable; cases that failed in the baseline too do not count. With --expectations, failures',
+    'the file foresaw do not count; an unexpected pass is 1 only with --strict-expectations; a line of the file',
+    'that names no case of the run (within --op, whatever the --shard) on a backend where its tags hold is 2.',
     '',
     "report.json's fields: docs/report-format.md (schema: docs/report.schema.json).",
   ].join('\n'),
@@ -114,6 +126,10 @@ export interface RunOptions {
   junit?: string;
   /** A report.json to compare with: the report gains `baseline`, and only regressions against it fail the run. */
   baseline?: string;
+  /** A known-failures file (docs/expectations.md): the failures it foresees do not fail the run. */
+  expectations?: string;
+  /** With `expectations`: a case a Failure line names that passes fails the run. */
+  strictExpectations?: boolean;
   progress?: 'auto' | 'bar' | 'lines' | 'none';
   /** Where the summary goes (default: process.stdout); null prints nothing. */
   stdout?: Output | null;
@@ -152,6 +168,7 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
   const plan = planBackends(options.backends, options.required);
   // Read before the run, so that a wrong path fails at once rather than after every case ran.
   const baseline = options.baseline === undefined ? undefined : readReportFile(options.baseline, 'run');
+  const expectations = readExpectations(options.expectations, options.strictExpectations);
   let collected;
   try {
     collected = await routeConsole(progress.line, async () => {
@@ -167,6 +184,7 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
           command: options.command ?? 'runParity()',
           ...(options.argv ? { argv: options.argv } : {}),
           ...(options.label ? { label: options.label } : {}),
+          ...(expectations ? { expectations } : {}),
           onProgress: progress.onEvent,
         });
       } finally {
@@ -187,6 +205,7 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
     progress.finish();
   }
   const { report, goldenErrors } = collected;
+  if (collected.unmatchedExpectations.length) throw unmatchedError(expectations!, collected.unmatchedExpectations);
   if (bench) report.bench = bench;
   const color = useColor(stderr);
   for (const error of goldenErrors) stderr.write(`${paint(color, 'red', 'golden file unusable')}: ${error}\n`);
@@ -197,7 +216,35 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
   if (files.length && stdout) {
     stdout.write(`Wrote ${files.map(shortPath).join(', ')}${bench ? ` (with the benchmark plots of ${bench.source})` : ''}\n`);
   }
-  return { report, exitCode: exitCode(report, goldenErrors), files, goldenErrors };
+  const strictFail = !!options.strictExpectations && !!report.expectations?.unexpectedPasses.length;
+  return { report, exitCode: strictFail ? 1 : exitCode(report, goldenErrors), files, goldenErrors };
+}
+
+/** The expectations file, parsed before anything runs; a bad file or line is a usage error. */
+function readExpectations(file: string | undefined, strict: boolean | undefined): ExpectationSet | undefined {
+  if (file === undefined) {
+    if (strict) throw new UsageError('run: --strict-expectations needs --expectations FILE', 'run');
+    return undefined;
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(resolve(file));
+  } catch (e) {
+    throw new UsageError(`run: --expectations ${file}: ${(e as Error).message}`, 'run');
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  try {
+    return parseExpectations(bytes.toString('utf8'), file, sha256, [...registeredBackends(), ...CHROMIUM_BACKENDS]);
+  } catch (e) {
+    if (e instanceof ExpectationError) throw new UsageError(`run: --expectations: ${e.message}`, 'run');
+    throw e;
+  }
+}
+
+/** Lines that name nothing this run covered: stale, or misspelled. */
+function unmatchedError(set: ExpectationSet, lines: readonly Expectation[]): UsageError {
+  const named = lines.map((e) => `${set.file}:${e.line}: '${e.pattern}' names no case of this run where its tags hold`);
+  return new UsageError(`run: --expectations:\n${named.join('\n')}`, 'run');
 }
 
 /** Adds `baseline` to the report and prints what changed. */

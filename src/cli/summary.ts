@@ -3,7 +3,7 @@
  * error (as src/report/cell.ts words them), then the unavailable backends with why, the totals and the verdict.
  */
 import { plural } from '../format.js';
-import { cellSummaries, countsText, type CellSummary } from '../report/cell.js';
+import { cellSummaries, countsText, unexpectedPassText, type CellSummary } from '../report/cell.js';
 import type { ParityReport } from '../report/model.js';
 import { paint } from './progress.js';
 
@@ -24,12 +24,16 @@ export function summaryTable(report: ParityReport, color: boolean, goldenErrors:
       const painted = padded.map((t, i) => (i === 0 ? t : paintCell(color, cs[i - 1], t)));
       lines.push(painted.join('  ').trimEnd());
     });
-    const legend = 'cells: passed/failed/unsupported cases and the worst error: exact, <1e-6 absolute, or float32 ULPs';
+    const legend =
+      'cells: passed/failed/unsupported cases (expected failures apart) and the worst error: exact, <1e-6 absolute, or float32 ULPs';
     lines.push(paint(color, 'dim', `${legend} (report.md has the details)`));
   }
   for (const b of report.backends.filter((x) => !x.available)) {
     const what = b.required ? paint(color, 'red', 'unavailable (required)') : 'unavailable';
     lines.push(`${b.name}: ${what}: ${b.reason ?? 'no reason given'}`);
+  }
+  for (const p of report.expectations?.unexpectedPasses ?? []) {
+    lines.push(`${paint(color, 'yellow', 'unexpected pass')}: ${unexpectedPassText(p)}`);
   }
   const s = report.summary;
   const verdict = s.ok ? paint(color, 'green', 'PASSED') : paint(color, 'red', 'FAILED');
@@ -44,7 +48,8 @@ export function summaryTable(report: ParityReport, color: boolean, goldenErrors:
 
 function cellText(s: CellSummary): string {
   if (!('cell' in s)) return '-';
-  const counts = `${s.cell.passed}/${s.cell.failed}/${s.cell.unsupported}`;
+  const expected = s.cell.expectedFailures ? ` (${s.cell.expectedFailures} expected)` : '';
+  const counts = `${s.cell.passed}/${s.cell.failed}/${s.cell.unsupported}${expected}`;
   return s.worst ? `${counts} ${s.worst}` : counts;
 }
 

@@ -4,7 +4,7 @@
  * these out in its own medium and adds nothing to what they mean.
  */
 import { formatMeasure, formatUlp } from './measure.js';
-import type { ParityReport, ReportBackend, ReportCell, WorstError } from './model.js';
+import type { ParityReport, ReportBackend, ReportCell, ReportUnexpectedPass, WorstError } from './model.js';
 
 /** Float32's default atol: errors below it are noise by Keras's own test standard. */
 const ATOL_FLOOR = 1e-6;
@@ -64,9 +64,23 @@ function ranState(c: ReportCell): RanState {
   return c.worst === null ? 'unmeasured' : 'passed';
 }
 
-type Counts = Pick<ReportCell, 'passed' | 'failed' | 'excluded' | 'unsupported'>;
+type Counts = Pick<ReportCell, 'passed' | 'failed' | 'excluded' | 'unsupported' | 'expectedFailures'>;
 
-/** `3 passed, 1 failed, 0 excluded, 2 unsupported`: every count named, zeros too, for a cell or a run. */
+/**
+ * `3 passed, 1 failed, 0 excluded, 2 unsupported`: every count named, zeros too, for a cell or a run;
+ * `1 expected failure` after the failed ones only where an expectations file foresaw some.
+ */
 export function countsText(c: Counts): string {
-  return `${c.passed} passed, ${c.failed} failed, ${c.excluded} excluded, ${c.unsupported} unsupported`;
+  const expected = c.expectedFailures ? `, ${expectedText(c.expectedFailures)}` : '';
+  return `${c.passed} passed, ${c.failed} failed${expected}, ${c.excluded} excluded, ${c.unsupported} unsupported`;
+}
+
+/** `2 expected failures` */
+export function expectedText(n: number): string {
+  return `${n} expected failure${n === 1 ? '' : 's'}`;
+}
+
+/** `relu/f32-7 on tfjs-wasm: passed, but line 3 of the expectations expects a failure (reason)`. */
+export function unexpectedPassText(p: ReportUnexpectedPass): string {
+  return `${p.id} on ${p.backend}: passed, but line ${p.expectation.line} of the expectations expects a failure (${p.expectation.reason})`;
 }

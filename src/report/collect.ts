@@ -38,9 +38,11 @@ import type {
   ReportResult,
   ReportShard,
   ReportTolerance,
+  ReportUnexpectedPass,
   WorstError,
 } from './model.js';
 import { REPORT_FORMAT, errorScore } from './model.js';
+import { expectationFor, unmatchedLines, type Expectation, type ExpectationSet } from './expectations.js';
 import { shardOps } from './shard.js';
 
 export interface CollectOptions {
@@ -67,6 +69,8 @@ export interface CollectOptions {
   label?: string;
   tolerances?: readonly ToleranceEntry[];
   exclusions?: readonly ExclusionEntry[];
+  /** Known failures and skips of this machine (`run --expectations`, ./expectations.ts). */
+  expectations?: ExpectationSet;
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -77,7 +81,7 @@ export interface RemoteBackend {
   runCase(c: GoldenCase): Promise<CaseResult>;
 }
 
-export type CaseOutcome = 'passed' | 'failed' | 'excluded' | 'unsupported';
+export type CaseOutcome = 'passed' | 'failed' | 'excluded' | 'unsupported' | 'expected-failure';
 
 export type ProgressEvent =
   /** `cases` per backend; `total` runs over every available backend. */
@@ -90,6 +94,8 @@ export interface Collected {
   report: ParityReport;
   /** Golden files of the selected ops that could not be used (each names its file); they fail the run. */
   goldenErrors: string[];
+  /** Lines of the expectations file that name no case of the run where their tags hold (a usage error). */
+  unmatchedExpectations: Expectation[];
 }
 
 /** A backend name that is not registered: a usage error, raised before anything runs. */
@@ -130,7 +136,8 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
     emit({ type: 'start', cases: perBackend, total: perBackend * backends.filter((b) => b.available).length, backends });
 
     const cells: ReportCell[] = [];
-    const sink: CaseSink = { cases: [], results: [] };
+    const sink: CaseSink = { cases: [], results: [], unexpectedPasses: [] };
+    const machine = machineFacts();
     for (const backend of backends) {
       emit({ type: 'backend', backend });
       if (!backend.available) continue;
@@ -141,7 +148,8 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
         : (c: GoldenCase) => safeRunCase(c, backend.name, tolerances);
       for (const op of ops) {
         const started = performance.now();
-        const cell = await runCell(op, backend.name, run, exclusions, sink, emit);
+        const expect = (c: GoldenCase) => (options.expectations ? expectationFor(options.expectations, c, backend, machine) : undefined);
+        const cell = await runCell(op, backend.name, run, { exclusions, expect }, sink, emit);
         cells.push(cell);
         emit({ type: 'cell', cell, seconds: (performance.now() - started) / 1000 });
       }
@@ -149,6 +157,7 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
 
     const totals = { passed: 0, failed: 0, excluded: 0, unsupported: 0 };
     for (const c of cells) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += c[k];
+    const expectedFailures = cells.reduce((n, c) => n + (c.expectedFailures ?? 0), 0);
     const missingRequired = backends.some((b) => b.required && !b.available);
     const report: ParityReport = {
       format: REPORT_FORMAT,
@@ -158,16 +167,25 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
       ...(options.argv ? { argv: [...options.argv] } : {}),
       ...(options.shard ? { shard: { ...options.shard } } : {}),
       golden: goldenIdentity(options.source),
-      environment: environment(manifest, backends),
+      environment: environment(manifest, backends, machine),
       backends,
       ops: ops.map((o) => o.op),
       cells,
       cases: sink.cases,
       kerasDisagreements: ops.flatMap(disagreements),
-      summary: { ...totals, ok: totals.failed === 0 && !missingRequired && goldenErrors.length === 0 },
+      summary: {
+        ...totals,
+        ...(expectedFailures ? { expectedFailures } : {}),
+        ok: totals.failed === 0 && !missingRequired && goldenErrors.length === 0,
+      },
       results: sink.results,
     };
-    return { report, goldenErrors };
+    const set = options.expectations;
+    if (set) report.expectations = { file: set.file, sha256: set.sha256, unexpectedPasses: sink.unexpectedPasses };
+    const ran = backends.filter((b) => b.available);
+    // Every shard checks the lines against the whole --op selection, so all shards accept one file.
+    const unmatchedExpectations = set ? unmatchedLines(set, loaded.ops.flatMap((o) => o.cases), ran, machine) : [];
+    return { report, goldenErrors, unmatchedExpectations };
   } finally {
     await setBackend(previous);
   }
@@ -226,23 +244,32 @@ async function probe(name: string): Promise<BackendInfo> {
 interface CaseSink {
   cases: ReportCase[];
   results: ReportResult[];
+  unexpectedPasses: ReportUnexpectedPass[];
+}
+
+/** What decides a case's fate before and after it runs: the exclusion list and the expectations file. */
+interface CasePolicy {
+  exclusions: readonly ExclusionEntry[];
+  expect: (c: GoldenCase) => Expectation | undefined;
 }
 
 async function runCell(
   op: GoldenOp,
   backend: string,
   run: (c: GoldenCase) => Promise<CaseResult>,
-  exclusions: readonly ExclusionEntry[],
+  policy: CasePolicy,
   sink: CaseSink,
   emit: (e: ProgressEvent) => void,
 ): Promise<ReportCell> {
   const cell: ReportCell = { op: op.op, backend, passed: 0, failed: 0, excluded: 0, unsupported: 0, worst: null };
   for (const c of op.cases) {
-    const exclusion = exclusionFor(exclusions, c.id, backend);
-    const { outcome, failure } = exclusion
-      ? excludeCase(c, backend, exclusion.why, sink)
-      : await replayCase(c, backend, run, sink, cell);
-    cell[outcome]++;
+    const why = exclusionFor(policy.exclusions, c.id, backend)?.why;
+    const expected = policy.expect(c);
+    const skip = why ?? (expected?.result === 'Skip' ? expected.reason : undefined);
+    const ran = skip !== undefined ? excludeCase(c, backend, skip, sink) : await replayCase(c, backend, run, sink, cell);
+    const { outcome, failure } = expected ? applyExpectation(expected, ran, sink) : ran;
+    if (outcome === 'expected-failure') cell.expectedFailures = (cell.expectedFailures ?? 0) + 1;
+    else cell[outcome]++;
     emit({ type: 'case', backend, op: op.op, caseId: c.id, outcome, ...(failure ? { failure } : {}) });
   }
   return cell;
@@ -253,6 +280,30 @@ function excludeCase(c: GoldenCase, backend: string, why: string, sink: CaseSink
   sink.cases.push({ ...base, call: describeCall(c), status: 'excluded', reason: why });
   sink.results.push({ ...base, status: 'excluded', reason: why, ms: 0 });
   return { outcome: 'excluded' };
+}
+
+/**
+ * Marks the case just recorded with its expectations line: a failure the line foresaw becomes
+ * `expected-failure`, a pass where it foresaw a failure an unexpected pass.
+ */
+function applyExpectation(
+  e: Expectation,
+  ran: { outcome: CaseOutcome; failure?: string },
+  sink: CaseSink,
+): { outcome: CaseOutcome; failure?: string } {
+  const result = sink.results[sink.results.length - 1];
+  const expectation = { line: e.line, reason: e.reason };
+  result.expectation = expectation;
+  if (e.result !== 'Failure') return ran;
+  if (ran.outcome === 'passed') {
+    sink.unexpectedPasses.push({ id: result.id, op: result.op, backend: result.backend, expectation });
+    return ran;
+  }
+  if (ran.outcome !== 'failed') return ran;
+  result.status = 'expected-failure';
+  const detail = sink.cases[sink.cases.length - 1];
+  if (detail?.id === result.id && detail.backend === result.backend) detail.status = 'expected-failure';
+  return { outcome: 'expected-failure' };
 }
 
 /** Runs one case, records it in the sink and in the cell's worst error, and says how it went. */
@@ -368,8 +419,7 @@ function disagreements(op: GoldenOp): KerasDisagreement[] {
   return out;
 }
 
-function environment(manifest: Manifest, backends: ReportBackend[]): ParityReport['environment'] {
-  const machine = machineFacts();
+function environment(manifest: Manifest, backends: ReportBackend[], machine: MachineFacts): ParityReport['environment'] {
   const cpuList = cpus();
   const ran = backends.filter((b) => b.available);
   const devices = ran.map((b) => b.device ?? '');

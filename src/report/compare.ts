@@ -98,6 +98,8 @@ function backendsGone(before: Map<string, unknown>, after: Map<string, unknown>,
 }
 
 const BAD = new Set(['failed', 'error']);
+/** Failed, whether or not an expectations file foresaw it (`run --expectations`). */
+const FAILED = new Set([...BAD, 'expected-failure']);
 
 /** What changed for one case, or nothing worth saying. */
 function caseChange(column: string, was: ReportResult | undefined, now: ReportResult, maxUlpGrowth: number): ReportChange | undefined {
@@ -118,12 +120,14 @@ function caseChange(column: string, was: ReportResult | undefined, now: ReportRe
 
 /** A case new in the head is worth a word only when it fails. */
 function statusChange(was: ReportResult | undefined, now: ReportResult): ChangeKind | undefined {
+  // The expectations file already says so: not a regression.
+  if (now.status === 'expected-failure') return undefined;
   const bad = BAD.has(now.status);
   if (!was) return bad ? 'failing' : undefined;
-  if (bad) return BAD.has(was.status) ? undefined : 'failing';
+  if (bad) return FAILED.has(was.status) ? undefined : 'failing';
   if (now.status === was.status) return undefined;
   if (now.status === 'excluded' || now.status === 'unsupported') return now.status;
-  return BAD.has(was.status) ? 'fixed' : undefined;
+  return FAILED.has(was.status) ? 'fixed' : undefined;
 }
 
 /** Both passed, and the ULP error grew by more than the threshold, more than doubled, and above the atol floor. */

@@ -12,7 +12,7 @@
 import { plural } from '../format.js';
 import { formatNumber } from '../golden/report.js';
 import { machineLines, settingsLine } from '../machine-text.js';
-import { cellSummaries, countsText, type CellSummary } from './cell.js';
+import { cellSummaries, countsText, expectedText, unexpectedPassText, type CellSummary } from './cell.js';
 import { esc } from './escape.js';
 import { NOSCRIPT_CSS, PAGE_CSS, PAGE_SCRIPT } from './html-assets.js';
 import { formatMeasure, formatUlp } from './measure.js';
@@ -93,7 +93,7 @@ interface GridCell {
   disagree: boolean;
 }
 
-const STATUS_ORDER: Record<Case['status'], number> = { failed: 0, loosened: 1, excluded: 2 };
+const STATUS_ORDER: Record<Case['status'], number> = { failed: 0, 'expected-failure': 1, loosened: 2, excluded: 3 };
 
 function uniq(items: readonly string[]): string[] {
   return [...new Set(items)];
@@ -200,9 +200,10 @@ function summaryLine(report: ParityReport, grid: ReturnType<typeof buildGrid>): 
   const unavailable = report.backends.filter((b) => !b.available).map((b) => b.name);
   if (unavailable.length) text += ` (unavailable: ${unavailable.join(', ')})`;
   if (missingRequired.length) text += `; required but unavailable: ${missingRequired.map((b) => b.name).join(', ')}`;
+  const unexpected = (report.expectations?.unexpectedPasses ?? []).map((p) => `<br>unexpected pass: ${esc(unexpectedPassText(p))}`);
   return (
     `<p class="summary ${s.ok ? 'ok' : 'bad'}" id="summary">` +
-    `<strong class="verdict">${verdict}</strong> ${esc(text)}</p>`
+    `<strong class="verdict">${verdict}</strong> ${esc(text)}${unexpected.join('')}</p>`
   );
 }
 
@@ -263,6 +264,13 @@ function heatmap(grid: ReturnType<typeof buildGrid>, report: ParityReport): stri
   );
 }
 
+const REASON_LABEL: Record<Case['status'], string> = {
+  failed: 'failure',
+  'expected-failure': 'failure (expected)',
+  excluded: 'why excluded',
+  loosened: 'why loosened',
+};
+
 function caseDetails(c: Case, id: string, open: boolean): string {
   const rows: string[] = [
     `<tr><th scope="row">case</th><td><code>${esc(c.id)}</code></td></tr>`,
@@ -270,7 +278,7 @@ function caseDetails(c: Case, id: string, open: boolean): string {
     `<tr><th scope="row">call</th><td><code class="call">${esc(c.call)}</code></td></tr>`,
   ];
   if (c.reason) {
-    const label = c.status === 'failed' ? 'failure' : c.status === 'excluded' ? 'why excluded' : 'why loosened';
+    const label = REASON_LABEL[c.status];
     rows.push(`<tr><th scope="row">${label}</th><td><pre class="reason">${esc(c.reason)}</pre></td></tr>`);
   }
   if (c.tolerance) {
@@ -361,7 +369,7 @@ function caseIndex(report: ParityReport, caseIds: Map<Case, string>, panelOf: Ma
     .join('\n');
   const count = (s: Case['status']) => report.cases.filter((c) => c.status === s).length;
   return (
-    `<p>${count('failed')} failed, ${count('loosened')} loosened, ${count('excluded')} excluded ` +
+    `<p>${count('failed')} failed, ${expectedText(count('expected-failure'))}, ${count('loosened')} loosened, ${count('excluded')} excluded ` +
     '(case \u00d7 backend). Select a case to open its details.</p>' +
     '<div class="scroll"><table class="list" id="case-list"><thead><tr><th scope="col">status</th>' +
     '<th scope="col">case</th><th scope="col">backend</th><th scope="col">reason</th></tr></thead>' +

@@ -1,10 +1,11 @@
 /**
  * A report's results as JUnit XML, for the test views of CI systems: a testsuite per backend (named
  * `label · backend`), a testcase per golden case (classname the op, name the case id). Failed cases carry
- * a <failure> naming the case and its measured error, runner breakdowns an <error>, excluded and
- * unsupported cases a <skipped> with the reason. The shape validates against the Windy Road JUnit.xsd with
+ * a <failure> naming the case and its measured error, runner breakdowns an <error>, excluded, unsupported
+ * and expected failures (`run --expectations`) a <skipped> with the reason. The shape validates against the Windy Road JUnit.xsd with
  * Jenkins's <skipped> (spec/fixtures/junit.xsd), the strictest of the common readers' schemas.
  */
+import { unexpectedPassText } from './cell.js';
 import { esc } from './escape.js';
 import { formatMeasure, formatUlp } from './measure.js';
 import type { ParityReport, ReportResult } from './model.js';
@@ -62,6 +63,10 @@ function properties(report: ParityReport, backend: string): string {
     ...Object.entries(b?.settings ?? {}).map(([k, v]): [string, string] => [`setting.${k}`, v]),
     ['golden.manifestSha256', report.golden?.manifestSha256],
     ['command', report.command],
+    // A passing testcase has no element for it; the suite's properties carry the unexpected passes.
+    ...(report.expectations?.unexpectedPasses ?? [])
+      .filter((p) => p.backend === backend)
+      .map((p): [string, string] => ['unexpected-pass', unexpectedPassText(p)]),
   ];
   return entries
     .filter((e): e is [string, string] => e[1] !== undefined)
@@ -77,6 +82,8 @@ function testcase(r: ReportResult): string {
       return `${open}/>`;
     case 'failed':
       return `${open}>\n      <failure ${attributesText({ message: failureMessage(r), type: 'mismatch' })}>${xmlText(reason)}</failure>\n    </testcase>`;
+    case 'expected-failure':
+      return `${open}>\n      <skipped ${attributesText({ message: `expected failure: ${r.expectation?.reason ?? firstLine(reason)}` })}/>\n    </testcase>`;
     case 'error':
       return `${open}>\n      <error ${attributesText({ message: `${r.id}: ${firstLine(reason)}`, type: 'runner' })}>${xmlText(reason)}</error>\n    </testcase>`;
     default:
@@ -102,7 +109,7 @@ function counts(results: readonly ReportResult[]) {
     tests: results.length,
     failures: of('failed'),
     errors: of('error'),
-    skipped: of('excluded', 'unsupported'),
+    skipped: of('excluded', 'unsupported', 'expected-failure'),
     ms: results.reduce((t, r) => t + r.ms, 0),
   };
 }

@@ -7,7 +7,7 @@
 import { plural } from '../format.js';
 import { formatNumber } from '../golden/report.js';
 import { machineLines, settingsLine } from '../machine-text.js';
-import { cellSummaries, countsText, type CellSummary } from './cell.js';
+import { cellSummaries, countsText, expectedText, unexpectedPassText, type CellSummary } from './cell.js';
 import { formatMeasure, formatUlp } from './measure.js';
 import { code, table } from './md-text.js';
 import { GOLDEN_CHANGED_NOTE, KIND_NAMES, changeDetail, comparisonHeadline, orderedChanges } from './compare.js';
@@ -24,6 +24,7 @@ export function renderMarkdown(report: ParityReport): string {
     machineDisagreementsSection(report),
     backendsTable(report),
     failedSection(report.cases.filter((c) => c.status === 'failed')),
+    expectationsSection(report),
     loosenedSection(report.cases.filter((c) => c.status === 'loosened')),
     excludedSection(report.cases.filter((c) => c.status === 'excluded')),
     disagreementsSection(report),
@@ -59,7 +60,7 @@ function resultsTable(r: ParityReport): string {
   return [
     '## Results',
     '',
-    'Per op and backend: ✅ passed cases, ❌ failed ones, ⚪ unsupported (a dtype or option the backend cannot ' +
+    'Per op and backend: ✅ passed cases, ❌ failed ones, 🔶 failures the expectations file foresaw, ⚪ unsupported (a dtype or option the backend cannot ' +
       'represent), the worst error (`exact`; `<1e-6` when every error is below float32\'s default atol; else ' +
       'in float32 ULPs), and in parentheses the excluded cases.',
     '',
@@ -74,6 +75,7 @@ function cellText(s: CellSummary): string {
   const parts: string[] = [];
   if (c.failed) parts.push(`❌ ${c.failed} of ${s.ran} failed`);
   else if (c.passed) parts.push(`✅ ${c.passed}`);
+  if (c.expectedFailures) parts.push(`🔶 ${expectedText(c.expectedFailures)}`);
   if (c.unsupported) parts.push(`⚪ ${c.unsupported} unsupported`);
   if (s.worst) parts.push(s.worst);
   if (c.excluded) parts.push(`(${c.excluded} excluded)`);
@@ -87,6 +89,19 @@ function backendsTable(r: ParityReport): string {
     b.available ? (b.device ?? '') : (b.reason ?? 'no reason given'),
   ]);
   return ['## Backends', '', table(['backend', 'status', 'device, or why unavailable'], rows)].join('\n');
+}
+
+/** What the expectations file foresaw (`run --expectations`): the expected failures, and the passes it did not expect. */
+function expectationsSection(r: ParityReport): string {
+  if (!r.expectations) return '';
+  const expected = (r.results ?? []).filter((x) => x.status === 'expected-failure');
+  const lines = ['## Expectations', '', `From ${code(r.expectations.file)} (sha256 ${r.expectations.sha256.slice(0, 12)}).`, ''];
+  for (const x of expected) {
+    lines.push(`- expected failure: ${code(x.id)} on ${code(x.backend)} (line ${x.expectation?.line}: ${x.expectation?.reason})`);
+  }
+  for (const p of r.expectations.unexpectedPasses) lines.push(`- **unexpected pass**: ${unexpectedPassText(p)}`);
+  if (!expected.length && !r.expectations.unexpectedPasses.length) lines.push('No case named by the file ran on this machine.');
+  return lines.join('\n');
 }
 
 function failedSection(cases: ReportCase[]): string {

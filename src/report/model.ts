@@ -75,6 +75,31 @@ export interface ParityReport {
   sources?: ReportSource[];
   /** What changed since a baseline report (`run --baseline`); absent without one. */
   baseline?: ReportBaseline;
+  /** The expectations file the run applied (`run --expectations`); absent without one. */
+  expectations?: ReportExpectations;
+}
+
+/** A known-failures file (docs/expectations.md) and what it did not foresee. */
+export interface ReportExpectations {
+  /** As named on the command line. */
+  file: string;
+  /** Lower-case hex sha256 of its bytes. */
+  sha256: string;
+  /** Cases a `Failure` line names that passed: the line may be stale. */
+  unexpectedPasses: ReportUnexpectedPass[];
+}
+
+export interface ReportUnexpectedPass {
+  id: string;
+  op: string;
+  backend: string;
+  expectation: ReportExpectation;
+}
+
+/** The line of the expectations file that applied to a result. */
+export interface ReportExpectation {
+  line: number;
+  reason: string;
 }
 
 /** Shard `index` of `count` (1-based): the cases src/report/shard.ts gives it, on every backend run. */
@@ -150,8 +175,10 @@ export interface ReportGolden {
 /**
  * `error`: the runner itself broke on the case (a result that could not be read back, a page that
  * crashed), where `failed` is a result or error that differs from Keras's. Cells count both as failed.
+ * `expected-failure`: failed or errored as a `Failure` line of the expectations file said it would; it
+ * does not fail the run.
  */
-export type ResultStatus = 'passed' | 'failed' | 'excluded' | 'unsupported' | 'error';
+export type ResultStatus = 'passed' | 'failed' | 'excluded' | 'unsupported' | 'error' | 'expected-failure';
 
 /** One golden case on one backend. */
 export interface ReportResult {
@@ -169,6 +196,8 @@ export interface ReportResult {
   reason?: string;
   /** Wall time of the case on the backend, in milliseconds (0 for excluded cases, which do not run). */
   ms: number;
+  /** The expectations line that named the case on this backend; absent when none did. */
+  expectation?: ReportExpectation;
 }
 
 export interface ReportTolerance {
@@ -210,6 +239,8 @@ export interface ReportCell {
   failed: number;
   excluded: number;
   unsupported: number;
+  /** Failures an expectations file foresaw, not counted in `failed`; absent when none. */
+  expectedFailures?: number;
   /**
    * The cell's worst case: the one with the largest max absolute error over its float32 outputs (ties: the
    * larger ULP distance), with that case's largest measures; null when no float32 output was compared.
@@ -217,7 +248,7 @@ export interface ReportCell {
   worst: WorstError | null;
 }
 
-export type CaseStatus = 'failed' | 'excluded' | 'loosened';
+export type CaseStatus = 'failed' | 'excluded' | 'loosened' | 'expected-failure';
 
 export interface ReportMismatch {
   index: number[];
@@ -260,6 +291,8 @@ export interface ReportSummary {
   failed: number;
   excluded: number;
   unsupported: number;
+  /** Failures an expectations file foresaw, not counted in `failed`; absent when none. */
+  expectedFailures?: number;
   /** No case failed and every required backend was available. */
   ok: boolean;
 }

@@ -1,0 +1,148 @@
+/// <reference types="node" />
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { UsageError } from '../src/cli/args.js';
+import { runParity } from '../src/cli/run.js';
+import { registerBackend } from '../src/index.js';
+import { ExpectationError, expectationFor, parseExpectations, tagsHold, unmatchedLines } from '../src/report/expectations.js';
+import { renderJunit } from '../src/report/junit.js';
+import { renderMarkdown } from '../src/report/markdown.js';
+import type { ReportBackend } from '../src/report/model.js';
+import { machineFacts, type MachineFacts } from '../src/machine.js';
+import registerFixtures from './fixtures/cli-backends.js';
+
+const BACKENDS = ['reference', 'tfjs-wasm', 'tfjs-tensorflow', 'chromium:tfjs-webgl', 'cli-broken'];
+const parse = (text: string) => parseExpectations(text, 'exp.txt', '0'.repeat(64), BACKENDS);
+const problems = (text: string) => {
+  try {
+    parse(text);
+  } catch (e) {
+    if (e instanceof ExpectationError) return e.problems;
+    throw e;
+  }
+  return [];
+};
+
+const base = machineFacts();
+const machine = (isa: Partial<NonNullable<MachineFacts['cpu']['isa']>>, gpus = 0): MachineFacts => ({
+  ...base,
+  os: { ...base.os, platform: 'linux' },
+  cpu: { ...base.cpu, isa: { avx2: false, avx512f: false, avx512_vnni: false, avx512_bf16: false, amx_tile: false, amx_int8: false, amx_bf16: false, ...isa } },
+  gpu: { ...base.gpu, devices: Array.from({ length: gpus }, () => ({ name: 'NVIDIA H100', driver: '550' })) },
+});
+const backend = (name: string, settings?: Record<string, string>): ReportBackend => ({ name, available: true, required: false, ...(settings ? { settings } : {}) });
+
+describe('expectations files', () => {
+  it('parses tagged and untagged lines, comments and blank lines', () => {
+    const set = parse(
+      ['# known failures', '', '[ tfjs-tensorflow avx512 onednn-on ] conv/2d-* [ Failure ]  # https://example.org/issues/12', 'softmax [ Skip ] # too slow here'].join('\n'),
+    );
+    expect(set.lines).to.deep.equal([
+      { line: 3, tags: ['tfjs-tensorflow', 'avx512', 'onednn-on'], pattern: 'conv/2d-*', result: 'Failure', reason: 'https://example.org/issues/12' },
+      { line: 4, tags: [], pattern: 'softmax', result: 'Skip', reason: 'too slow here' },
+    ]);
+  });
+
+  it('names the line of each error: unknown tag, no reason, bad result word, bad shape', () => {
+    const found = problems(['[ avx9 ] relu [ Failure ] # x', 'relu [ Failure ]', 'relu [ Flaky ] # x', 'relu Failure # x', '[ tfjs-* ] relu [ Skip ] # prefix ok'].join('\n'));
+    expect(found).to.have.length(4);
+    expect(found[0]).to.match(/^exp\.txt:1: unknown tag 'avx9'/);
+    expect(found[1]).to.match(/^exp\.txt:2: no reason/);
+    expect(found[2]).to.match(/^exp\.txt:3: expected result must be Failure or Skip, not 'Flaky'/);
+    expect(found[3]).to.match(/^exp\.txt:4: not `\[ tags \]/);
+  });
+
+  it('applies a line only where all its tags hold', () => {
+    const [line] = parse('[ tfjs-tensorflow avx512 onednn-on ] conv/2d-* [ Failure ] # why').lines;
+    const tf = backend('tfjs-tensorflow', { oneDNN: 'on (TF_ENABLE_ONEDNN_OPTS=1)' });
+    expect(tagsHold(line, tf, machine({ avx512f: true }))).to.equal(true);
+    expect(tagsHold(line, tf, machine({ avx2: true }))).to.equal(false);
+    expect(tagsHold(line, backend('tfjs-tensorflow', { oneDNN: 'off (default)' }), machine({ avx512f: true }))).to.equal(false);
+    expect(tagsHold(line, backend('tfjs-wasm'), machine({ avx512f: true }))).to.equal(false);
+    const [gpu] = parse('[ nvidia ] relu [ Failure ] # why').lines;
+    expect(tagsHold(gpu, backend('reference'), machine({}, 1))).to.equal(true);
+    expect(tagsHold(gpu, backend('reference'), machine({}))).to.equal(false);
+    const [page] = parse('[ chromium tfjs-webgl ] relu [ Failure ] # why').lines;
+    expect(tagsHold(page, backend('chromium:tfjs-webgl'), machine({}))).to.equal(true);
+  });
+
+  it('matches a case by id, id prefix or op name; a line for other machines is not unmatched', () => {
+    const set = parse(['relu/f32-7 [ Failure ] # a', 'relu/* [ Failure ] # b', 'softmax [ Failure ] # c', 'conv [ Failure ] # d', '[ nvidia ] conv [ Failure ] # e'].join('\n'));
+    const m = machine({});
+    const ref = backend('reference');
+    expect(expectationFor(set, { id: 'relu/f32-7', op: 'relu' }, ref, m)?.line).to.equal(1);
+    expect(expectationFor(set, { id: 'relu/f32-8', op: 'relu' }, ref, m)?.line).to.equal(2);
+    expect(expectationFor(set, { id: 'softmax/axis0', op: 'softmax' }, ref, m)?.line).to.equal(3);
+    const cases = [{ id: 'relu/f32-7', op: 'relu' }, { id: 'softmax/axis0', op: 'softmax' }];
+    expect(unmatchedLines(set, cases, [ref], m).map((e) => e.line)).to.deep.equal([4]);
+  });
+});
+
+describe('run --expectations', () => {
+  before(() => registerFixtures({ registerBackend }));
+  const silent = { write: () => true };
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'kp-expectations-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (text: string) => {
+    const path = join(dir, `exp-${Math.random().toString(36).slice(2)}.txt`);
+    writeFileSync(path, text);
+    return path;
+  };
+  const run = (options: Parameters<typeof runParity>[0]) =>
+    runParity({ out: null, stdout: null, stderr: silent, progress: 'none', ops: ['relu'], backends: ['cli-broken', 'reference'], ...options });
+
+  it('a failing case fails the run; the file naming it turns the run green and shows it as expected', async () => {
+    const plain = await run({});
+    expect(plain.exitCode).to.equal(1);
+    const failing = plain.report.results!.filter((r) => r.backend === 'cli-broken' && r.status === 'failed').map((r) => r.id);
+    expect(failing).to.not.be.empty;
+
+    const path = file(failing.map((id) => `[ cli-broken ] ${id} [ Failure ]  # relu is off by one on cli-broken (fixture)\n`).join(''));
+    const { exitCode, report } = await run({ expectations: path });
+    expect(exitCode).to.equal(0);
+    expect(report.summary).to.deep.include({ failed: 0, expectedFailures: failing.length, ok: true });
+    const r = report.results!.find((x) => x.id === failing[0] && x.backend === 'cli-broken')!;
+    expect(r).to.deep.include({ status: 'expected-failure', expectation: { line: 1, reason: 'relu is off by one on cli-broken (fixture)' } });
+    expect(report.expectations).to.deep.include({ file: path, unexpectedPasses: [] });
+    expect(report.expectations!.sha256).to.match(/^[0-9a-f]{64}$/);
+    expect(renderMarkdown(report)).to.include('## Expectations').and.to.include('expected failure');
+    expect(renderJunit(report)).to.include('message="expected failure: relu is off by one on cli-broken (fixture)"');
+  });
+
+  it('a passing case a Failure line names is an unexpected pass: reported, and red under --strict-expectations', async () => {
+    const path = file(`[ reference ] relu [ Failure ]  # wrongly thought broken\n[ cli-broken ] relu [ Failure ] # fixture\n`);
+    const lenient = await run({ expectations: path });
+    expect(lenient.exitCode).to.equal(0);
+    const passes = lenient.report.expectations!.unexpectedPasses.filter((p) => p.backend === 'reference');
+    expect(passes).to.not.be.empty;
+    expect(passes[0]).to.deep.include({ backend: 'reference', expectation: { line: 1, reason: 'wrongly thought broken' } });
+    expect(renderMarkdown(lenient.report)).to.include('**unexpected pass**');
+    expect(renderJunit(lenient.report)).to.include('name="unexpected-pass"');
+    const strict = await run({ expectations: path, strictExpectations: true });
+    expect(strict.exitCode).to.equal(1);
+  });
+
+  it('a Skip line leaves the case out with its reason', async () => {
+    const path = file(`[ cli-broken ] relu [ Skip ]  # skipped on cli-broken\n`);
+    const { exitCode, report } = await run({ expectations: path });
+    expect(exitCode).to.equal(0);
+    const r = report.results!.find((x) => x.backend === 'cli-broken')!;
+    expect(r).to.deep.include({ status: 'excluded', reason: 'skipped on cli-broken', ms: 0 });
+  });
+
+  it('a line that names nothing of the run, or a bad file, is a usage error naming the line', async () => {
+    const path = file(`relu [ Failure ] # fixture\nsoftmax [ Failure ] # not in --op relu\n[ nvidia ] softmax [ Failure ] # other machines\n`);
+    const unmatched = await run({ expectations: path, backends: ['reference'] }).catch((e: unknown) => e);
+    if (machineFacts().gpu.devices.length === 0) {
+      expect(unmatched).to.be.instanceOf(UsageError);
+      expect((unmatched as Error).message).to.include(`${path}:2: 'softmax' names no case`).and.not.include(`${path}:3`);
+    }
+    const bad = await run({ expectations: file('relu [ Failure ]\n') }).catch((e: unknown) => e);
+    expect(bad).to.be.instanceOf(UsageError);
+    expect((bad as Error).message).to.include(':1: no reason');
+    expect(readFileSync(path, 'utf8')).to.include('softmax');
+  });
+});
