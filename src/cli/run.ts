@@ -207,6 +207,9 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
   const { report, goldenErrors } = collected;
   if (collected.unmatchedExpectations.length) throw unmatchedError(expectations!, collected.unmatchedExpectations);
   if (bench) report.bench = bench;
+  // Under --strict-expectations a stale line fails the run, and every output says so.
+  const stale = !!options.strictExpectations && !!report.expectations?.unexpectedPasses.length;
+  if (stale) report.summary.ok = false;
   const color = useColor(stderr);
   for (const error of goldenErrors) stderr.write(`${paint(color, 'red', 'golden file unusable')}: ${error}\n`);
   if (stdout) stdout.write(summaryTable(report, useColor(stdout), goldenErrors));
@@ -216,8 +219,7 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
   if (files.length && stdout) {
     stdout.write(`Wrote ${files.map(shortPath).join(', ')}${bench ? ` (with the benchmark plots of ${bench.source})` : ''}\n`);
   }
-  const strictFail = !!options.strictExpectations && !!report.expectations?.unexpectedPasses.length;
-  return { report, exitCode: strictFail ? 1 : exitCode(report, goldenErrors), files, goldenErrors };
+  return { report, exitCode: stale ? 1 : exitCode(report, goldenErrors), files, goldenErrors };
 }
 
 /** The expectations file, parsed before anything runs; a bad file or line is a usage error. */

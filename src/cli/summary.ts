@@ -36,12 +36,14 @@ export function summaryTable(report: ParityReport, color: boolean, goldenErrors:
     lines.push(`${paint(color, 'yellow', 'unexpected pass')}: ${unexpectedPassText(p)}`);
   }
   const s = report.summary;
+  const unexpected = report.expectations?.unexpectedPasses.length ?? 0;
   const verdict = s.ok ? paint(color, 'green', 'PASSED') : paint(color, 'red', 'FAILED');
   lines.push(
     '',
     `${verdict}: ${countsText(s)} ` +
       `(${plural(report.ops.length, 'op')} on ${plural(ran.length, 'backend')})` +
-      (goldenErrors.length ? `; ${plural(goldenErrors.length, 'golden file')} unusable (see above)` : ''),
+      (goldenErrors.length ? `; ${plural(goldenErrors.length, 'golden file')} unusable (see above)` : '') +
+      (unexpected ? `; ${plural(unexpected, 'unexpected pass')} (see above)` : ''),
   );
   return `${lines.join('\n')}\n`;
 }
