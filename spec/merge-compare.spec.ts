@@ -84,6 +84,19 @@ describe('merge and compare', function () {
       expect(() => mergeReports([{ report: a, file: 'x.json' }, { report: a, file: 'y.json' }])).to.throw(MergeError, /x\.json and y\.json both ran/);
     });
 
+    it('names a tfjs-node-gpu column `(CUDA)`, apart from the same backend on a CPU', () => {
+      const onGpu = (r: ParityReport, label: string): ParityReport => ({
+        ...r,
+        label,
+        backends: r.backends.map((x) => ({ ...x, device: 'GPU (TensorFlow 2.9.1 C library via tfjs-node-gpu)' })),
+      });
+      const merged = mergeReports([{ report: a, file: 'a.json' }, { report: onGpu(a, 'gpu-runner'), file: 'gpu.json' }]);
+      expect(merged.backends.map((x) => x.name)).to.deep.equal(['box-a · reference', 'gpu-runner · reference (CUDA)']);
+      expect(new Set(merged.results!.map((r) => r.backend))).to.deep.equal(new Set(['box-a · reference', 'gpu-runner · reference (CUDA)']));
+      expect(merged.sources![1].backends).to.deep.equal(['reference (CUDA)']);
+      expect(compareReports(merged, copy(merged)).changes).to.deep.equal([]);
+    });
+
     it('refuses reports of different golden sets unless asked', () => {
       const other = { ...b, golden: { manifestSha256: 'f'.repeat(64) } };
       const inputs = [{ report: a, file: 'a.json' }, { report: other, file: 'b.json' }];
@@ -162,6 +175,30 @@ describe('merge and compare', function () {
       expect(worse.code, worse.stderr).to.equal(1);
       expect(worse.stdout).to.match(/newly failing\s+relu\/\S+ on reference: passed → failed/);
       expect(readFileSync(md, 'utf8')).to.include('**REGRESSED**').and.include('| newly failing | `relu/');
+    });
+
+    it('run --baseline exits 0 when only fixes, 1 when a column is gone, and passes --max-ulp-growth on', async () => {
+      const withGone = { ...a, results: [...a.results!, { ...a.results![0], backend: 'tfjs-cpu' }] };
+      writeFileSync(join(tmp, 'gone.json'), stringifyReport(withGone));
+      const out = join(tmp, 'run-fixed');
+      const run = (base: string, ...more: string[]) => keras(['run', '--backend', 'reference', '--op', 'relu', '--label', 'box-a', '--no-bench', '--baseline', base, ...more]);
+      const [fixed, gone] = await Promise.all([run(files.b, '--max-ulp-growth', '7', '--out', out), run(join(tmp, 'gone.json'), '--out', join(tmp, 'run-gone'))]);
+      expect(fixed.code, fixed.stderr).to.equal(0);
+      expect(fixed.stdout).to.include('NO REGRESSIONS').and.include('fixed');
+      expect(parseReport(readFileSync(join(out, 'report.json'), 'utf8')).baseline).to.include({ maxUlpGrowth: 7, regressions: 0 });
+      expect(gone.code, gone.stderr).to.equal(1);
+      expect(gone.stdout).to.include('REGRESSED').and.include('tfjs-cpu');
+    });
+
+    it('run --max-ulp-growth exits 2 without --baseline or with a bad number', async () => {
+      const [alone, bad] = await Promise.all([
+        keras(['run', '--backend', 'reference', '--op', 'relu', '--max-ulp-growth', '3', '--out', join(tmp, 'never')]),
+        keras(['run', '--backend', 'reference', '--op', 'relu', '--baseline', files.a, '--max-ulp-growth', '-1', '--out', join(tmp, 'never')]),
+      ]);
+      expect([alone.code, bad.code]).to.deep.equal([2, 2]);
+      expect(alone.stderr).to.include('run: --max-ulp-growth needs --baseline FILE');
+      expect(bad.stderr).to.include("run: --max-ulp-growth must be a number of ULPs >= 0, not '-1'");
+      expect(existsSync(join(tmp, 'never'))).to.equal(false);
     });
 
     it('compare exits 2 on a usage error', async () => {

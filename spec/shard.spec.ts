@@ -100,6 +100,8 @@ describe('run --shard', () => {
     const mixed = { ...shards[2], report: { ...shards[2].report, shard: { index: 3, count: 4 } } };
     expect(() => mergeReports([shards[0], shards[1], mixed])).to.throw(MergeError, 'shards of different splits');
     expect(() => mergeReports([...shards, { report: whole, file: 'whole.json' }])).to.throw(MergeError, 'shards and an unsharded run');
+    const otherOps = { ...shards[1], report: { ...shards[1].report, ops: ['relu', 'conv'] } };
+    expect(() => mergeReports([shards[0], otherOps, shards[2]])).to.throw(MergeError, 'shards of different selections');
   });
 });
 

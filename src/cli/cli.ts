@@ -4,7 +4,7 @@ import '../index.js';
 import { GoldenUnavailableError, RUN, parseShard, resolveOps, runParity } from './run.js';
 import { UsageError, closest, commandHelp, listValue, parseOptions, stringValue, type CommandSpec } from './args.js';
 import { BACKENDS, backendsCommand } from './backends.js';
-import { COMPARE, compareCommand } from './compare.js';
+import { COMPARE, compareCommand, parseMaxUlpGrowth } from './compare.js';
 import { EXTRA_BACKENDS_VAR, loadExtraBackends } from './extra.js';
 import { FUZZ, fuzzCommand } from './fuzz.js';
 import { GOLDEN, goldenCommand } from './golden.js';
@@ -87,6 +87,7 @@ export async function cli(argv: readonly string[], streams: Streams = { stdout: 
           shard: parsed.values.shard === undefined ? undefined : parseShard(stringValue(parsed, 'shard')!),
           junit: stringValue(parsed, 'junit'),
           baseline: stringValue(parsed, 'baseline'),
+          maxUlpGrowth: parseMaxUlpGrowth(stringValue(parsed, 'max-ulp-growth'), 'run'),
           expectations: stringValue(parsed, 'expectations'),
           strictExpectations: parsed.values['strict-expectations'] === true,
           stdout,

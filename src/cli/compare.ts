@@ -14,6 +14,8 @@ import { readReportFile } from './merge.js';
 import { shortPath } from './paths.js';
 import { paint, useColor, type Output } from './progress.js';
 
+export const MAX_ULP_GROWTH_HELP = `ULPs a passing case's error may grow by before it counts, if it also doubles (default: ${DEFAULT_MAX_ULP_GROWTH})`;
+
 export const COMPARE: CommandSpec = {
   name: 'compare',
   brief: 'compares a report.json with a baseline one: regressions, fixes, error growth',
@@ -26,7 +28,7 @@ export const COMPARE: CommandSpec = {
     {
       name: 'max-ulp-growth',
       value: 'N',
-      help: `ULPs a passing case's error may grow by before it counts, if it also doubles (default: ${DEFAULT_MAX_ULP_GROWTH})`,
+      help: MAX_ULP_GROWTH_HELP,
     },
     { name: 'markdown', value: 'FILE', help: 'also append the comparison as Markdown to FILE (appended, as $GITHUB_STEP_SUMMARY wants)' },
   ],
@@ -51,7 +53,7 @@ export function compareCommand(options: CompareCommandOptions, stdout: Output): 
   const [baseFile, headFile] = options.files;
   const base = readReportFile(baseFile, 'compare');
   const head = readReportFile(headFile, 'compare');
-  const comparison = compareOrExplain(base, head, maxUlpGrowth(options.maxUlpGrowth));
+  const comparison = compareOrExplain(base, head, parseMaxUlpGrowth(options.maxUlpGrowth, 'compare') ?? DEFAULT_MAX_ULP_GROWTH);
   const names = { base: describeReport(baseFile, base), head: describeReport(headFile, head) };
   stdout.write(comparisonText(comparison, names, useColor(stdout)));
   if (options.markdown) {
@@ -72,10 +74,13 @@ function compareOrExplain(base: ParityReport, head: ParityReport, growth: number
   }
 }
 
-function maxUlpGrowth(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_MAX_ULP_GROWTH;
+/** `--max-ulp-growth N` of `compare` and `run --baseline`: a number of ULPs >= 0; undefined when not given. */
+export function parseMaxUlpGrowth(text: string | undefined, command: string): number | undefined {
+  if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`compare: --max-ulp-growth must be a number of ULPs >= 0, not '${text}'`, 'compare');
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new UsageError(`${command}: --max-ulp-growth must be a number of ULPs >= 0, not '${text}'`, command);
+  }
   return n;
 }
 

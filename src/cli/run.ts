@@ -21,7 +21,7 @@ import { renderJunit } from '../report/junit.js';
 import type { ParityReport, ReportShard } from '../report/model.js';
 import { PROGRESS_OPTION, UsageError, closest, type CommandSpec } from './args.js';
 import { loadBench } from './bench.js';
-import { comparisonText } from './compare.js';
+import { MAX_ULP_GROWTH_HELP, comparisonText } from './compare.js';
 import { readReportFile } from './merge.js';
 import { DEFAULT_BENCH, defaultGoldenDir, shortPath } from './paths.js';
 import { RunProgress, paint, progressMode, routeConsole, useColor, type Output } from './progress.js';
@@ -51,6 +51,7 @@ export const RUN: CommandSpec = {
       value: 'FILE',
       help: "compare with a baseline report.json (as `keras-parity compare`): failures it already had no longer fail the run",
     },
+    { name: 'max-ulp-growth', value: 'N', help: `with --baseline: ${MAX_ULP_GROWTH_HELP}` },
     {
       name: 'expectations',
       value: 'FILE',
@@ -126,6 +127,8 @@ export interface RunOptions {
   junit?: string;
   /** A report.json to compare with: the report gains `baseline`, and only regressions against it fail the run. */
   baseline?: string;
+  /** With `baseline`: ULPs a passing case's error may grow by before it is a regression (default: compare's). */
+  maxUlpGrowth?: number;
   /** A known-failures file (docs/expectations.md): the failures it foresees do not fail the run. */
   expectations?: string;
   /** With `expectations`: a case a Failure line names that passes fails the run. */
@@ -166,6 +169,7 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
   const goldenDir = resolve(options.goldenDir ?? defaultGoldenDir());
   const progress = new RunProgress(stderr, progressMode(options.progress, stderr), useColor(stderr));
   const plan = planBackends(options.backends, options.required);
+  if (options.maxUlpGrowth !== undefined && options.baseline === undefined) throw new UsageError('run: --max-ulp-growth needs --baseline FILE', 'run');
   // Read before the run, so that a wrong path fails at once rather than after every case ran.
   const baseline = options.baseline === undefined ? undefined : readReportFile(options.baseline, 'run');
   const expectations = readExpectations(options.expectations, options.strictExpectations);
@@ -213,7 +217,7 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
   const color = useColor(stderr);
   for (const error of goldenErrors) stderr.write(`${paint(color, 'red', 'golden file unusable')}: ${error}\n`);
   if (stdout) stdout.write(summaryTable(report, useColor(stdout), goldenErrors));
-  if (baseline) compareWithBaseline(report, baseline, options.baseline!, stdout);
+  if (baseline) compareWithBaseline(report, baseline, { file: options.baseline!, maxUlpGrowth: options.maxUlpGrowth }, stdout);
   const files = options.out === null ? [] : await writeReport(report, resolve(options.out ?? 'parity-report'));
   if (options.junit) files.push(writeJunit(report, resolve(options.junit)));
   if (files.length && stdout) {
@@ -250,10 +254,15 @@ function unmatchedError(set: ExpectationSet, lines: readonly Expectation[]): Usa
 }
 
 /** Adds `baseline` to the report and prints what changed. */
-function compareWithBaseline(report: ParityReport, base: ParityReport, file: string, stdout: Output | null): void {
+function compareWithBaseline(
+  report: ParityReport,
+  base: ParityReport,
+  { file, maxUlpGrowth }: { file: string; maxUlpGrowth: number | undefined },
+  stdout: Output | null,
+): void {
   let comparison;
   try {
-    comparison = compareReports(base, report);
+    comparison = compareReports(base, report, maxUlpGrowth === undefined ? {} : { maxUlpGrowth });
   } catch (e) {
     if (e instanceof CompareError) throw new UsageError(`run: --baseline ${file}: ${e.message}`, 'run');
     throw e;

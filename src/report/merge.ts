@@ -42,9 +42,17 @@ export function columnName(label: string, backend: string): string {
   return `${label} · ${backend}`;
 }
 
+/**
+ * A backend as a column names it: tfjs-tensorflow on tfjs-node-gpu is `tfjs-tensorflow (CUDA)`, so that a
+ * GPU runner's column is not read, or compared, as the same thing as a CPU runner's.
+ */
+export function backendColumn(backend: ReportBackend): string {
+  return /^GPU\b.*tfjs-node-gpu/.test(backend.device ?? '') ? `${backend.name} (CUDA)` : backend.name;
+}
+
 /** Each column of a report, to the machine label and the backend it stands for. */
 export function columnsOf(report: ParityReport): Map<string, { label: string; backend: string }> {
-  if (!report.sources) return new Map(report.backends.map((b) => [b.name, { label: report.label ?? '', backend: b.name }]));
+  if (!report.sources) return new Map(report.backends.map((b) => [b.name, { label: report.label ?? '', backend: backendColumn(b) }]));
   const columns = new Map<string, { label: string; backend: string }>();
   for (const s of report.sources) for (const backend of s.backends) columns.set(columnName(s.label, backend), { label: s.label, backend });
   return columns;
@@ -69,6 +77,7 @@ export function mergeReports(inputs: readonly MergeInput[], options: MergeOption
   if (!options.allowMixedGoldens) checkSameGoldens(inputs);
   const renamed = inputs.map(renameColumns);
   checkShards(renamed.flatMap((r) => r.sources));
+  checkShardSelections(renamed);
   checkNoRepeats(renamed);
   const cells = mergeCells(renamed.flatMap((r) => r.report.cells));
   const first = inputs[0].report;
@@ -120,7 +129,8 @@ interface Renamed {
 /** The report with its backends as `label · backend` columns; an already merged one keeps its columns. */
 function renameColumns({ report, file }: MergeInput): Renamed {
   if (report.sources) return { file, report, sources: report.sources };
-  const col = (backend: string) => columnName(report.label!, backend);
+  const columns = new Map(report.backends.map((b) => [b.name, columnName(report.label!, backendColumn(b))]));
+  const col = (backend: string) => columns.get(backend) ?? columnName(report.label!, backend);
   const renamed: ParityReport = {
     ...report,
     backends: report.backends.map((b) => ({ ...b, name: col(b.name) })),
@@ -140,7 +150,7 @@ function sourceOf({ report, file }: MergeInput): ReportSource {
     ...(report.golden ? { golden: report.golden } : {}),
     ...(report.shard ? { shard: report.shard } : {}),
     environment: report.environment,
-    backends: report.backends.map((b) => b.name),
+    backends: report.backends.map(backendColumn),
   };
 }
 
@@ -173,6 +183,24 @@ function shardProblem(runs: readonly ReportSource[]): string | undefined {
   if (repeated !== undefined) return `shard ${repeated}/${count} twice`;
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !indexes.includes(i));
   return missing.length ? `shard ${missing.map((i) => `${i}/${count}`).join(', ')} missing` : undefined;
+}
+
+/**
+ * The split depends on the --op selection and the cases of a shard run on every backend asked for: shards
+ * of one label made with other --op or --backend lists would cover some cases twice and others never.
+ */
+function checkShardSelections(renamed: readonly Renamed[]): void {
+  const shards = renamed.filter((r) => !r.report.sources && r.report.shard);
+  for (const label of new Set(shards.map((r) => r.report.label))) {
+    const runs = shards.filter((r) => r.report.label === label);
+    const selection = (r: Renamed) => `--op ${r.report.ops.join(',')} --backend ${r.sources[0].backends.join(',')}`;
+    const other = runs.find((r) => selection(r) !== selection(runs[0]));
+    if (!other) continue;
+    throw new MergeError(
+      `label ${label}: ${runs[0].file} and ${other.file} are shards of different selections ` +
+        `(${selection(runs[0])}, and ${selection(other)}). Run every shard of one label with the same --op and --backend.`,
+    );
+  }
 }
 
 /**

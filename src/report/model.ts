@@ -119,7 +119,7 @@ export interface ReportSource {
   /** The shard that run covered, when it was one. */
   shard?: ReportShard;
   environment: ParityReport['environment'];
-  /** Its backends as that run named them; each became the column `label · name`. */
+  /** Its backends as that run named them (with ` (CUDA)` on tfjs-node-gpu); each became the column `label · name`. */
   backends: string[];
 }
 
