@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { allFinite } from '../adapters/tfjs/host-reads.js';
 import { ops, setBackend } from '../src/index.js';
+import { NEWEST_KERAS } from '../src/keras-versions.js';
 import { bindIdiomatic, prepare } from '../src/ops/dispatch.js';
 import { OP_TABLE, type AnyOpDef } from '../src/ops/table.js';
 import { runUnderPinnedAllocator } from './allocator.js';
@@ -31,7 +32,8 @@ console.log(['backend', 'raw', 'check', 'check, new', 'raw + check', 'kernel', '
 for (const b of backends) {
   await setBackend(b);
   const x = rand(img(1, 128, 128, 64), 1);
-  const prepared = prepare('max_pool', def, bindIdiomatic('max_pool', def, [x, 2, { strides: 2 }]), []);
+  const keras = NEWEST_KERAS;
+  const prepared = prepare({ op: 'max_pool', def, values: bindIdiomatic('max_pool', def, [x, 2, { strides: 2 }], keras), keras }, []);
   const h = x.handleOn(prepared.adapter) as tf.Tensor4D;
   const check = async () => void tf.tidy(() => allFinite(h));
   const fresh = (probe: boolean) => async () =>

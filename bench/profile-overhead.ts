@@ -13,6 +13,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { setBackend, type Tensor } from '../src/index.js';
+import { NEWEST_KERAS } from '../src/keras-versions.js';
 import { bindIdiomatic, prepare } from '../src/ops/dispatch.js';
 import { OP_TABLE, type AnyOpDef } from '../src/ops/table.js';
 import { runUnderPinnedAllocator } from './allocator.js';
@@ -30,7 +31,8 @@ for (const b of backends) {
     const inputs = c.shapes.map((shape, i) => rand(shape, i + 1));
     const def = OP_TABLE[c.op] as AnyOpDef;
     const made: Tensor[] = [];
-    const prepared = prepare(c.op, def, bindIdiomatic(c.op, def, [...inputs, ...c.rest]), made);
+    const keras = NEWEST_KERAS;
+    const prepared = prepare({ op: c.op, def, values: bindIdiomatic(c.op, def, [...inputs, ...c.rest], keras), keras }, made);
     const handles = inputs.map((t) => t.handleOn(prepared.adapter) as tf.Tensor);
     const kept = c.raw(handles);
     const values = await kept.data();

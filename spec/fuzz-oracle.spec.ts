@@ -20,7 +20,7 @@ const TEST_OPS = fileURLToPath(new URL('./fixtures/oracle_test_ops.py', import.m
 const WITHOUT_JAX = fileURLToPath(new URL('./fixtures/oracle_without_jax.py', import.meta.url));
 const CHILD = fileURLToPath(new URL('./fixtures/oracle-child.ts', import.meta.url));
 
-const missing = await kerasMissing();
+const missing = await kerasMissing('3.6.0');
 
 async function startError(options: Parameters<typeof KerasOracle.start>[0]): Promise<Error> {
   try {
@@ -70,7 +70,7 @@ describe('Keras oracle: a missing Python or Keras', function () {
     chmodSync(noKeras, 0o755);
     const e = await startError({ python: noKeras });
     expect(e).to.be.instanceOf(OracleUnavailableError);
-    expect(e.message).to.include('Keras is not installed').and.include('-m pip install -r tools/requirements.txt');
+    expect(e.message).to.include('Keras is not installed').and.include('-m pip install -r tools/requirements/keras-3.15.1.txt');
   });
 });
 
@@ -78,7 +78,7 @@ describe('Keras oracle (live Keras)', function () {
   this.timeout(60_000);
   withKeras(missing, () => {
     let oracle: KerasOracle;
-    before(async () => (oracle = await KerasOracle.start({ script: TEST_OPS })));
+    before(async () => (oracle = await KerasOracle.start({ keras: '3.6.0', script: TEST_OPS })));
     after(async () => oracle?.close());
 
     it('reports its versions', () => {
@@ -177,7 +177,7 @@ describe('Keras oracle (live Keras)', function () {
     it('names the module when JAX cannot be imported, with the fix', async () => {
       const e = await startError({ script: WITHOUT_JAX });
       expect(e).to.be.instanceOf(OracleUnavailableError);
-      expect(e.message).to.include('jax cannot be imported').and.include('-m pip install -r tools/requirements.txt');
+      expect(e.message).to.include('jax cannot be imported').and.include('-m pip install -r tools/requirements/keras-3.15.1.txt');
     });
 
     for (const how of ['exit', 'SIGTERM'] as const) {

@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import * as fc from 'fast-check';
 import { fuzzCommand } from '../src/cli/fuzz.js';
+import { NEWEST_KERAS } from '../src/keras-versions.js';
 import { venvPython } from '../src/paths.js';
 import { callOf, floats, ints, bools, type FuzzCall } from '../src/fuzz/call.js';
 import type { OpGenerators } from '../src/fuzz/call.js';
@@ -138,7 +139,7 @@ describe('fuzz (live Keras)', function () {
           writeFileSync(py, pythonSnippet(call));
           const js = join(tmp, 'repro.mjs');
           writeFileSync(js, jsSnippet(call, 'reference', { importFrom: INDEX }));
-          const [p, j] = await Promise.all([run(venvPython(), [py], tmp), run(process.execPath, ['--import', 'tsx', js], ROOT)]);
+          const [p, j] = await Promise.all([run(venvPython(NEWEST_KERAS), [py], tmp), run(process.execPath, ['--import', 'tsx', js], ROOT)]);
           expect(p.code, p.stderr).to.equal(0);
           const printed = printedNumbers(p.stdout);
           const all = want.flatMap((o) => o.values);
@@ -161,7 +162,7 @@ describe('fuzz (live Keras)', function () {
         expect(pythonSnippet(call)).to.include('x = np.array([np.nan, -np.inf, -0.0, 0.1, 1e-45], dtype="float32")');
         expect(jsSnippet(call, 'tfjs-wasm')).to.include("const x = tensor([NaN, -Infinity, -0, 0.1, 1e-45], [5], 'float32');")
           .and.include("await setBackend('tfjs-wasm');")
-          .and.include("import { ops, tensor, setBackend } from 'keras-parity';");
+          .and.include("import { opsFor, tensor, setBackend } from 'keras-parity';");
       });
     });
 
@@ -194,7 +195,7 @@ describe('fuzz (live Keras)', function () {
         const value = (m.call.args[0] as GoldenTensor).data[0];
         const py = join(tmp, 'planted.py');
         writeFileSync(py, pythonSnippet(m.call));
-        const p = await run(venvPython(), [py], tmp);
+        const p = await run(venvPython(NEWEST_KERAS), [py], tmp);
         expect(printedNumbers(p.stdout).map(bits), p.stderr).to.deep.equal([bits(value)]);
         const js = join(tmp, 'planted.mjs');
         // The planted backend exists only once registered; a user's backend is registered already.
@@ -217,7 +218,7 @@ describe('fuzz (live Keras)', function () {
         expect(out.text).to.include('MISMATCH relu on fuzz-planted (a valid call, shrunk in');
         expect(out.text).to.include('import keras').and.include('print(np.asarray(keras.ops.relu(x)))');
         expect(out.text).to.include("await setBackend('fuzz-planted');").and.include("ops.call('relu', [x], {})");
-        expect(out.text).to.include('Repeat with: keras-parity fuzz --op relu --backend fuzz-planted --cases 100 --seed 2');
+        expect(out.text).to.include('Repeat with: keras-parity fuzz --keras 3.15.1 --op relu --backend fuzz-planted --cases 100 --seed 2');
         expect(out.text).to.match(/2 op x backend runs, \d+ calls, seed 2: 1 mismatch \(relu on fuzz-planted\)/);
         expect(err.text).to.match(/^ {2}reference relu: 100 passed \(\d+ valid, \d+ invalid\)/m);
         expect(err.text).to.match(/^ {2}fuzz-planted relu: \d+ passed .*MISMATCH after \d+ calls/m);
@@ -242,13 +243,13 @@ describe('fuzz (live Keras)', function () {
         expect(out.text).to.include('Saved relu/found-planted to');
         const found = JSON.parse(readFileSync(join(root, FOUND_FILE), 'utf8'));
         const entry = found.cases.find((c: { id: string }) => c.id === 'relu/found-planted');
-        expect(entry.found).to.include({ backend: PLANTED, command: 'keras-parity fuzz --op relu --backend fuzz-planted --cases 100 --seed 2' });
+        expect(entry.found).to.include({ backend: PLANTED, command: 'keras-parity fuzz --keras 3.15.1 --op relu --backend fuzz-planted --cases 100 --seed 2' });
         expect(entry.args[0].tensor).to.deep.include({ dtype: 'float32' });
         // The real catalogue is untouched.
         const now = existsSync(join(ROOT, FOUND_FILE)) ? readFileSync(join(ROOT, FOUND_FILE), 'utf8') : undefined;
         expect(now).to.equal(realFound);
         // The regenerated goldens load (the manifest's hashes match) and hold the case.
-        const golden = loadGolden(directorySource(join(root, 'golden')));
+        const golden = loadGolden(directorySource(join(root, 'golden', 'keras-3.15.1')));
         expect(golden.broken).to.deep.equal([]);
         const c = golden.ops.find((o) => o.op === 'relu')!.cases.find((k) => k.id === 'relu/found-planted')!;
         expect(c, 'the saved case').to.not.equal(undefined);

@@ -24,11 +24,15 @@ export function packageRoot(): string {
   }
 }
 
-/** The project's virtual environment's python, as `npm run golden:setup` creates it. */
-export function venvPython(): string {
-  return process.platform === 'win32'
-    ? join(packageRoot(), '.venv', 'Scripts', 'python.exe')
-    : join(packageRoot(), '.venv', 'bin', 'python');
+/** The python of one Keras version's environment, as `npm run golden:setup` creates it (.venv/keras-<version>/). */
+export function venvPython(keras: string): string {
+  const venv = join(packageRoot(), '.venv', `keras-${keras}`);
+  return process.platform === 'win32' ? join(venv, 'Scripts', 'python.exe') : join(venv, 'bin', 'python');
+}
+
+/** The requirements file that pins one Keras version's environment. */
+export function requirementsFile(keras: string): string {
+  return join(packageRoot(), 'tools', 'requirements', `keras-${keras}.txt`);
 }
 
 /** keras-parity's own version, from its package.json. */

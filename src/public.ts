@@ -2,8 +2,10 @@
  * The public API, shared by both entries: src/index.ts (Node) and src/browser/index.ts (the browser
  * bundle). Each entry re-exports this module and registers the backends its platform has.
  */
-export { ops } from './ops/api.js';
+export { ops, opsFor } from './ops/api.js';
 export type { Ops } from './ops/api.js';
+export { KERAS_VERSIONS, NEWEST_KERAS } from './keras-versions.js';
+export type { KerasVersion } from './keras-versions.js';
 export { convertToTensor, tensor } from './backend/convert.js';
 export type { TensorLike } from './backend/convert.js';
 export { Tensor, DisposedTensorError } from './backend/tensor.js';
@@ -13,7 +15,7 @@ export type { BackendInfo, BackendFactory } from './backend/registry.js';
 export type { Adapter } from './backend/adapter.js';
 export type { Spec, ConcreteSpec } from './dtypes.js';
 export { OP_TABLE } from './ops/table.js';
-export type { OpName, KerasName, Kernels } from './ops/table.js';
+export type { OpName, KerasName, KerasNameAt, Kernels } from './ops/table.js';
 export {
   KerasParityError,
   KerasValueError,

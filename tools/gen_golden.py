@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Generate golden/ from real Keras 3.6.0 (docs/golden-format.md), or check that it is up to date.
+"""Generate golden/keras-<version>/ from the real Keras installed (docs/golden-format.md), or check it.
 
     python tools/gen_golden.py [--out DIR] [--only op1,op2] [--check]
 
-Every case of tools/golden/catalogue runs on Keras's JAX backend in this process (the golden value) and
-on its tensorflow and numpy backends in one worker process each, at the same time. The results go to
-golden/<op>.json, golden/<op>.safetensors and golden/manifest.json, and the cases where Keras's backends
-disagree to docs/keras-backend-disagreements.md. The output depends only on the catalogue and the
-pinned versions (tools/requirements.txt): running it twice gives the same bytes.
+Run with the Python of one supported Keras version (`npm run golden` runs each). Every case of
+tools/golden/catalogue that this Keras can run (a case's `since`) runs on Keras's JAX backend in this
+process (the golden value) and on its tensorflow and numpy backends in one worker process each, at the
+same time. The results go to golden/keras-<version>/<op>.json, <op>.safetensors and manifest.json, and
+the cases where Keras's backends disagree to docs/keras-backend-disagreements-<version>.md. The output
+depends only on the catalogue and the pinned versions (tools/requirements/keras-<version>.txt): running
+it twice gives the same bytes.
 
 --check regenerates into a temporary folder and exits 1, with one line per difference, when golden/ or
 the disagreements doc differ from what Keras produces now. Exit 3 means a worker crashed or timed out on
@@ -24,8 +26,6 @@ import time
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(TOOLS)
-DEFAULT_OUT = os.path.join(REPO, "golden")
-DEFAULT_DOC = os.path.join(REPO, "docs", "keras-backend-disagreements.md")
 BACKENDS = ("tensorflow", "numpy")
 sys.path.insert(0, TOOLS)
 
@@ -33,15 +33,30 @@ sys.path.insert(0, TOOLS)
 from golden import env  # noqa: E402
 
 
+def default_out() -> str:
+    return os.path.join(REPO, "golden", f"keras-{installed_keras()}")
+
+
+def default_doc() -> str:
+    return os.path.join(REPO, "docs", f"keras-backend-disagreements-{installed_keras()}.md")
+
+
+def installed_keras() -> str:
+    import importlib.metadata
+
+    return importlib.metadata.version("keras")
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", default=DEFAULT_OUT, help="golden folder (default: golden/)")
+    parser.add_argument("--out", default=default_out(),
+                        help="golden folder (default: golden/keras-<installed Keras version>/)")
     parser.add_argument("--only", help="comma-separated ops to (re)generate or check")
     parser.add_argument("--check", action="store_true", help="compare a fresh generation with --out")
     parser.add_argument("--progress", action="store_true",
                         help="print `progress <done>/<total>` lines to stderr (keras-parity golden draws a bar)")
-    parser.add_argument("--doc", help="disagreements doc to write (default: docs/keras-backend-disagreements.md "
-                                      "when --out is golden/, else none)")
+    parser.add_argument("--doc", help="disagreements doc to write (default: docs/keras-backend-disagreements-"
+                                      "<version>.md when --out is the default, else none)")
     parser.add_argument("--case-timeout", type=float, default=300.0,
                         help="seconds a worker may spend on one case (or on starting up)")
     parser.add_argument("--worker", choices=BACKENDS, help=argparse.SUPPRESS)
@@ -49,8 +64,8 @@ def parse_args(argv):
     parser.add_argument("--worker-out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.only = sorted(set(args.only.split(","))) if args.only else None
-    if args.doc is None and os.path.abspath(args.out) == DEFAULT_OUT:
-        args.doc = DEFAULT_DOC
+    if args.doc is None and os.path.abspath(args.out) == default_out():
+        args.doc = default_doc()
     return args
 
 

@@ -1,3 +1,5 @@
+import { KERAS_VERSIONS, type KerasVersion } from '../keras-versions.js';
+
 /**
  * Command-line parsing: `--name value`, `--name=value`, boolean `--name`, list options given as
  * `a,b` or repeated. Anything unknown is a UsageError naming it, with the closest known name.
@@ -34,6 +36,17 @@ export const PROGRESS_OPTION: OptionSpec = {
   choices: ['auto', 'bar', 'lines', 'none'],
   help: 'auto (a bar on a terminal, else lines), bar, lines or none',
 };
+
+/** `--keras VERSION[,VERSION]`: which supported Keras versions a command covers. */
+export function kerasOption(fallback: string): OptionSpec {
+  return { name: 'keras', value: 'VERSION', list: true, choices: KERAS_VERSIONS, help: `Keras versions: ${KERAS_VERSIONS.join(', ')} (default: ${fallback})` };
+}
+
+/** The versions `--keras` names, each once, oldest first; undefined when not given. */
+export function kerasValues(p: Parsed): KerasVersion[] | undefined {
+  const given = listValue(p, 'keras');
+  return given && KERAS_VERSIONS.filter((v) => given.includes(v));
+}
 
 export interface CommandSpec {
   name: string;
@@ -89,6 +102,8 @@ export function parseOptions(argv: readonly string[], spec: CommandSpec): Parsed
     if (option.list) {
       const items = value.split(',').map((s) => s.trim()).filter(Boolean);
       if (!items.length) throw new UsageError(`${spec.name}: --${name} needs at least one name`, spec.name);
+      const bad = option.choices && items.find((item) => !option.choices!.includes(item));
+      if (bad) throw new UsageError(`${spec.name}: --${name} takes ${option.choices!.join(', ')}, not '${bad}'`, spec.name);
       values[name] = [...((values[name] as string[] | undefined) ?? []), ...items];
       continue;
     }

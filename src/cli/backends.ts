@@ -1,13 +1,23 @@
 /// <reference types="node" />
-/** `keras-parity backends`: every registered backend, whether it starts here, its device or why not. */
+/**
+ * `keras-parity backends`: every registered backend, whether it starts here, its device or why not; then
+ * each supported Keras version: its ops, its golden set and whether its live Keras can run here.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { listBackends, type BackendInfo } from '../backend/registry.js';
 import { chromiumMissing } from '../browser/node/chromium.js';
 import { openBrowserBackends } from '../browser/node/remote.js';
 import { PAGE_BACKENDS, inChromium } from '../browser/node/session.js';
 import { machineLines, settingText } from '../machine-text.js';
 import { machineFacts, type MachineFacts } from '../machine.js';
-import type { CommandSpec } from './args.js';
-import { defaultGoldenDir } from './paths.js';
+import { KERAS_VERSIONS, type KerasVersion } from '../keras-versions.js';
+import { publicNamesAt } from '../ops/table.js';
+import { ORACLE_REQUIREMENTS } from '../fuzz/oracle.js';
+import { preparePython } from '../python/env.js';
+import { goldenSetDirs } from '../golden/node.js';
+import { kerasOption, type CommandSpec } from './args.js';
+import { defaultGoldenDir, shortPath } from './paths.js';
 import { paint, routeConsole, useColor, type Output } from './progress.js';
 
 export const BACKENDS: CommandSpec = {
@@ -22,8 +32,9 @@ export const BACKENDS: CommandSpec = {
   options: [
     {
       name: 'json',
-      help: 'print JSON: {machine, backends: [{name, available, device?, reason?, settings?}]}',
+      help: 'print JSON: {machine, backends: [{name, available, device?, reason?, settings?}], keras: [{version, names, golden?, python}]}',
     },
+    kerasOption('every supported version'),
   ],
   details: [
     '--json prints an object, so that the machine facts sit beside the backends; a script that read the',
@@ -33,11 +44,53 @@ export const BACKENDS: CommandSpec = {
   ].join('\n'),
 };
 
-export async function backendsCommand(json: boolean, stdout: Output = process.stdout): Promise<number> {
+export async function backendsCommand(json: boolean, stdout: Output = process.stdout, keras: readonly KerasVersion[] = KERAS_VERSIONS): Promise<number> {
   const infos = [...(await routeConsole(undefined, () => listBackends())), ...(await chromiumBackends())];
   const machine = machineFacts();
-  stdout.write(json ? `${JSON.stringify({ machine, backends: infos }, null, 2)}\n` : backendsText(machine, infos, useColor(stdout)));
+  const versions = await Promise.all(keras.map(versionInfo));
+  stdout.write(
+    json
+      ? `${JSON.stringify({ machine, backends: infos, keras: versions }, null, 2)}\n`
+      : `${backendsText(machine, infos, useColor(stdout))}\n${versionsText(versions, useColor(stdout))}`,
+  );
   return 0;
+}
+
+/** One supported Keras version as this installation has it. */
+export interface VersionInfo {
+  version: KerasVersion;
+  /** Its public names in keras.ops.nn (ops and aliases). */
+  names: number;
+  /** Its golden set: the folder and its case count; absent when there is none. */
+  golden?: { dir: string; files: number };
+  /** The Python of its live Keras (the fuzzer's oracle, `keras-parity golden`), or why it cannot run. */
+  python: { path: string; ready: true } | { ready: false; problem: string };
+}
+
+async function versionInfo(version: KerasVersion): Promise<VersionInfo> {
+  const set = goldenSetDirs(defaultGoldenDir()).find((s) => s.keras === version);
+  const ready = await preparePython(undefined, ORACLE_REQUIREMENTS, version);
+  return {
+    version,
+    names: publicNamesAt(version).length,
+    ...(set ? { golden: { dir: shortPath(set.dir), files: opFiles(set.dir) } } : {}),
+    python: 'problem' in ready ? { ready: false, problem: ready.problem.join(' ') } : { path: shortPath(ready.python), ready: true },
+  };
+}
+
+function opFiles(dir: string): number {
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { files: Record<string, string> };
+  return Object.keys(manifest.files).filter((f) => f.endsWith('.json')).length;
+}
+
+/** `Keras 3.15.1: 55 names, goldens golden/keras-3.15.1 (53 ops), live Keras .venv/keras-3.15.1/bin/python`. */
+export function versionsText(versions: readonly VersionInfo[], color: boolean): string {
+  const lines = versions.map((v) => {
+    const golden = v.golden ? `goldens ${v.golden.dir} (${v.golden.files} ops)` : paint(color, 'yellow', 'no golden set');
+    const live = v.python.ready ? `live Keras ${v.python.path}` : paint(color, 'yellow', `no live Keras: ${v.python.problem}`);
+    return `Keras ${v.version}: ${v.names} names, ${golden}, ${live}`;
+  });
+  return `${lines.join('\n')}\n`;
 }
 
 /** The machine header, a blank line, then the table. */
@@ -64,11 +117,14 @@ export function backendsTable(infos: BackendInfo[], color: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The page backends (chromium:tfjs-webgl, ...), each started in headless Chromium to find out. */
+/**
+ * The page backends (chromium:tfjs-webgl, ...), each started in headless Chromium to find out. Their pages
+ * load no goldens: starting a backend needs none, and a golden set that cannot load would list it as unavailable.
+ */
 async function chromiumBackends(): Promise<BackendInfo[]> {
   const missing = chromiumMissing();
   if (missing) return PAGE_BACKENDS.map((n) => ({ name: inChromium(n), available: false, reason: missing }));
-  const browser = await openBrowserBackends(PAGE_BACKENDS, { goldenDir: defaultGoldenDir() });
+  const browser = await openBrowserBackends(PAGE_BACKENDS, {});
   try {
     return browser.backends.map((b) => b.info);
   } finally {

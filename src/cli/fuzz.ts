@@ -1,6 +1,7 @@
 /// <reference types="node" />
 /**
- * `keras-parity fuzz`: differential fuzzing against live Keras 3.6.0. For each op and backend, calls
+ * `keras-parity fuzz`: differential fuzzing against live Keras, one supported version or several. For
+ * each version, op and backend, calls
  * drawn from the op's generators run on the backend and on Keras (the oracle, tools/oracle.py); a
  * mismatch is shrunk and printed as a runnable Keras program and a runnable keras-parity program, and
  * `--save` keeps it as a golden case.
@@ -19,21 +20,23 @@ import { localRunner, type CaseRunner } from '../fuzz/runner.js';
 import { FOUND_FILE, checkName, defaultName, saveFound } from '../fuzz/save.js';
 import { jsSnippet, pythonSnippet } from '../fuzz/snippet.js';
 import { callKey } from '../fuzz/wire.js';
-import { OP_TABLE } from '../ops/table.js';
+import { NEWEST_KERAS, type KerasVersion } from '../keras-versions.js';
+import { OP_TABLE, opIn, opsAt, type OpName } from '../ops/table.js';
 import { packageRoot } from '../paths.js';
-import { PROGRESS_OPTION, UsageError, closest, type CommandSpec } from './args.js';
+import { PROGRESS_OPTION, UsageError, closest, kerasOption, type CommandSpec } from './args.js';
 import { goldenCommand } from './golden.js';
 import { StatusLine, paint, progressMode, routeConsole, useColor, type Output } from './progress.js';
 import { resolveOps } from './run.js';
 
 export const FUZZ: CommandSpec = {
   name: 'fuzz',
-  brief: 'differential fuzzing against live Keras 3.6.0 (needs Python: npm run golden:setup)',
+  brief: 'differential fuzzing against live Keras (needs Python: npm run golden:setup)',
   summary:
     'Runs random calls of each op, valid ones and ones Keras rejects, on keras-parity backends and on real\n' +
-    'Keras 3.6.0 (JAX), compared as the golden cases are. A mismatch is shrunk to a small call and printed as\n' +
-    'a Keras program and a keras-parity program that reproduce it.',
+    'Keras (JAX) of each --keras version, with that version\'s ops, compared as the golden cases are. A\n' +
+    'mismatch is shrunk to a small call and printed as a Keras program and a keras-parity program that reproduce it.',
   options: [
+    kerasOption(`${NEWEST_KERAS}, the newest`),
     { name: 'op', value: 'LIST', list: true, help: 'ops to fuzz, Keras or camelCase names: conv,softmax (default: every op with generators)' },
     {
       name: 'backend',
@@ -43,7 +46,7 @@ export const FUZZ: CommandSpec = {
     },
     { name: 'cases', value: 'N', help: 'calls per op and backend (default 100)' },
     { name: 'seed', value: 'S', help: 'fast-check seed (default: random; always printed, so a run can be repeated)' },
-    { name: 'python', value: 'PATH', help: 'the Python with the pinned Keras (default: .venv/bin/python, made by `npm run golden:setup`)' },
+    { name: 'python', value: 'PATH', help: 'with one --keras: a Python with that Keras (default: .venv/keras-<version>/bin/python, made by `npm run golden:setup`)' },
     { name: 'timeout', value: 'SECONDS', help: 'seconds Keras may take on one call before the oracle is restarted (default 60)' },
     { name: 'save', value: 'NAME', optional: true, help: `keep each mismatch as the golden case <op>/found-NAME (${FOUND_FILE}) and regenerate its op's goldens` },
     PROGRESS_OPTION,
@@ -51,6 +54,7 @@ export const FUZZ: CommandSpec = {
   details: [
     'Examples:',
     '  keras-parity fuzz --cases 50 --seed 1',
+    '  keras-parity fuzz --keras 3.6.0,3.15.1 --cases 30 --seed 1',
     '  keras-parity fuzz --op conv --backend tfjs-wasm --cases 200 --seed 7',
     '  keras-parity fuzz --op softmax --seed 7 --save softmax-empty',
     '  keras-parity fuzz --op relu,softmax --backend chromium:tfjs-webgl,chromium:tfjs-wasm --cases 30 --seed 1',
@@ -65,6 +69,8 @@ export const FUZZ: CommandSpec = {
 };
 
 export interface FuzzCommandOptions {
+  /** The Keras versions to fuzz against, one oracle each (default: the newest). */
+  keras?: readonly KerasVersion[];
   ops?: readonly string[];
   backends?: readonly string[];
   cases?: string;
@@ -81,6 +87,7 @@ export interface FuzzCommandOptions {
 }
 
 interface Plan {
+  keras: KerasVersion;
   ops: string[];
   /** The ops were named with --op. */
   explicitOps: boolean;
@@ -93,7 +100,9 @@ const BIN = 'keras-parity fuzz';
 
 export async function fuzzCommand(options: FuzzCommandOptions, stdout: Output = process.stdout, stderr: Output = process.stderr): Promise<number> {
   const generators = options.generators ?? GENERATORS;
-  const plan = planRun(options, generators);
+  const versions = options.keras?.length ? options.keras : [NEWEST_KERAS];
+  if (versions.length > 1 && options.python) throw new UsageError(`fuzz: --python is one Keras version's Python: give one --keras (${versions.join(', ')} given)`, 'fuzz');
+  const plans = planRuns(versions, options, generators);
   if (typeof options.save === 'string') {
     const bad = checkName(options.save);
     if (bad) throw new UsageError(`fuzz: --save: ${bad}`, 'fuzz');
@@ -112,8 +121,12 @@ export async function fuzzCommand(options: FuzzCommandOptions, stdout: Output = 
         stderr.write(`${paint(color, 'red', BIN)}: ${runners.failed}\n`);
         return 1;
       }
-      plan.backends = runners.runners.map((r) => r.backend);
-      return await fuzzWithOracle(plan, runners.runners, generators, options, line, stdout, stderr);
+      let worst = 0;
+      for (const plan of plans) {
+        plan.backends = runners.runners.map((r) => r.backend);
+        worst = Math.max(worst, await fuzzWithOracle(plan, runners.runners, generators, options, line, stdout, stderr));
+      }
+      return worst;
     } finally {
       await runners.close();
     }
@@ -131,7 +144,7 @@ async function fuzzWithOracle(
 ): Promise<number> {
   let oracle: KerasOracle;
   try {
-    oracle = await KerasOracle.start({ python: options.python, timeoutMs: seconds(options.timeout) * 1000 });
+    oracle = await KerasOracle.start({ keras: plan.keras, python: options.python, timeoutMs: seconds(options.timeout) * 1000 });
   } catch (e) {
     if (!(e instanceof OracleUnavailableError)) throw e;
     stderr.write(`${paint(useColor(stderr), 'red', BIN)}: ${e.message}\n`);
@@ -153,18 +166,20 @@ async function fuzzWithOracle(
   }
 }
 
-/** Ops, cases and seed from the options; usage errors for anything unknown. */
-function planRun(options: FuzzCommandOptions, generators: Partial<Generators>): Plan {
+/** A plan per Keras version: its ops (those of --op it has), cases and seed; usage errors for anything unknown. */
+function planRuns(versions: readonly KerasVersion[], options: FuzzCommandOptions, generators: Partial<Generators>): Plan[] {
   const covered = Object.keys(OP_TABLE).filter((op) => op in generators);
   let ops = covered;
   if (options.ops) {
     ops = [...new Set(resolveOps(options.ops, 'fuzz'))];
     const without = ops.filter((op) => !(op in generators));
     if (without.length) throw new UsageError(`fuzz: no generators for ${without.join(', ')} yet. Ops with generators: ${covered.join(', ')}`, 'fuzz');
+    const nowhere = ops.filter((op) => !versions.some((v) => opIn(op as OpName, v)));
+    if (nowhere.length) throw new UsageError(`fuzz: ${nowhere.join(', ')} is not an op of Keras ${versions.join(' or ')}`, 'fuzz');
   }
   const cases = positiveInt(options.cases ?? '100', '--cases');
   const seed = options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : int(options.seed, '--seed');
-  return { ops, explicitOps: options.ops !== undefined, backends: [], cases, seed };
+  return versions.map((keras) => ({ keras, ops: ops.filter((op) => opIn(op as OpName, keras)), explicitOps: options.ops !== undefined, backends: [], cases, seed }));
 }
 
 function positiveInt(text: string, option: string): number {
@@ -235,7 +250,7 @@ async function runAll(
 ): Promise<FuzzResult[]> {
   const cached = new CachedOracle(oracle);
   const keras = `Keras ${oracle.versions.keras} (JAX ${oracle.versions.jax})`;
-  const without = Object.keys(OP_TABLE).filter((op) => !(op in generators));
+  const without = opsAt(plan.keras).filter((op) => !(op in generators));
   if (without.length && !plan.explicitOps) line.log(`No generators yet for ${without.join(', ')}: not fuzzed`);
   line.log(`Fuzzing ${plural(plan.ops.length, 'op')} on ${plan.backends.join(', ')} against ${keras}: ${plan.cases} calls per op and backend, seed ${plan.seed}`);
   const total = plan.ops.length * plan.backends.length * plan.cases;
@@ -248,7 +263,7 @@ async function runAll(
         done = before + runs;
         line.update(line.bar(done, total, `${op} on ${runner.backend}  ${line.elapsed()}`));
       };
-      const r = await fuzzOp(op, runner, generators[op as keyof Generators] as OpGenerators, cached, { seed: plan.seed, numRuns: plan.cases, onCall });
+      const r = await fuzzOp(op, runner, generators[op as keyof Generators] as OpGenerators, cached, { seed: plan.seed, numRuns: plan.cases, onCall, keras: plan.keras });
       done = before + plan.cases;
       results.push(r);
       line.log(cellLine(r));
@@ -275,7 +290,7 @@ function cellLine(r: FuzzResult): string {
 }
 
 function repeatCommand(plan: Plan, op: string, backend: string): string {
-  return `keras-parity fuzz --op ${op} --backend ${backend} --cases ${plan.cases} --seed ${plan.seed}`;
+  return `keras-parity fuzz --keras ${plan.keras} --op ${op} --backend ${backend} --cases ${plan.cases} --seed ${plan.seed}`;
 }
 
 function mismatchReport(r: FuzzResult, m: Mismatch, runner: CaseRunner, plan: Plan, keras: string): string {
@@ -288,7 +303,7 @@ function mismatchReport(r: FuzzResult, m: Mismatch, runner: CaseRunner, plan: Pl
     `--- ${keras}: save as repro.py, run with a Python that has Keras ---`,
     pythonSnippet(m.call, { comment }).trimEnd(),
     `--- keras-parity on ${r.backend}: save as repro.mjs, ${runner.program.howToRun} ---`,
-    jsSnippet(m.call, runner.program, { comment }).trimEnd(),
+    jsSnippet(m.call, runner.program, { comment, keras: plan.keras }).trimEnd(),
     '---',
     '',
   ].join('\n');
@@ -346,12 +361,12 @@ async function save(mismatches: FuzzResult[], plan: Plan, options: FuzzCommandOp
     ops.add(r.op);
     stdout.write(`Saved ${id} to ${relative(process.cwd(), file)}\n`);
   }
-  const code = await goldenCommand({ python: options.python, ops: [...ops], root, progress: options.progress }, stdout, stderr);
+  const code = await goldenCommand({ keras: [plan.keras], python: options.python, ops: [...ops], root, progress: options.progress }, stdout, stderr);
   if (code !== 0) return code;
   stdout.write(
     `Regenerated the goldens of ${[...ops].join(', ')}. The saved cases fail on the backends above until fixed, ` +
       'or excluded in src/golden/exclusions.ts with their cause. Before committing, `npm run golden` (every op) ' +
-      'also refreshes docs/keras-backend-disagreements.md, which `npm run golden:check` compares.\n',
+      'also refreshes docs/keras-backend-disagreements-<version>.md, which `npm run golden:check` compares.\n',
   );
   return 0;
 }

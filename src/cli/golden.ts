@@ -1,25 +1,29 @@
 /// <reference types="node" />
 /**
- * `keras-parity golden`: regenerates golden/ with real Keras through tools/gen_golden.py, run by the
- * project's .venv python (or --python) through python-shell, after checking that Python and Keras are there.
+ * `keras-parity golden`: regenerates golden/keras-<version>/ with real Keras through tools/gen_golden.py,
+ * run by each version's environment's python (or --python) through python-shell, after checking that
+ * Python and that Keras are there.
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { packageRoot } from '../paths.js';
 import { preparePython, runPython } from '../python/env.js';
-import { PROGRESS_OPTION, type CommandSpec } from './args.js';
+import { KERAS_VERSIONS, type KerasVersion } from '../keras-versions.js';
+import { PROGRESS_OPTION, UsageError, kerasOption, type CommandSpec } from './args.js';
 import { StatusLine, paint, progressMode, useColor, type Output } from './progress.js';
 
 export const GOLDEN: CommandSpec = {
   name: 'golden',
-  brief: 'regenerates the goldens from real Keras 3.6.0 (needs Python: npm run golden:setup)',
+  brief: 'regenerates the goldens from real Keras, each version (needs Python: npm run golden:setup)',
   summary:
-    'Regenerates the goldens from real Keras 3.6.0 (tools/gen_golden.py: JAX for the expected values, Keras\'s\n' +
-    'tensorflow and numpy backends for comparison), with the project\'s .venv python unless --python is given.',
+    'Regenerates the goldens of each Keras version from real Keras (tools/gen_golden.py: JAX for the expected\n' +
+    "values, Keras's tensorflow and numpy backends for comparison), with that version's environment\n" +
+    '(.venv/keras-<version>) unless --python is given.',
   options: [
-    { name: 'python', value: 'PATH', help: 'the Python with the pinned Keras (default: .venv/bin/python, made by `npm run golden:setup`)' },
+    kerasOption('every supported version'),
+    { name: 'python', value: 'PATH', help: 'with one --keras: a Python with that Keras (default: .venv/keras-<version>/bin/python)' },
     { name: 'op', value: 'LIST', list: true, help: 'regenerate only these ops, comma-separated' },
-    { name: 'out', value: 'DIR', help: 'golden folder to write (default: golden/)' },
+    { name: 'out', value: 'DIR', help: 'with one --keras: the golden folder to write (default: golden/keras-<version>/)' },
     { name: 'check', help: 'regenerate into a temporary folder and fail, naming case ids, on any difference' },
     PROGRESS_OPTION,
   ],
@@ -33,6 +37,8 @@ export const GOLDEN: CommandSpec = {
 };
 
 export interface GoldenOptions {
+  /** The versions to generate (default: every supported one). */
+  keras?: readonly KerasVersion[];
   python?: string;
   ops?: string[];
   out?: string;
@@ -42,10 +48,20 @@ export interface GoldenOptions {
   root?: string;
 }
 
-/** The distributions gen_golden.py needs (tools/requirements.txt), by the name pip installs them under. */
+/** The distributions gen_golden.py needs (tools/requirements/keras-<version>.txt), by the name pip installs them under. */
 const REQUIRED = ['keras', 'jax', 'jaxlib', 'numpy', 'safetensors', 'tensorflow-cpu|tensorflow'];
 
 export async function goldenCommand(options: GoldenOptions, stdout: Output = process.stdout, stderr: Output = process.stderr): Promise<number> {
+  const versions = options.keras?.length ? options.keras : KERAS_VERSIONS;
+  if (versions.length > 1 && (options.python || options.out)) {
+    throw new UsageError(`golden: --python and --out name one Keras version's environment and folder: give one --keras (${versions.join(', ')} given)`, 'golden');
+  }
+  let worst = 0;
+  for (const keras of versions) worst = Math.max(worst, await goldenFor(keras, options, stdout, stderr));
+  return worst;
+}
+
+async function goldenFor(keras: KerasVersion, options: GoldenOptions, stdout: Output, stderr: Output): Promise<number> {
   const color = useColor(stderr);
   const fail = (lines: string[]) => {
     stderr.write(`${paint(color, 'red', 'keras-parity golden')}: ${lines.join('\n')}\n`);
@@ -59,7 +75,7 @@ export async function goldenCommand(options: GoldenOptions, stdout: Output = pro
       'The goldens are generated in a clone of the keras-parity repository (tools/ is not published).',
     ]);
   }
-  const ready = await preparePython(options.python, REQUIRED);
+  const ready = await preparePython(options.python, REQUIRED, keras);
   if ('problem' in ready) return fail(ready.problem);
   const { python } = ready;
 

@@ -10,6 +10,8 @@ import { GoldenTensor } from '../golden/safetensors.js';
 import type { GoldenValue, ToleranceWithReason } from '../golden/cases.js';
 import type { AnyOpDef, OpName } from '../ops/table.js';
 import { OP_TABLE } from '../ops/table.js';
+import { paramsAt } from '../ops/op.js';
+import type { KerasVersion } from '../keras-versions.js';
 
 export interface FuzzCall {
   op: OpName;
@@ -52,6 +54,16 @@ export function callOf(
     }
   }
   return { op, args, kwargs, ...(tolerance ? { tolerance } : {}) };
+}
+
+/**
+ * The call as Keras `keras` can make it: keywords of parameters that came later are dropped (the
+ * generators draw for the newest Keras), so the same draws fuzz every version.
+ */
+export function forKeras(call: FuzzCall, keras: KerasVersion): FuzzCall {
+  const known = new Set(paramsAt(OP_TABLE[call.op as OpName] as AnyOpDef, keras).map((p) => p.name));
+  if (Object.keys(call.kwargs).every((k) => known.has(k))) return call;
+  return { ...call, kwargs: Object.fromEntries(Object.entries(call.kwargs).filter(([k]) => known.has(k))) };
 }
 
 /** mulberry32: tiny, fast, and good enough to draw test inputs. */

@@ -1,6 +1,6 @@
 /// <reference types="node" />
 /**
- * The Keras oracle (Node only): one long-lived Python process running real Keras 3.6.0 on JAX
+ * The Keras oracle (Node only): one long-lived Python process running real Keras (one supported version) on JAX
  * (tools/oracle.py) through python-shell, answering calls with Keras's outputs, bit-exact, or the
  * exception Keras raised. Calls run one at a time, each with a timeout. A crash or a timeout answers the
  * call in flight with an outcome whose origin is the oracle (reported, never compared) and the next call
@@ -10,16 +10,19 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PythonShell } from 'python-shell';
 import type { Expected, ExpectedError, GoldenValue } from '../golden/cases.js';
+import { NEWEST_KERAS, type KerasVersion } from '../keras-versions.js';
 import { packageRoot } from '../paths.js';
 import { preparePython, spawnErrorText } from '../python/env.js';
 import { decodeExpected, encodeValue, oracleError, type WireTensor } from './wire.js';
 import { track, untrack } from './reaper.js';
 
-/** What the oracle needs (tools/requirements.txt): Keras, its JAX backend, numpy; safetensors for the versions. */
+/** What the oracle needs (tools/requirements/keras-<version>.txt): Keras, its JAX backend, numpy; safetensors for the versions. */
 export const ORACLE_REQUIREMENTS = ['keras', 'jax', 'jaxlib', 'numpy', 'safetensors'];
 
 export interface OracleOptions {
-  /** The Python with the pinned Keras (default: the project's .venv python). */
+  /** The Keras version to run (default: the newest supported). */
+  keras?: KerasVersion;
+  /** The Python with that Keras (default: its environment's, .venv/keras-<version>). */
   python?: string;
   /** Per call, unless the call says otherwise (default 60 s). */
   timeoutMs?: number;
@@ -223,7 +226,7 @@ export class KerasOracle {
         `${script} is not part of this installation: the Keras oracle runs in a clone of the keras-parity repository (tools/ is not published).`,
       );
     }
-    const ready = await preparePython(options.python, ORACLE_REQUIREMENTS);
+    const ready = await preparePython(options.python, ORACLE_REQUIREMENTS, options.keras ?? NEWEST_KERAS);
     if ('problem' in ready) throw new OracleUnavailableError(ready.problem.join('\n'));
     const first = await launch(ready.python, script, options);
     return new KerasOracle(ready.python, script, options, first.versions, first.process);
@@ -293,7 +296,7 @@ async function launch(python: string, script: string, options: OracleOptions): P
   await proc.close(0);
   const fatal = m.fatal!;
   const fix = fatal.missing
-    ? `\n${fatal.missing} cannot be imported in ${python}. Install the pinned versions with:\n  ${python} -m pip install -r tools/requirements.txt\nor create the project's .venv with \`npm run golden:setup\`.`
+    ? `\n${fatal.missing} cannot be imported in ${python}. Install the pinned versions with:\n  ${python} -m pip install -r tools/requirements/keras-${options.keras ?? NEWEST_KERAS}.txt\nor create the project's environments with \`npm run golden:setup\`.`
     : '';
   throw new OracleUnavailableError(`${fatal.message}${fix}`);
 }

@@ -12,7 +12,8 @@ import { CALL_EXCLUSIONS } from '../golden/exclusions.js';
 import { callExclusionFor, type CallExclusionEntry } from '../golden/policy.js';
 import { formatFailure } from '../golden/report.js';
 import { classify, type CaseResult } from '../golden/run.js';
-import type { FuzzCall, OpGenerators } from './call.js';
+import { forKeras, type FuzzCall, type OpGenerators } from './call.js';
+import { NEWEST_KERAS, type KerasVersion } from '../keras-versions.js';
 import { reduceCall } from './reduce.js';
 import { localRunner, type CaseRunner } from './runner.js';
 import { ORACLE, callKey } from './wire.js';
@@ -64,6 +65,8 @@ export interface FuzzOptions {
   exclusions?: readonly CallExclusionEntry[];
   /** After each drawn call (not the shrinking steps), with how many ran so far. */
   onCall?: (runs: number) => void;
+  /** The Keras version the oracle runs, whose ops replay the calls (default: the newest). */
+  keras?: KerasVersion;
 }
 
 export interface Mismatch {
@@ -104,8 +107,8 @@ export interface FuzzResult {
 }
 
 /** The golden case a fuzz call and Keras's answer make; its id stays in the op's namespace for the tolerance table. */
-export function caseOf(call: FuzzCall, expected: Expected, id = `${call.op}/fuzz`): GoldenCase {
-  return { id, op: call.op, args: call.args, kwargs: call.kwargs, expected, tolerance: call.tolerance ?? null, backends: {} };
+export function caseOf(call: FuzzCall, expected: Expected, keras: KerasVersion = NEWEST_KERAS, id = `${call.op}/fuzz`): GoldenCase {
+  return { id, op: call.op, args: call.args, kwargs: call.kwargs, expected, tolerance: call.tolerance ?? null, backends: {}, keras };
 }
 
 /**
@@ -119,11 +122,11 @@ export function opSeed(seed: number, op: string): number {
   return (h ^ seed) | 0;
 }
 
-/** The valid and invalid calls of one op, tagged, mixed `1 - invalidShare` to `invalidShare`. */
-export function drawCalls(generators: OpGenerators, invalidShare = 0.2): fc.Arbitrary<Drawn> {
-  const valid = generators.valid.map((call): Drawn => ({ kind: 'valid', call }));
+/** The valid and invalid calls of one op, tagged, mixed `1 - invalidShare` to `invalidShare`, as Keras `keras` can make them. */
+export function drawCalls(generators: OpGenerators, invalidShare = 0.2, keras: KerasVersion = NEWEST_KERAS): fc.Arbitrary<Drawn> {
+  const valid = generators.valid.map((call): Drawn => ({ kind: 'valid', call: forKeras(call, keras) }));
   if (!generators.invalid || invalidShare <= 0) return valid;
-  const invalid = generators.invalid.map((call): Drawn => ({ kind: 'invalid', call }));
+  const invalid = generators.invalid.map((call): Drawn => ({ kind: 'invalid', call: forKeras(call, keras) }));
   const weight = Math.round(invalidShare * 100);
   return fc.oneof({ arbitrary: valid, weight: 100 - weight }, { arbitrary: invalid, weight });
 }
@@ -152,7 +155,8 @@ async function fuzzActive(op: string, runner: CaseRunner, generators: OpGenerato
   // The counts describe the drawn calls; once a call fails, the rest are fast-check's shrinking steps.
   let shrinking = false;
   let fatal: unknown;
-  const property = fc.asyncProperty(drawCalls(generators, options.invalidShare), async ({ kind, call }) => {
+  const keras = options.keras ?? NEWEST_KERAS;
+  const property = fc.asyncProperty(drawCalls(generators, options.invalidShare, keras), async ({ kind, call }) => {
     if (fatal !== undefined) return true;
     let expected: Expected;
     try {
@@ -161,7 +165,7 @@ async function fuzzActive(op: string, runner: CaseRunner, generators: OpGenerato
       fatal = e; // no oracle: the run cannot go on (the caller reports why)
       return true;
     }
-    const c = caseOf(call, expected);
+    const c = caseOf(call, expected, keras);
     // As the conformance suite leaves an excluded case out: not run, not a failure, shrinking avoids it.
     const exclusion = callExclusionFor(exclusions, c, runner.backend);
     const outcome: CaseResult = exclusion ? { ok: true, outputs: [] } : await runner.run(c);
@@ -177,7 +181,7 @@ async function fuzzActive(op: string, runner: CaseRunner, generators: OpGenerato
   const details = await fc.check(property, { seed: opSeed(options.seed, op), numRuns: options.numRuns });
   if (fatal !== undefined) throw fatal;
   if (details.failed && details.counterexample) {
-    result.mismatch = await describeMismatch(details.counterexample[0], runner, oracle, exclusions, details);
+    result.mismatch = await describeMismatch(details.counterexample[0], runner, oracle, { exclusions, keras }, details);
   } else if (details.failed) {
     const error: unknown = details.errorInstance;
     throw error instanceof Error ? error : new Error(String(error));
@@ -201,12 +205,12 @@ async function describeMismatch(
   drawn: Drawn,
   runner: CaseRunner,
   oracle: Oracle,
-  exclusions: readonly CallExclusionEntry[],
+  { exclusions, keras }: { exclusions: readonly CallExclusionEntry[]; keras: KerasVersion },
   details: fc.RunDetails<[Drawn]>,
 ): Promise<Mismatch> {
   const replay = async (call: FuzzCall) => {
     const expected = await oracle.call(call.op, call.args, call.kwargs);
-    const c = caseOf(call, expected);
+    const c = caseOf(call, expected, keras);
     const result = await runner.run(c);
     // A reduction into an excluded call is no longer this mismatch.
     const excluded = !!callExclusionFor(exclusions, c, runner.backend);

@@ -9,6 +9,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { GoldenValue } from '../golden/cases.js';
 import { formatNumber } from '../golden/report.js';
 import { GoldenTensor } from '../golden/safetensors.js';
+import { compareVersions, type KerasMinor } from '../keras-versions.js';
+import { OP_TABLE, type AnyOpDef } from '../ops/table.js';
 import type { FuzzCall } from './call.js';
 
 /** Relative to the repository root. */
@@ -21,6 +23,8 @@ export interface FoundCase {
   args: Json[];
   kwargs: Record<string, Json>;
   tolerance: FuzzCall['tolerance'] | null;
+  /** The Keras release the call needs (its op or a keyword came then): older golden sets leave it out. */
+  since?: string;
   /** Where it came from: the command that found it, the backend, the mismatch in one line. */
   found: { command: string; backend: string; mismatch: string };
 }
@@ -79,9 +83,18 @@ export function saveFound(file: string, call: FuzzCall, name: string, found: Fou
   const doc = read(file);
   const id = freeId(call.op, name, new Set(doc.cases.map((c) => c.id)));
   const kwargs = Object.fromEntries(Object.entries(call.kwargs).map(([k, v]) => [k, toJson(v)]));
-  doc.cases.push({ id, args: call.args.map(toJson), kwargs, tolerance: call.tolerance ?? null, found });
+  const since = sinceOf(call);
+  doc.cases.push({ id, args: call.args.map(toJson), kwargs, tolerance: call.tolerance ?? null, ...(since ? { since } : {}), found });
   writeFileSync(file, `${pretty(doc as unknown as Json)}\n`);
   return id;
+}
+
+/** The newest release among the op's and its given keywords' `since`; undefined when all were in 3.6. */
+function sinceOf(call: FuzzCall): string | undefined {
+  const def = OP_TABLE[call.op] as AnyOpDef;
+  const named = new Set(Object.keys(call.kwargs));
+  const releases = [def.since, ...def.params.filter((p) => named.has(p.name)).map((p) => p.since)].filter((s): s is KerasMinor => !!s);
+  return releases.sort(compareVersions).at(-1);
 }
 
 /** JSON indented by one space, with arrays of plain values (a tensor's elements) on one line. */

@@ -4,6 +4,7 @@
  * written out element by element with their exact float32 values (the shortest decimal that reads back as
  * the same float32; nan, inf and -0.0 spelt out), so both programs see the very inputs the fuzzer saw.
  */
+import { NEWEST_KERAS } from '../keras-versions.js';
 import type { GoldenValue } from '../golden/cases.js';
 import { formatNumber } from '../golden/report.js';
 import { GoldenTensor } from '../golden/safetensors.js';
@@ -19,6 +20,8 @@ export interface SnippetOptions {
 export interface JsSnippetOptions extends SnippetOptions {
   /** What the program imports keras-parity from (default: the target's). */
   importFrom?: string;
+  /** The Keras version whose ops the program calls (default: the newest). */
+  keras?: string;
 }
 
 /** Where the keras-parity program of a call runs: what it imports, the backend it selects, how to run it. */
@@ -172,8 +175,9 @@ export function jsSnippet(call: FuzzCall, target: string | ProgramTarget, option
   const lines = [
     ...(options.comment ? [`// ${options.comment}`] : []),
     ...header.map((line) => `// ${line}`),
-    `import { ops, tensor, setBackend } from '${options.importFrom ?? importFrom}';`,
+    `import { opsFor, tensor, setBackend } from '${options.importFrom ?? importFrom}';`,
     '',
+    `const ops = opsFor('${options.keras ?? NEWEST_KERAS}');`,
     `await setBackend('${backend}');`,
     ...tensors.map(([name, t]) => `const ${name} = ${jsTensor(t)};`),
     `const result = ops.call('${call.op}', [${args.map(jsValue).join(', ')}], ${kw});`,

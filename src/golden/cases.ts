@@ -37,6 +37,8 @@ export interface GoldenCase {
   tolerance: ToleranceWithReason | null;
   /** How Keras's tensorflow and numpy backends compare with JAX on this case; for reports only. */
   backends: Record<string, unknown>;
+  /** The Keras version that produced it, whose ops replay it (its golden set's manifest); absent: 3.6.0. */
+  keras?: string;
 }
 
 export interface GoldenOp {
@@ -49,7 +51,7 @@ const ID_PATTERN = /^[a-z_0-9]+\/[A-Za-z0-9_.=+-]+$/;
 type Fail = (why: string) => GoldenError;
 
 /** Parses `<op>.json`; `file` names it in errors, `tensors` are its safetensors file's contents. */
-export function parseOpFile(text: string, file: string, op: string, tensors: ReadonlyMap<string, GoldenTensor>): GoldenOp {
+export function parseOpFile(text: string, file: string, op: string, tensors: ReadonlyMap<string, GoldenTensor>, keras?: string): GoldenOp {
   const fail: Fail = (why) => new GoldenError(file, why);
   let doc: { op?: unknown; cases?: unknown };
   try {
@@ -62,7 +64,7 @@ export function parseOpFile(text: string, file: string, op: string, tensors: Rea
   }
   const seen = new Set<string>();
   const cases = doc.cases.map((raw, i) => {
-    const c = parseCase(raw, i, op, tensors, fail);
+    const c = { ...parseCase(raw, i, op, tensors, fail), ...(keras ? { keras } : {}) };
     if (seen.has(c.id)) throw fail(`case id ${c.id} appears twice`);
     seen.add(c.id);
     return c;

@@ -90,7 +90,7 @@ export function loadOp(source: GoldenSource, manifest: Manifest, op: string): Go
       : new Map();
   const jsonName = `${op}.json`;
   const text = new TextDecoder().decode(verifiedBytes(source, manifest, jsonName));
-  return parseOpFile(text, source.label(jsonName), op, tensors);
+  return parseOpFile(text, source.label(jsonName), op, tensors, manifest.versions.keras);
 }
 
 /** The manifest (its errors throw), then every op; a broken file spoils only its own op. */

@@ -8,21 +8,25 @@ import type { ConcreteSpec, Spec } from '../dtypes.js';
 import { currentAdapter } from '../backend/registry.js';
 import { Tensor } from '../backend/tensor.js';
 import { convertToTensor, isTensorLike, specOfValue } from '../backend/convert.js';
-import { KerasParityError, KerasTypeError } from '../errors.js';
-import { camelCase, type CallArgs, type Mode, type ParamDef } from './op.js';
-import { OP_TABLE, PUBLIC_NAMES, type AnyOpDef, type OpName } from './table.js';
+import { KerasParityError, KerasTypeError, UnsupportedError } from '../errors.js';
+import type { KerasVersion } from '../keras-versions.js';
+import { camelCase, changesAt, paramsAt, type CallArgs, type Mode, type ParamDef } from './op.js';
+import { OP_TABLE, PUBLIC_NAMES, publicNamesAt, type AnyOpDef, type OpName } from './table.js';
 
-export function lookup(name: string): [OpName, AnyOpDef] {
+/** The op a public name stands for in `version`; a name that version lacks is an unknown op there. */
+export function lookup(name: string, version: KerasVersion): [OpName, AnyOpDef] {
   const op = PUBLIC_NAMES.get(name);
-  if (!op) {
-    throw new KerasTypeError(`Unknown op: ${formatValue(name)}. keras.ops.nn has: ${[...PUBLIC_NAMES.keys()].join(', ')}.`);
+  const names = publicNamesAt(version);
+  if (!op || !names.includes(name)) {
+    const later = op ? ` (${name} came in Keras ${(OP_TABLE[op] as AnyOpDef).since})` : '';
+    throw new KerasTypeError(`Unknown op: ${formatValue(name)}${later}. keras.ops.nn of Keras ${version} has: ${names.join(', ')}.`);
   }
   return [op, OP_TABLE[op] as AnyOpDef];
 }
 
 /** Python's binding of `f(*args, **kwargs)`: returns every parameter's value, defaults filled. */
-export function bindKeras(opName: string, def: AnyOpDef, args: unknown[], kwargs: Record<string, unknown>) {
-  const params = def.params;
+export function bindKeras(opName: string, def: AnyOpDef, args: unknown[], kwargs: Record<string, unknown>, version: KerasVersion) {
+  const params = paramsAt(def, version);
   if (args.length > params.length) {
     throw new KerasTypeError(
       `${opName}() takes ${params.length} positional arguments but ${args.length} were given`,
@@ -42,9 +46,10 @@ export function bindKeras(opName: string, def: AnyOpDef, args: unknown[], kwargs
 }
 
 /** The idiomatic form: required parameters positional, the others in one camelCase options object. */
-export function bindIdiomatic(opName: string, def: AnyOpDef, args: unknown[]) {
-  const required = def.params.filter((p) => p.required);
-  const optional = def.params.filter((p) => !p.required);
+export function bindIdiomatic(opName: string, def: AnyOpDef, args: unknown[], version: KerasVersion) {
+  const params = paramsAt(def, version);
+  const required = params.filter((p) => p.required);
+  const optional = params.filter((p) => !p.required);
   const fn = camelCase(opName);
   const hasOptions = args.length === required.length + 1 && optional.length > 0;
   if (args.length !== required.length && !hasOptions) {
@@ -58,7 +63,7 @@ export function bindIdiomatic(opName: string, def: AnyOpDef, args: unknown[]) {
   required.forEach((p, i) => bound.set(p.name, args[i]));
   const options = hasOptions ? args[required.length] : undefined;
   if (options !== undefined) bindOptions(fn, def, optional, options, bound);
-  return fillDefaults(opName, def.params, bound);
+  return fillDefaults(opName, params, bound);
 }
 
 function bindOptions(fn: string, def: AnyOpDef, optional: ParamDef[], options: unknown, bound: Map<string, unknown>) {
@@ -90,28 +95,39 @@ function fillDefaults(opName: string, params: readonly ParamDef[], bound: Map<st
   return values;
 }
 
-function callArgs(def: AnyOpDef, values: Record<string, unknown>, specOf: (p: ParamDef, v: unknown) => Spec | null, mode: Mode) {
+/** A call's bound values, as its Keras version's op sees them. */
+export interface Bound {
+  op: OpName;
+  def: AnyOpDef;
+  values: Record<string, unknown>;
+  keras: KerasVersion;
+}
+
+function callArgs({ op, def, values, keras }: Bound, specOf: (p: ParamDef, v: unknown) => Spec | null, mode: Mode) {
   const t: Record<string, Spec | null> = {};
   const v: Record<string, unknown> = {};
-  for (const p of def.params) {
+  for (const p of paramsAt(def, keras)) {
     if (p.kind === 'tensor') t[p.name] = values[p.name] === null && !p.required ? null : specOf(p, values[p.name]);
     else v[p.name] = values[p.name];
+    if (t[p.name]?.dtype === 'complex64' && !def.takesComplex) {
+      throw new UnsupportedError(`${op} does not take complex64 tensors here. Received: ${p.name} of dtype complex64`);
+    }
   }
-  return { t, v, mode } as CallArgs<string, string>;
+  return { t, v, mode, keras, changed: changesAt(def, keras, op) } as CallArgs<string, string>;
 }
 
 /** Shape and dtype inference without computing (Keras's compute_output_spec and symbolic checks). */
-export function outputSpecOf(opName: OpName, def: AnyOpDef, values: Record<string, unknown>): Spec | Spec[] {
-  def.checkFirst?.(values);
-  return def.resolve(callArgs(def, values, (p, v) => specOfValue(v, p.name), 'symbolic')).out;
+export function outputSpecOf(call: Bound): Spec | Spec[] {
+  call.def.checkFirst?.(call.values);
+  return call.def.resolve(callArgs(call, (p, v) => specOfValue(v, p.name), 'symbolic')).out;
 }
 
 /** Runs one op on the active backend; temporaries made from plain values are released. */
-export function execute(opName: OpName, def: AnyOpDef, values: Record<string, unknown>): Tensor | Tensor[] {
+export function execute(call: Bound): Tensor | Tensor[] {
   const made: Tensor[] = [];
   try {
-    const { adapter, run, out } = prepare(opName, def, values, made);
-    return wrapResult(opName, adapter, run(), out);
+    const { adapter, run, out } = prepare(call, made);
+    return wrapResult(call.op, adapter, run(), out);
   } finally {
     for (const t of made) t.dispose();
   }
@@ -121,14 +137,15 @@ export function execute(opName: OpName, def: AnyOpDef, values: Record<string, un
  * Everything before the kernel: tensors made from plain values (pushed to `made`), the op resolved,
  * handles on the active adapter. `run` calls the kernel alone, which bench/profile-overhead.ts times.
  */
-export function prepare(opName: OpName, def: AnyOpDef, values: Record<string, unknown>, made: Tensor[]) {
+export function prepare(call: Bound, made: Tensor[]) {
+  const { op: opName, def, values } = call;
   const adapter = currentAdapter();
   def.checkFirst?.(values);
   const tensors: Record<string, Tensor | null> = {};
-  for (const p of def.params.filter((q) => q.kind === 'tensor')) {
+  for (const p of paramsAt(def, call.keras).filter((q) => q.kind === 'tensor')) {
     tensors[p.name] = asTensor(p, values[p.name], made);
   }
-  const { attrs, out } = def.resolve(callArgs(def, values, (p) => tensors[p.name] as Tensor, 'eager'));
+  const { attrs, out } = def.resolve(callArgs(call, (p) => tensors[p.name] as Tensor, 'eager'));
   const handles = Object.fromEntries(
     Object.entries(tensors).map(([name, t]) => [name, t === null ? null : t.handleOn(adapter)]),
   );

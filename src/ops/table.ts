@@ -1,9 +1,11 @@
 /**
- * The op table: every op of Keras 3.6 `keras.ops.nn`, keyed by its Keras name, gathered from the family
- * files where each is declared once. Everything else (idiomatic functions, `ops.call`,
- * `ops.outputSpec`, the adapter interface, the conformance runner) derives from it.
+ * The op table: every op of `keras.ops.nn` in every supported Keras version, keyed by its Keras name,
+ * gathered from the family files where each is declared once, with the release that added it. Everything
+ * else (idiomatic functions, `ops.call`, `ops.outputSpec`, the adapter interface, the conformance runner)
+ * derives from it.
  */
 import type { ConcreteSpec } from '../dtypes.js';
+import { includes, type KerasVersion, type MinorsOf } from '../keras-versions.js';
 import { activations } from './activations.js';
 import { attention } from './attention.js';
 import { conv } from './conv.js';
@@ -12,7 +14,9 @@ import { encoding } from './encoding.js';
 import { losses } from './losses.js';
 import { normalization } from './normalization.js';
 import type { CamelCase, OpDef, Outputs } from './op.js';
+import { patches } from './patches.js';
 import { pooling } from './pooling.js';
+import { complex } from './complex.js';
 
 export const OP_TABLE = {
   ...activations,
@@ -23,6 +27,8 @@ export const OP_TABLE = {
   ...normalization,
   ...ctc,
   ...attention,
+  ...patches,
+  ...complex,
 };
 
 export type OpTable = typeof OP_TABLE;
@@ -42,9 +48,38 @@ export type Kernel<D, H> =
 export type Kernels<H> = { [K in OpName]: Kernel<OpTable[K], H> };
 
 export type AliasesOf<K extends OpName> = OpTable[K] extends { aliases: readonly (infer N extends string)[] } ? N : never;
-/** Every public name, Keras spelling: the 33 ops and their aliases. */
+/** The release an op came in: its `since`, else 3.6, the seed. */
+export type SinceOf<K extends OpName> = OpTable[K] extends { since: infer S } ? S : '3.6';
+/** The ops of one Keras version. */
+export type OpNameAt<V extends KerasVersion> = { [K in OpName]: SinceOf<K> extends MinorsOf[V] ? K : never }[OpName];
+/** Every public name of one Keras version, Keras spelling: its ops and their aliases. */
+export type KerasNameAt<V extends KerasVersion> = OpNameAt<V> | { [K in OpNameAt<V>]: AliasesOf<K> }[OpNameAt<V>];
+/** Every public name of any supported version. */
 export type KerasName = OpName | { [K in OpName]: AliasesOf<K> }[OpName];
 export type IdiomaticName = CamelCase<KerasName>;
+
+const NAMES_AT = new Map<KerasVersion, readonly string[]>();
+
+/** The public names (ops and aliases) of one Keras version, in table order. */
+export function publicNamesAt(version: KerasVersion): readonly string[] {
+  let names = NAMES_AT.get(version);
+  if (!names) {
+    names = [...PUBLIC_NAMES].filter(([, op]) => opIn(op, version)).map(([name]) => name);
+    NAMES_AT.set(version, names);
+  }
+  return names;
+}
+
+/** Whether Keras `version` has the op. */
+export function opIn(op: OpName, version: KerasVersion): boolean {
+  const since = (OP_TABLE[op] as AnyOpDef).since;
+  return !since || includes(version, since);
+}
+
+/** The ops of one Keras version, in table order. */
+export function opsAt(version: KerasVersion): OpName[] {
+  return (Object.keys(OP_TABLE) as OpName[]).filter((op) => opIn(op, version));
+}
 
 /** Public name (op or alias) to the op it stands for. */
 export const PUBLIC_NAMES: ReadonlyMap<string, OpName> = new Map(

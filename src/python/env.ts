@@ -1,14 +1,15 @@
 /// <reference types="node" />
 /**
- * Finding the Python with the pinned Keras (the project's .venv, or a --python PATH) and saying, in one
+ * Finding the Python with a pinned Keras version (the project's .venv/keras-<version>, or a --python PATH)
+ * and saying, in one
  * message with the command that fixes it, what is missing: Python itself, Keras, JAX or another package.
  * Shared by `keras-parity golden` and the fuzzer's Keras oracle.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { PythonShell } from 'python-shell';
-import { packageRoot, venvPython } from '../paths.js';
+import { requirementsFile, venvPython } from '../paths.js';
 
 export const SETUP = 'npm run golden:setup';
 
@@ -27,20 +28,20 @@ export interface PythonProblem {
   problem: string[];
 }
 
-/** The interpreter `option` names (a bare name is looked up on PATH), or the project's .venv python. */
-export function pythonPath(option: string | undefined): string {
-  if (!option) return venvPython();
+/** The interpreter `option` names (a bare name is looked up on PATH), or the python of Keras `keras`'s environment. */
+export function pythonPath(option: string | undefined, keras: string): string {
+  if (!option) return venvPython(keras);
   return /[\\/]/.test(option) ? resolve(option) : option;
 }
 
 /**
- * Checks that `option` (or the .venv python) runs and has every requirement, with Keras at the version
- * tools/requirements.txt pins. Fast: the check imports nothing but importlib.metadata.
+ * Checks that `option` (or the environment of Keras `keras`) runs and has every requirement, with Keras
+ * at version `keras` (tools/requirements/keras-<version>.txt). Fast: the check imports nothing but
+ * importlib.metadata.
  */
-export async function preparePython(option: string | undefined, required: readonly Requirement[]): Promise<PythonReady | PythonProblem> {
-  const root = packageRoot();
-  const python = pythonPath(option);
-  const requirements = relative(process.cwd(), join(root, 'tools', 'requirements.txt'));
+export async function preparePython(option: string | undefined, required: readonly Requirement[], keras: string): Promise<PythonReady | PythonProblem> {
+  const python = pythonPath(option, keras);
+  const requirements = relative(process.cwd(), requirementsFile(keras));
   const install = option
     ? [`  ${option} -m pip install -r ${requirements}`, `or create the project's .venv with \`${SETUP}\` and drop --python.`]
     : [`  ${SETUP}`];
@@ -48,7 +49,7 @@ export async function preparePython(option: string | undefined, required: readon
     return {
       problem: [
         `no Python environment with Keras: ${relative(process.cwd(), python)} does not exist.`,
-        'Create it (Python 3.11 with venv; installs keras 3.6.0, jax, tensorflow-cpu and numpy, about 600 MB) with:',
+        `Create it (Python 3.11 with venv; installs keras ${keras}, jax, tensorflow-cpu and numpy, about 600 MB per Keras version) with:`,
         `  ${SETUP}`,
         'or pass --python PATH to a Python that has them.',
       ],
@@ -64,11 +65,10 @@ export async function preparePython(option: string | undefined, required: readon
     const what = missing.includes('keras') ? 'Keras is not installed' : 'packages are missing';
     return { problem: [`${what} in ${python} (Python ${check.python}): no ${missing.join(', ')}.`, 'Install them with:', ...install] };
   }
-  const pinned = pinnedKeras(root);
-  if (pinned && check.packages.keras && check.packages.keras !== pinned) {
+  if (check.packages.keras && check.packages.keras !== keras) {
     return {
       problem: [
-        `${python} has Keras ${check.packages.keras}; keras-parity is checked against Keras ${pinned} (tools/requirements.txt).`,
+        `${python} has Keras ${check.packages.keras}, not Keras ${keras} (${requirements}).`,
         'Install the pinned versions with:',
         ...install,
       ],
@@ -153,13 +153,4 @@ export function runPython(
     // python-shell reports a non-zero exit as an error too; the status is what matters here.
     shell.end((_err, code, signal) => done({ code, signal }));
   });
-}
-
-/** `keras==3.6.0` from tools/requirements.txt. */
-export function pinnedKeras(root: string = packageRoot()): string | undefined {
-  try {
-    return /^\s*keras\s*==\s*([^\s#;]+)/m.exec(readFileSync(join(root, 'tools', 'requirements.txt'), 'utf8'))?.[1];
-  } catch {
-    return undefined;
-  }
 }

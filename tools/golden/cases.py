@@ -4,16 +4,21 @@ import pkgutil
 
 import numpy as np
 
-TENSOR_DTYPES = ("float32", "int32", "bool")
+# complex64 is safetensors' C64, real then imaginary float32 (docs/golden-format.md); polar returns it.
+TENSOR_DTYPES = ("float32", "int32", "bool", "complex64")
 
 
 class CatalogueError(Exception):
     """The catalogue asks for something the golden format cannot hold."""
 
 
-def load(only=None) -> list:
-    """Every case of every module of golden.catalogue (modules by name, cases in their order)."""
+def load(only=None, keras_version=None) -> list:
+    """Every case of every module of golden.catalogue (modules by name, cases in their order) that Keras
+    `keras_version` can run (each case's `since`; default: the installed Keras)."""
     from golden import catalogue
+    from golden.common import version_tuple
+
+    version = version_tuple(keras_version or installed_keras())
 
     cases = []
     for info in sorted(pkgutil.iter_modules(catalogue.__path__), key=lambda m: m.name):
@@ -22,6 +27,7 @@ def load(only=None) -> list:
         module = importlib.import_module(f"golden.catalogue.{info.name}")
         cases.extend(module.cases())
     check_unique(cases)
+    cases = [case for case in cases if case.since is None or version_tuple(case.since) <= version]
     for case in cases:
         encode_call(case)  # fail now, not after an hour of running, on what the format cannot hold
     if only:
@@ -30,6 +36,13 @@ def load(only=None) -> list:
             raise CatalogueError(f"--only names ops without cases: {', '.join(sorted(unknown))}")
         cases = [case for case in cases if case.op in only]
     return cases
+
+
+def installed_keras() -> str:
+    """The installed Keras's version, read without importing it (imports must wait for env.pin)."""
+    import importlib.metadata
+
+    return importlib.metadata.version("keras")
 
 
 def check_unique(cases) -> None:

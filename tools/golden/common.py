@@ -28,6 +28,9 @@ class Case:
     args: tuple
     kwargs: dict = dataclasses.field(default_factory=dict)
     tolerance: Optional[dict] = None
+    # The Keras minor release ("3.7") that made this call possible: the op or a keyword it passes came
+    # then. A golden set of an older Keras leaves the case out.
+    since: Optional[str] = None
 
     def __post_init__(self):
         if not ID_PATTERN.match(self.id) or not self.id.startswith(self.op + "/"):
@@ -56,16 +59,23 @@ def integers(case_id: str, shape, low, high, salt=0) -> np.ndarray:
     return g.integers(low, high, shape).astype(np.int32)
 
 
-def make_case(op: str, tag: str, args, kwargs=None, tolerance=None) -> Case:
+def make_case(op: str, tag: str, args, kwargs=None, tolerance=None, since=None) -> Case:
     """The case `<op>/<tag>`. `args`, any of its items, or a keyword's value may be a function of the case
-    id, which seeds its random inputs; numpy scalars become 0-d arrays."""
+    id, which seeds its random inputs; numpy scalars become 0-d arrays. `since`: the Keras minor release
+    the call needs (its op or a keyword came then), None for 3.6."""
     case_id = f"{op}/{tag}"
     if callable(args):
         args = args(case_id)
     args = [a(case_id) if callable(a) else a for a in args]
     args = [np.asarray(a) if isinstance(a, np.generic) else a for a in args]
     kwargs = {k: v(case_id) if callable(v) else v for k, v in (kwargs or {}).items()}
-    return Case(case_id, op, tuple(args), kwargs, tolerance)
+    return Case(case_id, op, tuple(args), kwargs, tolerance, since)
+
+
+def version_tuple(version: str) -> tuple:
+    """"3.15.1" -> (3, 15, 1); "3.7" -> (3, 7, 0), so that releases compare numerically."""
+    parts = tuple(int(p) for p in version.split("."))
+    return parts + (0,) * (3 - len(parts))
 
 
 def axis_tag(axis) -> str:

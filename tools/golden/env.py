@@ -72,7 +72,15 @@ def recorded() -> dict:
 
 
 def check_keras_defaults(keras) -> None:
-    """Fail if Keras does not run with its stock configuration."""
+    """Fail if Keras does not run with its stock configuration; silence its logged fallbacks.
+
+    Keras 3.12+ logs a traceback for every attention call that jax.nn.dot_product_attention refuses before
+    it falls back to its own implementation: the fallback's answer (or error) is what a case records, and
+    the traceback is noise in the generator's and the oracle's output.
+    """
+    from absl import logging
+
+    logging.set_verbosity(logging.FATAL)
     got = (keras.config.floatx(), keras.config.epsilon(), keras.config.image_data_format())
     if got != ("float32", 1e-07, "channels_last"):
         raise SystemExit(f"Keras is not at its defaults (floatx, epsilon, image_data_format): {got}")

@@ -22,7 +22,7 @@ def cases():
     with open(FILE, encoding="utf-8") as f:
         doc = json.load(f)
     return [Case(c["id"], c["id"].split("/")[0], tuple(decode(v) for v in c["args"]),
-                 {k: decode(v) for k, v in c["kwargs"].items()}, c.get("tolerance"))
+                 {k: decode(v) for k, v in c["kwargs"].items()}, c.get("tolerance"), c.get("since"))
             for c in doc["cases"]]
 
 
