@@ -82,6 +82,13 @@ describe('keras-parity command', function () {
       badBackend: keras(['run', '--backend', 'refrence', '--op', 'relu', '--out', join(tmp, 'never')]),
       badOp: keras(['run', '--backend', 'reference', '--op', 'relu,convv']),
       ok: keras(['run', '--backend', 'reference', '--op', 'relu,swish', '--out', join(tmp, 'ok')]),
+      newest: keras(['run', '--backend', 'reference', '--op', 'relu', '--keras', '3.15.1', '--out', join(tmp, 'newest'), '--junit', join(tmp, 'newest.xml')]),
+      seedRelu: keras(['run', '--op', 'relu', '--keras', '3.6.0', '--backend', 'reference', '--out', join(tmp, 'seed')]),
+      oneSet: keras(['run', '--backend', 'reference', '--op', 'relu', '--golden', join(ROOT, 'golden', 'keras-3.6.0'), '--out', join(tmp, 'one-set')]),
+      noSet: keras(['run', '--backend', 'reference', '--op', 'relu', '--golden', join(ROOT, 'golden', 'keras-3.6.0'), '--keras', '3.15.1', '--out', join(tmp, 'never')]),
+      badKeras: keras(['run', '--backend', 'reference', '--op', 'relu', '--keras', '3.7.0', '--out', join(tmp, 'never')]),
+      opNotInVersion: keras(['run', '--backend', 'reference', '--op', 'celu', '--keras', '3.6.0', '--out', join(tmp, 'never')]),
+      noGoldens: keras(['run', '--backend', 'reference', '--op', 'relu', '--golden', tmp, '--out', join(tmp, 'never')]),
       broken: keras(['run', '--backend', 'reference,cli-broken', '--op', 'relu', '--out', join(tmp, 'broken')], extra),
       labelled: keras(
         ['run', '--backend', 'reference,cli-broken', '--op', 'relu', '--label', 'ci test', '--junit', join(tmp, 'ci', 'junit.xml'), '--out', join(tmp, 'labelled')],
@@ -89,8 +96,9 @@ describe('keras-parity command', function () {
       ),
       backends: keras(['backends'], extra),
       backendsJson: keras(['backends', '--json']),
-      noPython: keras(['golden', '--python', join(tmp, 'no-such-python')]),
-      noKeras: keras(['golden', '--python', noKeras]),
+      // --python names one version's environment: one --keras with it.
+      noPython: keras(['golden', '--keras', '3.6.0', '--python', join(tmp, 'no-such-python')]),
+      noKeras: keras(['golden', '--keras', '3.6.0', '--python', noKeras]),
       fuzzHelp: keras(['fuzz', '--help']),
       fuzzBadCases: keras(['fuzz', '--cases', 'many']),
       fuzzBadOp: keras(['fuzz', '--op', 'relu,sofmax']),
@@ -107,7 +115,7 @@ describe('keras-parity command', function () {
     expect(runs.help.stdout).to.match(/Usage: keras-parity <command>/);
     for (const command of ['run', 'backends', 'golden', 'fuzz']) expect(runs.help.stdout).to.match(new RegExp(`^  ${command} `, 'm'));
     expect(runs.runHelp.code).to.equal(0);
-    for (const option of ['--backend LIST', '--op LIST', '--require LIST', '--out DIR', '--label NAME', '--junit FILE', '--bench FILE', '--no-bench']) {
+    for (const option of ['--keras VERSION', '--backend LIST', '--op LIST', '--require LIST', '--out DIR', '--label NAME', '--junit FILE', '--bench FILE', '--no-bench']) {
       expect(runs.runHelp.stdout).to.include(option);
     }
     expect(runs.runHelp.stdout).to.include('docs/report-format.md');
@@ -133,11 +141,19 @@ describe('keras-parity command', function () {
     const report = readReport(dir);
     expect(report.summary.ok).to.equal(true);
     expect(report.ops).to.deep.equal(['relu', 'silu']);
-    expect(report.cells.map((c) => [c.op, c.backend, c.failed])).to.deep.equal([['relu', 'reference', 0], ['silu', 'reference', 0]]);
+    expect(report.kerasVersions).to.deep.equal(['3.6.0', '3.15.1']);
+    expect(report.cells.map((c) => [c.keras, c.op, c.backend, c.failed])).to.deep.equal([
+      ['3.6.0', 'relu', 'reference', 0],
+      ['3.6.0', 'silu', 'reference', 0],
+      ['3.15.1', 'relu', 'reference', 0],
+      ['3.15.1', 'silu', 'reference', 0],
+    ]);
     expect(report.command).to.equal(`keras-parity run --backend reference --op relu,swish --out ${join(tmp, 'ok')}`);
-    expect(report.environment.keras.keras).to.equal('3.6.0');
+    expect(report.environment.keras['3.6.0'].keras).to.equal('3.6.0');
+    expect(report.environment.keras['3.15.1'].keras).to.equal('3.15.1');
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
-    expect(md).to.include('**PASSED**');
+    expect(md).to.include('**PASSED**').and.include('## Results: Keras 3.6.0').and.include('## Results: Keras 3.15.1');
+    expect(md.indexOf('## Results: Keras 3.6.0')).to.be.below(md.indexOf('## Results: Keras 3.15.1'));
     // What changes numbers on this machine, in report.json and as lines of report.md's Environment.
     const machine = report.environment.machine!;
     expect(machine.cpu.logicalCores).to.be.greaterThan(0);
@@ -146,10 +162,54 @@ describe('keras-parity command', function () {
     expect(md).to.match(/^- GPU: (none found \(.+\)|.+ \(driver .+\))/m);
     expect(md).to.match(/^- CUDA runtime \/ cuDNN: /m);
     expect(md).to.match(/^- variables that change numbers: /m);
-    expect(readFileSync(join(dir, 'report.html'), 'utf8')).to.match(/^<!doctype html>/i);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).to.match(/^<!doctype html>/i);
+    expect(html).to.include('>Keras 3.6.0</h3>').and.include('>Keras 3.15.1</h3>');
     expect(stdout).to.match(/^relu +\d+\/0\/0/m).and.to.include('PASSED');
+    // Each version a section of the summary: its heading, its table, its counts.
+    expect(stdout).to.match(/^Keras 3\.6\.0\nop +reference\nrelu +\d+\/0\/0.*\nsilu .*\nKeras 3\.6\.0: \d+ passed/m);
+    expect(stdout).to.match(/^Keras 3\.15\.1\nop +reference\n/m).and.to.include('Keras 3.6.0 and 3.15.1)');
     // Not a terminal: plain progress lines, no bar, no colours.
-    expect(stderr).to.include('reference relu:').and.not.to.match(/\r|\x1b/);
+    expect(stderr).to.include('reference relu:').and.include('Keras 3.15.1 · reference relu:').and.not.to.match(/\r|\x1b/);
+    expect(stderr).to.match(/^Running \d+ golden cases of Keras 3\.6\.0 and \d+ of Keras 3\.15\.1 on 1 backend$/m);
+  });
+
+  it('run --keras runs the versions named: one version looks as before, its version in the headings', () => {
+    const { code, stdout, stderr } = runs.newest;
+    expect(code, stderr).to.equal(0);
+    const report = readReport(join(tmp, 'newest'));
+    expect(report.kerasVersions).to.deep.equal(['3.15.1']);
+    expect(report.golden!.sets.map((s) => s.keras)).to.deep.equal(['3.15.1']);
+    expect(new Set(report.results!.map((r) => r.keras))).to.deep.equal(new Set(['3.15.1']));
+    expect(Object.keys(report.environment.keras)).to.deep.equal(['3.15.1']);
+    expect(stdout).to.match(/^Keras 3\.15\.1\nop +reference\nrelu /m).and.not.include('Keras 3.6.0');
+    const md = readFileSync(join(tmp, 'newest', 'report.md'), 'utf8');
+    expect(md).to.include('## Results: Keras 3.15.1').and.not.include('Keras 3.6.0');
+    expect(readFileSync(join(tmp, 'newest.xml'), 'utf8')).to.match(/<testsuite name="[^"]+ · reference · Keras 3\.15\.1"/);
+    const seed = readReport(join(tmp, 'seed'));
+    expect(runs.seedRelu.code, runs.seedRelu.stderr).to.equal(0);
+    expect([seed.kerasVersions, seed.ops]).to.deep.equal([['3.6.0'], ['relu']]);
+    expect(seed.results!.length).to.equal(report.results!.length);
+  });
+
+  it('run --golden reads one set (its manifest.json) or a folder of keras-<version>/ sets', () => {
+    expect(runs.oneSet.code, runs.oneSet.stderr).to.equal(0);
+    expect(readReport(join(tmp, 'one-set')).kerasVersions).to.deep.equal(['3.6.0']);
+  });
+
+  it('exits 2 on a --keras version without a golden set (naming the folder), an unsupported one, or an op none of them has', () => {
+    expect(runs.noSet.code).to.equal(2);
+    expect(runs.noSet.stderr).to.include(`run: --keras 3.15.1: no golden set of Keras 3.15.1 in ${join(ROOT, 'golden', 'keras-3.6.0')} (it has 3.6.0)`);
+    expect(runs.badKeras.code).to.equal(2);
+    expect(runs.badKeras.stderr).to.include("run: --keras takes 3.6.0, 3.15.1, not '3.7.0'");
+    expect(runs.opNotInVersion.code).to.equal(2);
+    expect(runs.opNotInVersion.stderr).to.include("run: op 'celu' is not in Keras 3.6.0 (it came in Keras 3.7)");
+    expect(existsSync(join(tmp, 'never'))).to.equal(false);
+  });
+
+  it('exits 3 when the golden folder holds no golden set', () => {
+    expect(runs.noGoldens.code).to.equal(3);
+    expect(runs.noGoldens.stderr).to.include(`${tmp} holds no golden set (a manifest.json, or keras-<version>/ folders)`);
   });
 
   it('a broken backend (KERAS_PARITY_EXTRA_BACKENDS) fails its cells, lists its cases and exits 1', () => {
@@ -166,22 +226,23 @@ describe('keras-parity command', function () {
     expect(failed.outputs![0].mismatches[0]).to.deep.include({ index: [0] });
     const md = readFileSync(join(tmp, 'broken', 'report.md'), 'utf8');
     expect(md).to.include('**FAILED**').and.to.include('### `relu/f32-7` on `cli-broken`');
+    expect(md).to.include('## Failed cases: Keras 3.6.0').and.include('## Failed cases: Keras 3.15.1');
     expect(md).to.match(/\| `relu` \| ✅ \d+[^|]*\| ❌ \d+ of \d+ failed/);
     expect(stdout).to.include('FAILED');
-    expect(stderr).to.include('FAIL relu/f32-7 [cli-broken]: output 0 differs from Keras');
+    expect(stderr).to.include('FAIL relu/f32-7 [cli-broken, Keras 3.6.0]: output 0 differs from Keras');
   });
 
   it('run --label names the machine in the record; --junit writes a suite per backend, a testcase per case', () => {
     const { code, stdout } = runs.labelled;
     expect(code).to.equal(1);
     const report = readReport(join(tmp, 'labelled'));
-    expect(report).to.deep.include({ format: 'keras-parity-report/2', label: 'ci test' });
+    expect(report).to.deep.include({ format: 'keras-parity-report/3', label: 'ci test' });
     expect(report.argv).to.include.members(['--label', 'ci test']);
     expect(report.command).to.include("--label 'ci test'");
     const junit = readFileSync(join(tmp, 'ci', 'junit.xml'), 'utf8');
     expect(stdout).to.include('junit.xml');
-    expect(junit.match(/<testsuite /g)).to.have.length(2);
-    expect(junit).to.include('<testsuite name="ci test · cli-broken"');
+    expect(junit.match(/<testsuite /g)).to.have.length(4);
+    expect(junit).to.include('<testsuite name="ci test · cli-broken · Keras 3.6.0"').and.include('<testsuite name="ci test · cli-broken · Keras 3.15.1"');
     expect(junit.match(/<testcase /g)).to.have.length(report.results!.length);
     expect(junit.match(/<failure /g)).to.have.length(report.results!.filter((r) => r.status === 'failed').length);
     expect(readFileSync(join(tmp, 'labelled', 'report.md'), 'utf8')).to.include('on `ci test`');
@@ -241,14 +302,14 @@ describe('keras-parity command', function () {
     expect(runs.fuzzBadBackend.code).to.equal(2);
     expect(runs.fuzzBadBackend.stderr).to.include("unknown backend 'refrence' (did you mean reference?)");
     expect(runs.fuzzNoKeras.code).to.equal(3);
-    expect(runs.fuzzNoKeras.stderr).to.include('Keras is not installed').and.to.include('-m pip install -r tools/requirements.txt');
+    expect(runs.fuzzNoKeras.stderr).to.include('Keras is not installed').and.to.match(/-m pip install -r tools\/requirements\/keras-[\d.]+\.txt/);
   });
 
   it('golden says how to install Python and Keras when they are missing (exit 3)', () => {
     expect(runs.noPython.code).to.equal(3);
     expect(runs.noPython.stderr).to.include('cannot run Python at').and.to.include('npm run golden:setup');
     expect(runs.noKeras.code).to.equal(3);
-    expect(runs.noKeras.stderr).to.include('Keras is not installed').and.to.include('-m pip install -r tools/requirements.txt');
+    expect(runs.noKeras.stderr).to.include('Keras is not installed').and.to.include('-m pip install -r tools/requirements/keras-3.6.0.txt');
     expect(runs.noKeras.stderr).to.include('npm run golden:setup');
   });
 });
@@ -269,7 +330,7 @@ describe('runParity', () => {
       reason: 'this backend never starts (a CLI spec fixture)',
       required: true,
     });
-    const lenient = await run({ backends: ['reference', 'cli-never'] });
+    const lenient = await run({ backends: ['reference', 'cli-never'], keras: ['3.6.0'] });
     expect(lenient.exitCode).to.equal(0);
     expect(lenient.report.cells.map((c) => c.backend)).to.deep.equal(['reference']);
   });
@@ -286,7 +347,8 @@ describe('runParity', () => {
     const { exitCode, report } = await run({ backends: ['cli-broken', 'reference'] });
     expect(exitCode).to.equal(1);
     const broken = report.cells.find((c) => c.backend === 'cli-broken')!;
-    expect(broken.failed).to.equal(report.cases.filter((c) => c.backend === 'cli-broken' && c.status === 'failed').length);
+    const failed = report.cases.filter((c) => c.backend === 'cli-broken' && c.keras === broken.keras && c.status === 'failed');
+    expect(broken.failed).to.equal(failed.length);
     expect(broken.worst!.maxAbs).to.be.closeTo(1, 1e-5);
     expect(renderMarkdown(report)).to.include('## Failed cases');
   });
@@ -306,9 +368,12 @@ describe('runParity', () => {
     ]);
     expect(report.backends[2].device).to.match(/^WebGL 2: .*, in headless Chromium [\d.]+$/);
     expect(report.environment.chromium).to.match(/^\d+\.\d+\.\d+\.\d+$/);
-    expect(report.cells.filter((c) => c.backend === 'chromium:tfjs-webgl').map((c) => [c.op, c.failed, c.passed > 0])).to.deep.equal([
-      ['relu', 0, true],
-      ['softmax', 0, true],
+    // Each version's cases found in the page and replayed there with that version's ops.
+    expect(report.cells.filter((c) => c.backend === 'chromium:tfjs-webgl').map((c) => [c.keras, c.op, c.failed, c.passed > 0])).to.deep.equal([
+      ['3.6.0', 'relu', 0, true],
+      ['3.6.0', 'softmax', 0, true],
+      ['3.15.1', 'relu', 0, true],
+      ['3.15.1', 'softmax', 0, true],
     ]);
   });
 

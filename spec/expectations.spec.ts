@@ -54,6 +54,27 @@ describe('expectations files', () => {
     expect(found[3]).to.match(/^exp\.txt:4: not `\[ tags \]/);
   });
 
+  it('reads a Keras version tag, keras-<version>, of a supported version only', () => {
+    const [line] = parse('[ keras-3.15.1 cli-broken ] relu [ Failure ] # changed in 3.15').lines;
+    expect(line.tags).to.deep.equal(['keras-3.15.1', 'cli-broken']);
+    expect(problems('[ keras-3.7.0 ] relu [ Failure ] # x')[0]).to.match(/^exp\.txt:1: unknown tag 'keras-3\.7\.0' \(tags: .*keras-3\.6\.0, keras-3\.15\.1, or a backend name\)/);
+  });
+
+  it('applies a tagged line to its Keras version\'s cases only, an untagged one to every version\'s', () => {
+    const set = parse(['[ keras-3.15.1 ] relu/f32-7 [ Failure ] # newer only', 'relu/* [ Failure ] # every version'].join('\n'));
+    const m = machine({});
+    const ref = backend('reference');
+    expect(expectationFor(set, { id: 'relu/f32-7', op: 'relu', keras: '3.15.1' }, ref, m)?.line).to.equal(1);
+    expect(expectationFor(set, { id: 'relu/f32-7', op: 'relu', keras: '3.6.0' }, ref, m)?.line).to.equal(2);
+    expect(expectationFor(set, { id: 'relu/f32-7', op: 'relu' }, ref, m)?.line).to.equal(2);
+    expect(tagsHold(set.lines[0], ref, m, '3.6.0')).to.equal(false);
+    expect(tagsHold(set.lines[0], ref, m)).to.equal(true);
+    // A line of a version the run did not cover is for other jobs, not unmatched.
+    expect(unmatchedLines(set, [{ id: 'relu/f32-7', op: 'relu', keras: '3.6.0' }], [ref], m)).to.deep.equal([]);
+    const other = parse('[ keras-3.15.1 ] softmax [ Failure ] # x');
+    expect(unmatchedLines(other, [{ id: 'relu/f32-7', op: 'relu', keras: '3.15.1' }], [ref], m).map((e) => e.line)).to.deep.equal([1]);
+  });
+
   it('applies a line only where all its tags hold', () => {
     const [line] = parse('[ tfjs-tensorflow avx512 onednn-on ] conv/2d-* [ Failure ] # why').lines;
     const tf = backend('tfjs-tensorflow', { oneDNN: 'on (TF_ENABLE_ONEDNN_OPTS=1)' });
@@ -97,13 +118,15 @@ describe('run --expectations', () => {
   it('a failing case fails the run; the file naming it turns the run green and shows it as expected', async () => {
     const plain = await run({});
     expect(plain.exitCode).to.equal(1);
-    const failing = plain.report.results!.filter((r) => r.backend === 'cli-broken' && r.status === 'failed').map((r) => r.id);
+    const results = plain.report.results!.filter((r) => r.backend === 'cli-broken' && r.status === 'failed');
+    // An untagged line names the case in every Keras version.
+    const failing = [...new Set(results.map((r) => r.id))];
     expect(failing).to.not.be.empty;
 
     const path = file(failing.map((id) => `[ cli-broken ] ${id} [ Failure ]  # relu is off by one on cli-broken (fixture)\n`).join(''));
     const { exitCode, report } = await run({ expectations: path });
     expect(exitCode).to.equal(0);
-    expect(report.summary).to.deep.include({ failed: 0, expectedFailures: failing.length, ok: true });
+    expect(report.summary).to.deep.include({ failed: 0, expectedFailures: results.length, ok: true });
     const r = report.results!.find((x) => x.id === failing[0] && x.backend === 'cli-broken')!;
     expect(r).to.deep.include({ status: 'expected-failure', expectation: { line: 1, reason: 'relu is off by one on cli-broken (fixture)' } });
     expect(report.expectations).to.deep.include({ file: path, unexpectedPasses: [] });
@@ -123,6 +146,20 @@ describe('run --expectations', () => {
     expect(renderJunit(lenient.report)).to.include('name="unexpected-pass"');
     const strict = await run({ expectations: path, strictExpectations: true });
     expect(strict.exitCode).to.equal(1);
+  });
+
+  it('a line tagged keras-3.15.1 foresees the failures of that version only', async () => {
+    const path = file(`[ cli-broken keras-3.15.1 ] relu [ Failure ]  # fixture, newer goldens only\n`);
+    const { exitCode, report } = await run({ expectations: path });
+    expect(exitCode).to.equal(1);
+    const broken = report.results!.filter((r) => r.backend === 'cli-broken' && r.status !== 'passed');
+    expect(new Set(broken.filter((r) => r.status === 'expected-failure').map((r) => r.keras))).to.deep.equal(new Set(['3.15.1']));
+    expect(new Set(broken.filter((r) => r.status === 'failed').map((r) => r.keras))).to.deep.equal(new Set(['3.6.0']));
+    const md = renderMarkdown(report);
+    expect(md).to.include('on `cli-broken`, Keras 3.15.1 (line 1: fixture, newer goldens only)');
+    const seedOnly = await run({ expectations: path, keras: ['3.6.0'] });
+    expect(seedOnly.exitCode, 'a line of a version not run is no error').to.equal(1);
+    expect(seedOnly.report.summary.expectedFailures ?? 0).to.equal(0);
   });
 
   it('a Skip line leaves the case out with its reason', async () => {

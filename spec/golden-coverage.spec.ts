@@ -2,14 +2,17 @@
  * Pairwise coverage of the goldens: for each op of tools/golden/pairwise-factors.json, every pair of
  * levels of two of its factors (rank x strides, dilation x padding, ...) must appear in at least one
  * valid case of golden/<op>.json. Cases are classified from the recorded call itself, so a later edit of
- * the catalogue cannot drop a pair without this spec naming it. KERAS_PARITY_GOLDEN_DIR reads goldens
- * from another directory, as the conformance spec does.
+ * the catalogue cannot drop a pair without this spec naming it; every Keras version's set is checked, with
+ * the factor sets of `later_ops` in the sets of their `since` release or newer.
+ * KERAS_PARITY_GOLDEN_DIR reads goldens from another directory (one set, or keras-<version>/ sets), as the
+ * conformance spec does.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { GoldenTensor, loadOp, readManifest, type GoldenCase, type GoldenValue } from '../src/golden/index.js';
-import { directorySource } from '../src/golden/node.js';
+import { GoldenTensor, loadOp, opsOf, readManifest, type GoldenCase, type GoldenValue } from '../src/golden/index.js';
+import { directorySource, goldenSetDirs } from '../src/golden/node.js';
+import { compareVersions } from '../src/keras-versions.js';
 import { lowerPadding, standardizeDataFormat } from '../src/ops/args.js';
 import { OP_TABLE, type AnyOpDef } from '../src/ops/table.js';
 
@@ -27,10 +30,26 @@ interface Exclusion {
 interface Declaration {
   factors: Record<string, { about: string; levels: Record<string, unknown> }>;
   ops: Record<string, string[]>;
+  /** Factor sets of a later Keras: checked in the sets of Keras `since` or newer. */
+  later_ops: Record<string, { since: string; factors: string[] }>;
   excluded: Exclusion[];
 }
 
 const DECLARATION: Declaration = JSON.parse(readFileSync(FACTORS_FILE, 'utf8'));
+
+/** One op's factors, whose pairs the golden sets of Keras `since` (null: every one) or newer must hold. */
+interface FactorSet {
+  op: string;
+  factors: string[];
+  since: string | null;
+}
+
+function factorSets(decl: Declaration): FactorSet[] {
+  return [
+    ...Object.entries(decl.ops).map(([op, factors]) => ({ op, factors, since: null })),
+    ...Object.entries(decl.later_ops).map(([op, { since, factors }]) => ({ op, factors, since })),
+  ];
+}
 
 type Levels = Record<string, string>;
 
@@ -103,7 +122,39 @@ const CLASSIFY: Record<string, (v: any) => string> = {
   dtype_argument: (d: string | null) => d ?? 'none',
   target_shape: level,
   max_val: (v: number) => (Number.isInteger(v) ? 'whole' : 'fractional'),
+  axis_form: level,
+  gamma: givenLevel,
+  beta: givenLevel,
+  output_size: level,
+  form: (v: unknown) => (Array.isArray(v) ? 'tuple' : 'int'),
+  zero_padding: paddingLevel,
+  block_size: (n: number) => (n === 2 ? '2' : '>2'),
+  threshold: signedLevel,
+  default_value: signedLevel,
+  flash_attention: (v: boolean | null) => (v === null ? 'none' : flag(v)),
+  mask_dtype: level,
 };
+
+/** A whole number counts as an int: a golden's JSON, as JavaScript, does not tell 2.0 from 2. */
+function signedLevel(v: number): string {
+  if (v === 0) return '0';
+  const kind = Number.isInteger(v) ? 'int' : 'fraction';
+  return `${kind}${v < 0 ? '<' : '>'}0`;
+}
+
+function paddingLevel(t: number[]): string {
+  if (!t.some((p) => p > 0)) return '0';
+  return t.every((p) => p === t[0]) ? '>0' : 'unequal';
+}
+
+/** An int axis as written and where it points in a rank-`rank` tensor; a tuple; None. */
+function axisFormLevel(a: GoldenValue, rank: number): string {
+  if (a === null || Array.isArray(a)) return a === null ? 'none' : 'tuple';
+  const axis = a as number;
+  if (axis === -1) return '-1';
+  if (axis >= 0) return axis === rank - 1 ? 'last' : 'other';
+  return 'negative';
+}
 
 function axisLevel(a: number | number[] | null): string {
   if (a === null) return 'none';
@@ -286,6 +337,49 @@ function attentionValues(call: Record<string, GoldenValue>) {
     is_causal: call.is_causal,
     scale: call.scale,
     query_length: t === s ? 'equal' : t < s ? 'shorter' : 'longer',
+    flash_attention: call.flash_attention,
+    mask_dtype: call.mask === null ? 'none' : tensorOf(call.mask).dtype,
+  };
+}
+
+/** The adaptive pools' output_size against the input's spatial dims (1-D reads output_size[0] alone). */
+function adaptivePoolValues(call: Record<string, GoldenValue>) {
+  const input = tensorOf(call.inputs);
+  const dataFormat = standardizeDataFormat(call.data_format);
+  const rank = input.shape.length - 2;
+  const spatial = dataFormat === 'channels_first' ? input.shape.slice(2) : input.shape.slice(1, -1);
+  const sizes = perDim(call.output_size, rank).slice(0, rank) as number[];
+  const outputSize = sizes.every((o) => o === 1)
+    ? '1'
+    : sizes.some((o, i) => o > spatial[i])
+      ? 'larger'
+      : sizes.every((o, i) => spatial[i] % o === 0)
+        ? 'divides'
+        : 'uneven';
+  return { rank, data_format: dataFormat, output_size: outputSize, form: call.output_size, dtype: input.dtype };
+}
+
+/** unfold's and fold's window arguments, per spatial dim of their 2-D images. */
+function patchesValues(call: Record<string, GoldenValue>) {
+  return {
+    window: perDim(call.kernel_size, 2),
+    strides: perDim(call.stride, 2),
+    dilation: perDim(call.dilation, 2),
+    zero_padding: perDim(call.padding, 2),
+    form: call.kernel_size,
+    dtype: tensorOf(call.x).dtype,
+  };
+}
+
+function blockValues(call: Record<string, GoldenValue>) {
+  return { data_format: standardizeDataFormat(call.data_format), block_size: call.block_size, dtype: tensorOf(call.x).dtype };
+}
+
+/** glu's and sparsemax's axis; rms_normalization reads a 0-D x as (1,). */
+function axisOpValues(minRank: number) {
+  return (call: Record<string, GoldenValue>) => {
+    const data = dataValues(call.x);
+    return { ...call, ...data, axis_form: axisFormLevel(call.axis, Math.max(data.tensor_rank, minRank)) };
   };
 }
 
@@ -313,6 +407,17 @@ const VALUES: Record<string, (call: Record<string, GoldenValue>) => Record<strin
   ctc_loss: ctcLossValues,
   ctc_decode: ctcDecodeValues,
   dot_product_attention: attentionValues,
+  glu: axisOpValues(0),
+  sparsemax: axisOpValues(0),
+  rms_normalization: axisOpValues(1),
+  layer_normalization: axisOpValues(0),
+  threshold: activationValues,
+  adaptive_max_pool: adaptivePoolValues,
+  adaptive_average_pool: adaptivePoolValues,
+  unfold: patchesValues,
+  fold: patchesValues,
+  depth_to_space: blockValues,
+  space_to_depth: blockValues,
 };
 
 function levelsOf(c: GoldenCase, factors: string[]): Levels {
@@ -328,8 +433,7 @@ const appliesTo = (e: Exclusion, op: string) => e.ops === undefined || e.ops.inc
  * Every pair of levels of two of the op's factors, in declaration order, minus the excluded ones; a pair
  * holding an excluded level counts as excluded for that level's reason.
  */
-function requiredPairs(decl: Declaration, op: string): { wanted: string[]; excluded: Map<string, string> } {
-  const factors = decl.ops[op];
+function requiredPairs(decl: Declaration, op: string, factors: string[]): { wanted: string[]; excluded: Map<string, string> } {
   const rules = decl.excluded.filter((e) => appliesTo(e, op));
   const levelWhy = (f: string, a: string) => rules.find((e) => e.level?.[f] === a)?.why;
   const excluded = new Map<string, string>();
@@ -365,9 +469,9 @@ function coveredPairs(factors: string[], cases: GoldenCase[]): Map<string, strin
 }
 
 /** Lines naming each missing pair, and each excluded pair that a valid case holds after all. */
-function coverageProblems(decl: Declaration, op: string, cases: GoldenCase[]): string[] {
-  const { wanted, excluded } = requiredPairs(decl, op);
-  const seen = coveredPairs(decl.ops[op], cases);
+function coverageProblems(decl: Declaration, op: string, cases: GoldenCase[], factors = decl.ops[op]): string[] {
+  const { wanted, excluded } = requiredPairs(decl, op, factors);
+  const seen = coveredPairs(factors, cases);
   const missing = wanted.filter((p) => !seen.has(p)).map((p) => `${op}: no valid case has ${p}`);
   const wrong = [...excluded]
     .filter(([p]) => seen.has(p))
@@ -375,9 +479,19 @@ function coverageProblems(decl: Declaration, op: string, cases: GoldenCase[]): s
   return [...missing, ...wrong];
 }
 
-const source = directorySource(GOLDEN_DIR);
-const manifest = readManifest(source);
-const loaded = new Map(Object.keys(DECLARATION.ops).map((op) => [op, loadOp(source, manifest, op).cases]));
+/** Whether a Keras version's golden set must hold a factor set's pairs. */
+const checkedIn = (set: FactorSet, keras: string) => set.since === null || compareVersions(set.since, keras) <= 0;
+
+/** Each Keras version's cases of the declared ops it has goldens for. */
+const SETS = goldenSetDirs(GOLDEN_DIR).map(({ keras, dir }) => {
+  const source = directorySource(dir);
+  const manifest = readManifest(source);
+  const declared = new Set(factorSets(DECLARATION).filter((set) => checkedIn(set, keras)).map((set) => set.op));
+  const ops = [...declared].filter((op) => opsOf(manifest).includes(op));
+  return { keras, loaded: new Map(ops.map((op) => [op, loadOp(source, manifest, op).cases])) };
+});
+/** The seed's, for the checks of the checker itself. */
+const loaded = SETS[0]?.loaded ?? new Map<string, GoldenCase[]>();
 
 describe('pairwise coverage of the goldens (tools/golden/pairwise-factors.json)', () => {
   it('declares classifiable factors whose example values fall in their own levels', () => {
@@ -396,17 +510,27 @@ describe('pairwise coverage of the goldens (tools/golden/pairwise-factors.json)'
       for (const [f, l] of Object.entries(pair ?? level!)) {
         expect(DECLARATION.factors[f]?.levels, f).to.have.property(l);
       }
-      for (const op of ops ?? []) expect(DECLARATION.ops, op).to.have.property(op);
+      for (const op of ops ?? []) expect(factorSets(DECLARATION).some((set) => set.op === op), op).to.equal(true);
       if (level) expect(ops, 'a level is taken from named ops').to.be.an('array');
       expect(why.trim()).to.not.equal('');
     }
   });
 
-  for (const op of Object.keys(DECLARATION.ops)) {
-    it(`${op}: every pair of ${DECLARATION.ops[op].join(', ')} is in a valid case`, () => {
-      const problems = coverageProblems(DECLARATION, op, loaded.get(op)!);
-      if (problems.length > 0) expect.fail(problems.join('\n'));
-    });
+  it('gives each later factor set a Keras release and declared factors', () => {
+    for (const [op, { since, factors }] of Object.entries(DECLARATION.later_ops)) {
+      expect(since, op).to.match(/^3\.\d+$/);
+      for (const f of factors) expect(DECLARATION.factors, `${op}: ${f}`).to.have.property(f);
+    }
+  });
+
+  for (const { keras, loaded: cases } of SETS) {
+    for (const { op, factors } of factorSets(DECLARATION).filter((set) => checkedIn(set, keras))) {
+      it(`${op} (Keras ${keras}): every pair of ${factors.join(', ')} is in a valid case`, () => {
+        if (!cases.has(op)) expect.fail(`no goldens of ${op} in the Keras ${keras} set`);
+        const problems = coverageProblems(DECLARATION, op, cases.get(op)!, factors);
+        if (problems.length > 0) expect.fail(problems.join('\n'));
+      });
+    }
   }
 
   it('names a pair once the only cases holding it are gone', () => {

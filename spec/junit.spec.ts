@@ -71,11 +71,13 @@ describe('JUnit XML (run --junit)', () => {
     expect(schemaProblems(xml.slice(0, xml.lastIndexOf('</testsuite>')))).to.match(/parser error|fails to validate/);
   });
 
-  it('has a suite per backend named label · backend, counting exactly the cases run', () => {
+  it('has a suite per backend and Keras version named label · backend · Keras version, counting exactly the cases run', () => {
     const found = suites(xml);
-    expect(found.map((s) => s.attr.name)).to.deep.equal(RECORD_BACKENDS.map((b) => `${RECORD_LABEL} · ${b}`));
+    const places = RECORD_BACKENDS.flatMap((backend) => report.kerasVersions.map((keras) => ({ backend, keras })));
+    expect(report.kerasVersions.length).to.be.greaterThan(1);
+    expect(found.map((s) => s.attr.name)).to.deep.equal(places.map((p) => `${RECORD_LABEL} · ${p.backend} · Keras ${p.keras}`));
     for (const [i, s] of found.entries()) {
-      const cells = report.cells.filter((c) => c.backend === RECORD_BACKENDS[i]);
+      const cells = report.cells.filter((c) => c.backend === places[i].backend && c.keras === places[i].keras);
       const ran = cells.reduce((n, c) => n + c.passed + c.failed + c.excluded + c.unsupported, 0);
       expect([s.testcases, s.failures + s.errors, s.skipped]).to.deep.equal([
         ran,
@@ -88,12 +90,23 @@ describe('JUnit XML (run --junit)', () => {
     expect(Number(total)).to.equal(report.results!.length);
   });
 
-  it('names the case and its measured error in a failure, the reason in a skip', () => {
+  it('names the case, its Keras version and its measured error in a failure, the reason in a skip', () => {
     const failed = report.results!.find((r) => r.status === 'failed')!;
-    const testcase = new RegExp(`<testcase classname="${failed.op}" name="${failed.id}" time="[\\d.]+">\\s*<failure message="([^"]*)"`).exec(xml);
-    expect(testcase?.[1]).to.match(new RegExp(`^${failed.id}: max abs 1, max rel [^,]+, max ULP [\\d.e+]+ \\(tolerance default\\): output 0 differs`));
+    const name = `${failed.id} \\[Keras ${failed.keras.replace(/\./g, '\\.')}\\]`;
+    const testcase = new RegExp(`<testcase classname="${failed.op}" name="${name}" time="[\\d.]+">\\s*<failure message="([^"]*)"`).exec(xml);
+    expect(testcase?.[1]).to.match(new RegExp(`^${name}: max abs 1, max rel [^,]+, max ULP [\\d.e+]+ \\(tolerance default\\): output 0 differs`));
     expect(xml).to.match(/<skipped message="unsupported: raised UnsupportedError/);
     expect(xml).to.match(/<skipped message="excluded: float32 overflow/);
+  });
+
+  it('keeps a case of one version apart from the same id of another: no name twice in a suite, none shared by two versions', () => {
+    for (const [, body] of xml.matchAll(/<testsuite [^>]*>([\s\S]*?)<\/testsuite>/g)) {
+      const names = [...body.matchAll(/<testcase classname="([^"]*)" name="([^"]*)"/g)].map((m) => `${m[1]} ${m[2]}`);
+      expect(new Set(names).size).to.equal(names.length);
+    }
+    const byVersion = report.kerasVersions.map((v) => new Set([...xml.matchAll(new RegExp(`name="([^"]*) \\[Keras ${v.replace(/\./g, '\\.')}\\]"`, 'g'))].map((m) => m[0])));
+    expect([...byVersion[0]].filter((n) => byVersion[1].has(n))).to.deep.equal([]);
+    expect(byVersion.every((names) => names.size > 0)).to.equal(true);
   });
 
   it(`keeps odd text well-formed: markup, quotes, line breaks and control characters${xmllintMissing ? ` (pending: ${xmllintMissing})` : ''}`, function () {
@@ -101,6 +114,6 @@ describe('JUnit XML (run --junit)', () => {
     const odd: ReportResult = { ...report.results!.find((r) => r.status === 'failed')!, id: 'relu/<&"\'>', reason: 'a\n<b>\u0001"x"\tend', status: 'error' };
     const xmlOdd = renderJunit({ ...report, label: 'box "one" <x>', results: [odd] });
     expect(schemaProblems(xmlOdd)).to.equal('');
-    expect(xmlOdd).to.include('<error message="relu/&lt;&amp;&quot;&#39;&gt;: a" type="runner">a\n&lt;b&gt;\uFFFD&quot;x&quot;\tend</error>');
+    expect(xmlOdd).to.include(`<error message="relu/&lt;&amp;&quot;&#39;&gt; [Keras ${odd.keras}]: a" type="runner">a\n&lt;b&gt;\uFFFD&quot;x&quot;\tend</error>`);
   });
 });

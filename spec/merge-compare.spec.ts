@@ -1,7 +1,8 @@
 /**
  * `keras-parity merge` and `keras-parity compare`: real reports made in-process (runParity on relu with the
- * reference backend and the throwaway cli-broken one, its relu off by one), merged and compared as
- * functions, then the two commands as subprocesses (exit codes, files written).
+ * reference backend and the throwaway cli-broken one, its relu off by one; every Keras version with goldens,
+ * and one of 3.6.0 alone), merged and compared as functions, then the two commands as subprocesses (exit
+ * codes, files written).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,9 +25,25 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const schema = JSON.parse(readFileSync(join(ROOT, 'docs/report.schema.json'), 'utf8')) as object;
 const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
 
-async function run(label: string, backend: string): Promise<ParityReport> {
-  const result = await runParity({ backends: [backend], ops: ['relu'], label, out: null, bench: null, stdout: null, stderr: { write: () => true }, progress: 'none' });
+async function run(label: string, backend: string, keras?: string[]): Promise<ParityReport> {
+  const result = await runParity({
+    backends: [backend],
+    ops: ['relu'],
+    label,
+    ...(keras ? { keras } : {}),
+    out: null,
+    bench: null,
+    stdout: null,
+    stderr: { write: () => true },
+    progress: 'none',
+  });
   return result.report;
+}
+
+/** The report with one version's golden set replaced: another generation of its goldens. */
+function otherGoldens(report: ParityReport, keras: string, sha: string): ParityReport {
+  const sets = report.golden!.sets.map((s) => (s.keras === keras ? { ...s, manifestSha256: sha } : s));
+  return { ...report, golden: { manifestSha256: sha, sets } };
 }
 
 /** The report as if its backend were called `name`: box-b's "reference" gives cli-broken's numbers. */
@@ -47,11 +64,14 @@ describe('merge and compare', function () {
   this.timeout(60_000);
   let a: ParityReport;
   let b: ParityReport;
+  /** box-c ran Keras 3.6.0 alone. */
+  let c: ParityReport;
 
   before(async () => {
     registerFixtures({ registerBackend });
     a = await run('box-a', 'reference');
     b = renamed(await run('box-b', 'cli-broken'), 'cli-broken', 'reference');
+    c = await run('box-c', 'reference', ['3.6.0']);
   });
 
   describe('mergeReports', () => {
@@ -69,6 +89,7 @@ describe('merge and compare', function () {
       const list = machineDisagreements(merged);
       expect(list.length).to.be.greaterThan(0);
       expect(list[0].backend).to.equal('reference');
+      expect(new Set(list.map((d) => d.keras))).to.deep.equal(new Set(a.kerasVersions));
       expect(list[0].results.map((r) => r.label)).to.deep.equal(['box-a', 'box-b']);
       const md = renderMarkdown(merged);
       expect(md).to.include(`## Where machines disagree (${list.length})`).and.include('### `box-b` (b.json)');
@@ -97,11 +118,40 @@ describe('merge and compare', function () {
       expect(compareReports(merged, copy(merged)).changes).to.deep.equal([]);
     });
 
-    it('refuses reports of different golden sets unless asked', () => {
-      const other = { ...b, golden: { manifestSha256: 'f'.repeat(64) } };
+    it('refuses reports of different golden sets of one Keras version unless asked', () => {
+      const other = otherGoldens(b, '3.15.1', 'f'.repeat(64));
       const inputs = [{ report: a, file: 'a.json' }, { report: other, file: 'b.json' }];
-      expect(() => mergeReports(inputs)).to.throw(MergeError, /different golden sets.*--allow-mixed-goldens/s);
-      expect(mergeReports(inputs, { allowMixedGoldens: true }).sources![1].golden!.manifestSha256).to.equal('f'.repeat(64));
+      expect(() => mergeReports(inputs)).to.throw(MergeError, /different golden sets of Keras 3\.15\.1.*--allow-mixed-goldens/s);
+      expect(mergeReports(inputs, { allowMixedGoldens: true }).sources![1].golden!.sets[1].manifestSha256).to.equal('f'.repeat(64));
+    });
+
+    it('merges a run of one Keras version with a run of two: each version its own cells, its golden set once', () => {
+      const merged = mergeReports([{ report: a, file: 'a.json' }, { report: c, file: 'c.json' }]);
+      expect(merged.kerasVersions).to.deep.equal(a.kerasVersions);
+      expect(merged.golden!.sets).to.deep.equal(a.golden!.sets);
+      expect(merged.golden!.manifestSha256).to.equal(a.golden!.manifestSha256);
+      expect(Object.keys(merged.environment.keras)).to.deep.equal(a.kerasVersions);
+      expect(merged.cells.map((x) => `${x.keras} ${x.backend}`)).to.deep.equal([
+        ...a.kerasVersions.map((v) => `${v} box-a · reference`),
+        '3.6.0 box-c · reference',
+      ]);
+      expect(validate(JSON.parse(stringifyReport(merged))), JSON.stringify(validate.errors)).to.equal(true);
+      const md = renderMarkdown(merged);
+      expect(md).to.include('## Results: Keras 3.15.1').and.include('## Results: Keras 3.6.0');
+      // box-c did not run 3.15.1: its column there is `not run`, and JUnit has no suite for it.
+      expect(md).to.match(/## Results: Keras 3\.15\.1[^#]*\| `relu` \| ✅ \d+[^|]*\| not run \|/);
+      expect(renderJunit(merged)).to.include('box-c · reference · Keras 3.6.0').and.not.include('box-c · reference · Keras 3.15.1');
+      const other = otherGoldens(c, '3.6.0', 'e'.repeat(64));
+      expect(() => mergeReports([{ report: a, file: 'a.json' }, { report: other, file: 'c.json' }])).to.throw(MergeError, /Keras 3\.6\.0/);
+    });
+
+    it('keeps the same case id of two Keras versions apart: a case twice is (version, column, id) twice', () => {
+      const ids = a.results!.filter((r) => r.keras === '3.6.0').map((r) => r.id);
+      const newer = { ...a, results: a.results!.filter((r) => r.keras !== '3.6.0') };
+      const older = { ...a, results: a.results!.filter((r) => r.keras === '3.6.0') };
+      const merged = mergeReports([{ report: older, file: 'old.json' }, { report: newer, file: 'new.json' }]);
+      expect(merged.results).to.have.length(a.results!.length);
+      expect(ids.every((id) => merged.results!.some((r) => r.id === id && r.keras !== '3.6.0'))).to.equal(true);
     });
   });
 
@@ -110,7 +160,8 @@ describe('merge and compare', function () {
       const c = compareReports(a, b);
       expect(c.regressions).to.be.greaterThan(0);
       const failing = c.changes.filter((x) => x.kind === 'failing');
-      expect(failing[0]).to.include({ column: 'reference', base: 'passed', head: 'failed' });
+      expect(failing[0]).to.include({ keras: '3.6.0', column: 'reference', base: 'passed', head: 'failed' });
+      expect(new Set(failing.map((x) => x.keras))).to.deep.equal(new Set(a.kerasVersions));
       expect(failing[0].id).to.match(/^relu\//);
       expect(compareReports(b, a).changes.every((x) => x.kind === 'fixed')).to.equal(true);
     });
@@ -133,9 +184,19 @@ describe('merge and compare', function () {
       expect(compareReports(a, copy(a), { maxUlpGrowth: 1000 }).regressions).to.equal(0);
     });
 
-    it('reports a backend that no longer ran', () => {
+    it('reports a backend that no longer ran, in each version', () => {
       const head = { ...copy(a), results: [] };
-      expect(compareReports(a, head).changes).to.deep.equal([{ kind: 'backend-gone', column: 'reference' }]);
+      expect(compareReports(a, head).changes).to.deep.equal(a.kerasVersions.map((keras) => ({ kind: 'backend-gone', keras, column: 'reference' })));
+    });
+
+    it('compares a run of one Keras version with a run of two: the version gone is a backend gone, a new one is not compared', () => {
+      const one = compareReports(c, a);
+      expect(one).to.include({ regressions: 0, goldenChanged: false, compared: c.results!.length });
+      const gone = compareReports(a, c);
+      expect(gone.compared).to.equal(c.results!.length);
+      expect(gone.changes).to.deep.equal([{ kind: 'backend-gone', keras: '3.15.1', column: 'reference', reason: 'Keras 3.15.1 did not run (run --keras)' }]);
+      expect(compareReports(otherGoldens(c, '3.6.0', 'e'.repeat(64)), a).goldenChanged).to.equal(true);
+      expect(compareReports(otherGoldens(a, '3.15.1', 'e'.repeat(64)), c).goldenChanged).to.equal(false);
     });
   });
 
@@ -147,7 +208,8 @@ describe('merge and compare', function () {
       const write = (name: string, r: ParityReport) => writeFileSync((files[name] = join(tmp, `${name}.json`)), stringifyReport(r));
       write('a', a);
       write('b', b);
-      write('mixed', { ...b, golden: { manifestSha256: '0'.repeat(64) } });
+      write('c', c);
+      write('mixed', otherGoldens(b, '3.6.0', '0'.repeat(64)));
     });
     after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -173,8 +235,19 @@ describe('merge and compare', function () {
       expect(same.code, same.stderr).to.equal(0);
       expect(same.stdout).to.include('NO REGRESSIONS');
       expect(worse.code, worse.stderr).to.equal(1);
-      expect(worse.stdout).to.match(/newly failing\s+relu\/\S+ on reference: passed → failed/);
+      expect(worse.stdout).to.match(/newly failing\s+relu\/\S+ on reference · Keras 3\.6\.0: passed → failed/);
+      expect(worse.stdout).to.match(/newly failing\s+relu\/\S+ on reference · Keras 3\.15\.1: passed → failed/);
       expect(readFileSync(md, 'utf8')).to.include('**REGRESSED**').and.include('| newly failing | `relu/');
+    });
+
+    it('compare exits 1 when HEAD dropped a Keras version, naming it; merge joins a one-version run with a two-version one', async () => {
+      const out = join(tmp, 'merged-versions');
+      const [dropped, merged] = await Promise.all([keras(['compare', files.a, files.c]), keras(['merge', files.a, files.c, '--out', out])]);
+      expect(dropped.code, dropped.stderr).to.equal(1);
+      expect(dropped.stdout).to.include('backend gone  reference · Keras 3.15.1: no results now: Keras 3.15.1 did not run');
+      expect(merged.code, merged.stderr).to.equal(0);
+      expect(merged.stdout).to.match(/^Keras 3\.6\.0\nop +box-a · reference +box-c · reference\n/m);
+      expect(parseReport(readFileSync(join(out, 'report.json'), 'utf8')).kerasVersions).to.deep.equal(['3.6.0', '3.15.1']);
     });
 
     it('run --baseline exits 0 when only fixes, 1 when a column is gone, and passes --max-ulp-growth on', async () => {

@@ -7,7 +7,7 @@ const up: ReportBackend = { name: 'tfjs-cpu', available: true, required: false }
 const down: ReportBackend = { name: 'tfjs-gone', available: false, reason: 'no lib', required: false };
 
 function cell(counts: Partial<ReportCell>): ReportCell {
-  return { op: 'relu', backend: 'tfjs-cpu', passed: 0, failed: 0, excluded: 0, unsupported: 0, worst: null, ...counts };
+  return { keras: '3.6.0', op: 'relu', backend: 'tfjs-cpu', passed: 0, failed: 0, excluded: 0, unsupported: 0, worst: null, ...counts };
 }
 
 const worst = (maxAbs: number, maxUlp: number) => ({ maxAbs, maxRel: 0, maxUlp, caseId: 'relu/x' });

@@ -11,13 +11,18 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, launchChromium, type ChromiumSession } from '../src/browser/node/chromium.js';
 import { renderHtml } from '../src/report/html.js';
-import type { ParityReport } from '../src/report/model.js';
+import { upgradeReport, type OldReport, type ParityReport } from '../src/report/model.js';
 import { BENCH_BACKENDS, BENCH_OPS, EVIL_OP, benchFixture } from './fixtures/bench.js';
 import { chromiumUnavailable } from './helpers.js';
 
 const EVIL_ID = 'relu/evil-<script>alert("x")</script>&"\'';
 
+/** A report of format 1, as parseReport reads it: all of Keras 3.6.0. */
 function fixture(): ParityReport {
+  return upgradeReport(formatOne());
+}
+
+function formatOne(): OldReport {
   return {
     format: 1,
     generatedAt: '2025-01-02T03:04:05.000Z',
@@ -121,6 +126,38 @@ function withMachine(): ParityReport {
 }
 const withBench = renderHtml({ ...fixture(), bench: { source: 'bench/results/bench.json', data: benchFixture({ kerasJax: true }) } });
 
+/** The fixture run on Keras 3.6.0 and 3.15.1: each version with the same cells, cases and disagreements. */
+function twoVersions(): ParityReport {
+  const r = fixture();
+  const newer = <T extends { keras: string }>(items: T[]) => [...items, ...items.map((x) => ({ ...x, keras: '3.15.1' }))];
+  return {
+    ...r,
+    kerasVersions: ['3.6.0', '3.15.1'],
+    environment: { ...r.environment, keras: { ...r.environment.keras, '3.15.1': { keras: '3.15.1', jax: '0.10.2' } } },
+    cells: newer(r.cells),
+    cases: newer(r.cases),
+    kerasDisagreements: newer(r.kerasDisagreements),
+  };
+}
+const twoHtml = renderHtml(twoVersions());
+
+describe('HTML report: two Keras versions', () => {
+  it('gives each version a heading and a heatmap of its own, and every element id once', () => {
+    expect(twoHtml).to.include('<h3 id="h-heatmap-0">Keras 3.6.0</h3>').and.include('<h3 id="h-heatmap-1">Keras 3.15.1</h3>');
+    expect(twoHtml.match(/<table class="heatmap"/g)).to.have.length(2);
+    expect(twoHtml).to.include('aria-label="conv on tfjs-cpu, Keras 3.15.1: ');
+    const ids = [...twoHtml.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).to.deep.equal([]);
+    expect(twoHtml).to.include('Keras 3.6.0 and 3.15.1');
+    expect(twoHtml).to.include('goldens of Keras 3.15.1: JAX');
+    expect(twoHtml.match(/where Keras 3\.15\.1 on its own/g)).to.have.length(1);
+  });
+
+  it('lists the cases of both versions, each with its version', () => {
+    expect(twoHtml.match(/<\/a><\/td><td>3\.15\.1<\/td>/g)).to.have.length(fixture().cases.length);
+  });
+});
+
 describe('HTML report: the page', () => {
   it('names every op and backend', () => {
     for (const op of report.ops) expect(html).to.include(`>${op}</th>`);
@@ -216,20 +253,20 @@ describe('HTML report: in headless Chromium', function () {
     expect(rows).to.deep.equal(report.ops);
     for (const op of report.ops) {
       for (const b of report.backends) {
-        const cell = page.locator(`#heatmap .cellbtn[aria-label^="${op} on ${b.name}:"]`);
+        const cell = page.locator(`#heatmap .cellbtn[aria-label^="${op} on ${b.name}, Keras 3.6.0:"]`);
         expect(await cell.count(), `${op} x ${b.name}`).to.equal(1);
         expect(await cell.isVisible(), `${op} x ${b.name}`).to.equal(true);
       }
     }
-    expect(await page.locator('#heatmap .cellbtn[aria-label^="conv on tfjs-wasm:"]').innerText()).to.include('unavailable');
-    const failing = page.locator('#heatmap .cellbtn[aria-label^="conv on tfjs-cpu:"]');
+    expect(await page.locator('#heatmap .cellbtn[aria-label^="conv on tfjs-wasm, Keras 3.6.0:"]').innerText()).to.include('unavailable');
+    const failing = page.locator('#heatmap .cellbtn[aria-label^="conv on tfjs-cpu, Keras 3.6.0:"]');
     expect(await failing.innerText()).to.match(/38\s*✓\s*1\s*✗/);
     expect(await failing.innerText()).to.match(/failed/i);
     expect(await failing.evaluate((e) => e.closest('td')!.className)).to.include('fail');
   });
 
   it('reveals the case details when the failing cell is clicked', async () => {
-    const failing = page.locator('#heatmap .cellbtn[aria-label^="conv on tfjs-cpu:"]');
+    const failing = page.locator('#heatmap .cellbtn[aria-label^="conv on tfjs-cpu, Keras 3.6.0:"]');
     const panelId = (await failing.getAttribute('aria-controls'))!;
     const panel = page.locator(`#${panelId}`);
     expect(await panel.isVisible()).to.equal(false);
@@ -253,6 +290,22 @@ describe('HTML report: in headless Chromium', function () {
     await failing.click();
     expect(await panel.isVisible()).to.equal(false);
     expect(await failing.getAttribute('aria-expanded')).to.equal('false');
+  });
+
+  it('opens a cell of the second version\'s heatmap under its own row, across its own columns', async () => {
+    const two = await session!.context.newPage();
+    try {
+      await two.setContent(twoHtml, { waitUntil: 'load' });
+      const cell = two.locator('#heatmap-1 .cellbtn[aria-label^="conv on tfjs-cpu, Keras 3.15.1:"]');
+      await cell.click();
+      const panel = two.locator(`#${await cell.getAttribute('aria-controls')}`);
+      expect(await panel.isVisible()).to.equal(true);
+      expect(await panel.innerText()).to.include('Keras 3.15.1').and.include('conv/2d-same-s2');
+      expect(await panel.evaluate((p) => p.closest('table')!.id)).to.equal('heatmap-1');
+      expect(await panel.evaluate((p) => (p.closest('td') as HTMLTableCellElement).colSpan)).to.equal(4);
+    } finally {
+      await two.close();
+    }
   });
 
   it('opens an excluded case from the case list, its id shown as text', async () => {

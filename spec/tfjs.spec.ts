@@ -19,11 +19,12 @@ import {
 } from '../src/index.js';
 import { currentAdapter } from '../src/backend/registry.js';
 import { loadGolden, runCase } from '../src/golden/index.js';
-import { directorySource } from '../src/golden/node.js';
+import { directorySource, goldenSetDirs } from '../src/golden/node.js';
 import { expectClose } from './helpers.js';
 
 const TFJS = (await listBackends()).filter((b) => b.name.startsWith('tfjs-') && b.available).map((b) => b.name);
-const golden = loadGolden(directorySource(fileURLToPath(new URL('../golden/', import.meta.url))));
+// Every Keras version's cases, each replayed with its version's ops.
+const golden = { ops: goldenSetDirs(fileURLToPath(new URL('../golden/', import.meta.url))).flatMap((s) => loadGolden(directorySource(s.dir)).ops) };
 
 describe('TF.js adapter', () => {
   after(() => setBackend('reference'));
@@ -38,7 +39,7 @@ describe('TF.js adapter', () => {
           const before = tf.memory().numTensors;
           await runCase(c, backend, []);
           const after = tf.memory().numTensors;
-          if (after !== before) leaks.push(`${c.id}: ${after - before} tensors`);
+          if (after !== before) leaks.push(`${c.keras}/${c.id}: ${after - before} tensors`);
         }
       }
       expect(leaks, leaks.slice(0, 10).join('\n')).to.deep.equal([]);

@@ -2,13 +2,14 @@
 /** The keras-parity command: `run`, `merge`, `compare`, `backends`, `golden`, `fuzz`, and help. Returns the exit status. */
 import '../index.js';
 import { GoldenUnavailableError, RUN, parseShard, resolveOps, runParity } from './run.js';
-import { UsageError, closest, commandHelp, listValue, parseOptions, stringValue, type CommandSpec } from './args.js';
+import { UsageError, closest, commandHelp, kerasValues, listValue, parseOptions, stringValue, type CommandSpec } from './args.js';
 import { BACKENDS, backendsCommand } from './backends.js';
 import { COMPARE, compareCommand, parseMaxUlpGrowth } from './compare.js';
 import { EXTRA_BACKENDS_VAR, loadExtraBackends } from './extra.js';
 import { FUZZ, fuzzCommand } from './fuzz.js';
 import { GOLDEN, goldenCommand } from './golden.js';
 import { MERGE, mergeCommand } from './merge.js';
+import { KERAS_VERSIONS } from '../keras-versions.js';
 import { packageVersion } from '../paths.js';
 import { paint, useColor, type Output } from './progress.js';
 
@@ -27,7 +28,7 @@ export function generalHelp(): string {
   return [
     `Usage: ${BIN} <command> [options]`,
     '',
-    "Keras 3.6's keras.ops.nn in TypeScript, checked against real Keras on every backend.",
+    `Keras's keras.ops.nn (Keras ${KERAS_VERSIONS.join(', ')}) in TypeScript, checked against real Keras on every backend.`,
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.brief}`),
@@ -35,7 +36,7 @@ export function generalHelp(): string {
     `Run '${BIN} <command> --help' for a command's options; '${BIN} --version' prints the version.`,
     '',
     'Environment:',
-    '  KERAS_PARITY_GOLDEN_DIR      golden folder (default: the package\'s golden/)',
+    '  KERAS_PARITY_GOLDEN_DIR      golden folder, one set or keras-<version>/ sets (default: the package\'s golden/)',
     `  ${EXTRA_BACKENDS_VAR}  modules whose default export ({ registerBackend }) => void registers more`,
     '                               backends (separated as in PATH)',
     '  NO_COLOR                     no colours',
@@ -76,6 +77,7 @@ export async function cli(argv: readonly string[], streams: Streams = { stdout: 
         const result = await runParity({
           backends: listValue(parsed, 'backend'),
           ops: listValue(parsed, 'op'),
+          keras: kerasValues(parsed),
           required: listValue(parsed, 'require'),
           out: stringValue(parsed, 'out') ?? 'parity-report',
           goldenDir: stringValue(parsed, 'golden'),
@@ -111,11 +113,12 @@ export async function cli(argv: readonly string[], streams: Streams = { stdout: 
       case 'compare':
         return compareCommand({ files, maxUlpGrowth: stringValue(parsed, 'max-ulp-growth'), markdown: stringValue(parsed, 'markdown') }, stdout);
       case 'backends':
-        return await backendsCommand(parsed.values.json === true, stdout);
+        return await backendsCommand(parsed.values.json === true, stdout, kerasValues(parsed));
       case 'golden': {
         const ops = listValue(parsed, 'op');
         return await goldenCommand(
           {
+            keras: kerasValues(parsed),
             python: stringValue(parsed, 'python'),
             ops: ops && resolveOps(ops, 'golden'),
             out: stringValue(parsed, 'out'),
@@ -129,6 +132,7 @@ export async function cli(argv: readonly string[], streams: Streams = { stdout: 
       case 'fuzz':
         return await fuzzCommand(
           {
+            keras: kerasValues(parsed),
             ops: listValue(parsed, 'op'),
             backends: listValue(parsed, 'backend'),
             cases: stringValue(parsed, 'cases'),

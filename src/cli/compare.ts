@@ -6,7 +6,17 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { CompareError, DEFAULT_MAX_ULP_GROWTH, GOLDEN_CHANGED_NOTE, KIND_NAMES, changeDetail, compareReports, comparisonHeadline, orderedChanges } from '../report/compare.js';
+import {
+  CompareError,
+  DEFAULT_MAX_ULP_GROWTH,
+  GOLDEN_CHANGED_NOTE,
+  KIND_NAMES,
+  changeDetail,
+  changePlace,
+  compareReports,
+  comparisonHeadline,
+  orderedChanges,
+} from '../report/compare.js';
 import { comparisonMarkdown } from '../report/markdown.js';
 import type { ParityReport, ReportComparison } from '../report/model.js';
 import { UsageError, type CommandSpec } from './args.js';
@@ -23,7 +33,8 @@ export const COMPARE: CommandSpec = {
     'keras-parity compare BASE.json HEAD.json [options]\n\n' +
     'Per case and backend: newly failing, fixed, newly excluded or unsupported, a backend that no longer ran,\n' +
     'and ULP error growth beyond a threshold in cases still within tolerance. Every change but a fix is a\n' +
-    'regression. Results match by machine label and backend, or by backend alone when each report is of one machine.',
+    'regression. Results match by Keras version, machine label and backend (or backend alone when each report\n' +
+    'is of one machine) and case id; a Keras version the baseline ran and HEAD did not counts as its backends gone.',
   options: [
     {
       name: 'max-ulp-growth',
@@ -98,7 +109,7 @@ export function comparisonText(c: ReportComparison, names: { base: string; head:
   const width = Math.max(0, ...changes.map((x) => KIND_NAMES[x.kind].length));
   for (const x of changes) {
     const kind = paint(color, x.kind === 'fixed' ? 'green' : 'red', KIND_NAMES[x.kind].padEnd(width));
-    lines.push(`  ${kind}  ${x.id ? `${x.id} on ` : ''}${x.column}: ${changeDetail(x)}`);
+    lines.push(`  ${kind}  ${x.id ? `${x.id} on ` : ''}${changePlace(x)}: ${changeDetail(x)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -3,7 +3,10 @@
 import { isAbsolute, join, relative } from 'node:path';
 import { packageRoot } from '../paths.js';
 
-/** KERAS_PARITY_GOLDEN_DIR (as the conformance spec reads it), else the package's golden/. */
+/**
+ * KERAS_PARITY_GOLDEN_DIR (as the conformance spec reads it), else the package's golden/: one golden set,
+ * or a folder of keras-<version>/ sets, as goldenSetDirs (src/golden/node.ts) reads it.
+ */
 export function defaultGoldenDir(): string {
   return process.env.KERAS_PARITY_GOLDEN_DIR || join(packageRoot(), 'golden');
 }

@@ -7,6 +7,7 @@ import { format } from 'node:util';
 import { plural } from '../format.js';
 import type { ProgressEvent } from '../report/collect.js';
 import type { ReportBackend, ReportCell } from '../report/model.js';
+import { kerasTitle } from '../report/versions.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'none';
 
@@ -133,17 +134,17 @@ export class RunProgress {
     switch (e.type) {
       case 'start':
         this.total = e.total;
-        this.line.log(`Running ${plural(e.cases, 'golden case')} on ${plural(e.backends.filter((b) => b.available).length, 'backend')}`);
+        this.line.log(`Running ${versionCounts(e.versions)} on ${plural(e.backends.filter((b) => b.available).length, 'backend')}`);
         break;
       case 'backend':
         this.line.log(this.backendLine(e.backend));
         break;
       case 'case':
         this.done++;
-        this.where = `${e.backend} · ${e.op}`;
+        this.where = `${e.backend} · ${e.keras} · ${e.op}`;
         if (e.outcome === 'failed') {
           this.failed++;
-          this.failureLine(e.caseId, e.backend, e.failure);
+          this.failureLine(e.caseId, `${e.backend}, ${kerasTitle(e.keras)}`, e.failure);
         }
         this.line.update(this.status(), this.done === this.total);
         break;
@@ -173,18 +174,25 @@ export class RunProgress {
     if (c.failed) parts.push(paint(this.color, 'red', `${c.failed} failed`));
     if (c.unsupported) parts.push(`${c.unsupported} unsupported`);
     if (c.excluded) parts.push(`${c.excluded} excluded`);
-    return `  ${c.backend} ${c.op}: ${parts.join(', ')} (${seconds.toFixed(2)} s)`;
+    return `  ${kerasTitle(c.keras)} · ${c.backend} ${c.op}: ${parts.join(', ')} (${seconds.toFixed(2)} s)`;
   }
 
-  private failureLine(caseId: string, backend: string, failure = 'failed'): void {
+  /** `backend, Keras 3.6.0`: where the case failed. */
+  private failureLine(caseId: string, where: string, failure = 'failed'): void {
     this.failureLines++;
     if (this.failureLines > MAX_FAILURE_LINES) {
       if (this.failureLines === MAX_FAILURE_LINES + 1) this.line.log('  ... more failures: see report.md');
       return;
     }
     const first = failure.split('\n')[0];
-    this.line.log(`  ${paint(this.color, 'red', 'FAIL')} ${caseId} [${backend}]: ${first}`);
+    this.line.log(`  ${paint(this.color, 'red', 'FAIL')} ${caseId} [${where}]: ${first}`);
   }
+}
+
+/** `1338 golden cases of Keras 3.6.0 and 1401 of Keras 3.15.1`, each version's count of one backend. */
+function versionCounts(versions: readonly { keras: string; cases: number }[]): string {
+  const parts = versions.map((v, i) => (i ? `${v.cases} of ${kerasTitle(v.keras)}` : `${plural(v.cases, 'golden case')} of ${kerasTitle(v.keras)}`));
+  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : (parts[0] ?? 'no golden case');
 }
 
 /**

@@ -11,15 +11,16 @@ import { chromiumMissing } from '../browser/node/chromium.js';
 import { CHROMIUM_BACKENDS, openBrowserBackends, pageBackendOf } from '../browser/node/remote.js';
 import { PAGE_BACKENDS, inChromium, type PageBackend } from '../browser/node/session.js';
 import { GoldenError } from '../golden/errors.js';
-import { directorySource } from '../golden/node.js';
+import { directorySource, goldenSetDirs, type GoldenSetDir } from '../golden/node.js';
+import { KERAS_VERSIONS, isKerasVersion, type KerasVersion } from '../keras-versions.js';
 import { camelCase } from '../ops/op.js';
-import { OP_TABLE, PUBLIC_NAMES } from '../ops/table.js';
+import { OP_TABLE, PUBLIC_NAMES, opIn, type OpName } from '../ops/table.js';
 import { collectReport, UnknownBackendError } from '../report/collect.js';
 import { CompareError, compareReports } from '../report/compare.js';
 import { ExpectationError, parseExpectations, type Expectation, type ExpectationSet } from '../report/expectations.js';
 import { renderJunit } from '../report/junit.js';
 import type { ParityReport, ReportShard } from '../report/model.js';
-import { PROGRESS_OPTION, UsageError, closest, type CommandSpec } from './args.js';
+import { PROGRESS_OPTION, UsageError, closest, kerasOption, type CommandSpec } from './args.js';
 import { loadBench } from './bench.js';
 import { MAX_ULP_GROWTH_HELP, comparisonText } from './compare.js';
 import { readReportFile } from './merge.js';
@@ -32,20 +33,27 @@ export const RUN: CommandSpec = {
   name: 'run',
   brief: 'runs the golden cases on backends; writes report.json, report.md, report.html',
   summary:
-    'Runs the golden cases of real Keras 3.6.0 on keras-parity backends and reports, per op and backend,\n' +
-    'what passes, what fails and by how much. Exits 1 when a case fails or a required backend is unavailable.',
+    'Runs the golden cases of real Keras (each version its own set: golden/keras-<version>/) on keras-parity\n' +
+    'backends and reports, per Keras version, op and backend, what passes, what fails and by how much, each\n' +
+    'version in a section of its own. Exits 1 when a case fails or a required backend is unavailable.',
   options: [
+    kerasOption('every version with a golden set in the golden folder'),
     {
       name: 'backend',
       value: 'LIST',
       list: true,
       help: 'backends to run, comma-separated (default: every available one, with the Chromium ones when /usr/bin/chromium exists)',
     },
-    { name: 'op', value: 'LIST', list: true, help: 'Keras ops to run, comma-separated: conv,softmax (default: all)' },
+    {
+      name: 'op',
+      value: 'LIST',
+      list: true,
+      help: 'Keras ops to run, comma-separated: conv,softmax (default: all); each runs in the --keras versions that have it',
+    },
     { name: 'require', value: 'LIST', list: true, help: 'backends that must be available: one that is not fails the run (strict mode)' },
     { name: 'out', value: 'DIR', help: 'folder for report.json, report.md and report.html (default: parity-report)' },
     { name: 'label', value: 'NAME', help: "the machine's name in the report and the JUnit suites, e.g. ci-amd (default: the host name)" },
-    { name: 'junit', value: 'FILE', help: 'also write JUnit XML: a testsuite per backend, a testcase per golden case' },
+    { name: 'junit', value: 'FILE', help: 'also write JUnit XML: a testsuite per backend and Keras version, a testcase per golden case' },
     {
       name: 'baseline',
       value: 'FILE',
@@ -58,7 +66,11 @@ export const RUN: CommandSpec = {
       help: 'known failures and skips, one a line with tags (docs/expectations.md): expected failures do not fail the run',
     },
     { name: 'strict-expectations', help: 'with --expectations: a case a Failure line names that passes fails the run' },
-    { name: 'golden', value: 'DIR', help: "golden folder (default: $KERAS_PARITY_GOLDEN_DIR, else the package's golden/)" },
+    {
+      name: 'golden',
+      value: 'DIR',
+      help: "golden folder: one set (with manifest.json) or a folder of keras-<version>/ sets (default: $KERAS_PARITY_GOLDEN_DIR, else the package's golden/)",
+    },
     {
       name: 'bench',
       value: 'FILE',
@@ -68,7 +80,7 @@ export const RUN: CommandSpec = {
     {
       name: 'shard',
       value: 'I/N',
-      help: 'run only part I of N of the cases, split by estimated cost; N jobs with the same --label cover the run once, and merge joins them',
+      help: 'run only part I of N of the cases (of every --keras version together), split by estimated cost; N jobs with the same --label cover the run once, and merge joins them',
     },
     PROGRESS_OPTION,
   ],
@@ -76,6 +88,7 @@ export const RUN: CommandSpec = {
     'Examples:',
     '  keras-parity run',
     '  keras-parity run --backend reference,tfjs-cpu --op conv,softmax --out /tmp/parity',
+    '  keras-parity run --keras 3.15.1                   # one Keras version (default: every one with goldens)',
     '  keras-parity run --require tfjs-tensorflow        # CI: fail if TensorFlow cannot load',
     '  keras-parity run --label ci-amd --junit junit.xml # CI: name the machine, feed the test view',
     '  npm run bench && keras-parity run --bench bench/results/bench.json   # with benchmark plots',
@@ -88,6 +101,10 @@ export const RUN: CommandSpec = {
     '',
     'Backends in headless Chromium (Debian\'s /usr/bin/chromium): chromium:tfjs-webgl, chromium:tfjs-webgpu and',
     'chromium:tfjs-wasm (tfjs-webgl and tfjs-webgpu also name them; tfjs-wasm alone is the Node one).',
+    '',
+    'Keras versions: each version\'s cases replay with that version\'s ops, and every output (the summary,',
+    'report.md, report.html, JUnit) shows each version as a section of its own. A --keras version without a',
+    'golden set, or an --op no --keras version has, is a usage error.',
     '',
     'Exit status: 0 all passed, 1 a case failed or a required backend is unavailable, 2 a usage error,',
     '3 the goldens cannot be read. With --baseline, 1 means a regression against the baseline (a case newly',
@@ -103,8 +120,10 @@ export const RUN: CommandSpec = {
 export interface RunOptions {
   /** Backends to run (default: every registered one that starts, and the Chromium ones when Chromium is installed). */
   backends?: readonly string[];
-  /** Keras op names, aliases or their camelCase forms (default: every op with goldens). */
+  /** Keras op names, aliases or their camelCase forms (default: every op with goldens); each runs in the versions that have it. */
   ops?: readonly string[];
+  /** Keras versions to run (default: every supported one with a golden set in the golden folder). */
+  keras?: readonly string[];
   /** Backends whose unavailability fails the run. */
   required?: readonly string[];
   /** Output folder; null writes nothing (default: parity-report). */
@@ -164,9 +183,10 @@ export class GoldenUnavailableError extends Error {
 export async function runParity(options: RunOptions = {}): Promise<RunResult> {
   const stderr = options.stderr ?? process.stderr;
   const stdout = options.stdout === undefined ? process.stdout : options.stdout;
-  const ops = options.ops ? resolveOps(options.ops) : undefined;
-  const bench = loadBench(options.bench, (message) => stderr.write(`${paint(useColor(stderr), 'yellow', 'warning')}: ${message}\n`));
   const goldenDir = resolve(options.goldenDir ?? defaultGoldenDir());
+  const sets = selectSets(goldenDir, options.keras);
+  const ops = options.ops ? resolveOps(options.ops, 'run', sets.map((s) => s.keras)) : undefined;
+  const bench = loadBench(options.bench, (message) => stderr.write(`${paint(useColor(stderr), 'yellow', 'warning')}: ${message}\n`));
   const progress = new RunProgress(stderr, progressMode(options.progress, stderr), useColor(stderr));
   const plan = planBackends(options.backends, options.required);
   if (options.maxUlpGrowth !== undefined && options.baseline === undefined) throw new UsageError('run: --max-ulp-growth needs --baseline FILE', 'run');
@@ -176,10 +196,10 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
   let collected;
   try {
     collected = await routeConsole(progress.line, async () => {
-      const browser = plan.page.length ? await openBrowserBackends(plan.page, { goldenDir, log: (text) => progress.line.log(text) }) : undefined;
+      const browser = plan.page.length ? await openBrowserBackends(plan.page, { goldenSets: sets, log: (text) => progress.line.log(text) }) : undefined;
       try {
         return await collectReport({
-          source: directorySource(goldenDir),
+          sets: sets.map((s) => ({ keras: s.keras, source: directorySource(s.dir) })),
           ...(plan.local ? { backends: plan.local } : {}),
           ...(plan.required ? { required: plan.required } : {}),
           ...(browser ? { remote: browser.backends } : {}),
@@ -310,8 +330,35 @@ function planBackends(backends: readonly string[] | undefined, required: readonl
   };
 }
 
-/** Keras names, aliases (swish) and camelCase forms (averagePool) to the op table's Keras names. */
-export function resolveOps(names: readonly string[], command = 'run'): string[] {
+/**
+ * The golden sets of `goldenDir` to run: those of the versions asked for (each must have one), or every
+ * supported version's. None at all is GoldenUnavailableError (exit 3); a version asked for without a set
+ * is a usage error naming the folder.
+ */
+function selectSets(goldenDir: string, keras: readonly string[] | undefined): GoldenSetDir[] {
+  const found = goldenSetDirs(goldenDir);
+  const supported = found.filter((s) => isKerasVersion(s.keras));
+  if (!keras?.length) {
+    if (supported.length) return supported;
+    const versions = found.map((s) => s.keras).join(', ');
+    const what = found.length
+      ? `only sets of Keras versions keras-parity does not support (${versions}; it supports ${KERAS_VERSIONS.join(', ')})`
+      : 'no golden set (a manifest.json, or keras-<version>/ folders)';
+    throw new GoldenUnavailableError(`${goldenDir} holds ${what}.\nRegenerate the goldens with \`keras-parity golden\` or point --golden at a golden folder.`);
+  }
+  const missing = keras.filter((v) => !found.some((s) => s.keras === v));
+  if (missing.length) {
+    const has = found.length ? `it has ${found.map((s) => s.keras).join(', ')}` : 'it has none';
+    throw new UsageError(`run: --keras ${missing.join(',')}: no golden set of Keras ${missing.join(', ')} in ${goldenDir} (${has})`, 'run');
+  }
+  return found.filter((s) => keras.includes(s.keras));
+}
+
+/**
+ * Keras names, aliases (swish) and camelCase forms (averagePool) to the op table's Keras names. With
+ * `versions`, a name none of them has is a usage error too.
+ */
+export function resolveOps(names: readonly string[], command = 'run', versions?: readonly string[]): string[] {
   const byName = new Map<string, string>();
   for (const [name, op] of PUBLIC_NAMES) {
     byName.set(name, op);
@@ -325,7 +372,16 @@ export function resolveOps(names: readonly string[], command = 'run'): string[] 
       `unknown op '${name}'${hint ? ` (did you mean ${hint}?)` : ''}. Ops: ${Object.keys(OP_TABLE).join(', ')}`,
       command,
     );
-  });
+  }).map((op, i) => checkInVersions(names[i], op, command, versions));
+}
+
+/** The op, when one of the versions has it (or no version is given). */
+function checkInVersions(name: string, op: string, command: string, versions: readonly string[] | undefined): string {
+  const known = versions?.filter((v): v is KerasVersion => isKerasVersion(v));
+  if (!known?.length || known.some((v) => opIn(op as OpName, v))) return op;
+  const since = (OP_TABLE[op as OpName] as { since?: string }).since;
+  const came = since ? ` (it came in Keras ${since})` : '';
+  throw new UsageError(`${command}: op '${name}' is not in Keras ${known.join(', ')}${came}`, command);
 }
 
 /** `--shard i/n`: whole numbers with 1 <= i <= n, else a usage error that names what was received. */

@@ -1,29 +1,20 @@
 /**
- * The summary printed after a run: op x backend, each cell `passed/failed/unsupported` and the worst
- * error (as src/report/cell.ts words them), then the unavailable backends with why, the totals and the verdict.
+ * The summary printed after a run: per Keras version, its heading and op x backend table, each cell
+ * `passed/failed/unsupported` and the worst error (as src/report/cell.ts words them), and its counts; then
+ * the unavailable backends with why, the totals and the verdict.
  */
 import { plural } from '../format.js';
 import { cellSummaries, countsText, unexpectedPassText, type CellSummary } from '../report/cell.js';
 import type { ParityReport } from '../report/model.js';
+import { kerasTitle, versionViews, versionsText } from '../report/versions.js';
 import { paint } from './progress.js';
 
 /** `goldenErrors`: golden files that could not be used, which fail the run though no case did. */
 export function summaryTable(report: ParityReport, color: boolean, goldenErrors: readonly string[] = []): string {
   const ran = report.backends.filter((b) => b.available);
-  const summaryOf = cellSummaries(report);
   const lines: string[] = [];
   if (ran.length && report.ops.length) {
-    const head = ['op', ...ran.map((b) => b.name)];
-    const rows = report.ops.map((op) => [op, ...ran.map((b) => summaryOf(op, b.name))] as const);
-    const texts = rows.map(([op, ...cs]) => [op, ...cs.map(cellText)]);
-    const widths = head.map((h, i) => Math.max(h.length, ...texts.map((t) => t[i].length)));
-    const fmt = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-    lines.push(paint(color, 'bold', fmt(head)));
-    rows.forEach(([, ...cs], r) => {
-      const padded = texts[r].map((t, i) => t.padEnd(widths[i]));
-      const painted = padded.map((t, i) => (i === 0 ? t : paintCell(color, cs[i - 1], t)));
-      lines.push(painted.join('  ').trimEnd());
-    });
+    for (const [i, { keras, view }] of versionViews(report).entries()) lines.push(...(i ? [''] : []), ...versionTable(view, keras, color));
     const legend =
       'cells: passed/failed/unsupported cases (expected failures apart) and the worst error: exact, <1e-6 absolute, or float32 ULPs';
     lines.push(paint(color, 'dim', `${legend} (report.md has the details)`));
@@ -41,11 +32,31 @@ export function summaryTable(report: ParityReport, color: boolean, goldenErrors:
   lines.push(
     '',
     `${verdict}: ${countsText(s)} ` +
-      `(${plural(report.ops.length, 'op')} on ${plural(ran.length, 'backend')})` +
+      `(${plural(report.ops.length, 'op')} on ${plural(ran.length, 'backend')}, ${versionsText(report.kerasVersions)})` +
       (goldenErrors.length ? `; ${plural(goldenErrors.length, 'golden file')} unusable (see above)` : '') +
       (unexpected ? `; ${plural(unexpected, 'unexpected pass')} (see above)` : ''),
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** One version's heading, op x backend table and counts. */
+function versionTable(report: ParityReport, keras: string, color: boolean): string[] {
+  const ran = report.backends.filter((b) => b.available);
+  const summaryOf = cellSummaries(report);
+  const lines: string[] = [paint(color, 'bold', kerasTitle(keras))];
+  const head = ['op', ...ran.map((b) => b.name)];
+  const rows = report.ops.map((op) => [op, ...ran.map((b) => summaryOf(op, b.name))] as const);
+  const texts = rows.map(([op, ...cs]) => [op, ...cs.map(cellText)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...texts.map((t) => t[i].length)));
+  const fmt = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  lines.push(paint(color, 'bold', fmt(head)));
+  rows.forEach(([, ...cs], r) => {
+    const padded = texts[r].map((t, i) => t.padEnd(widths[i]));
+    const painted = padded.map((t, i) => (i === 0 ? t : paintCell(color, cs[i - 1], t)));
+    lines.push(painted.join('  ').trimEnd());
+  });
+  lines.push(`${kerasTitle(keras)}: ${countsText(report.summary)}`);
+  return lines;
 }
 
 function cellText(s: CellSummary): string {

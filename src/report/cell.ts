@@ -5,6 +5,7 @@
  */
 import { formatMeasure, formatUlp } from './measure.js';
 import type { ParityReport, ReportBackend, ReportCell, ReportUnexpectedPass, WorstError } from './model.js';
+import { kerasTitle } from './versions.js';
 
 /** Float32's default atol: errors below it are noise by Keras's own test standard. */
 const ATOL_FLOOR = 1e-6;
@@ -51,7 +52,7 @@ export function summarizeCell(cell: ReportCell | undefined, backend: ReportBacke
   return { state: ranState(cell), cell, ran, ...worst };
 }
 
-/** Every op x backend cell of a report, summarized, looked up by op and backend name. */
+/** Every op x backend cell of one Keras version's report (./versions.ts), summarized, looked up by op and backend name. */
 export function cellSummaries(report: ParityReport): (op: string, backend: string) => CellSummary {
   const cells = new Map(report.cells.map((c) => [`${c.op}\u0000${c.backend}`, c]));
   const backends = new Map(report.backends.map((b) => [b.name, b]));
@@ -80,7 +81,8 @@ export function expectedText(n: number): string {
   return `${n} expected failure${n === 1 ? '' : 's'}`;
 }
 
-/** `relu/f32-7 on tfjs-wasm: passed, but line 3 of the expectations expects a failure (reason)`. */
+/** `relu/f32-7 on tfjs-wasm, Keras 3.6.0: passed, but line 3 of the expectations expects a failure (reason)`. */
 export function unexpectedPassText(p: ReportUnexpectedPass): string {
-  return `${p.id} on ${p.backend}: passed, but line ${p.expectation.line} of the expectations expects a failure (${p.expectation.reason})`;
+  const where = `${p.id} on ${p.backend}, ${kerasTitle(p.keras)}`;
+  return `${where}: passed, but line ${p.expectation.line} of the expectations expects a failure (${p.expectation.reason})`;
 }

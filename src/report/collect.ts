@@ -19,6 +19,7 @@ import type { GoldenCase, GoldenOp } from '../golden/cases.js';
 import { GoldenError } from '../golden/errors.js';
 import { EXCLUSIONS } from '../golden/exclusions.js';
 import { MANIFEST, loadOp, opsOf, readManifest, type GoldenSource, type Manifest } from '../golden/loader.js';
+import { isKerasVersion } from '../keras-versions.js';
 import type { ExclusionEntry, ToleranceEntry } from '../golden/policy.js';
 import { exclusionFor } from '../golden/policy.js';
 import { describeCall } from '../golden/report.js';
@@ -26,14 +27,14 @@ import { classify, safeRunCase, type CaseResult, type OutputResult } from '../go
 import { TOLERANCES } from '../golden/tolerances.js';
 import { packageVersion as ownVersion } from '../paths.js';
 import { machineFacts, type MachineFacts } from '../machine.js';
-import { OP_TABLE } from '../ops/table.js';
+import { OP_TABLE, opIn, type OpName } from '../ops/table.js';
 import type {
   KerasDisagreement,
   ParityReport,
   ReportBackend,
   ReportCase,
   ReportCell,
-  ReportGolden,
+  ReportGoldenSet,
   ReportOutput,
   ReportResult,
   ReportShard,
@@ -43,11 +44,19 @@ import type {
 } from './model.js';
 import { REPORT_FORMAT, errorScore } from './model.js';
 import { expectationFor, unmatchedLines, type Expectation, type ExpectationSet } from './expectations.js';
-import { shardOps } from './shard.js';
+import { goldenOfSets } from './golden-id.js';
+import { shardVersions } from './shard.js';
+import { countCells } from './versions.js';
+
+/** One Keras version's golden set and where it is read from. */
+export interface GoldenSetSource {
+  keras: string;
+  source: GoldenSource;
+}
 
 export interface CollectOptions {
-  /** Where the goldens are read from. */
-  source: GoldenSource;
+  /** The golden sets to replay, one per Keras version, oldest first; each case with its version's ops. */
+  sets: readonly GoldenSetSource[];
   /** Registered backends to run, in order; omitted: every registered backend (the unavailable ones listed, not run). */
   backends?: readonly string[];
   /** Backends that must start: one that cannot is a failure of the run (strict mode). Run even if not in `backends`. */
@@ -57,7 +66,10 @@ export interface CollectOptions {
    * is required when `required` names it.
    */
   remote?: readonly RemoteBackend[];
-  /** Keras op names to run (canonical, not aliases); omitted: every op with goldens. */
+  /**
+   * Keras op names to run (canonical, not aliases), each in the versions that have it; omitted: every op
+   * with goldens.
+   */
   ops?: readonly string[];
   /** Run only this shard's cases of the selected ops (./shard.ts); omitted: all of them. */
   shard?: ReportShard;
@@ -84,10 +96,10 @@ export interface RemoteBackend {
 export type CaseOutcome = 'passed' | 'failed' | 'excluded' | 'unsupported' | 'expected-failure';
 
 export type ProgressEvent =
-  /** `cases` per backend; `total` runs over every available backend. */
-  | { type: 'start'; cases: number; total: number; backends: ReportBackend[] }
+  /** `cases` per backend, over every version (`versions`: each one's); `total` runs over every available backend. */
+  | { type: 'start'; cases: number; total: number; backends: ReportBackend[]; versions: { keras: string; cases: number }[] }
   | { type: 'backend'; backend: ReportBackend }
-  | { type: 'case'; backend: string; op: string; caseId: string; outcome: CaseOutcome; failure?: string }
+  | { type: 'case'; keras: string; backend: string; op: string; caseId: string; outcome: CaseOutcome; failure?: string }
   | { type: 'cell'; cell: ReportCell; seconds: number };
 
 export interface Collected {
@@ -111,9 +123,9 @@ export class UnknownBackendError extends Error {
 }
 
 /**
- * Loads the goldens of the selected ops, starts the backends, runs every case and builds the report.
- * Throws GoldenError when the manifest is missing or unusable, UnknownBackendError for an unregistered
- * backend name. Leaves the active backend as it found it.
+ * Loads the goldens of the selected ops from each version's set, starts the backends, runs every case of
+ * every version on each backend and builds the report. Throws GoldenError when a set's manifest is missing
+ * or unusable, UnknownBackendError for an unregistered backend name. Leaves the active backend as it found it.
  */
 export async function collectReport(options: CollectOptions): Promise<Collected> {
   const tolerances = options.tolerances ?? TOLERANCES;
@@ -121,10 +133,10 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
   const required = new Set(options.required ?? []);
   const emit = options.onProgress ?? (() => {});
 
-  const manifest = readManifest(options.source);
-  const loaded = loadOps(options.source, manifest, options.ops);
-  const ops = options.shard ? shardOps(loaded.ops, options.shard) : loaded.ops;
-  const goldenErrors = loaded.goldenErrors;
+  const loaded = options.sets.map((set) => loadSet(set, options.ops));
+  const selected = loaded.map(({ keras, ops }) => ({ keras, ops }));
+  const versions = options.shard ? shardVersions(selected, options.shard) : selected;
+  const goldenErrors = loaded.flatMap((l) => l.goldenErrors);
   const previous = getBackend();
   try {
     const remote = new Map((options.remote ?? []).map((r) => [r.info.name, r]));
@@ -132,8 +144,9 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
       ...(await startBackends(options.backends, new Set([...required].filter((name) => !remote.has(name))))),
       ...[...remote.values()].map((r) => ({ ...r.info, required: required.has(r.info.name) })),
     ];
-    const perBackend = ops.reduce((n, op) => n + op.cases.length, 0);
-    emit({ type: 'start', cases: perBackend, total: perBackend * backends.filter((b) => b.available).length, backends });
+    const counts = versions.map((v) => ({ keras: v.keras, cases: v.ops.reduce((n, op) => n + op.cases.length, 0) }));
+    const perBackend = counts.reduce((n, v) => n + v.cases, 0);
+    emit({ type: 'start', cases: perBackend, total: perBackend * backends.filter((b) => b.available).length, backends, versions: counts });
 
     const cells: ReportCell[] = [];
     const sink: CaseSink = { cases: [], results: [], unexpectedPasses: [] };
@@ -146,18 +159,18 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
       const run = elsewhere
         ? (c: GoldenCase) => elsewhere.runCase(c)
         : (c: GoldenCase) => safeRunCase(c, backend.name, tolerances);
-      for (const op of ops) {
-        const started = performance.now();
-        const expect = (c: GoldenCase) => (options.expectations ? expectationFor(options.expectations, c, backend, machine) : undefined);
-        const cell = await runCell(op, backend.name, run, { exclusions, expect }, sink, emit);
-        cells.push(cell);
-        emit({ type: 'cell', cell, seconds: (performance.now() - started) / 1000 });
+      for (const { keras, ops } of versions) {
+        const expect = (c: GoldenCase) => (options.expectations ? expectationFor(options.expectations, { ...c, keras }, backend, machine) : undefined);
+        for (const op of ops) {
+          const started = performance.now();
+          const cell = await runCell(op, { keras, backend: backend.name }, run, { exclusions, expect }, sink, emit);
+          cells.push(cell);
+          emit({ type: 'cell', cell, seconds: (performance.now() - started) / 1000 });
+        }
       }
     }
 
-    const totals = { passed: 0, failed: 0, excluded: 0, unsupported: 0 };
-    for (const c of cells) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += c[k];
-    const expectedFailures = cells.reduce((n, c) => n + (c.expectedFailures ?? 0), 0);
+    const totals = countCells(cells);
     const missingRequired = backends.some((b) => b.required && !b.available);
     const report: ParityReport = {
       format: REPORT_FORMAT,
@@ -166,40 +179,52 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
       command: options.command,
       ...(options.argv ? { argv: [...options.argv] } : {}),
       ...(options.shard ? { shard: { ...options.shard } } : {}),
-      golden: goldenIdentity(options.source),
-      environment: environment(manifest, backends, machine),
+      kerasVersions: versions.map((v) => v.keras),
+      golden: goldenOfSets(loaded.map((l) => l.golden)),
+      environment: environment(loaded, backends, machine),
       backends,
-      ops: ops.map((o) => o.op),
+      ops: opsInTableOrder(versions.flatMap((v) => v.ops.map((o) => o.op))),
       cells,
       cases: sink.cases,
-      kerasDisagreements: ops.flatMap(disagreements),
-      summary: {
-        ...totals,
-        ...(expectedFailures ? { expectedFailures } : {}),
-        ok: totals.failed === 0 && !missingRequired && goldenErrors.length === 0,
-      },
+      kerasDisagreements: versions.flatMap(({ keras, ops }) => ops.flatMap((op) => disagreements(keras, op))),
+      summary: { ...totals, ok: totals.failed === 0 && !missingRequired && goldenErrors.length === 0 },
       results: sink.results,
     };
     const set = options.expectations;
     if (set) report.expectations = { file: set.file, sha256: set.sha256, unexpectedPasses: sink.unexpectedPasses };
     const ran = backends.filter((b) => b.available);
     // Every shard checks the lines against the whole --op selection, so all shards accept one file.
-    const unmatchedExpectations = set ? unmatchedLines(set, loaded.ops.flatMap((o) => o.cases), ran, machine) : [];
+    const everyCase = selected.flatMap(({ keras, ops }) => ops.flatMap((o) => o.cases.map((c) => ({ id: c.id, op: c.op, keras }))));
+    const unmatchedExpectations = set ? unmatchedLines(set, everyCase, ran, machine) : [];
     return { report, goldenErrors, unmatchedExpectations };
   } finally {
     await setBackend(previous);
   }
 }
 
+/** One version's set: its manifest (a missing or unusable one throws GoldenError), identity and selected ops. */
+function loadSet({ keras, source }: GoldenSetSource, selected: readonly string[] | undefined) {
+  const manifest = readManifest(source);
+  const golden: ReportGoldenSet = { keras, manifestSha256: manifestSha256(source) };
+  // An op another selected version has but this one lacks runs in that version only.
+  const mine = selected?.filter((op) => !isKerasVersion(keras) || !(op in OP_TABLE) || opIn(op as OpName, keras));
+  return { keras, manifest, golden, ...loadOps(source, manifest, mine) };
+}
+
+/** Op names in the op table's order, each once; names outside it last, alphabetically. */
+function opsInTableOrder(ops: readonly string[]): string[] {
+  const order = Object.keys(OP_TABLE);
+  const rank = (op: string) => (order.includes(op) ? order.indexOf(op) : order.length);
+  return [...new Set(ops)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
 /** The selected ops' goldens in op-table order; a broken file spoils only its op. */
 function loadOps(source: GoldenSource, manifest: Manifest, selected: readonly string[] | undefined) {
   const available = opsOf(manifest);
-  const order = Object.keys(OP_TABLE);
-  const rank = (op: string) => (order.includes(op) ? order.indexOf(op) : order.length);
   const wanted = selected ? [...new Set(selected)] : available;
   const ops: GoldenOp[] = [];
   const goldenErrors: string[] = [];
-  for (const op of [...wanted].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))) {
+  for (const op of opsInTableOrder(wanted)) {
     if (!available.includes(op)) {
       goldenErrors.push(`${source.label(`${op}.json`)}: no goldens for ${op} (not in ${source.label('manifest.json')})`);
       continue;
@@ -253,30 +278,37 @@ interface CasePolicy {
   expect: (c: GoldenCase) => Expectation | undefined;
 }
 
+/** Where a cell's cases run: the Keras version of their goldens and the backend. */
+interface CellPlace {
+  keras: string;
+  backend: string;
+}
+
 async function runCell(
   op: GoldenOp,
-  backend: string,
+  place: CellPlace,
   run: (c: GoldenCase) => Promise<CaseResult>,
   policy: CasePolicy,
   sink: CaseSink,
   emit: (e: ProgressEvent) => void,
 ): Promise<ReportCell> {
-  const cell: ReportCell = { op: op.op, backend, passed: 0, failed: 0, excluded: 0, unsupported: 0, worst: null };
+  const { keras, backend } = place;
+  const cell: ReportCell = { keras, op: op.op, backend, passed: 0, failed: 0, excluded: 0, unsupported: 0, worst: null };
   for (const c of op.cases) {
     const why = exclusionFor(policy.exclusions, c.id, backend)?.why;
     const expected = policy.expect(c);
     const skip = why ?? (expected?.result === 'Skip' ? expected.reason : undefined);
-    const ran = skip !== undefined ? excludeCase(c, backend, skip, sink) : await replayCase(c, backend, run, sink, cell);
+    const ran = skip !== undefined ? excludeCase(c, place, skip, sink) : await replayCase(c, place, run, sink, cell);
     const { outcome, failure } = expected ? applyExpectation(expected, ran, sink) : ran;
     if (outcome === 'expected-failure') cell.expectedFailures = (cell.expectedFailures ?? 0) + 1;
     else cell[outcome]++;
-    emit({ type: 'case', backend, op: op.op, caseId: c.id, outcome, ...(failure ? { failure } : {}) });
+    emit({ type: 'case', keras, backend, op: op.op, caseId: c.id, outcome, ...(failure ? { failure } : {}) });
   }
   return cell;
 }
 
-function excludeCase(c: GoldenCase, backend: string, why: string, sink: CaseSink): { outcome: CaseOutcome; failure?: string } {
-  const base = { id: c.id, op: c.op, backend };
+function excludeCase(c: GoldenCase, { keras, backend }: CellPlace, why: string, sink: CaseSink): { outcome: CaseOutcome; failure?: string } {
+  const base = { keras, id: c.id, op: c.op, backend };
   sink.cases.push({ ...base, call: describeCall(c), status: 'excluded', reason: why });
   sink.results.push({ ...base, status: 'excluded', reason: why, ms: 0 });
   return { outcome: 'excluded' };
@@ -296,20 +328,20 @@ function applyExpectation(
   result.expectation = expectation;
   if (e.result !== 'Failure') return ran;
   if (ran.outcome === 'passed') {
-    sink.unexpectedPasses.push({ id: result.id, op: result.op, backend: result.backend, expectation });
+    sink.unexpectedPasses.push({ keras: result.keras, id: result.id, op: result.op, backend: result.backend, expectation });
     return ran;
   }
   if (ran.outcome !== 'failed') return ran;
   result.status = 'expected-failure';
   const detail = sink.cases[sink.cases.length - 1];
-  if (detail?.id === result.id && detail.backend === result.backend) detail.status = 'expected-failure';
+  if (detail?.id === result.id && detail.backend === result.backend && detail.keras === result.keras) detail.status = 'expected-failure';
   return { outcome: 'expected-failure' };
 }
 
 /** Runs one case, records it in the sink and in the cell's worst error, and says how it went. */
 async function replayCase(
   c: GoldenCase,
-  backend: string,
+  { keras, backend }: CellPlace,
   run: (c: GoldenCase) => Promise<CaseResult>,
   sink: CaseSink,
   cell: ReportCell,
@@ -318,7 +350,7 @@ async function replayCase(
   const result = await run(c);
   const ms = Math.round((performance.now() - started) * 1000) / 1000;
   const outcome = classify(c, result);
-  const base = { id: c.id, op: c.op, backend };
+  const base = { keras, id: c.id, op: c.op, backend };
   const loosened = result.outputs.find((o) => o.tolerance.sources.length > 1);
   const shown = loosened ?? result.outputs[0];
   const tolerance: ReportTolerance | undefined = shown && { atol: shown.tolerance.atol, rtol: shown.tolerance.rtol, source: toleranceSource(shown) };
@@ -350,10 +382,10 @@ function caseMeasures(outputs: OutputResult[]): Pick<ReportResult, 'maxAbs' | 'm
   return measures;
 }
 
-/** The golden set's identity: the manifest's sha256, which pins every golden file's. */
-function goldenIdentity(source: GoldenSource): ReportGolden {
+/** A golden set's identity: its manifest's sha256, which pins every golden file's. */
+function manifestSha256(source: GoldenSource): string {
   const bytes = source.read(MANIFEST);
-  return { manifestSha256: bytes ? source.sha256(bytes) : 'unknown' };
+  return bytes ? source.sha256(bytes) : 'unknown';
 }
 
 /** The looser tolerances' reasons (`golden: ...`, `table: ...`), or `default`. */
@@ -398,7 +430,7 @@ interface BackendRecord {
 }
 
 /** Where Keras's tensorflow or numpy backend disagrees with JAX on a case, as the golden recorded it. */
-function disagreements(op: GoldenOp): KerasDisagreement[] {
+function disagreements(keras: string, op: GoldenOp): KerasDisagreement[] {
   const out: KerasDisagreement[] = [];
   for (const c of op.cases) {
     for (const backend of ['tensorflow', 'numpy'] as const) {
@@ -407,6 +439,7 @@ function disagreements(op: GoldenOp): KerasDisagreement[] {
       const raised = r.error?.class ? `${backend} raised ${r.error.class}: ${r.error.message ?? ''}`.trim() : undefined;
       const note = [r.note, raised].filter((s): s is string => !!s).join('; ');
       out.push({
+        keras,
         op: op.op,
         caseId: c.id,
         backend,
@@ -419,7 +452,7 @@ function disagreements(op: GoldenOp): KerasDisagreement[] {
   return out;
 }
 
-function environment(manifest: Manifest, backends: ReportBackend[], machine: MachineFacts): ParityReport['environment'] {
+function environment(sets: readonly { keras: string; manifest: Manifest }[], backends: ReportBackend[], machine: MachineFacts): ParityReport['environment'] {
   const cpuList = cpus();
   const ran = backends.filter((b) => b.available);
   const devices = ran.map((b) => b.device ?? '');
@@ -435,7 +468,7 @@ function environment(manifest: Manifest, backends: ReportBackend[], machine: Mac
     ...(tensorflow ? { tensorflow } : {}),
     ...(chromium ? { chromium } : {}),
     ...(gpu ? { cuda: gpu } : {}),
-    keras: { ...manifest.versions },
+    keras: Object.fromEntries(sets.map((s) => [s.keras, { ...s.manifest.versions }])),
     machine,
   };
 }

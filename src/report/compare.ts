@@ -3,13 +3,15 @@
  * what newly fails, what was fixed, what is newly excluded or unsupported, which backend no longer ran,
  * and which errors grew beyond a threshold. Everything but `fixed` is a regression.
  *
- * Results are matched by (column, case id). The column is `label · backend`, unless both reports hold
- * one machine each: then by backend alone, so that a baseline from another host name still matches.
+ * Results are matched by (Keras version, column, case id). The column is `label · backend`, unless both
+ * reports hold one machine each: then by backend alone, so that a baseline from another host name still
+ * matches. A version the baseline ran and the head did not is gone as a backend is, column by column.
  */
 import { plural } from '../format.js';
 import { formatUlp } from './measure.js';
 import { columnName, columnsOf } from './merge.js';
 import type { ChangeKind, ParityReport, ReportChange, ReportComparison, ReportResult } from './model.js';
+import { kerasTitle } from './versions.js';
 
 /**
  * The ULP growth a case within tolerance may show before it counts (with a doubling, below). Reordering
@@ -44,18 +46,37 @@ export function compareReports(base: ParityReport, head: ParityReport, options: 
   const after = indexResults(head, key);
   const changes = [...backendsGone(before, after, head, key)];
   let compared = 0;
-  for (const [column, cases] of after) {
-    const was = before.get(column);
-    if (!was) continue; // a backend the baseline did not run: nothing to compare with
+  for (const [place, cases] of after) {
+    const was = before.get(place);
+    if (!was) continue; // a backend or version the baseline did not run: nothing to compare with
     for (const [id, now] of cases) {
       if (was.has(id)) compared++;
-      const change = caseChange(column, was.get(id), now, maxUlpGrowth);
+      const change = caseChange(placeOf(place), was.get(id), now, maxUlpGrowth);
       if (change) changes.push(change);
     }
   }
   const regressions = changes.filter((c) => REGRESSION_KINDS.has(c.kind)).length;
-  const goldenChanged = (base.golden?.manifestSha256 ?? '') !== (head.golden?.manifestSha256 ?? '');
-  return { maxUlpGrowth, compared, regressions, changes, goldenChanged };
+  return { maxUlpGrowth, compared, regressions, changes, goldenChanged: goldenChanged(base, head) };
+}
+
+/**
+ * A version both reports ran replayed other goldens. Where a report names no set per version (format 1
+ * has no golden at all), the combinations are compared as a whole.
+ */
+function goldenChanged(base: ParityReport, head: ParityReport): boolean {
+  const [a, b] = [base.golden, head.golden];
+  if (!a?.sets || !b?.sets) return (a?.manifestSha256 ?? '') !== (b?.manifestSha256 ?? '');
+  return a.sets.some((s) => b.sets.some((t) => t.keras === s.keras && t.manifestSha256 !== s.manifestSha256));
+}
+
+/** Where a result lives: its Keras version and column, as one map key. */
+function placeKey(keras: string, column: string): string {
+  return `${keras}\u0000${column}`;
+}
+
+function placeOf(key: string): { keras: string; column: string } {
+  const [keras, column] = key.split('\u0000');
+  return { keras, column };
 }
 
 /** A report's column key of each of its backend names. */
@@ -75,26 +96,35 @@ function matchKey(base: ParityReport, head: ParityReport): Key {
   };
 }
 
-/** column -> case id -> result. */
+/** (version, column) -> case id -> result. */
 function indexResults(report: ParityReport, key: Key): Map<string, Map<string, ReportResult>> {
   if (!report.results) throw new CompareError(`the report of ${report.generatedAt} has no per-case results (format ${report.format}): run it again with this keras-parity`);
-  const byColumn = new Map<string, Map<string, ReportResult>>();
+  const byPlace = new Map<string, Map<string, ReportResult>>();
   const columnOf = key(report);
   for (const r of report.results) {
-    const column = columnOf(r.backend);
-    if (!byColumn.has(column)) byColumn.set(column, new Map());
-    byColumn.get(column)!.set(r.id, r);
+    const place = placeKey(r.keras, columnOf(r.backend));
+    if (!byPlace.has(place)) byPlace.set(place, new Map());
+    byPlace.get(place)!.set(r.id, r);
   }
-  return byColumn;
+  return byPlace;
 }
 
-/** Columns with results in the baseline and none now (not asked for, or unavailable, with why). */
+/**
+ * Columns of a version with results in the baseline and none now: the backend was not asked for or was
+ * unavailable (with why), or the version did not run.
+ */
 function backendsGone(before: Map<string, unknown>, after: Map<string, unknown>, head: ParityReport, key: Key): ReportChange[] {
   const columnOf = key(head);
   const reasons = new Map(head.backends.map((b) => [columnOf(b.name), b.reason]));
+  const reason = (keras: string, column: string) =>
+    head.kerasVersions.includes(keras) ? reasons.get(column) : `${kerasTitle(keras)} did not run (run --keras)`;
   return [...before.keys()]
-    .filter((column) => !after.has(column))
-    .map((column) => ({ kind: 'backend-gone', column, ...(reasons.get(column) ? { reason: reasons.get(column)! } : {}) }));
+    .filter((place) => !after.has(place))
+    .map(placeOf)
+    .map(({ keras, column }) => {
+      const why = reason(keras, column);
+      return { kind: 'backend-gone', keras, column, ...(why ? { reason: why } : {}) };
+    });
 }
 
 const BAD = new Set(['failed', 'error']);
@@ -102,11 +132,17 @@ const BAD = new Set(['failed', 'error']);
 const FAILED = new Set([...BAD, 'expected-failure']);
 
 /** What changed for one case, or nothing worth saying. */
-function caseChange(column: string, was: ReportResult | undefined, now: ReportResult, maxUlpGrowth: number): ReportChange | undefined {
+function caseChange(
+  { keras, column }: { keras: string; column: string },
+  was: ReportResult | undefined,
+  now: ReportResult,
+  maxUlpGrowth: number,
+): ReportChange | undefined {
   const kind = statusChange(was, now) ?? (was && grew(was, now, maxUlpGrowth) ? 'error-growth' : undefined);
   if (!kind) return undefined;
   return {
     kind,
+    keras,
     column,
     id: now.id,
     op: now.op,
@@ -180,6 +216,11 @@ export function changeDetail(c: ReportChange): string {
 
 /** A note on comparisons across golden sets, where a case id need not be the same case. */
 export const GOLDEN_CHANGED_NOTE = 'the two reports replayed different golden sets: a case whose golden changed may have moved for that reason';
+
+/** `reference · Keras 3.15.1`: a change's column and version, as every output names them. */
+export function changePlace(c: Pick<ReportChange, 'column' | 'keras'>): string {
+  return `${c.column} · ${kerasTitle(c.keras)}`;
+}
 
 function firstLine(text: string): string {
   const line = text.split('\n')[0].trim();

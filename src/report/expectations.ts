@@ -7,6 +7,7 @@
  * Pure functions: parsing, and whether a line applies to a case on a backend given the machine's facts.
  */
 import { matches } from '../golden/policy.js';
+import { KERAS_VERSIONS, SEED_KERAS } from '../keras-versions.js';
 import type { MachineFacts } from '../machine.js';
 import type { ReportBackend } from './model.js';
 
@@ -54,6 +55,17 @@ const FACT_TAGS: Record<string, (b: ReportBackend, m: MachineFacts) => boolean> 
 
 const RESULTS: readonly ExpectedResult[] = ['Failure', 'Skip'];
 
+/** `keras-3.15.1`: the line applies to that Keras version's golden cases only. */
+const KERAS_TAG = /^keras-(\d+\.\d+\.\d+)$/;
+
+function kerasTagOf(tag: string): string | undefined {
+  return KERAS_TAG.exec(tag)?.[1];
+}
+
+function isKerasTag(tag: string): boolean {
+  return (KERAS_VERSIONS as readonly string[]).includes(kerasTagOf(tag) ?? '');
+}
+
 /** `[ tags ] pattern [ Result ]  # reason`; the tag list is optional. */
 const LINE = /^(?:\[([^\]]*)\]\s*)?(\S+)\s*\[([^\]]*)\]\s*(?:#(.*))?$/;
 
@@ -82,8 +94,11 @@ function parseLine(body: string, line: number, backends: readonly string[]): Exp
   const tags = (m[1] ?? '').split(/\s+/).filter(Boolean);
   const result = m[3].trim();
   const reason = (m[4] ?? '').trim();
-  const unknown = tags.filter((t) => !FACT_TAGS[t] && !backends.some((b) => namesBackend(t, b)));
-  if (unknown.length) return `unknown tag ${unknown.map((t) => `'${t}'`).join(', ')} (tags: ${Object.keys(FACT_TAGS).join(', ')}, or a backend name)`;
+  const unknown = tags.filter((t) => !FACT_TAGS[t] && !isKerasTag(t) && !backends.some((b) => namesBackend(t, b)));
+  if (unknown.length) {
+    const versions = KERAS_VERSIONS.map((v) => `keras-${v}`).join(', ');
+    return `unknown tag ${unknown.map((t) => `'${t}'`).join(', ')} (tags: ${Object.keys(FACT_TAGS).join(', ')}, ${versions}, or a backend name)`;
+  }
   if (!(RESULTS as readonly string[]).includes(result)) return `expected result must be Failure or Skip, not '${result}'`;
   if (!reason) return 'no reason: end the line with `# reason or link`';
   return { line, tags, pattern: m[2], result: result as ExpectedResult, reason };
@@ -94,35 +109,43 @@ function namesBackend(tag: string, backend: string): boolean {
   return matches(tag, backend) || matches(tag, backend.slice(backend.indexOf(':') + 1));
 }
 
-/** Every tag of the line holds for the backend on this machine. */
-export function tagsHold(e: Expectation, backend: ReportBackend, machine: MachineFacts): boolean {
-  return e.tags.every((t) => (FACT_TAGS[t] ? FACT_TAGS[t](backend, machine) : namesBackend(t, backend.name)));
+/**
+ * Every tag of the line holds for the backend on this machine and, with `keras`, for that Keras version's
+ * cases; without `keras`, the version tags are not asked.
+ */
+export function tagsHold(e: Expectation, backend: ReportBackend, machine: MachineFacts, keras?: string): boolean {
+  return e.tags.every((t) => {
+    if (FACT_TAGS[t]) return FACT_TAGS[t](backend, machine);
+    if (isKerasTag(t)) return keras === undefined || kerasTagOf(t) === keras;
+    return namesBackend(t, backend.name);
+  });
 }
 
-function namesCase(e: Expectation, id: string, op: string): boolean {
-  return matches(e.pattern, id) || e.pattern === op;
+/** A case and the Keras version whose golden it is (absent: 3.6.0, the seed). */
+export interface ExpectedCase {
+  id: string;
+  op: string;
+  keras?: string;
+}
+
+function namesCase(e: Expectation, c: ExpectedCase): boolean {
+  return matches(e.pattern, c.id) || e.pattern === c.op;
 }
 
 /** The first line for this case on this backend, if any. */
-export function expectationFor(
-  set: ExpectationSet,
-  c: { id: string; op: string },
-  backend: ReportBackend,
-  machine: MachineFacts,
-): Expectation | undefined {
-  return set.lines.find((e) => namesCase(e, c.id, c.op) && tagsHold(e, backend, machine));
+export function expectationFor(set: ExpectationSet, c: ExpectedCase, backend: ReportBackend, machine: MachineFacts): Expectation | undefined {
+  return set.lines.find((e) => namesCase(e, c) && tagsHold(e, backend, machine, c.keras ?? SEED_KERAS));
 }
 
 /**
  * Lines that name no case of the run on a backend where their tags hold. A line whose tags hold on no
- * backend run (`nvidia` on a CPU machine) is not one: it is for other machines.
+ * backend run (`nvidia` on a CPU machine), or on no Keras version run (`keras-3.15.1` in a run of 3.6.0
+ * alone), is not one: it is for other machines or jobs.
  */
-export function unmatchedLines(
-  set: ExpectationSet,
-  cases: readonly { id: string; op: string }[],
-  backends: readonly ReportBackend[],
-  machine: MachineFacts,
-): Expectation[] {
-  return set.lines.filter((e) => backends.some((b) => tagsHold(e, b, machine)) && !cases.some((c) => namesCase(e, c.id, c.op)));
+export function unmatchedLines(set: ExpectationSet, cases: readonly ExpectedCase[], backends: readonly ReportBackend[], machine: MachineFacts): Expectation[] {
+  const versions = [...new Set(cases.map((c) => c.keras ?? SEED_KERAS))];
+  const applies = (e: Expectation) => backends.some((b) => versions.some((v) => tagsHold(e, b, machine, v)));
+  const named = (e: Expectation) => cases.some((c) => namesCase(e, c) && backends.some((b) => tagsHold(e, b, machine, c.keras ?? SEED_KERAS)));
+  return set.lines.filter((e) => applies(e) && !named(e));
 }
 

@@ -93,7 +93,6 @@ ul.notes{margin:.25rem 0;padding-left:1.25rem;color:var(--muted);font-size:12.5p
 export const PAGE_SCRIPT = `
 (function(){
   var home = document.getElementById('details');
-  var cols = document.querySelectorAll('#heatmap thead th').length;
   var open = null, row = null;
   function btnFor(id){ return document.querySelector('.cellbtn[data-panel="' + id + '"]'); }
   function hide(){
@@ -112,9 +111,11 @@ export const PAGE_SCRIPT = `
     if (b) {
       if (!row) {
         row = document.createElement('tr'); row.className = 'detail-row';
-        var td = document.createElement('td'); td.colSpan = cols; row.appendChild(td);
+        row.appendChild(document.createElement('td'));
       }
       var tr = b.closest('tr');
+      // Each Keras version has a heatmap of its own; the row spans the one the cell is in.
+      row.firstChild.colSpan = b.closest('table').querySelectorAll('thead th').length;
       tr.parentNode.insertBefore(row, tr.nextSibling);
       row.firstChild.appendChild(p);
       b.setAttribute('aria-expanded', 'true');

@@ -1,7 +1,8 @@
 /**
  * The parity report as one self-contained HTML page (inline CSS and JS, nothing fetched, opens from disk):
- * a summary line, a heatmap of op x backend coloured by the worst error in ULPs (red for failures, grey
- * where nothing could run) whose cells expand to their failing, loosened and excluded cases, where Keras's
+ * a summary line, per Keras version a heading and a heatmap of op x backend coloured by the worst error in
+ * ULPs (red for failures, grey where nothing could run) whose cells expand to their failing, loosened and
+ * excluded cases, where Keras's
  * own backends disagree with JAX, benchmark plots when the report carries bench results
  * (./performance.ts), and the environment and backends the run used.
  *
@@ -21,6 +22,7 @@ import { machineDisagreements, sourceAsRun, type MachineDisagreement } from './m
 import { errorScore, type KerasDisagreement, type ParityReport, type ReportBaseline, type ReportCase } from './model.js';
 import { performanceSection } from './performance.js';
 import { shardNote } from './shard.js';
+import { kerasTitle, versionViews, versionsText } from './versions.js';
 
 export type { ParityReport } from './model.js';
 
@@ -81,6 +83,7 @@ function bucketFor(maxUlp: number | null | undefined): Bucket {
 // ---------------------------------------------------------------------------------------------------
 
 interface GridCell {
+  keras: string;
   op: string;
   backend: string;
   /** Index-built id of its details panel. */
@@ -99,7 +102,8 @@ function uniq(items: readonly string[]): string[] {
   return [...new Set(items)];
 }
 
-function buildGrid(report: ParityReport): { ops: string[]; backends: string[]; rows: GridCell[][] } {
+/** One Keras version's grid (`report` is its view, ./versions.ts); `k`, the version's index, keeps panel ids apart. */
+function buildGrid(report: ParityReport, keras: string, k: number): Grid {
   const ops = uniq([...report.ops, ...report.cells.map((c) => c.op), ...report.cases.map((c) => c.op)]);
   const backends = uniq([
     ...report.backends.map((b) => b.name),
@@ -121,10 +125,21 @@ function buildGrid(report: ParityReport): { ops: string[]; backends: string[]; r
         (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status],
       );
       const disagree = disagreeing.has(key(op, backend));
-      return { op, backend, panelId: `cell-${i}-${j}`, summary, cases: own, cls: colourClass(summary), disagree };
+      return { keras, op, backend, panelId: `cell-${k}-${i}-${j}`, summary, cases: own, cls: colourClass(summary), disagree };
     }),
   );
-  return { ops, backends, rows };
+  return { keras, index: k, report, ops, backends, rows };
+}
+
+interface Grid {
+  keras: string;
+  /** The version's place among the report's, for ids. */
+  index: number;
+  /** The version's view of the report. */
+  report: ParityReport;
+  ops: string[];
+  backends: string[];
+  rows: GridCell[][];
 }
 
 /** The op x column cells holding a case on which machines disagree (./merge.ts). */
@@ -178,7 +193,7 @@ function extrasText(g: GridCell): string {
 /** What a screen reader hears for a cell: complete sentences, no symbols. */
 function cellLabel(g: GridCell): string {
   const s = g.summary;
-  const head = `${g.op} on ${g.backend}: `;
+  const head = `${g.op} on ${g.backend}, ${kerasTitle(g.keras)}: `;
   if (s.state === 'unavailable') return `${head}backend unavailable${s.reason ? ` (${s.reason})` : ''}`;
   if (s.state === 'notrun') return `${head}not run`;
   const disagree = g.disagree ? '; machines disagree on a case of it' : '';
@@ -189,14 +204,15 @@ function cellLabel(g: GridCell): string {
 // Sections
 // ---------------------------------------------------------------------------------------------------
 
-function summaryLine(report: ParityReport, grid: ReturnType<typeof buildGrid>): string {
+function summaryLine(report: ParityReport, grids: readonly Grid[]): string {
   const s = report.summary;
   const available = report.backends.filter((b) => b.available);
   const missingRequired = report.backends.filter((b) => b.required && !b.available);
   const verdict = s.ok ? 'PASSED' : 'FAILED';
+  const ops = uniq(grids.flatMap((g) => g.ops));
   let text =
-    `${countsText(s)} \u2014 ${plural(grid.ops.length, 'op')} on ${available.length} of ` +
-    `${plural(report.backends.length, 'backend')}`;
+    `${countsText(s)} \u2014 ${plural(ops.length, 'op')} on ${available.length} of ` +
+    `${plural(report.backends.length, 'backend')}, ${versionsText(report.kerasVersions)}`;
   const unavailable = report.backends.filter((b) => !b.available).map((b) => b.name);
   if (unavailable.length) text += ` (unavailable: ${unavailable.join(', ')})`;
   if (missingRequired.length) text += `; required but unavailable: ${missingRequired.map((b) => b.name).join(', ')}`;
@@ -216,7 +232,7 @@ function legend(): string {
     '<p><strong>Colour scale:</strong> the worst error of any compared output in the cell, in float32 ' +
     '<abbr title="units in the last place: how many representable float32 values lie between the received and the expected value">ULPs</abbr>' +
     ' or, where smaller, in units of 1e-6 absolute (so values flushed to zero near 0 do not count as large),' +
-    ' log-spaced, measured against Keras 3.6.0 on JAX. Each cell also says it in words: ' +
+    ' log-spaced, measured against Keras on JAX (each version\u2019s own goldens). Each cell also says it in words: ' +
     '<span class="pass">N\u2009\u2713</span> passed, <span class="failn">N\u2009\u2717</span> failed, ' +
     'excl. = excluded, loose = passed under a loosened tolerance, unsup. = unsupported.</p>' +
     `<ul class="scale" aria-label="ULP colour scale">${swatches}` +
@@ -227,7 +243,16 @@ function legend(): string {
   );
 }
 
-function heatmap(grid: ReturnType<typeof buildGrid>, report: ParityReport): string {
+/** One version's heading, its counts and its heatmap table. */
+function versionHeatmap(grid: Grid, report: ParityReport): string {
+  const id = `h-heatmap-${grid.index}`;
+  return (
+    `<section class="version" aria-labelledby="${id}"><h3 id="${id}">${esc(kerasTitle(grid.keras))}</h3>` +
+    `<p class="counts">${esc(countsText(grid.report.summary))}.</p>${heatmap(grid, report)}</section>`
+  );
+}
+
+function heatmap(grid: Grid, report: ParityReport): string {
   const infos = new Map(report.backends.map((b) => [b.name, b]));
   const head = grid.backends
     .map((b) => {
@@ -252,12 +277,12 @@ function heatmap(grid: ReturnType<typeof buildGrid>, report: ParityReport): stri
             `title="${esc(cellLabel(g))}">${cellText(g)}</button></td>`,
         )
         .join('');
-      return `<tr><th scope="row" id="op-${i}">${esc(grid.ops[i])}</th>${tds}</tr>`;
+      return `<tr><th scope="row" id="op-${grid.index}-${i}">${esc(grid.ops[i])}</th>${tds}</tr>`;
     })
     .join('\n');
   return (
-    '<table class="heatmap" id="heatmap">' +
-    '<caption>Ops \u00d7 backends: select a cell to expand its counts, worst error and failing, loosened and ' +
+    `<table class="heatmap" id="heatmap-${grid.index}">` +
+    `<caption>Ops \u00d7 backends, ${esc(kerasTitle(grid.keras))}: select a cell to expand its counts, worst error and failing, loosened and ` +
     'excluded cases under its row</caption>' +
     `<thead><tr><th scope="col">op</th>${head}</tr></thead>` +
     `<tbody>\n${body}\n</tbody></table>`
@@ -321,7 +346,7 @@ function caseDetails(c: Case, id: string, open: boolean): string {
   );
 }
 
-function panels(grid: ReturnType<typeof buildGrid>, caseIds: Map<Case, string>): string {
+function panels(grid: Grid, caseIds: Map<Case, string>): string {
   return grid.rows
     .flat()
     .map((g) => {
@@ -330,8 +355,8 @@ function panels(grid: ReturnType<typeof buildGrid>, caseIds: Map<Case, string>):
       if (g.cases.length) lines.push(...g.cases.map((x) => caseDetails(x, caseIds.get(x)!, x.status === 'failed')));
       else if ('cell' in s) lines.push('<p class="muted">No failing, loosened or excluded cases.</p>');
       return (
-        `<section class="panel" id="${g.panelId}" hidden aria-label="${esc(`${g.op} on ${g.backend}`)}">` +
-        `<h3><code>${esc(g.op)}</code> on <code>${esc(g.backend)}</code>` +
+        `<section class="panel" id="${g.panelId}" hidden aria-label="${esc(`${g.op} on ${g.backend}, ${kerasTitle(g.keras)}`)}">` +
+        `<h3><code>${esc(g.op)}</code> on <code>${esc(g.backend)}</code> <span class="muted">(${esc(kerasTitle(g.keras))})</span>` +
         `<button type="button" class="close" data-close="${g.panelId}">close</button></h3>${lines.join('')}</section>`
       );
     })
@@ -363,7 +388,7 @@ function caseIndex(report: ParityReport, caseIds: Map<Case, string>, panelOf: Ma
       (c) =>
         `<tr class="${c.status}"><td><span class="tag ${c.status}">${esc(c.status)}</span></td>` +
         `<td><a href="#${caseIds.get(c)}" class="caselink" data-panel="${panelOf.get(c)}" data-case="${caseIds.get(c)}">` +
-        `<code>${esc(c.id)}</code></a></td><td><code>${esc(c.backend)}</code></td>` +
+        `<code>${esc(c.id)}</code></a></td><td>${esc(c.keras)}</td><td><code>${esc(c.backend)}</code></td>` +
         `<td class="reasoncell">${esc(firstLine(c.reason ?? ''))}</td></tr>`,
     )
     .join('\n');
@@ -372,7 +397,7 @@ function caseIndex(report: ParityReport, caseIds: Map<Case, string>, panelOf: Ma
     `<p>${count('failed')} failed, ${expectedText(count('expected-failure'))}, ${count('loosened')} loosened, ${count('excluded')} excluded ` +
     '(case \u00d7 backend). Select a case to open its details.</p>' +
     '<div class="scroll"><table class="list" id="case-list"><thead><tr><th scope="col">status</th>' +
-    '<th scope="col">case</th><th scope="col">backend</th><th scope="col">reason</th></tr></thead>' +
+    '<th scope="col">case</th><th scope="col">Keras</th><th scope="col">backend</th><th scope="col">reason</th></tr></thead>' +
     `<tbody>\n${rows}\n</tbody></table></div>`
   );
 }
@@ -382,9 +407,16 @@ function firstLine(s: string): string {
   return line.length > 160 ? `${line.slice(0, 157)}...` : line;
 }
 
-function disagreements(report: ParityReport, opOrder: string[]): string {
+/** Per Keras version, a heading and where its own backends disagree with its JAX backend. */
+function disagreementSections(grids: readonly Grid[]): string {
+  return grids
+    .map((g) => `<h3 id="h-disagree-${g.index}">${esc(kerasTitle(g.keras))}</h3>${disagreements(g.report, g.ops, g.keras, g.index)}`)
+    .join('\n');
+}
+
+function disagreements(report: ParityReport, opOrder: string[], keras: string, k: number): string {
   const list = report.kerasDisagreements;
-  if (!list.length) return '<p>Keras\u2019s TensorFlow and NumPy backends agree with JAX on every golden case.</p>';
+  if (!list.length) return `<p>${esc(kerasTitle(keras))}\u2019s TensorFlow and NumPy backends agree with JAX on every golden case.</p>`;
   const byOp = new Map<string, Disagreement[]>();
   for (const d of list) byOp.set(d.op, [...(byOp.get(d.op) ?? []), d]);
   const ops = [...byOp.keys()].sort((a, b) => rank(opOrder, a) - rank(opOrder, b));
@@ -414,9 +446,9 @@ function disagreements(report: ParityReport, opOrder: string[]): string {
   const tf = list.filter((d) => d.backend === 'tensorflow').length;
   const np = list.filter((d) => d.backend === 'numpy').length;
   return (
-    `<p>${plural(list.length, 'case')} over ${plural(ops.length, 'op')} where Keras 3.6.0 on its own ` +
-    `TensorFlow (${tf}) or NumPy (${np}) backend differs from Keras on JAX, the ground truth.</p>` +
-    '<div class="scroll"><table class="list" id="disagreements"><thead><tr><th scope="col">op</th>' +
+    `<p>${plural(list.length, 'case')} over ${plural(ops.length, 'op')} where ${esc(kerasTitle(keras))} on its own ` +
+    `TensorFlow (${tf}) or NumPy (${np}) backend differs from it on JAX, the ground truth.</p>` +
+    `<div class="scroll"><table class="list" id="${k ? `disagreements-${k}` : 'disagreements'}"><thead><tr><th scope="col">op</th>` +
     '<th scope="col">total</th><th scope="col">TensorFlow vs JAX</th><th scope="col">NumPy vs JAX</th>' +
     `<th scope="col">cases</th></tr></thead><tbody>\n${rows}\n</tbody></table></div>`
   );
@@ -442,7 +474,7 @@ function environment(report: ParityReport): string {
   const row = (k: string, v: string | undefined) =>
     `<tr><th scope="row">${esc(k)}</th><td>${v === undefined || v === '' ? notUsed : esc(v)}</td></tr>`;
   const keras = Object.entries(e.keras ?? {})
-    .map(([k, v]) => row(`goldens: ${KERAS_LABELS[k] ?? k}`, v))
+    .map(([version, versions]) => goldenRows(report, version, versions, row))
     .join('');
   return (
     '<table class="kv" id="environment"><tbody>' +
@@ -458,9 +490,16 @@ function environment(report: ParityReport): string {
     row('CUDA device', e.cuda) +
     settingsRows(report) +
     keras +
-    optionalRow('golden manifest sha256', report.golden?.manifestSha256) +
+    ((report.golden?.sets.length ?? 0) > 1 ? optionalRow('golden sets sha256 (the combination)', report.golden?.manifestSha256) : '') +
     '</tbody></table>'
   );
+}
+
+/** One Keras version's goldens: what made them (`goldens of Keras 3.6.0: JAX`, ...) and its manifest's sha256. */
+function goldenRows(report: ParityReport, keras: string, versions: Record<string, string>, row: (k: string, v: string | undefined) => string): string {
+  const of = (k: string) => `goldens of ${kerasTitle(keras)}: ${KERAS_LABELS[k] ?? k}`;
+  const sha = report.golden?.sets.find((s) => s.keras === keras)?.manifestSha256;
+  return Object.entries(versions).map(([k, v]) => row(of(k), v)).join('') + optionalRow(`golden manifest sha256 of ${kerasTitle(keras)}`, sha);
 }
 
 /** A row only when the report has the field: reports of format 1 lack it, and "not used" would mislead. */
@@ -498,10 +537,10 @@ function backendTable(report: ParityReport): string {
 // ---------------------------------------------------------------------------------------------------
 /** The report as one self-contained HTML page. */
 export function renderHtml(report: ParityReport): string {
-  const grid = buildGrid(report);
+  const grids = versionViews(report).map(({ keras, view }, k) => buildGrid(view, keras, k));
   const caseIds = new Map<Case, string>(report.cases.map((c, k) => [c, `case-${k}`]));
   const panelOf = new Map<Case, string>();
-  for (const g of grid.rows.flat()) for (const c of g.cases) panelOf.set(c, g.panelId);
+  for (const g of grids.flatMap((x) => x.rows.flat())) for (const c of g.cases) panelOf.set(c, g.panelId);
   const title = `keras-parity report: ${report.summary.ok ? 'passed' : 'FAILED'}`;
   return `<!DOCTYPE html>
 <html lang="en">
@@ -517,21 +556,23 @@ export function renderHtml(report: ParityReport): string {
 <header>
 <h1>keras-parity report</h1>
 <p class="meta">Generated ${esc(report.generatedAt)}${report.label ? ` on <code>${esc(report.label)}</code>` : ''} by <code>${esc(report.command)}</code></p>
-${summaryLine(report, grid)}
+${summaryLine(report, grids)}
 ${report.shard ? `<p class="meta">${shardNote(report.shard, (text) => `<code>${esc(text)}</code>`)}</p>` : ''}
 ${baselineSection(report.baseline)}
 ${report.bench ? '<p class="meta">Also in this report: <a href="#performance">Performance</a>, benchmark plots of every backend.</p>' : ''}
 </header>
 <main>
 <section aria-labelledby="h-heatmap">
-<h2 id="h-heatmap">Heatmap: op \u00d7 backend</h2>
+<h2 id="h-heatmap">Heatmap: op \u00d7 backend, per Keras version</h2>
 ${legend()}
-${heatmap(grid, report)}
+<div id="heatmap">
+${grids.map((g) => versionHeatmap(g, report)).join('\n')}
+</div>
 </section>
 ${machinesSection(report)}
 <section aria-labelledby="h-details" id="details" class="nojs-only">
 <h2 id="h-details">Cell details</h2>
-${panels(grid, caseIds)}
+${grids.map((g) => panels(g, caseIds)).join('\n')}
 </section>
 <section aria-labelledby="h-cases">
 <h2 id="h-cases">Failed, loosened and excluded cases</h2>
@@ -539,7 +580,7 @@ ${caseIndex(report, caseIds, panelOf)}
 </section>
 <section aria-labelledby="h-disagree">
 <h2 id="h-disagree">Where Keras\u2019s own backends disagree with JAX</h2>
-${disagreements(report, grid.ops)}
+${disagreementSections(grids)}
 </section>
 ${performanceSection(report.bench, { machine: report.environment.machine, backends: report.backends })}
 <section aria-labelledby="h-env">
@@ -582,12 +623,12 @@ function disagreementTable(list: readonly MachineDisagreement[]): string {
       const each = d.results
         .map((m) => `<code>${esc(m.label)}</code>: ${esc(m.status)}${m.maxAbs === undefined ? '' : `, max abs ${esc(num(m.maxAbs))}`}${m.maxUlp === undefined ? '' : `, ${esc(ulp(m.maxUlp))} ulp`}`)
         .join('<br>');
-      return `<tr><td><code>${esc(d.id)}</code></td><td><code>${esc(d.backend)}</code></td><td>${each}</td></tr>`;
+      return `<tr><td><code>${esc(d.id)}</code></td><td>${esc(d.keras)}</td><td><code>${esc(d.backend)}</code></td><td>${each}</td></tr>`;
     })
     .join('\n');
   return (
     '<div class="scroll"><table class="list" id="machine-disagreements"><thead><tr><th scope="col">case</th>' +
-    `<th scope="col">backend</th><th scope="col">per machine</th></tr></thead><tbody>\n${rows}\n</tbody></table></div>`
+    `<th scope="col">Keras</th><th scope="col">backend</th><th scope="col">per machine</th></tr></thead><tbody>\n${rows}\n</tbody></table></div>`
   );
 }
 
@@ -606,12 +647,16 @@ function sourcesEnvironment(report: ParityReport): string {
 function baselineSection(b: ReportBaseline | undefined): string {
   if (!b) return '';
   const rows = orderedChanges(b)
-    .map((c) => `<tr class="${c.kind === 'fixed' ? 'fixed' : 'regression'}"><td>${esc(KIND_NAMES[c.kind])}</td><td>${c.id ? `<code>${esc(c.id)}</code>` : ''}</td><td><code>${esc(c.column)}</code></td><td>${esc(changeDetail(c))}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr class="${c.kind === 'fixed' ? 'fixed' : 'regression'}"><td>${esc(KIND_NAMES[c.kind])}</td><td>${c.id ? `<code>${esc(c.id)}</code>` : ''}</td>` +
+        `<td>${esc(c.keras)}</td><td><code>${esc(c.column)}</code></td><td>${esc(changeDetail(c))}</td></tr>`,
+    )
     .join('\n');
   const note = b.goldenChanged ? `<p>Note: ${esc(GOLDEN_CHANGED_NOTE)}.</p>` : '';
   const table = rows
     ? '<div class="scroll"><table class="list changes" id="baseline-changes"><thead><tr><th scope="col">change</th><th scope="col">case</th>' +
-      `<th scope="col">backend</th><th scope="col">what</th></tr></thead><tbody>\n${rows}\n</tbody></table></div>`
+      `<th scope="col">Keras</th><th scope="col">backend</th><th scope="col">what</th></tr></thead><tbody>\n${rows}\n</tbody></table></div>`
     : '';
   const from = `${b.label ? `${b.label}, ` : ''}${b.generatedAt}, ${b.file}`;
   return (

@@ -1,6 +1,7 @@
 /**
- * A report's results as JUnit XML, for the test views of CI systems: a testsuite per backend (named
- * `label · backend`), a testcase per golden case (classname the op, name the case id). Failed cases carry
+ * A report's results as JUnit XML, for the test views of CI systems: a testsuite per backend and Keras
+ * version (named `label · backend · Keras 3.15.1`), a testcase per golden case (classname the op, name the
+ * case id and its version, `relu/f32-7 [Keras 3.15.1]`: ids repeat across versions). Failed cases carry
  * a <failure> naming the case and its measured error, runner breakdowns an <error>, excluded, unsupported
  * and expected failures (`run --expectations`) a <skipped> with the reason. The shape validates against the Windy Road JUnit.xsd with
  * Jenkins's <skipped> (spec/fixtures/junit.xsd), the strictest of the common readers' schemas.
@@ -9,14 +10,18 @@ import { unexpectedPassText } from './cell.js';
 import { esc } from './escape.js';
 import { formatMeasure, formatUlp } from './measure.js';
 import type { ParityReport, ReportResult } from './model.js';
+import { kerasTitle } from './versions.js';
 
 /** The JUnit XML of a report; a report without per-case results (format 1) gives suites without cases. */
 export function renderJunit(report: ParityReport): string {
   const results = report.results ?? [];
   const label = report.label ?? 'keras-parity';
-  const suites = report.backends
-    .filter((b) => b.available)
-    .map((b, id) => suite(report, label, b.name, id, results.filter((r) => r.backend === b.name)));
+  // Only where the version ran on the backend: in a merged report, a machine may have run fewer versions.
+  const ran = (p: Place) => report.cells.some((c) => c.backend === p.backend && c.keras === p.keras);
+  const places = report.backends.filter((b) => b.available).flatMap((b) => report.kerasVersions.map((keras) => ({ keras, backend: b.name })));
+  const suites = places.filter(ran).map((place, id) =>
+    suite(report, label, place, id, results.filter((r) => r.backend === place.backend && r.keras === place.keras)),
+  );
   const totals = counts(results);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -28,11 +33,18 @@ export function renderJunit(report: ParityReport): string {
   ].join('\n');
 }
 
-function suite(report: ParityReport, label: string, backend: string, id: number, results: ReportResult[]): string {
+/** Where a suite's cases ran: a backend (a merged report's column) and the Keras version of their goldens. */
+interface Place {
+  keras: string;
+  backend: string;
+}
+
+function suite(report: ParityReport, label: string, place: Place, id: number, results: ReportResult[]): string {
   const c = counts(results);
+  const { keras, backend } = place;
   const attributes = {
     // A merged report's columns already read `label · backend`.
-    name: report.sources ? backend : `${label} · ${backend}`,
+    name: `${report.sources ? backend : `${label} · ${backend}`} · ${kerasTitle(keras)}`,
     package: 'keras-parity',
     id: String(id),
     // The schema's timestamp has neither fractions nor a zone; generatedAt is UTC.
@@ -46,7 +58,7 @@ function suite(report: ParityReport, label: string, backend: string, id: number,
   };
   return [
     `  <testsuite ${attributesText(attributes)}>`,
-    `    <properties>${properties(report, backend)}</properties>`,
+    `    <properties>${properties(report, place)}</properties>`,
     ...results.map(testcase),
     '    <system-out/>',
     '    <system-err/>',
@@ -54,18 +66,22 @@ function suite(report: ParityReport, label: string, backend: string, id: number,
   ].join('\n');
 }
 
-/** What tells this suite's numbers apart from another machine's: the backend's device and settings, the goldens. */
-function properties(report: ParityReport, backend: string): string {
+/**
+ * What tells this suite's numbers apart from another machine's: the backend's device and settings, the
+ * Keras version and its golden set.
+ */
+function properties(report: ParityReport, { keras, backend }: Place): string {
   const b = report.backends.find((x) => x.name === backend);
   const entries: [string, string | undefined][] = [
     ['backend', backend],
     ['device', b?.device],
     ...Object.entries(b?.settings ?? {}).map(([k, v]): [string, string] => [`setting.${k}`, v]),
-    ['golden.manifestSha256', report.golden?.manifestSha256],
+    ['keras', keras],
+    ['golden.manifestSha256', report.golden?.sets.find((s) => s.keras === keras)?.manifestSha256],
     ['command', report.command],
     // A passing testcase has no element for it; the suite's properties carry the unexpected passes.
     ...(report.expectations?.unexpectedPasses ?? [])
-      .filter((p) => p.backend === backend)
+      .filter((p) => p.backend === backend && p.keras === keras)
       .map((p): [string, string] => ['unexpected-pass', unexpectedPassText(p)]),
   ];
   return entries
@@ -75,7 +91,7 @@ function properties(report: ParityReport, backend: string): string {
 }
 
 function testcase(r: ReportResult): string {
-  const open = `    <testcase ${attributesText({ classname: r.op, name: r.id, time: seconds(r.ms) })}`;
+  const open = `    <testcase ${attributesText({ classname: r.op, name: caseName(r), time: seconds(r.ms) })}`;
   const reason = r.reason ?? '';
   switch (r.status) {
     case 'passed':
@@ -85,17 +101,22 @@ function testcase(r: ReportResult): string {
     case 'expected-failure':
       return `${open}>\n      <skipped ${attributesText({ message: `expected failure: ${r.expectation?.reason ?? firstLine(reason)}` })}/>\n    </testcase>`;
     case 'error':
-      return `${open}>\n      <error ${attributesText({ message: `${r.id}: ${firstLine(reason)}`, type: 'runner' })}>${xmlText(reason)}</error>\n    </testcase>`;
+      return `${open}>\n      <error ${attributesText({ message: `${caseName(r)}: ${firstLine(reason)}`, type: 'runner' })}>${xmlText(reason)}</error>\n    </testcase>`;
     default:
       return `${open}>\n      <skipped ${attributesText({ message: `${r.status}: ${firstLine(reason)}` })}/>\n    </testcase>`;
   }
 }
 
-/** `conv/2d-same-s2: max abs 0.0123, max rel 0.002, max ULP 81234 (tolerance default): <why>`. */
+/** `relu/f32-7 [Keras 3.15.1]`: CI test views key cases by classname and name, and ids repeat across versions. */
+function caseName(r: ReportResult): string {
+  return `${r.id} [${kerasTitle(r.keras)}]`;
+}
+
+/** `conv/2d-same-s2 [Keras 3.6.0]: max abs 0.0123, max rel 0.002, max ULP 81234 (tolerance default): <why>`. */
 function failureMessage(r: ReportResult): string {
   const measured = r.maxAbs === undefined ? 'no error measured' : measures(r);
   const tolerance = r.tolerance ? ` (tolerance ${r.tolerance.source})` : '';
-  return `${r.id}: ${measured}${tolerance}: ${firstLine(r.reason ?? '')}`;
+  return `${caseName(r)}: ${measured}${tolerance}: ${firstLine(r.reason ?? '')}`;
 }
 
 function measures(r: ReportResult): string {

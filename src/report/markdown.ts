@@ -1,8 +1,8 @@
 /**
- * The parity report as Markdown (report.md): the verdict, an op x backend table, then every failing,
- * loosened and excluded case, where Keras's own backends disagree with JAX, the benchmark tables when the
- * report carries bench results, and the environment.
- * Readable as plain text and as rendered GitHub Markdown.
+ * The parity report as Markdown (report.md): the verdict, an op x backend table per Keras version, then
+ * every failing, loosened and excluded case, where Keras's own backends disagree with JAX (each of these
+ * a section per version, its heading naming it), the benchmark tables when the report carries bench
+ * results, and the environment. Readable as plain text and as rendered GitHub Markdown.
  */
 import { plural } from '../format.js';
 import { formatNumber } from '../golden/report.js';
@@ -15,19 +15,23 @@ import { machineDisagreements, sourceAsRun, type MachineResult } from './merge.j
 import type { ParityReport, ReportBaseline, ReportCase, ReportComparison, ReportOutput } from './model.js';
 import { performanceMarkdown } from './performance-md.js';
 import { shardNote } from './shard.js';
+import { kerasTitle, versionViews, versionsText } from './versions.js';
 
 export function renderMarkdown(report: ParityReport): string {
+  const views = versionViews(report);
+  /** A section per Keras version, its heading naming the version. */
+  const each = (section: (view: ParityReport, keras: string) => string) => views.map(({ keras, view }) => section(view, keras));
   const sections = [
     header(report),
     baselineSection(report.baseline),
-    resultsTable(report),
+    ...each(resultsTable),
     machineDisagreementsSection(report),
     backendsTable(report),
-    failedSection(report.cases.filter((c) => c.status === 'failed')),
+    ...each((v, keras) => failedSection(v.cases.filter((c) => c.status === 'failed'), keras)),
     expectationsSection(report),
-    loosenedSection(report.cases.filter((c) => c.status === 'loosened')),
-    excludedSection(report.cases.filter((c) => c.status === 'excluded')),
-    disagreementsSection(report),
+    ...each((v, keras) => loosenedSection(v.cases.filter((c) => c.status === 'loosened'), keras)),
+    ...each((v, keras) => excludedSection(v.cases.filter((c) => c.status === 'excluded'), keras)),
+    ...each(disagreementsSection),
     performanceMarkdown(report.bench, { machine: report.environment.machine, backends: report.backends }),
     report.sources ? sourcesEnvironment(report) : environmentSection(report),
   ];
@@ -43,22 +47,25 @@ function header(r: ParityReport): string {
     '# keras-parity report',
     '',
     `${verdict}: ${countsText(s)} ` +
-      `(${plural(r.ops.length, 'op')} on ${plural(ran, 'backend')}).`,
+      `(${plural(r.ops.length, 'op')} on ${plural(ran, 'backend')}, ${versionsText(r.kerasVersions)}).`,
   ];
   if (missing.length) lines.push('', `Required but unavailable: ${missing.map(code).join(', ')}.`);
   if (r.shard) lines.push('', shardNote(r.shard, code));
   const on = r.label ? ` on ${code(r.label)}` : '';
-  lines.push('', `Generated ${r.generatedAt}${on} by ${code(r.command)}, against Keras ${r.environment.keras.keras ?? '?'} goldens.`);
+  lines.push('', `Generated ${r.generatedAt}${on} by ${code(r.command)}, against the goldens of ${versionsText(r.kerasVersions)}.`);
   return lines.join('\n');
 }
 
-function resultsTable(r: ParityReport): string {
+/** One version's op x backend table, under `## Results: Keras 3.6.0`, with its counts. */
+function resultsTable(r: ParityReport, keras: string): string {
   const backends = r.backends;
   if (!r.ops.length || !backends.length) return '';
   const summaryOf = cellSummaries(r);
   const rows = r.ops.map((op) => [code(op), ...backends.map((b) => cellText(summaryOf(op, b.name)))]);
   return [
-    '## Results',
+    `## Results: ${kerasTitle(keras)}`,
+    '',
+    `${countsText(r.summary)}, against the ${kerasTitle(keras)} goldens.`,
     '',
     'Per op and backend: ✅ passed cases, ❌ failed ones, 🔶 failures the expectations file foresaw, ⚪ unsupported (a dtype or option the backend cannot ' +
       'represent), the worst error (`exact`; `<1e-6` when every error is below float32\'s default atol; else ' +
@@ -97,14 +104,14 @@ function expectationsSection(r: ParityReport): string {
   const expected = (r.results ?? []).filter((x) => x.status === 'expected-failure');
   const lines = ['## Expectations', '', `From ${code(r.expectations.file)} (sha256 ${r.expectations.sha256.slice(0, 12)}).`, ''];
   for (const x of expected) {
-    lines.push(`- expected failure: ${code(x.id)} on ${code(x.backend)} (line ${x.expectation?.line}: ${x.expectation?.reason})`);
+    lines.push(`- expected failure: ${code(x.id)} on ${code(x.backend)}, ${kerasTitle(x.keras)} (line ${x.expectation?.line}: ${x.expectation?.reason})`);
   }
   for (const p of r.expectations.unexpectedPasses) lines.push(`- **unexpected pass**: ${unexpectedPassText(p)}`);
   if (!expected.length && !r.expectations.unexpectedPasses.length) lines.push('No case named by the file ran on this machine.');
   return lines.join('\n');
 }
 
-function failedSection(cases: ReportCase[]): string {
+function failedSection(cases: ReportCase[], keras: string): string {
   if (!cases.length) return '';
   const blocks = cases.map((c) => {
     const lines = [`### ${code(c.id)} on ${code(c.backend)}`, '', `- call: ${code(c.call)}`];
@@ -117,10 +124,10 @@ function failedSection(cases: ReportCase[]): string {
     if (multiline) lines.push('', fence(reason));
     return lines.join('\n');
   });
-  return [`## Failed cases (${cases.length})`, ...blocks].join('\n\n');
+  return [`## Failed cases: ${kerasTitle(keras)} (${cases.length})`, ...blocks].join('\n\n');
 }
 
-function loosenedSection(cases: ReportCase[]): string {
+function loosenedSection(cases: ReportCase[], keras: string): string {
   if (!cases.length) return '';
   const rows = cases.map((c) => [
     code(c.id),
@@ -130,7 +137,7 @@ function loosenedSection(cases: ReportCase[]): string {
     c.tolerance?.source ?? c.reason ?? '',
   ]);
   return [
-    `## Loosened tolerances (${cases.length})`,
+    `## Loosened tolerances: ${kerasTitle(keras)} (${cases.length})`,
     '',
     'Passed, at a tolerance looser than the default (float32: atol = rtol = 1e-6); the measured errors show how much looser they needed.',
     '',
@@ -138,13 +145,13 @@ function loosenedSection(cases: ReportCase[]): string {
   ].join('\n');
 }
 
-function excludedSection(cases: ReportCase[]): string {
+function excludedSection(cases: ReportCase[], keras: string): string {
   if (!cases.length) return '';
   const rows = cases.map((c) => [code(c.id), code(c.backend), c.reason ?? '']);
-  return [`## Excluded cases (${cases.length})`, '', table(['case', 'backend', 'why'], rows)].join('\n');
+  return [`## Excluded cases: ${kerasTitle(keras)} (${cases.length})`, '', table(['case', 'backend', 'why'], rows)].join('\n');
 }
 
-function disagreementsSection(r: ParityReport): string {
+function disagreementsSection(r: ParityReport, keras: string): string {
   const list = r.kerasDisagreements;
   if (!list.length) return '';
   const rows = list.map((d) => [
@@ -155,9 +162,9 @@ function disagreementsSection(r: ParityReport): string {
     truncate(d.note ?? '', 160),
   ]);
   return [
-    `## Where Keras's own backends disagree with JAX (${list.length})`,
+    `## Where Keras's own backends disagree with JAX: ${kerasTitle(keras)} (${list.length})`,
     '',
-    "The goldens are Keras-on-JAX; the same cases on Keras's tensorflow and numpy backends differ here " +
+    `The goldens are ${kerasTitle(keras)} on JAX; the same cases on its tensorflow and numpy backends differ here ` +
       '(full notes in report.json).',
     '',
     '<details><summary>Show the cases</summary>',
@@ -199,10 +206,22 @@ function environmentItems(r: ParityReport): string {
     ['Chromium', e.chromium],
     ['GPU in use', e.cuda],
     ...backendSettings(r),
-    ['goldens', Object.entries(e.keras).map(([k, v]) => `${k} ${v}`).join(', ')],
-    ['golden manifest sha256', r.golden?.manifestSha256],
+    ...goldenItems(r),
   ];
   return items.filter(([, v]) => v).map(([k, v]) => `- ${k}: ${v}`).join('\n');
+}
+
+/**
+ * Per Keras version, what made its goldens (`goldens of Keras 3.6.0: keras 3.6.0, jax 0.4.34, ...`) and
+ * its manifest's sha256; then the combination's sha256 where there are several.
+ */
+function goldenItems(r: ParityReport): [string, string | undefined][] {
+  const sets = r.golden?.sets ?? [];
+  const items = Object.entries(r.environment.keras).flatMap(([keras, versions]): [string, string | undefined][] => [
+    [`goldens of ${kerasTitle(keras)}`, Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')],
+    [`golden manifest sha256 of ${kerasTitle(keras)}`, sets.find((s) => s.keras === keras)?.manifestSha256],
+  ]);
+  return sets.length > 1 ? [...items, ['golden sets sha256 (the combination)', r.golden?.manifestSha256]] : items;
 }
 
 /** `tfjs-tensorflow: oneDNN on (TF_ENABLE_ONEDNN_OPTS unset)`, one item per backend that has settings. */
@@ -233,8 +252,8 @@ function machineDisagreementsSection(r: ParityReport): string {
   const intro =
     'The same case on the same backend, on different machines: a different status, or absolute errors further apart than the tolerance allows.';
   if (!list.length) return ['## Where machines disagree', '', `${intro} None here: every machine agrees.`].join('\n');
-  const rows = list.map((d) => [code(d.id), code(d.backend), d.results.map(machineResult).join('<br>')]);
-  return [`## Where machines disagree (${list.length})`, '', intro, '', table(['case', 'backend', 'per machine'], rows)].join('\n');
+  const rows = list.map((d) => [code(d.id), kerasTitle(d.keras), code(d.backend), d.results.map(machineResult).join('<br>')]);
+  return [`## Where machines disagree (${list.length})`, '', intro, '', table(['case', 'Keras', 'backend', 'per machine'], rows)].join('\n');
 }
 
 /** `ci-amd: failed, max abs 0.01, 81234 ulp` */
@@ -276,8 +295,8 @@ function comparisonBody(c: ReportComparison): string {
 
 function changesTable(changes: ReportComparison['changes']): string {
   const shown = changes.slice(0, MAX_CHANGE_ROWS);
-  const rows = shown.map((x) => [KIND_NAMES[x.kind], x.id ? code(x.id) : '', code(x.column), changeDetail(x)]);
+  const rows = shown.map((x) => [KIND_NAMES[x.kind], x.id ? code(x.id) : '', kerasTitle(x.keras), code(x.column), changeDetail(x)]);
   const more = changes.length - shown.length;
   const tail = more > 0 ? `\n\n…and ${more} more (report.json or the terminal output lists them all).` : '';
-  return table(['change', 'case', 'backend', 'what'], rows) + tail;
+  return table(['change', 'case', 'Keras', 'backend', 'what'], rows) + tail;
 }

@@ -1,19 +1,24 @@
 /**
  * Merging reports of several machines (`keras-parity merge`) into one report whose columns are machine x
  * backend, named `label · backend`, and finding where machines disagree on the same backend and case.
- * The merged report is itself a keras-parity-report/2 record, so every renderer reads it unchanged; its
- * `sources` keep each input's label, file, golden set and machine facts.
+ * The merged report is itself a record of this format, so every renderer reads it unchanged; its
+ * `sources` keep each input's label, file, golden sets and machine facts. Results, cells, cases and
+ * disagreements keep their Keras version: the same case id of two versions is two cases.
  */
+import { compareVersions } from '../keras-versions.js';
+import { goldenOfSets } from './golden-id.js';
 import {
-  REPORT_FORMAT,
   errorScore,
+  REPORT_FORMAT,
   type ParityReport,
   type ReportBackend,
   type ReportCell,
+  type ReportGoldenSet,
   type ReportResult,
   type ReportSource,
   type ResultStatus,
 } from './model.js';
+import { countCells } from './versions.js';
 
 /** A report as read, and the file it came from (named in the sources and in messages). */
 export interface MergeInput {
@@ -22,7 +27,10 @@ export interface MergeInput {
 }
 
 export interface MergeOptions {
-  /** Merge reports of different golden sets (refused otherwise: their case ids need not mean the same). */
+  /**
+   * Merge reports whose golden sets of one Keras version differ (refused otherwise: their case ids need
+   * not mean the same).
+   */
   allowMixedGoldens?: boolean;
   command?: string;
   argv?: readonly string[];
@@ -81,41 +89,77 @@ export function mergeReports(inputs: readonly MergeInput[], options: MergeOption
   checkNoRepeats(renamed);
   const cells = mergeCells(renamed.flatMap((r) => r.report.cells));
   const first = inputs[0].report;
-  const totals = sumCells(cells);
+  const golden = mergedGolden(inputs);
   return {
     format: REPORT_FORMAT,
     generatedAt: (options.now ?? new Date()).toISOString(),
     label: [...new Set(renamed.flatMap((r) => r.sources.map((s) => s.label)))].join(' + '),
     command: options.command ?? 'mergeReports()',
     ...(options.argv ? { argv: [...options.argv] } : {}),
-    ...(first.golden ? { golden: first.golden } : {}),
-    // The schema wants one environment: the first report's. Each machine's is in `sources`.
-    environment: first.environment,
+    kerasVersions: unique(inputs.flatMap((i) => i.report.kerasVersions)).sort(compareVersions),
+    ...(golden ? { golden } : {}),
+    // The schema wants one environment: the first report's, with every version's goldens. Each machine's is in `sources`.
+    environment: { ...first.environment, keras: mergedKeras(inputs) },
     backends: mergeBackends(renamed.flatMap((r) => r.report.backends)),
     ops: unique(inputs.flatMap((i) => i.report.ops)),
     cells,
     cases: renamed.flatMap((r) => r.report.cases),
     results: renamed.flatMap((r) => r.report.results ?? []),
-    kerasDisagreements: uniqueBy(inputs.flatMap((i) => i.report.kerasDisagreements), (d) => `${d.caseId}\u0000${d.backend}`),
-    summary: { ...totals, ok: inputs.every((i) => i.report.summary.ok) },
+    kerasDisagreements: uniqueBy(inputs.flatMap((i) => i.report.kerasDisagreements), (d) => `${d.keras}\u0000${d.caseId}\u0000${d.backend}`),
+    summary: { ...countCells(cells), ok: inputs.every((i) => i.report.summary.ok) },
     sources: renamed.flatMap((r) => r.sources),
   };
 }
 
 /** Format 1 reports have neither a label nor per-case results: nothing to tell the machines apart by. */
 function checkMergeable({ report, file }: MergeInput): void {
-  if (report.format !== REPORT_FORMAT || !report.results || !report.label) {
+  if (report.format === 1 || !report.results || !report.label) {
     throw new MergeError(`${file} is a report of format ${JSON.stringify(report.format)}, without a label or per-case results: run it again with this keras-parity`);
   }
 }
 
+/**
+ * Every Keras version's golden set, as the inputs replayed it; with --allow-mixed-goldens, the first
+ * input's where they differ. Undefined when no input names its goldens.
+ */
+function mergedGolden(inputs: readonly MergeInput[]) {
+  const sets = new Map<string, ReportGoldenSet>();
+  for (const { report } of inputs) for (const s of report.golden?.sets ?? []) if (!sets.has(s.keras)) sets.set(s.keras, s);
+  return sets.size ? goldenOfSets([...sets.values()]) : undefined;
+}
+
+/** Each version's golden versions (keras, jax, numpy, ...), from the first input that ran it. */
+function mergedKeras(inputs: readonly MergeInput[]): ParityReport['environment']['keras'] {
+  const keras: ParityReport['environment']['keras'] = {};
+  for (const { report } of inputs) for (const [v, versions] of Object.entries(report.environment.keras)) keras[v] ??= versions;
+  const order = Object.keys(keras).sort(compareVersions);
+  return Object.fromEntries(order.map((v) => [v, keras[v]]));
+}
+
+/**
+ * Two inputs that ran the same Keras version must have replayed the same golden set of it; inputs of
+ * different versions merge (a machine that ran 3.6.0 alone beside one that ran both).
+ */
 function checkSameGoldens(inputs: readonly MergeInput[]): void {
-  const sha = (i: MergeInput) => i.report.golden?.manifestSha256 ?? 'none';
-  const other = inputs.find((i) => sha(i) !== sha(inputs[0]));
-  if (!other) return;
-  throw new MergeError(
-    `${inputs[0].file} and ${other.file} replayed different golden sets (manifest sha256 ${sha(inputs[0]).slice(0, 12)}… ` +
-      `and ${sha(other).slice(0, 12)}…), so a case id need not mean the same case in both. ` +
+  const seen = new Map<string, { file: string; sha: string }>();
+  for (const { report, file } of inputs) {
+    for (const { keras, manifestSha256: sha } of setsOf(report)) {
+      const earlier = seen.get(keras);
+      if (!earlier) seen.set(keras, { file, sha });
+      else if (earlier.sha !== sha) throw mixedGoldens(keras, earlier, { file, sha });
+    }
+  }
+}
+
+/** A report's sets; one without `golden` (none recorded) counts as an unknown set of each version it ran. */
+function setsOf(report: ParityReport): ReportGoldenSet[] {
+  return report.golden?.sets ?? report.kerasVersions.map((keras) => ({ keras, manifestSha256: 'none' }));
+}
+
+function mixedGoldens(keras: string, a: { file: string; sha: string }, b: { file: string; sha: string }): MergeError {
+  return new MergeError(
+    `${a.file} and ${b.file} replayed different golden sets of Keras ${keras} (manifest sha256 ${a.sha.slice(0, 12)}… ` +
+      `and ${b.sha.slice(0, 12)}…), so a case id need not mean the same case in both. ` +
       'Run both against the same goldens, or pass --allow-mixed-goldens to merge them anyway.',
   );
 }
@@ -186,19 +230,21 @@ function shardProblem(runs: readonly ReportSource[]): string | undefined {
 }
 
 /**
- * The split depends on the --op selection and the cases of a shard run on every backend asked for: shards
- * of one label made with other --op or --backend lists would cover some cases twice and others never.
+ * The split depends on the --keras and --op selection and the cases of a shard run on every backend asked
+ * for: shards of one label made with other --keras, --op or --backend lists would cover some cases twice
+ * and others never.
  */
 function checkShardSelections(renamed: readonly Renamed[]): void {
   const shards = renamed.filter((r) => !r.report.sources && r.report.shard);
   for (const label of new Set(shards.map((r) => r.report.label))) {
     const runs = shards.filter((r) => r.report.label === label);
-    const selection = (r: Renamed) => `--op ${r.report.ops.join(',')} --backend ${r.sources[0].backends.join(',')}`;
+    const selection = (r: Renamed) =>
+      `--keras ${r.report.kerasVersions.join(',')} --op ${r.report.ops.join(',')} --backend ${r.sources[0].backends.join(',')}`;
     const other = runs.find((r) => selection(r) !== selection(runs[0]));
     if (!other) continue;
     throw new MergeError(
       `label ${label}: ${runs[0].file} and ${other.file} are shards of different selections ` +
-        `(${selection(runs[0])}, and ${selection(other)}). Run every shard of one label with the same --op and --backend.`,
+        `(${selection(runs[0])}, and ${selection(other)}). Run every shard of one label with the same --keras, --op and --backend.`,
     );
   }
 }
@@ -211,11 +257,11 @@ function checkNoRepeats(renamed: readonly Renamed[]): void {
   const seen = new Map<string, string>();
   for (const { file, report } of renamed) {
     for (const r of report.results ?? []) {
-      const key = `${r.backend}\u0000${r.id}`;
+      const key = `${r.keras}\u0000${r.backend}\u0000${r.id}`;
       const earlier = seen.get(key);
       if (earlier !== undefined && earlier !== file) {
         throw new MergeError(
-          `${earlier} and ${file} both ran ${r.id} on ${r.backend}: shards of one run merge into one column, ` +
+          `${earlier} and ${file} both ran ${r.id} of Keras ${r.keras} on ${r.backend}: shards of one run merge into one column, ` +
             'but two runs of the same label cannot. Give each run its own --label.',
         );
       }
@@ -235,11 +281,11 @@ function mergeBackends(backends: readonly ReportBackend[]): ReportBackend[] {
   return [...byName.values()];
 }
 
-/** Cells of the same op and column (shards) add their counts and keep the worse worst error. */
+/** Cells of the same version, op and column (shards) add their counts and keep the worse worst error. */
 function mergeCells(cells: readonly ReportCell[]): ReportCell[] {
   const byKey = new Map<string, ReportCell>();
   for (const c of cells) {
-    const key = `${c.op}\u0000${c.backend}`;
+    const key = `${c.keras}\u0000${c.op}\u0000${c.backend}`;
     const had = byKey.get(key);
     byKey.set(key, had ? addCells(had, c) : c);
   }
@@ -248,20 +294,16 @@ function mergeCells(cells: readonly ReportCell[]): ReportCell[] {
 
 function addCells(a: ReportCell, b: ReportCell): ReportCell {
   const worse = !a.worst ? b.worst : !b.worst ? a.worst : errorScore(b.worst) > errorScore(a.worst) ? b.worst : a.worst;
+  const expectedFailures = (a.expectedFailures ?? 0) + (b.expectedFailures ?? 0);
   return {
     ...a,
     passed: a.passed + b.passed,
     failed: a.failed + b.failed,
     excluded: a.excluded + b.excluded,
     unsupported: a.unsupported + b.unsupported,
+    ...(expectedFailures ? { expectedFailures } : {}),
     worst: worse,
   };
-}
-
-function sumCells(cells: readonly ReportCell[]) {
-  const totals = { passed: 0, failed: 0, excluded: 0, unsupported: 0 };
-  for (const c of cells) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += c[k];
-  return totals;
 }
 
 function unique(items: readonly string[]): string[] {
@@ -289,6 +331,7 @@ export interface MachineResult {
 
 /** A case on a backend whose result differs between machines. */
 export interface MachineDisagreement {
+  keras: string;
   id: string;
   op: string;
   backend: string;
@@ -307,7 +350,7 @@ export function machineDisagreements(report: ParityReport): MachineDisagreement[
   for (const result of report.results ?? []) {
     const where = columns.get(result.backend);
     if (!where) continue;
-    const key = `${where.backend}\u0000${result.id}`;
+    const key = `${result.keras}\u0000${where.backend}\u0000${result.id}`;
     groups.set(key, [...(groups.get(key) ?? []), { result, label: where.label }]);
   }
   return [...groups.values()].filter((g) => new Set(g.map((x) => x.label)).size > 1 && disagree(g.map((x) => x.result))).map(describe(columns));
@@ -324,8 +367,9 @@ function disagree(results: readonly ReportResult[]): boolean {
 
 function describe(columns: ReturnType<typeof columnsOf>) {
   return (group: { result: ReportResult; label: string }[]): MachineDisagreement => {
-    const { id, op, backend } = group[0].result;
+    const { keras, id, op, backend } = group[0].result;
     return {
+      keras,
       id,
       op,
       backend: columns.get(backend)!.backend,

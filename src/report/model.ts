@@ -8,16 +8,21 @@
  */
 
 import type { BenchFile } from '../benchfile/model.js';
+import { SEED_KERAS } from '../keras-versions.js';
 import type { MachineFacts } from '../machine.js';
 
 /** The format this version writes. A new field that readers may ignore keeps it; any other change bumps it. */
-export const REPORT_FORMAT = 'keras-parity-report/2';
+export const REPORT_FORMAT = 'keras-parity-report/3';
+
+/** The format before a run covered several Keras versions: every report of it is of Keras 3.6.0. */
+export const REPORT_FORMAT_2 = 'keras-parity-report/2';
 
 /**
- * The formats parseReport reads: this one, and 1, the reports written before the record was versioned
- * (they lack `label`, `argv`, `golden`, `results` and `environment.kerasParity`; readers treat those as absent).
+ * The formats parseReport reads: this one; 2, one Keras version (3.6.0); and 1, the reports written before
+ * the record was versioned (they lack `label`, `argv`, `golden`, `results` and `environment.kerasParity`;
+ * readers treat those as absent). parseReport gives reports of 1 and 2 this format's shape (upgradeReport).
  */
-export type ReportFormat = typeof REPORT_FORMAT | 1;
+export type ReportFormat = typeof REPORT_FORMAT | typeof REPORT_FORMAT_2 | 1;
 
 export interface ParityReport {
   format: ReportFormat;
@@ -31,7 +36,9 @@ export interface ParityReport {
   argv?: string[];
   /** The part of the cases this run covered (`run --shard i/n`); absent when it ran them all. */
   shard?: ReportShard;
-  /** The golden set the run replayed. Absent in format 1. */
+  /** The Keras versions whose goldens the run replayed, oldest first. */
+  kerasVersions: string[];
+  /** The golden sets the run replayed, one per Keras version. Absent in format 1. */
   golden?: ReportGolden;
   environment: {
     /** keras-parity's own version (package.json). Absent in format 1. */
@@ -52,8 +59,11 @@ export interface ParityReport {
      * libraries, the variables that set threads and kernels (src/machine.ts). Absent in reports before it.
      */
     machine?: MachineFacts;
-    /** Versions from golden/manifest.json (keras, jax, tensorflow, numpy, ...). */
-    keras: Record<string, string>;
+    /**
+     * Per Keras version run, the versions its golden set's manifest.json records (keras, jax, tensorflow,
+     * numpy, ...): `{"3.6.0": {"keras": "3.6.0", "jax": "0.4.34", ...}, "3.15.1": {...}}`.
+     */
+    keras: Record<string, Record<string, string>>;
   };
   backends: ReportBackend[];
   /** Keras op names covered, in op-table order. */
@@ -90,6 +100,7 @@ export interface ReportExpectations {
 }
 
 export interface ReportUnexpectedPass {
+  keras: string;
   id: string;
   op: string;
   backend: string;
@@ -133,6 +144,8 @@ export type ChangeKind = 'failing' | 'fixed' | 'excluded' | 'unsupported' | 'bac
 
 export interface ReportChange {
   kind: ChangeKind;
+  /** The Keras version of the case or column. */
+  keras: string;
   /** The backend, or `label · backend` where the reports hold several machines. */
   column: string;
   /** The case; absent for `backend-gone`. */
@@ -156,7 +169,7 @@ export interface ReportComparison {
   /** Regressions among `changes`: every kind but `fixed`. */
   regressions: number;
   changes: ReportChange[];
-  /** The two reports replayed different golden sets (their manifests' sha256 differ). */
+  /** A Keras version both reports ran replayed different golden sets (their manifests' sha256 differ). */
   goldenChanged: boolean;
 }
 
@@ -168,7 +181,18 @@ export interface ReportBaseline extends ReportComparison {
 }
 
 export interface ReportGolden {
-  /** Lower-case hex sha256 of golden/manifest.json's bytes: it lists every golden file's sha256. */
+  /**
+   * The combination of sets: the sha256 of one line per set, oldest first, `<keras version> <its
+   * manifestSha256>\n` (./golden-id.ts). In a report of format 2, the one set's manifestSha256.
+   */
+  manifestSha256: string;
+  /** Each Keras version's golden set, oldest first. */
+  sets: ReportGoldenSet[];
+}
+
+export interface ReportGoldenSet {
+  keras: string;
+  /** Lower-case hex sha256 of golden/keras-<version>/manifest.json's bytes: it lists every golden file's sha256. */
   manifestSha256: string;
 }
 
@@ -182,6 +206,8 @@ export type ResultStatus = 'passed' | 'failed' | 'excluded' | 'unsupported' | 'e
 
 /** One golden case on one backend. */
 export interface ReportResult {
+  /** The Keras version whose golden case it is: ids repeat across versions. */
+  keras: string;
   id: string;
   op: string;
   backend: string;
@@ -233,6 +259,7 @@ export interface WorstError {
 }
 
 export interface ReportCell {
+  keras: string;
   op: string;
   backend: string;
   passed: number;
@@ -265,6 +292,7 @@ export interface ReportOutput {
 }
 
 export interface ReportCase {
+  keras: string;
   id: string;
   op: string;
   backend: string;
@@ -278,6 +306,7 @@ export interface ReportCase {
 }
 
 export interface KerasDisagreement {
+  keras: string;
   op: string;
   caseId: string;
   backend: 'tensorflow' | 'numpy';
@@ -306,16 +335,77 @@ export function stringifyReport(report: ParityReport): string {
 
 /**
  * Reads report.json back, non-finite numbers restored. Only string values spelled exactly so are numbers.
- * Reads this format and format 1, whose missing fields the renderers treat as absent.
+ * Reads this format, and formats 2 and 1 in this format's shape (upgradeReport), whose missing fields the
+ * renderers treat as absent.
  */
 export function parseReport(text: string): ParityReport {
   const report = JSON.parse(text, (key, v) =>
     typeof v === 'string' && NON_FINITE.has(v) && NUMERIC_KEYS.has(key) ? Number(v) : v,
   ) as ParityReport;
-  if (report?.format !== REPORT_FORMAT && report?.format !== 1) {
-    throw new Error(`not a keras-parity report this version reads (format ${JSON.stringify(report?.format)}; reads ${REPORT_FORMAT} and 1)`);
+  if (report?.format === REPORT_FORMAT) return report;
+  if (report?.format !== REPORT_FORMAT_2 && report?.format !== 1) {
+    throw new Error(`not a keras-parity report this version reads (format ${JSON.stringify(report?.format)}; reads ${REPORT_FORMAT}, ${REPORT_FORMAT_2} and 1)`);
   }
-  return report;
+  return upgradeReport(report as unknown as OldReport);
+}
+
+type Untagged<T> = Omit<T, 'keras'> & { keras?: string };
+
+/** A report of format 1 or 2 as written: nothing carries `keras`, and `environment.keras` is one set's versions. */
+export type OldReport = Omit<
+  ParityReport,
+  'kerasVersions' | 'golden' | 'environment' | 'sources' | 'cells' | 'cases' | 'results' | 'kerasDisagreements' | 'baseline' | 'expectations'
+> & {
+  kerasVersions?: string[];
+  cells: Untagged<ReportCell>[];
+  cases: Untagged<ReportCase>[];
+  results?: Untagged<ReportResult>[];
+  kerasDisagreements: Untagged<KerasDisagreement>[];
+  baseline?: Omit<ReportBaseline, 'changes'> & { changes: Untagged<ReportChange>[] };
+  expectations?: Omit<ReportExpectations, 'unexpectedPasses'> & { unexpectedPasses: Untagged<ReportUnexpectedPass>[] };
+  golden?: { manifestSha256: string; sets?: ReportGoldenSet[] };
+  environment: Omit<ParityReport['environment'], 'keras'> & { keras: Record<string, unknown> };
+  sources?: (Omit<ReportSource, 'golden' | 'environment'> & { golden?: OldReport['golden']; environment: OldReport['environment'] })[];
+};
+
+/**
+ * A report of format 1 or 2 in this format's shape, `format` kept: all of it is of Keras 3.6.0, the one
+ * version those formats knew. A report already of this shape comes back as it is; a part a report lacks
+ * stays absent.
+ */
+export function upgradeReport(old: OldReport): ParityReport {
+  if (old.kerasVersions) return old as unknown as ParityReport;
+  const keras = SEED_KERAS;
+  const tag = <T extends object>(items: readonly T[] | undefined) => items?.map((x) => ({ keras, ...x }));
+  const upgraded = {
+    ...old,
+    kerasVersions: [keras],
+    ...(old.golden ? { golden: upgradeGolden(old.golden) } : {}),
+    ...(old.environment ? { environment: upgradeEnvironment(old.environment) } : {}),
+    ...(old.cells ? { cells: tag(old.cells) } : {}),
+    ...(old.cases ? { cases: tag(old.cases) } : {}),
+    ...(old.kerasDisagreements ? { kerasDisagreements: tag(old.kerasDisagreements) } : {}),
+    ...(old.results ? { results: tag(old.results) } : {}),
+    ...(old.sources ? { sources: old.sources.map(upgradeSource) } : {}),
+    ...(old.baseline ? { baseline: { ...old.baseline, changes: tag(old.baseline.changes)! } } : {}),
+    ...(old.expectations ? { expectations: { ...old.expectations, unexpectedPasses: tag(old.expectations.unexpectedPasses)! } } : {}),
+  };
+  return upgraded as ParityReport;
+}
+
+function upgradeGolden(g: NonNullable<OldReport['golden']>): ReportGolden {
+  return g.sets ? (g as ReportGolden) : { manifestSha256: g.manifestSha256, sets: [{ keras: SEED_KERAS, manifestSha256: g.manifestSha256 }] };
+}
+
+/** `environment.keras` of one set (strings) becomes the per-version map; one already per version stays. */
+function upgradeEnvironment(e: OldReport['environment']): ParityReport['environment'] {
+  const perVersion = Object.values(e.keras ?? {}).every((v) => typeof v === 'object' && v !== null);
+  const keras = perVersion && Object.keys(e.keras ?? {}).length ? e.keras : { [SEED_KERAS]: (e.keras ?? {}) as Record<string, string> };
+  return { ...e, keras: keras as ParityReport['environment']['keras'] };
+}
+
+function upgradeSource({ golden, environment, ...rest }: NonNullable<OldReport['sources']>[number]): ReportSource {
+  return { ...rest, ...(golden ? { golden: upgradeGolden(golden) } : {}), environment: upgradeEnvironment(environment) };
 }
 
 /** The keys whose values are numbers in the model: a reason or note spelled "NaN" stays a string. */

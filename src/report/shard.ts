@@ -9,6 +9,7 @@
  */
 import type { GoldenCase, GoldenOp, GoldenValue } from '../golden/cases.js';
 import { GoldenTensor } from '../golden/safetensors.js';
+import { SEED_KERAS } from '../keras-versions.js';
 import type { ReportShard } from './model.js';
 
 /**
@@ -67,12 +68,21 @@ export function assignShards(cases: readonly { id: string; cost: number }[], cou
 
 /** The ops with only the shard's cases; an op keeps its place (and a cell) even when the shard has none of it. */
 export function shardOps(ops: readonly GoldenOp[], shard: ReportShard): GoldenOp[] {
-  const cases = ops.flatMap((o) => o.cases);
-  const shardOf = assignShards(
-    cases.map((c) => ({ id: c.id, cost: caseCost(c) })),
-    shard.count,
-  );
-  return ops.map((o) => ({ ...o, cases: o.cases.filter((c) => shardOf.get(c.id) === shard.index) }));
+  const keras = ops.find((o) => o.cases.length)?.cases[0].keras ?? SEED_KERAS;
+  return shardVersions([{ keras, ops }], shard)[0].ops;
+}
+
+/**
+ * The cases of every version split together, each keyed `version/id` (ids repeat across versions), so
+ * that the shards of a run over several versions cover it once and stay balanced; every version and op
+ * keeps its place.
+ */
+export function shardVersions<V extends { keras: string; ops: readonly GoldenOp[] }>(versions: readonly V[], shard: ReportShard): (V & { ops: GoldenOp[] })[] {
+  const key = (keras: string, c: GoldenCase) => `${keras}/${c.id}`;
+  const cases = versions.flatMap(({ keras, ops }) => ops.flatMap((o) => o.cases.map((c) => ({ id: key(keras, c), cost: caseCost(c) }))));
+  const shardOf = assignShards(cases, shard.count);
+  const mine = (keras: string) => (c: GoldenCase) => shardOf.get(key(keras, c)) === shard.index;
+  return versions.map((v) => ({ ...v, ops: v.ops.map((o) => ({ ...o, cases: o.cases.filter(mine(v.keras)) })) }));
 }
 
 /** The header's words for a shard's report, a part and not the whole run; `code` marks up a command. */

@@ -10,6 +10,6 @@ export { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, chromiumPath, launchChromium 
 export type { ChromiumSession, LaunchOptions } from './chromium.js';
 export { BUNDLE_ENTRY, ensureBrowserBundle } from './bundle.js';
 export { IN_CHROMIUM, PAGE_BACKENDS, inChromium, openBrowserSession } from './session.js';
-export type { BrowserBackend, BrowserSession, PageBackend, SessionOptions } from './session.js';
+export type { BrowserBackend, BrowserSession, GoldenCaseRef, PageBackend, SessionOptions } from './session.js';
 export { CHROMIUM_BACKENDS, openBrowserBackends, pageBackendOf } from './remote.js';
 export type { BrowserBackends } from './remote.js';

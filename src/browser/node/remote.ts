@@ -2,7 +2,8 @@
 /**
  * The page backends as the CLI sees them: named chromium:tfjs-webgl, chromium:tfjs-webgpu and
  * chromium:tfjs-wasm (tfjs-webgl and tfjs-webgpu alone are accepted too; tfjs-wasm alone is Node's). For
- * `keras-parity run` each is a RemoteBackend of the report whose golden cases run in its Chromium page;
+ * `keras-parity run` each is a RemoteBackend of the report whose golden cases run in its Chromium page
+ * (found there by Keras version and id);
  * `keras-parity fuzz` sends its calls whole (src/browser/node/fuzz.ts).
  */
 import type { RemoteBackend } from '../../report/collect.js';
@@ -27,7 +28,7 @@ export interface BrowserBackends {
 /** Starts `names` in headless Chromium, for the report: golden cases run by id. */
 export async function openBrowserBackends(names: readonly PageBackend[], options: SessionOptions): Promise<BrowserBackends> {
   const started = await startBrowserBackends(names, options);
-  const backends = started.backends.map((b): RemoteBackend => ({ info: b.info, runCase: (c) => b.runCase(c.id) }));
+  const backends = started.backends.map((b): RemoteBackend => ({ info: b.info, runCase: (c) => b.runCase(c) }));
   return { backends, close: started.close };
 }
 

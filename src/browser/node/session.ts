@@ -2,8 +2,8 @@
 /**
  * The Node side of the browser conformance runner: serves the browser bundle and the goldens on
  * 127.0.0.1, launches headless Chromium, and opens one page per keras-parity backend (tfjs-webgl,
- * tfjs-webgpu, tfjs-wasm), each with its goldens loaded and its backend started; golden cases then run
- * there by id, and other cases (fuzz calls) sent whole as data (src/browser/page/conformance.ts). A page
+ * tfjs-webgpu, tfjs-wasm), each with its goldens loaded (every Keras version's set) and its backend
+ * started; golden cases then run there by Keras version and id, and other cases (fuzz calls) sent whole as data (src/browser/page/conformance.ts). A page
  * per backend keeps a backend that breaks its device from spoiling the others. The mocha specs,
  * `keras-parity run` and `keras-parity fuzz` drive it.
  */
@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import type { BackendInfo } from '../../backend/registry.js';
 import { decodeCase, encodeCase, type WireCase } from '../../fuzz/wire.js';
 import type { GoldenCase } from '../../golden/cases.js';
+import { goldenSetDirs, type GoldenSetDir } from '../../golden/node.js';
 import type { ToleranceEntry } from '../../golden/policy.js';
 import type { CaseResult } from '../../golden/run.js';
 import { TOLERANCES } from '../../golden/tolerances.js';
@@ -35,8 +36,13 @@ const GOLDEN_PREFIX = '/golden/';
 const RUNNER_PAGE = '<!doctype html><meta charset="utf-8"><title>keras-parity conformance</title>\n';
 
 export interface SessionOptions {
-  /** The goldens the pages load, to run by id; without it they load none (cases then come whole: runSentCase). */
+  /**
+   * The goldens the pages load, to run by Keras version and id: one set, or a folder of keras-<version>/
+   * sets (all of them load); without it (or `goldenSets`) they load none (cases then come whole: runSentCase).
+   */
   goldenDir?: string;
+  /** The golden sets the pages load, in place of `goldenDir`'s: a run's selected versions. */
+  goldenSets?: readonly GoldenSetDir[];
   /** The browser bundle's folder (default: dist/browser, built first when its sources changed). */
   bundleDir?: string;
   tolerances?: readonly ToleranceEntry[];
@@ -57,8 +63,11 @@ export interface BrowserBackend {
   name: string;
   /** Named as `name`; the device says which Chromium. */
   info: BackendInfo;
-  /** Runs a golden case in the page; a page that crashed or closed gives a failing result saying so. */
-  runCase(id: string): Promise<CaseResult>;
+  /**
+   * Runs a golden case in the page, found by its Keras version (absent: 3.6.0) and id, and replayed with
+   * that version's ops; a page that crashed or closed gives a failing result saying so.
+   */
+  runCase(c: GoldenCaseRef): Promise<CaseResult>;
   /** Runs a case the page does not have (a fuzz call), sent as data, bit-exact; fails as runCase does. */
   runSentCase(c: GoldenCase): Promise<CaseResult>;
   /** The case as the page rebuilds it from what runSentCase sends, brought back the same way: a check of the wire. */
@@ -75,6 +84,15 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
+/** What names a golden case the page loaded: ids repeat across Keras versions. */
+export interface GoldenCaseRef {
+  id: string;
+  keras?: string;
+}
+
+/** A case sent whole, with the Keras version whose ops replay it (absent: 3.6.0). */
+type SentCase = WireCase & { keras?: string };
+
 /** The page module, as the runner page keeps it once imported. */
 interface RunnerWindow {
   kerasParityConformance: typeof PageSide;
@@ -82,8 +100,11 @@ interface RunnerWindow {
 
 export async function openBrowserSession(options: SessionOptions): Promise<BrowserSession> {
   const bundleDir = await ensureBrowserBundle(options.bundleDir, options.log);
+  const sets = options.goldenSets ?? (options.goldenDir ? goldenSetDirs(options.goldenDir) : []);
+  // By index: a set's folder name need not be keras-<version> (a single set named by --golden).
+  const goldenMounts = sets.map((set, i) => ({ prefix: `${GOLDEN_PREFIX}${i}/`, dir: set.dir }));
   const server = await serveStatic(
-    [{ prefix: BUNDLE_PREFIX, dir: bundleDir }, ...(options.goldenDir ? [{ prefix: GOLDEN_PREFIX, dir: options.goldenDir }] : [])],
+    [{ prefix: BUNDLE_PREFIX, dir: bundleDir }, ...goldenMounts],
     // The page asks for a favicon; an empty one keeps a 404 out of its console errors.
     { '/': { type: 'text/html; charset=utf-8', body: RUNNER_PAGE }, '/favicon.ico': { type: 'image/x-icon', body: '' } },
   );
@@ -99,7 +120,7 @@ export async function openBrowserSession(options: SessionOptions): Promise<Brows
     chromium: chromium.version,
     origin: server.origin,
     startBackend: (backend) =>
-      startInPage(chromium, server.origin, !!options.goldenDir, backend, tolerances, options.caseTimeoutMs ?? CASE_TIMEOUT_MS),
+      startInPage(chromium, server.origin, goldenMounts.map((m) => m.prefix), backend, tolerances, options.caseTimeoutMs ?? CASE_TIMEOUT_MS),
     close: async () => {
       try {
         await chromium.close();
@@ -113,7 +134,7 @@ export async function openBrowserSession(options: SessionOptions): Promise<Brows
 async function startInPage(
   chromium: ChromiumSession,
   origin: string,
-  goldens: boolean,
+  goldens: readonly string[],
   backend: PageBackend,
   tolerances: readonly ToleranceEntry[],
   timeoutMs: number,
@@ -133,13 +154,16 @@ async function startInPage(
     name,
     info: { ...info, name, ...(device ? { device } : {}) },
     uncaught,
-    runCase: (id) =>
+    runCase: (c) =>
       inPage(page, name, timeoutMs, () =>
-        page.evaluate(([caseId, adapter]) => (window as unknown as RunnerWindow).kerasParityConformance.runGoldenCase(caseId, adapter), [id, name] as const),
+        page.evaluate(
+          ([caseId, keras, adapter]) => (window as unknown as RunnerWindow).kerasParityConformance.runGoldenCase(caseId, adapter, keras ?? undefined),
+          [c.id, c.keras ?? null, name] as const,
+        ),
       ),
     runSentCase: (c) =>
       inPage(page, name, timeoutMs, () =>
-        page.evaluate(({ sent, adapter }) => (window as unknown as RunnerWindow).kerasParityConformance.runSentCase(sent as WireCase, adapter), { sent: encodeCase(c) as unknown, adapter: name }),
+        page.evaluate(({ sent, adapter }) => (window as unknown as RunnerWindow).kerasParityConformance.runSentCase(sent as SentCase, adapter), { sent: sentCase(c) as unknown, adapter: name }),
       ),
     echoSentCase: async (c) =>
       // unknown, not WireCase, across evaluate: Playwright's types recurse without end through WireValue.
@@ -147,7 +171,12 @@ async function startInPage(
   };
 }
 
-async function preparePage(page: Page, origin: string, goldens: boolean, backend: PageBackend, tolerances: readonly ToleranceEntry[]): Promise<BackendInfo> {
+/** The case as data, with its Keras version: the page replays it with that version's ops. */
+function sentCase(c: GoldenCase): SentCase {
+  return { ...encodeCase(c), ...(c.keras ? { keras: c.keras } : {}) };
+}
+
+async function preparePage(page: Page, origin: string, goldens: readonly string[], backend: PageBackend, tolerances: readonly ToleranceEntry[]): Promise<BackendInfo> {
   await page.goto(`${origin}/`);
   // A broken golden file spoils its op in the page as in Node, which reports it; its cases are not asked for.
   await page.evaluate(
@@ -155,9 +184,9 @@ async function preparePage(page: Page, origin: string, goldens: boolean, backend
       const side = (await import(module)) as typeof PageSide;
       (window as unknown as RunnerWindow).kerasParityConformance = side;
       side.useTolerances(table);
-      if (golden) await side.loadGoldens(golden);
+      for (const url of golden) await side.loadGoldens(url);
     },
-    [`${origin}${BUNDLE_PREFIX}conformance.js`, goldens ? `${origin}${GOLDEN_PREFIX}` : null, tolerances] as const,
+    [`${origin}${BUNDLE_PREFIX}conformance.js`, goldens.map((prefix) => `${origin}${prefix}`), tolerances] as const,
   );
   return page.evaluate((name) => (window as unknown as RunnerWindow).kerasParityConformance.startBackend(name), backend);
 }
