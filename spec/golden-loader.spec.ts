@@ -125,9 +125,9 @@ describe('safetensors reader', () => {
     );
   });
 
-  it('rejects a dtype other than F32, I32, BOOL, naming it', () => {
+  it('rejects a dtype other than F32, I32, BOOL, C64, naming it', () => {
     const bytes = withHeader('{"t": {"dtype": "F64", "shape": [1], "data_offsets": [0, 8]}}', 8);
-    expectGoldenError(() => readSafetensors(bytes, 'x.safetensors'), 'x.safetensors', /unknown dtype "F64" of tensor 't' \(supported: F32, I32, BOOL\)/);
+    expectGoldenError(() => readSafetensors(bytes, 'x.safetensors'), 'x.safetensors', /unknown dtype "F64" of tensor 't' \(supported: F32, I32, BOOL, C64\)/);
   });
 });
 

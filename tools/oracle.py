@@ -72,7 +72,7 @@ def decode(value):
         if set(value) == {"$tensor"}:
             t = value["$tensor"]
             raw = base64.b64decode(t["data"])
-            dtype = {"float32": "<f4", "int32": "<i4", "bool": "?"}[t["dtype"]]
+            dtype = {"float32": "<f4", "int32": "<i4", "bool": "?", "complex64": "<c8"}[t["dtype"]]
             # A copy: frombuffer's array is read-only, and a 0-d shape needs reshape after it.
             return np.frombuffer(raw, dtype=dtype).reshape(t["shape"]).copy()
         if set(value) == {"$float"}:

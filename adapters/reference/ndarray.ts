@@ -25,14 +25,22 @@ export function stridesOf(shape: readonly number[]): number[] {
   return strides;
 }
 
-/** Values as float64 (bool as 0/1). */
+/** Values as float64 (bool as 0/1); of a complex64 array its real parts, as numpy's cast to a real dtype. */
 export function values(a: RefArray): Float64Array {
+  if (a.dtype === 'complex64') return Float64Array.from({ length: a.data.length / 2 }, (_, i) => a.data[2 * i]);
   return Float64Array.from(a.data);
 }
 
-/** Stores float64 values in `dtype`: float32 rounds to nearest, int32 truncates, bool tests != 0. */
+/**
+ * Stores float64 values in `dtype`: float32 rounds to nearest, int32 truncates, bool tests != 0, complex64
+ * takes them as real parts.
+ */
 export function fromValues(vals: ArrayLike<number>, shape: readonly number[], dtype: DType): RefArray {
   const data = storageFor(dtype, vals.length);
+  if (dtype === 'complex64') {
+    for (let i = 0; i < vals.length; i++) data[2 * i] = vals[i];
+    return { data, shape: [...shape], dtype };
+  }
   for (let i = 0; i < vals.length; i++) {
     const v = vals[i];
     data[i] = dtype === 'bool' ? (v !== 0 ? 1 : 0) : dtype === 'int32' ? Math.trunc(v) : v;

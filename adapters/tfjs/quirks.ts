@@ -45,6 +45,13 @@ export const QUIRKS = {
       'turn 0 * inf into NaN).',
     on: () => tf.conv3d(tf.ones([1, 5, 5, 5, 1]) as tf.Tensor5D, tf.ones([2, 2, 2, 1, 1]) as tf.Tensor5D, 1, 'valid', 'NDHWC', 2),
   },
+  lacksComplex: {
+    why:
+      "TF.js 4.22's wasm backend registers no Complex, Real or Imag kernel ('Kernel 'Complex' not registered " +
+      "for backend 'wasm''), and a complex64 tensor can only be made by tf.complex: it cannot hold complex64 " +
+      '(polar returns it) at all, not even by copying from the host.',
+    on: () => tf.complex(tf.zeros([1]), tf.zeros([1])),
+  },
 
   // Wrong or slow results, by backend.
   conv3dMisplacesSingleWindowRows: {

@@ -16,6 +16,10 @@ export interface Adapter<H = unknown> {
    * listBackends, the report and bench.json.
    */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * A handle holding `data`, the dtype's storage (a complex64 one interleaved, [re0, im0, re1, im1, ...]);
+   * a backend that cannot hold the dtype raises UnsupportedError.
+   */
   fromData(data: TypedArray, shape: number[], dtype: DType): H;
   /**
    * The values, in an array the caller owns: an adapter whose storage is shared copies it here, once.

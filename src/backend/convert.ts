@@ -1,6 +1,9 @@
-/** Plain values to tensors, with Keras's dtype inference (floats float32, ints int32, booleans bool). */
+/**
+ * Plain values to tensors, with Keras's dtype inference (floats float32, ints int32, booleans bool; never
+ * complex64). Asked for complex64, plain values are the real parts, as numpy's astype(complex64) takes them.
+ */
 import { formatValue } from '../format.js';
-import { standardizeDtype, storageFor, type DType, type TypedArray } from '../dtypes.js';
+import { DTYPES, standardizeDtype, storageFor, type DType, type TypedArray } from '../dtypes.js';
 import { KerasTypeError, KerasValueError, UnsupportedError } from '../errors.js';
 import type { Spec } from '../dtypes.js';
 import { currentAdapter } from './registry.js';
@@ -17,7 +20,7 @@ export function isTensorLike(v: unknown): boolean {
  * Float64Array becomes float32, as Keras on JAX (64-bit off) does with a float64 NumPy array.
  */
 export function convertToTensor(value: TensorLike, dtype?: DType | string | null): Tensor {
-  const want = dtype === undefined || dtype === null ? undefined : standardizeDtype(dtype);
+  const want = dtype === undefined || dtype === null ? undefined : standardizeDtype(dtype, 'dtype', DTYPES);
   const adapter = currentAdapter();
   if (value instanceof Tensor) {
     if (!want || want === value.dtype) return value;
@@ -31,7 +34,7 @@ export function convertToTensor(value: TensorLike, dtype?: DType | string | null
 /** Shape and dtype of a value without making a tensor: a Tensor, a `{shape, dtype}` spec or plain data. */
 export function specOfValue(value: unknown, name: string): Spec {
   if (value instanceof Tensor) return { shape: value.shape, dtype: value.dtype };
-  if (isSpecObject(value)) return { shape: [...value.shape], dtype: standardizeDtype(value.dtype ?? 'float32', `${name}.dtype`) };
+  if (isSpecObject(value)) return { shape: [...value.shape], dtype: standardizeDtype(value.dtype ?? 'float32', `${name}.dtype`, DTYPES) };
   try {
     const { shape, inferred } = flatten(value as TensorLike);
     return { shape, dtype: inferred };
@@ -106,9 +109,13 @@ function scalarDtype(flat: (number | boolean)[]): DType {
   return flat.length > 0 && flat.every((v) => isInt32(Number(v))) ? 'int32' : 'float32';
 }
 
-/** numpy astype semantics: floats truncate toward zero into int32, anything non-zero is true. */
+/** numpy astype semantics: floats truncate toward zero into int32, anything non-zero is true, complex64 gets 0j. */
 function toStorage(flat: ArrayLike<number | boolean>, dtype: DType): TypedArray {
   const out = storageFor(dtype, flat.length);
+  if (dtype === 'complex64') {
+    for (let i = 0; i < flat.length; i++) out[2 * i] = Number(flat[i]);
+    return out;
+  }
   for (let i = 0; i < flat.length; i++) {
     const v = Number(flat[i]);
     out[i] = dtype === 'bool' ? (v !== 0 ? 1 : 0) : dtype === 'int32' ? Math.trunc(v) : v;
@@ -118,7 +125,7 @@ function toStorage(flat: ArrayLike<number | boolean>, dtype: DType): TypedArray 
 
 /** A tensor of `shape` from flat row-major values (as tf.tensor(values, shape, dtype) in TF.js). */
 export function tensor(values: TensorLike, shape: number[], dtype?: DType | string | null): Tensor {
-  const want = dtype === undefined || dtype === null ? undefined : standardizeDtype(dtype);
+  const want = dtype === undefined || dtype === null ? undefined : standardizeDtype(dtype, 'dtype', DTYPES);
   const { flat, inferred } = flatten(values, want);
   const size = shape.reduce((a, b) => a * b, 1);
   if (!shape.every((d) => Number.isInteger(d) && d >= 0) || size !== flat.length) {
@@ -128,6 +135,20 @@ export function tensor(values: TensorLike, shape: number[], dtype?: DType | stri
   }
   const target = want ?? inferred;
   return new Tensor(currentAdapter(), currentAdapter().fromData(toStorage(flat, target), shape, target));
+}
+
+/**
+ * A complex64 tensor of `shape` from its storage: interleaved float32 [re0, im0, re1, im1, ...], what a
+ * complex64 tensor's data() returns (a golden file's C64 tensor, say).
+ */
+export function complexTensor(interleaved: Float32Array, shape: number[]): Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0) || interleaved.length !== 2 * size) {
+    throw new KerasValueError(
+      `A complex64 tensor of shape ${formatValue(shape)} takes ${2 * size} interleaved float32 values. Received ${interleaved.length}.`,
+    );
+  }
+  return new Tensor(currentAdapter(), currentAdapter().fromData(interleaved.slice(), shape, 'complex64'));
 }
 
 function isInt32(v: number): boolean {

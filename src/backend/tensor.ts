@@ -18,6 +18,11 @@ export interface ReadOptions {
 /**
  * A tensor lives on the adapter that made it. Used under another backend it is copied there once and
  * the copy is cached, so a tensor keeps working after `setBackend` switches.
+ *
+ * A complex64 tensor's `data()` is a Float32Array of twice `size` values, interleaved: [re0, im0, re1,
+ * im1, ...] in row-major order (TF.js's own layout). Its `array()` nests [re, im] pairs: shape plus a
+ * last dim of 2, as torch.view_as_real and jnp.stack([z.real, z.imag], -1) give, so every entry is still
+ * a number; polar(2, 0) reads back as [2, 0].
  */
 export class Tensor {
   readonly shape: number[];
@@ -132,6 +137,7 @@ export class Tensor {
 
 
 function nest(data: TypedArray, shape: number[], dtype: DType): NestedArray {
+  if (dtype === 'complex64') return nest(data, [...shape, 2], 'float32');
   const value = (i: number): number | boolean => (dtype === 'bool' ? data[i] !== 0 : data[i]);
   if (shape.length === 0) return value(0);
   const build = (dim: number, offset: number): NestedArray[] => {

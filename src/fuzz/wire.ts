@@ -64,7 +64,8 @@ export function decodeTensor(t: WireTensor, key = ''): GoldenTensor {
   const bytes = fromBase64(t.data);
   const own = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   const dtype = t.dtype as DType;
-  const data = dtype === 'float32' ? new Float32Array(own) : dtype === 'int32' ? new Int32Array(own) : new Uint8Array(own);
+  // complex64 bytes are numpy's: real and imaginary float32 interleaved, as keras-parity stores them.
+  const data = dtype === 'float32' || dtype === 'complex64' ? new Float32Array(own) : dtype === 'int32' ? new Int32Array(own) : new Uint8Array(own);
   return new GoldenTensor(key, dtype, t.shape, data);
 }
 

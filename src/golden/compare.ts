@@ -1,6 +1,8 @@
 /**
  * numpy's allclose plus exact shape and dtype, and the error measures every report prints (max absolute,
- * relative and float32 ULP distance), so a loosened tolerance stays visible.
+ * relative and float32 ULP distance), so a loosened tolerance stays visible. A complex64 tensor is
+ * compared as the float32 [re, im] pairs its array() gives: allclose and ULPs per part, a mismatch
+ * indexed by the element's index and then 0 (real) or 1 (imaginary).
  */
 import type { DType } from '../dtypes.js';
 import { KerasParityError } from '../errors.js';
@@ -12,6 +14,7 @@ export const DEFAULT_TOLERANCE: Readonly<Record<DType, Tolerance>> = {
   float32: { atol: 1e-6, rtol: 1e-6 },
   int32: { atol: 0, rtol: 0 },
   bool: { atol: 0, rtol: 0 },
+  complex64: { atol: 1e-6, rtol: 1e-6 },
 };
 
 /** A tensor's content as read back from any backend, or as stored in a golden file. */
@@ -22,7 +25,7 @@ export interface Values {
 }
 
 export interface Mismatch {
-  /** Multi-index into the expected shape. */
+  /** Multi-index into the expected shape; for complex64 one more, 0 for the real part and 1 for the imaginary. */
   index: number[];
   got: number;
   want: number;
@@ -76,11 +79,17 @@ export function compare(got: Values, want: Values, tol: Tolerance = DEFAULT_TOLE
   if (!sameShape) problems.push(`shape ${formatShape(got.shape)}, expected ${formatShape(want.shape)}`);
   if (got.dtype !== want.dtype) problems.push(`dtype ${got.dtype}, expected ${want.dtype}`);
   const size = want.data.length;
-  if (!sameShape) {
+  // A complex and a real tensor hold different numbers of values: nothing lines up to compare.
+  if (!sameShape || (got.dtype === 'complex64') !== (want.dtype === 'complex64')) {
     return { ok: false, problems, size, mismatches: 0, nonFinite: 0, maxAbs: null, maxRel: null, maxUlp: null, first: [] };
   }
-  const e = elementwise(got, want, tol, keep);
+  const e = elementwise(asParts(got), asParts(want), tol, keep);
   return { ok: problems.length === 0 && e.mismatches === 0, problems, size, ...e };
+}
+
+/** A complex64 tensor as float32 [re, im] pairs; any other as it is. */
+function asParts(v: Values): Values {
+  return v.dtype === 'complex64' ? { shape: [...v.shape, 2], dtype: 'float32', data: v.data } : v;
 }
 
 type Elementwise = Pick<Comparison, 'mismatches' | 'nonFinite' | 'maxAbs' | 'maxRel' | 'maxUlp' | 'first'>;

@@ -1,7 +1,8 @@
-/** Replays one golden case on the active backend: `ops.call(op, args, kwargs)`, then compares. */
-import { tensor } from '../backend/convert.js';
+/** Replays one golden case on the active backend with its Keras version's `ops.call(op, args, kwargs)`, then compares. */
+import { complexTensor, tensor } from '../backend/convert.js';
 import { Tensor } from '../backend/tensor.js';
-import { ops } from '../ops/api.js';
+import { SEED_KERAS } from '../keras-versions.js';
+import { opsFor } from '../ops/api.js';
 import type { Expected, GoldenCase, GoldenValue } from './cases.js';
 import { compare, describeExpectedError, errorMismatch, type Comparison } from './compare.js';
 import { toleranceFor, type EffectiveTolerance, type ToleranceEntry } from './policy.js';
@@ -71,7 +72,7 @@ async function callAndCheck(c: GoldenCase, adapter: string, table: readonly Tole
   try {
     const args = c.args.map((v) => materialize(v, made));
     const kwargs = Object.fromEntries(Object.entries(c.kwargs).map(([k, v]) => [k, materialize(v, made)]));
-    result = ops.call(c.op, args, kwargs);
+    result = opsFor(c.keras ?? SEED_KERAS).call(c.op, args, kwargs);
   } catch (e) {
     if ('error' in c.expected) return verdict(errorMismatch(e, c.expected.error) ?? undefined, []);
     return verdict(`raised ${describeThrown(e)}`, []);
@@ -117,7 +118,7 @@ function verdict(failure: string | undefined, outputs: OutputResult[]): CaseResu
 /** A recorded value with its tensors made on the active backend (collected in `made` to dispose). */
 export function materialize(v: GoldenValue, made: Tensor[]): unknown {
   if (v instanceof GoldenTensor) {
-    const t = tensor(v.data, [...v.shape], v.dtype);
+    const t = v.dtype === 'complex64' ? complexTensor(v.data as Float32Array, [...v.shape]) : tensor(v.data, [...v.shape], v.dtype);
     made.push(t);
     return t;
   }

@@ -1,12 +1,13 @@
 /**
  * The safetensors format (huggingface/safetensors): an 8-byte little-endian header length N, N bytes of
  * JSON `{key: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?: {...}}`, then the data
- * buffer, offsets relative to its start. Only the three dtypes every backend has are read.
+ * buffer, offsets relative to its start. Only keras-parity's dtypes are read: F32, I32, BOOL, and C64
+ * (complex64, 8 bytes an element, real then imaginary float32: numpy's and safetensors 0.8's layout).
  */
 import type { DType, TypedArray } from '../dtypes.js';
 import { GoldenError } from './errors.js';
 
-/** One stored tensor: row-major data, bit-exact as written. */
+/** One stored tensor: row-major data, bit-exact as written; a complex64 one interleaved [re0, im0, ...]. */
 export class GoldenTensor {
   constructor(
     readonly key: string,
@@ -15,6 +16,7 @@ export class GoldenTensor {
     readonly data: TypedArray,
   ) {}
 
+  /** Stored values: for complex64 two per element. */
   get size(): number {
     return this.data.length;
   }
@@ -24,8 +26,9 @@ const DTYPES: Record<string, { dtype: DType; bytes: number }> = {
   F32: { dtype: 'float32', bytes: 4 },
   I32: { dtype: 'int32', bytes: 4 },
   BOOL: { dtype: 'bool', bytes: 1 },
+  C64: { dtype: 'complex64', bytes: 8 },
 };
-const SAFETENSORS_DTYPE: Record<DType, string> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
+const SAFETENSORS_DTYPE: Record<DType, string> = { float32: 'F32', int32: 'I32', bool: 'BOOL', complex64: 'C64' };
 
 /** safetensors refuses headers above 100 MB; a larger length means a corrupt or foreign file. */
 const MAX_HEADER = 100_000_000;
@@ -104,7 +107,7 @@ function checkEntry(key: string, value: unknown, fail: (why: string) => GoldenEr
 /** A copy, so the typed array is aligned and owns its memory whatever the file's layout. */
 function typedCopy(bytes: Uint8Array, dtype: DType): TypedArray {
   const own = bytes.slice().buffer;
-  if (dtype === 'float32') return new Float32Array(own);
+  if (dtype === 'float32' || dtype === 'complex64') return new Float32Array(own);
   if (dtype === 'int32') return new Int32Array(own);
   return new Uint8Array(own).map((b) => (b !== 0 ? 1 : 0));
 }

@@ -10,6 +10,8 @@ import json
 import numpy as np
 import safetensors.numpy
 
+from golden.compare import as_parts
+
 MANIFEST = "manifest.json"
 
 
@@ -183,7 +185,7 @@ def tensor_change(before, after) -> str:
         return f"{before.dtype}{list(before.shape)} -> {after.dtype}{list(after.shape)}"
     if before.tobytes() == after.tobytes():
         return ""
-    b, a = before.astype(np.float64), after.astype(np.float64)
+    b, a = as_parts(before, after), as_parts(after, before)
     differ = ~(((b == a) & (np.signbit(b) == np.signbit(a))) | (np.isnan(b) & np.isnan(a)))
     finite = differ & np.isfinite(a) & np.isfinite(b)
     max_abs = float(np.abs(a[finite] - b[finite]).max()) if finite.any() else 0.0

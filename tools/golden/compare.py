@@ -1,7 +1,8 @@
 """How a tensorflow or numpy result compares with the JAX result of the same case (a `backends` record).
 
 Agreement is numpy's allclose, |got - want| <= atol + rtol * |want| with want the JAX value, NaN equal to
-NaN, infinities equal to themselves, plus the same shape and dtype for every output. max_abs is taken over
+NaN, infinities equal to themselves, plus the same shape and dtype for every output. Complex values are
+compared part by part, real and imaginary each. max_abs is taken over
 the elements finite on both sides; max_rel over those where JAX is also non-zero. Both are rounded to 3
 significant digits so the record reads well; agreement is decided before rounding.
 """
@@ -55,7 +56,7 @@ def compare_outputs(want, got, tolerance) -> dict:
 
 def measure(want, got, tolerance) -> tuple:
     """(allclose?, max abs error, max rel error, count of non-finite mismatches) of two equal-shape arrays."""
-    w, g = want.astype(np.float64), got.astype(np.float64)
+    w, g = as_parts(want, got), as_parts(got, want)
     close = bool(np.all(np.isclose(g, w, atol=tolerance["atol"], rtol=tolerance["rtol"], equal_nan=True)))
     finite = np.isfinite(w) & np.isfinite(g)
     same_special = (w == g) | (np.isnan(w) & np.isnan(g))
@@ -66,6 +67,13 @@ def measure(want, got, tolerance) -> tuple:
     rel = diff[nonzero] / np.abs(w[finite][nonzero])
     max_rel = float(rel.max()) if rel.size else 0.0
     return close, max_abs, max_rel, mismatched
+
+
+def as_parts(array, other):
+    """float64 values; where either side is complex, [re, im] pairs, so each part is compared on its own."""
+    if not (np.iscomplexobj(array) or np.iscomplexobj(other)):
+        return array.astype(np.float64)
+    return np.stack([array.real, np.imag(array)], axis=-1).astype(np.float64)
 
 
 def round3(value: float) -> float:

@@ -110,9 +110,9 @@ export function boolTensorArb(shape: readonly number[]): fc.Arbitrary<GoldenTens
 /** A dtype among those allowed, by weight (default float32 : int32 : bool = 6 : 2 : 1). */
 export function dtypeArb(
   allowed: readonly DType[],
-  weight: Readonly<Record<DType, number>> = { float32: 6, int32: 2, bool: 1 },
+  weight: Readonly<Partial<Record<DType, number>>> = { float32: 6, int32: 2, bool: 1 },
 ): fc.Arbitrary<DType> {
-  return fc.oneof(...allowed.map((d) => ({ arbitrary: fc.constant(d), weight: weight[d] })));
+  return fc.oneof(...allowed.map((d) => ({ arbitrary: fc.constant(d), weight: weight[d] ?? 1 })));
 }
 
 /** `v` rounded up to three significant digits, so a printed bound never undercuts the derived one. */
