@@ -1,11 +1,11 @@
 /**
  * Reference dot_product_attention, as jax.nn.dot_product_attention computes it (the path Keras 3.6 takes
- * on jax >= 0.4.31): one (b, n, t) row at a time, in float64.
+ * on jax >= 0.4.31, and Keras's own fallback the same way): one (b, n, t) row at a time, in float64.
  */
 import type { AttentionAttrs } from '../../src/ops/attention.js';
 import type { Kernels } from '../../src/ops/table.js';
 import type { DType } from '../../src/dtypes.js';
-import { fromValues, stridesOf, values, type RefArray } from './ndarray.js';
+import { fromValues, sizeOf, stridesOf, values, walkStrided, type RefArray } from './ndarray.js';
 
 /** jax's `-0.7 * finfo(float32).max`, rounded to float32: what masked logits become. */
 const MASKED_LOGIT = Math.fround(-0.7 * 3.4028234663852886e38);
@@ -17,10 +17,27 @@ const f32 = (x: number): number => {
   return Math.abs(r) < F32_MIN_NORMAL ? 0 : r;
 };
 
-/** Offsets of a (B, N, T, S)-broadcast operand: stride 0 along its size-1 dims. */
+/** Offsets of a broadcast operand: stride 0 along its size-1 dims. */
 function broadcastStrides(shape: number[] | null): number[] {
   if (!shape) return [0, 0, 0, 0];
   return stridesOf(shape).map((s, i) => (shape[i] === 1 ? 0 : s));
+}
+
+/** `a`'s values broadcast to `shape` (Keras's fallback einsums broadcast size-1 dims of q, k and v). */
+function valuesAs(a: RefArray, shape: number[]): Float64Array {
+  const vals = values(a);
+  // jax.nn's _ensure_4d: a lower rank gains leading 1s.
+  const own = [...Array<number>(shape.length - a.shape.length).fill(1), ...a.shape];
+  if (own.every((d, i) => d === shape[i])) return vals;
+  const out = new Float64Array(sizeOf(shape));
+  walkStrided(shape, broadcastStrides(own), (i, offset) => (out[i] = vals[offset]));
+  return out;
+}
+
+/** Keras 3.12 on casts the bias to the compute dtype before adding it to the float32 logits. */
+function biasValues(bias: RefArray | null, dtype: DType): Float64Array | null {
+  if (!bias) return null;
+  return dtype === 'float32' ? values(bias) : values(fromValues(values(bias), bias.shape, dtype));
 }
 
 /**
@@ -44,21 +61,22 @@ function weights(logits: Float64Array, dtype: DType): Float64Array {
 }
 
 function attend(q: RefArray, k: RefArray, v: RefArray, bias: RefArray | null, mask: RefArray | null, attrs: AttentionAttrs, dtype: DType): RefArray {
-  const { batch: B, queryLength: T, numHeads: N, keyLength: S, kvHeads: K, headDim: H } = attrs.dims;
+  const { batch: B, queryLength: T, numHeads: N, keyLength: S, kvHeads: K, headDim: H, valueDim: V } = attrs.dims;
   const G = N / K;
-  const [qv, kv, vv] = [values(q), values(k), values(v)];
-  const bv = bias ? values(bias) : null;
+  const [qv, kv, vv] = [valuesAs(q, [B, T, N, H]), valuesAs(k, [B, S, K, H]), valuesAs(v, [B, S, K, V])];
+  const bv = biasValues(bias, attrs.biasDtype);
   const mv = mask ? values(mask) : null;
   const [bs, ms] = [broadcastStrides(attrs.biasShape), broadcastStrides(attrs.maskShape)];
   // Logits are float32 in Keras (jnp.array(scale, float32)); rounding them also gives its overflow to inf.
   const scale = Math.fround(attrs.scale);
-  const out = new Float64Array(B * T * N * H);
+  const out = new Float64Array(B * T * N * V);
   const logits = new Float64Array(S);
   for (let b = 0; b < B; b++) {
     for (let n = 0; n < N; n++) {
       const kvHead = Math.floor(n / G);
       for (let t = 0; t < T; t++) {
         const qOff = ((b * T + t) * N + n) * H;
+        const oOff = ((b * T + t) * N + n) * V;
         for (let s = 0; s < S; s++) {
           const kOff = ((b * S + s) * K + kvHead) * H;
           let dot = 0;
@@ -70,13 +88,13 @@ function attend(q: RefArray, k: RefArray, v: RefArray, bias: RefArray | null, ma
         }
         const w = weights(logits, dtype);
         for (let s = 0; s < S; s++) {
-          const vOff = ((b * S + s) * K + kvHead) * H;
-          for (let h = 0; h < H; h++) out[qOff + h] += w[s] * vv[vOff + h];
+          const vOff = ((b * S + s) * K + kvHead) * V;
+          for (let h = 0; h < V; h++) out[oOff + h] += w[s] * vv[vOff + h];
         }
       }
     }
   }
-  return fromValues(out, [B, T, N, H], dtype);
+  return fromValues(out, [B, T, N, V], dtype);
 }
 
 export const attentionKernels: Pick<Kernels<RefArray>, 'dot_product_attention'> = {

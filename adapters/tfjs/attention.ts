@@ -1,7 +1,8 @@
 /**
  * TF.js dot_product_attention, as jax.nn.dot_product_attention computes it (the path Keras 3.6 takes on
- * jax >= 0.4.31): float32 logits from batched matMuls, grouped query heads, bias, mask and a top-left
- * causal mask by `where`, softmax over the keys, then the weighted sum of the values.
+ * jax >= 0.4.31, and Keras's own fallback the same way): float32 logits from batched matMuls, grouped
+ * query heads, bias, mask and a top-left causal mask by `where`, softmax over the keys, then the
+ * weighted sum of the values.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionAttrs } from '../../src/ops/attention.js';
@@ -50,6 +51,16 @@ function keepMask(mask: tf.Tensor | null, attrs: AttentionAttrs): tf.Tensor | nu
   return keep;
 }
 
+/** `x` broadcast to `shape` (Keras's fallback einsums broadcast size-1 dims of q, k and v). */
+function broadcast(x: tf.Tensor, shape: number[]): tf.Tensor {
+  return x.shape.every((d, i) => d === shape[i]) ? tf.reshape(x, shape) : tf.broadcastTo(x, shape);
+}
+
+/** The bias as float32 logits take it, after Keras 3.12's cast to an int32 or bool compute dtype. */
+function biasAs(bias: tf.Tensor, dtype: DType): tf.Tensor {
+  return cast(dtype === 'float32' ? bias : cast(bias, dtype), 'float32');
+}
+
 /** Multiply-adds per batch from which batches go one by one where a batched matMul is a scalar loop. */
 const SPLIT_MACS = 1 << 16;
 
@@ -73,20 +84,20 @@ function attend(
 ): tf.Tensor {
   // An empty result is made directly: wasm's matMul traps ("divide by zero") on an empty batch.
   if (out.shape.includes(0)) return tf.zeros(out.shape, out.dtype);
-  const { batch: B, queryLength: T, numHeads: N, keyLength: S, kvHeads: K, headDim: H } = attrs.dims;
+  const { batch: B, queryLength: T, numHeads: N, keyLength: S, kvHeads: K, headDim: H, valueDim: V } = attrs.dims;
   const G = N / K;
   const asFloat = (x: tf.Tensor) => (x.dtype === 'float32' ? x : cast(x, 'float32'));
   // Query head n reads kv head floor(n / G): (B, T, N, H) -> (B, N, T, H) -> (B*K, G*T, H).
-  const q = tf.reshape(transpose(asFloat(tf.reshape(inputs.query, [B, T, N, H])), [0, 2, 1, 3]), [B * K, G * T, H]);
-  const kvView = (x: tf.Tensor) => tf.reshape(transpose(asFloat(tf.reshape(x, [B, S, K, H])), [0, 2, 1, 3]), [B * K, S, H]);
-  const [k, v] = [kvView(inputs.key), kvView(inputs.value)];
+  const q = tf.reshape(transpose(asFloat(broadcast(inputs.query, [B, T, N, H])), [0, 2, 1, 3]), [B * K, G * T, H]);
+  const kvView = (x: tf.Tensor, h: number) => tf.reshape(transpose(asFloat(broadcast(x, [B, S, K, h])), [0, 2, 1, 3]), [B * K, S, h]);
+  const [k, v] = [kvView(inputs.key, H), kvView(inputs.value, V)];
   // Each op rounds to float32, as Keras's float32 logits: round(round(q.k) * scale) + bias, rounded.
   let logits = tf.mul(tf.reshape(batchMatMul(q, k, true), [B, N, T, S]), tf.scalar(attrs.scale, 'float32'));
-  if (inputs.bias && attrs.biasShape) logits = tf.add(logits, tf.reshape(asFloat(inputs.bias), attrs.biasShape));
+  if (inputs.bias && attrs.biasShape) logits = tf.add(logits, tf.reshape(biasAs(inputs.bias, attrs.biasDtype), attrs.biasShape));
   const keep = keepMask(inputs.mask, attrs);
   if (keep) logits = where(keep, logits, tf.scalar(MASKED_LOGIT, 'float32'));
   const w = tf.reshape(weights(logits, out.dtype), [B * K, G * T, S]);
-  const encoded = transpose(tf.reshape(batchMatMul(w, v, false), [B, N, T, H]), [0, 2, 1, 3]);
+  const encoded = transpose(tf.reshape(batchMatMul(w, v, false), [B, N, T, V]), [0, 2, 1, 3]);
   if (out.dtype === 'bool') return tf.notEqual(encoded, 0);
   return out.dtype === 'int32' ? cast(encoded, 'int32') : encoded;
 }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { convertToTensor, KerasIndexError, KerasTypeError, KerasValueError, ops, type Tensor } from '../../src/index.js';
+// Keras 3.6.0's rules; spec/keras-versions-changes.spec.ts shows what later releases changed.
+import { convertToTensor, KerasIndexError, KerasTypeError, KerasValueError, ops, type Tensor } from '../../src/keras-3.6.js';
 import { expectClose, expectKerasError } from '../helpers.js';
 
 /** float32 tensors, as the np.float32 arrays of the live Keras calls (JS infers int32 for `[0, 1]`). */

@@ -1,6 +1,7 @@
 /**
  * Convolutions: conv, depthwise_conv, separable_conv, conv_transpose, as Keras 3.6 computes them on JAX
- * (keras/src/backend/jax/nn.py): 1-D to 3-D, either data_format, kernels always channels-last.
+ * (keras/src/backend/jax/nn.py): 1-D to 3-D, either data_format, kernels always channels-last. What
+ * later releases check besides (input channels, empty results, padding) is in each op's `changes`.
  */
 import { formatNumpy, formatShape, formatValue } from '../format.js';
 import type { Spec } from '../dtypes.js';
@@ -17,7 +18,7 @@ import {
   type DataFormat,
   type Padding,
 } from './args.js';
-import { arg, defineOp, kwarg, tensor, type Mode } from './op.js';
+import { arg, defineOp, kwarg, tensor, type BehaviourChange, type CallArgs, type Mode } from './op.js';
 import { convTransposeOutputLength, type Dim, joinChannels, splitChannels, windowOutputLength } from './shapes.js';
 
 /** A conv's window as every conv kernel slides it over channels-last data. */
@@ -72,12 +73,16 @@ function dilationTuple(value: unknown, n: number, input: Spec, allowNone: boolea
 }
 
 /**
- * An op's channel checks: `channels`, Keras's own for conv and a reshape in JAX for depthwise (eagerly
- * before lax); `groups`, conv's filters against its groups (lax's shape rule).
+ * An op's own checks: `channels`, Keras's own for conv and a reshape in JAX for depthwise (eagerly
+ * before lax); `groups`, conv's filters against its groups (lax's shape rule); `first`, a check the
+ * Keras version makes before any other of the tensors (its input channels, from 3.15); `badPadding`,
+ * what an unknown padding raises where the version has its own message.
  */
-interface ChannelCheck {
+interface OpChecks {
   channels: (dataFormat: DataFormat) => void;
   groups?: (dataFormat: DataFormat) => void;
+  first?: (dataFormat: DataFormat) => void;
+  badPadding?: (padding: string) => Error;
 }
 
 /**
@@ -92,12 +97,13 @@ function resolveSpatial(
   kernel: Spec,
   mode: Mode,
   op: Transposed | { filters: Dim },
-  channels: ChannelCheck,
+  channels: OpChecks,
   kernelName = 'kernel',
 ) {
   const dataFormat = standardizeDataFormat(v.data_format);
   const padding = lowerPadding(v.padding);
   checkRank(input, SPATIAL_RANKS, 'inputs');
+  channels.first?.(dataFormat);
   const shownKernel =
     mode === 'symbolic' && op !== 'transpose'
       ? [...kernel.shape.slice(0, -2), splitChannels(input.shape, dataFormat).channels, op.filters]
@@ -112,14 +118,51 @@ function resolveSpatial(
   const transpose = op === 'transpose';
   const strides = spatialTuple(v.strides, n, 'strides', transpose ? KerasTypeError : KerasValueError);
   const dilationRate = dilationTuple(v.dilation_rate, n, input, !transpose);
-  if (!isPadding(padding)) {
-    throw new KerasValueError(`\`padding\` must be either \`'valid'\` or \`'same'\`. Received ${padding}.`);
-  }
+  if (!isPadding(padding)) throw channels.badPadding?.(padding) ?? symbolicPaddingError(padding);
   checkKernelSpatial(kernel, kernelName);
   channels.channels(dataFormat);
   channels.groups?.(dataFormat);
   const spatial: WindowAttrs = { strides, dilationRate, padding, dataFormat };
   return { spatial, shownKernel };
+}
+
+/** What a call's Keras version checks beyond Keras 3.6, from its op's `changes`. */
+interface ConvRules {
+  /** check_conv_input_channels or its conv_transpose twin, before any other check of the tensors. */
+  inputChannels: boolean;
+  /** The symbolic shape rejects a 'valid' output size of 0, not only a negative one. */
+  zeroSizeSpec: boolean;
+  /** What conv does with an empty result. */
+  emptyResult: 'returns' | 'raises' | 'raisesUnlessEmptyInput';
+}
+
+const SEED_RULES: ConvRules = { inputChannels: false, zeroSizeSpec: false, emptyResult: 'returns' };
+
+type Changed = (key: string) => boolean;
+
+function emptyResultRule(changed: Changed): ConvRules['emptyResult'] {
+  if (!changed('emptyOutput')) return 'returns';
+  return changed('emptyInput') ? 'raisesUnlessEmptyInput' : 'raises';
+}
+
+/**
+ * check_conv_input_channels (`at` -2) and check_conv_transpose_input_channels (`at` -1) of Keras 3.15
+ * (bu:322-367): the kernel's input channels must equal the input's; it indexes the kernel's shape first.
+ */
+function checkInputChannels(input: Spec, kernel: Spec, dataFormat: DataFormat, at: -1 | -2): void {
+  if (kernel.shape.length < -at) throw new KerasIndexError('tuple index out of range');
+  const channels = channelsOf(input, dataFormat);
+  const kernelIn = kernel.shape.at(at) ?? null;
+  if (channels !== null && kernelIn !== null && channels !== kernelIn) {
+    throw new KerasValueError(
+      "The number of input channels must match the kernel's input channels. " +
+        `Received: input channels=${channels}, kernel input channels=${kernelIn}, data_format='${dataFormat}'.`,
+    );
+  }
+}
+
+function symbolicPaddingError(padding: string): Error {
+  return new KerasValueError(`\`padding\` must be either \`'valid'\` or \`'same'\`. Received ${padding}.`);
 }
 
 /** An eager window call as the JAX backend's checks read it. */
@@ -129,7 +172,7 @@ interface EagerCall {
   kernel: Spec;
   padding: string;
   dataFormat: DataFormat;
-  channels: ChannelCheck;
+  channels: OpChecks;
   kernelName: string;
 }
 
@@ -175,10 +218,8 @@ function eagerTranspose({ v, input, kernel, padding, dataFormat, channels, kerne
     if (!isInt(v.dilation_rate) && !Array.isArray(v.dilation_rate)) dilationTuple(v.dilation_rate, n, input, false, true);
   }
   if (kernel.shape.length < input.shape.length) checkKernelRank(input, kernel, kernel.shape, 'eager');
-  if (!isPadding(padding)) {
-    // Keras's symbolic text; eagerly Keras's padding helper fails an empty assertion.
-    throw new KerasValueError(`\`padding\` must be either \`'valid'\` or \`'same'\`. Received ${padding}.`);
-  }
+  // Without a version's own message, Keras's symbolic text: Keras 3.6's padding helper fails an empty assertion.
+  if (!isPadding(padding)) throw channels.badPadding?.(padding) ?? symbolicPaddingError(padding);
   checkKernelRank(input, kernel, kernel.shape, 'eager');
   channels.channels(dataFormat);
   // lax dilates the input by the strides: both are dilations here, checked before any length.
@@ -223,23 +264,41 @@ function checkKernelSpatial(kernel: Spec, name: string) {
 }
 
 /**
- * Spatial output sizes. A negative 'valid' size raises only symbolically (ou:219-226); eagerly JAX
- * returns an empty dimension.
+ * Spatial output sizes. A negative 'valid' size raises only symbolically (ou:219-226), from Keras 3.14
+ * a size of 0 too (`rules.zeroSizeSpec`); eagerly JAX returns an empty dimension.
  */
-function convSpatial(input: Spec, kernel: Spec, s: WindowAttrs, mode: Mode, kerasKernelShape: Dim[]): Dim[] {
+function convSpatial(input: Spec, kernel: Spec, s: WindowAttrs, mode: Mode, kerasKernelShape: Dim[], rules = SEED_RULES): Dim[] {
   const { spatial } = splitChannels(input.shape, s.dataFormat);
   const sizes = spatial.map((n, i) => {
     const k = kernel.shape[i];
     if (k === null) return s.padding === 'same' ? windowOutputLength(n, 1, s.strides[i], 1, 'same') : null;
     return windowOutputLength(n, k, s.strides[i], s.dilationRate[i], s.padding);
   });
-  if (mode === 'symbolic' && sizes.some((d) => d !== null && d < 0)) {
+  const shown = `Received \`inputs shape=${formatShape(input.shape)}\`, \`kernel shape=${formatShape(kerasKernelShape)}\`, ` +
+    `\`dilation_rate=${formatNumpy(s.dilationRate)}\``;
+  if (mode === 'symbolic' && rules.zeroSizeSpec && s.padding === 'valid' && sizes.some((d) => d !== null && d <= 0)) {
     throw new KerasValueError(
-      `Computed output size would be negative. Received \`inputs shape=${formatShape(input.shape)}\`, ` +
-        `\`kernel shape=${formatShape(kerasKernelShape)}\`, \`dilation_rate=${formatNumpy(s.dilationRate)}\`.`,
+      `Computed output size would be zero or negative. ${shown}, \`strides=${formatShape(s.strides)}\`, \`padding=${s.padding}\`.`,
     );
   }
+  if (mode === 'symbolic' && sizes.some((d) => d !== null && d < 0)) {
+    throw new KerasValueError(`Computed output size would be negative. ${shown}.`);
+  }
   return sizes.map((d) => (d === null ? null : Math.max(d, 0)));
+}
+
+/**
+ * Keras 3.13's conv raises on an empty result; from 3.14 only where its input is not empty too
+ * (jax:764-773). Eager only: the symbolic shape has its own check (convSpatial).
+ */
+function checkEmptyResult(input: Spec, out: Dim[], mode: Mode, rules: ConvRules): void {
+  const empty = (shape: Dim[]) => shape.some((d) => d === 0);
+  if (mode !== 'eager' || rules.emptyResult === 'returns' || !empty(out)) return;
+  if (rules.emptyResult === 'raisesUnlessEmptyInput' && empty(input.shape)) return;
+  throw new KerasValueError(
+    'The convolution operation resulted in an empty output. This can happen if the input is too small for the ' +
+      'given kernel size, strides, dilation rate, and padding mode. Please check the input shape and convolution parameters.',
+  );
 }
 
 const product = (a: Dim, b: Dim): Dim => (a === null || b === null ? null : a * b);
@@ -299,23 +358,43 @@ function sameDtype(a: Spec, b: Spec): DType {
 
 const channelsOf = (input: Spec, dataFormat: DataFormat) => splitChannels(input.shape, dataFormat).channels;
 
-function resolveConv(input: Spec, kernel: Spec, v: Readonly<Record<string, unknown>>, mode: Mode) {
-  const check: ChannelCheck = {
+/** Keras 3.15 checks conv's input channels only in its symbolic shape, where groups then fail (#22853). */
+function convRules({ mode, changed }: Pick<CallArgs<string, never>, 'mode' | 'changed'>): ConvRules {
+  return {
+    ...SEED_RULES,
+    inputChannels: mode === 'symbolic' && changed('symbolicInputChannels'),
+    zeroSizeSpec: changed('zeroSizeSpec'),
+    emptyResult: emptyResultRule(changed),
+  };
+}
+
+function depthwiseRules({ mode, changed }: Pick<CallArgs<string, never>, 'mode' | 'changed'>): ConvRules {
+  const inputChannels = changed(mode === 'eager' ? 'inputChannels' : 'symbolicInputChannels');
+  return { ...SEED_RULES, inputChannels, zeroSizeSpec: changed('zeroSizeSpec') };
+}
+
+function resolveConv(input: Spec, kernel: Spec, v: Readonly<Record<string, unknown>>, mode: Mode, rules: ConvRules) {
+  const check: OpChecks = {
     channels: (df) => checkConvChannels(channelsOf(input, df), kernel, 'kernel'),
     groups: (df) => convGroups(channelsOf(input, df), kernel, 'kernel'),
+    ...(rules.inputChannels ? { first: (df: DataFormat) => checkInputChannels(input, kernel, df, -2) } : {}),
   };
   const { spatial: s, shownKernel } = resolveSpatial(v, input, kernel, mode, { filters: kernel.shape.at(-1) ?? null }, check);
   const groups = convGroups(channelsOf(input, s.dataFormat), kernel, 'kernel');
-  const spatial = convSpatial(input, kernel, s, mode, shownKernel);
+  const spatial = convSpatial(input, kernel, s, mode, shownKernel, rules);
   const out = { shape: joinChannels(input.shape[0], spatial, kernel.shape.at(-1) ?? null, s.dataFormat), dtype: kernel.dtype };
+  checkEmptyResult(input, out.shape, mode, rules);
   return { attrs: { ...s, groups }, out };
 }
 
-function resolveDepthwise(input: Spec, kernel: Spec, v: Readonly<Record<string, unknown>>, mode: Mode, name = 'kernel') {
+function resolveDepthwise(input: Spec, kernel: Spec, v: Readonly<Record<string, unknown>>, mode: Mode, rules: ConvRules, name = 'kernel') {
   const filters = product(kernel.shape.at(-1) ?? null, kernel.shape.at(-2) ?? null);
-  const check: ChannelCheck = { channels: (df) => checkDepthwiseChannels(channelsOf(input, df), kernel, name) };
+  const check: OpChecks = {
+    channels: (df) => checkDepthwiseChannels(channelsOf(input, df), kernel, name),
+    ...(rules.inputChannels ? { first: (df: DataFormat) => checkInputChannels(input, kernel, df, -2) } : {}),
+  };
   const { spatial: s, shownKernel } = resolveSpatial(v, input, kernel, mode, { filters }, check, name);
-  const spatial = convSpatial(input, kernel, s, mode, shownKernel);
+  const spatial = convSpatial(input, kernel, s, mode, shownKernel, rules);
   return { attrs: s, out: { shape: joinChannels(input.shape[0], spatial, filters, s.dataFormat), dtype: sameDtype(input, kernel) } };
 }
 
@@ -361,8 +440,17 @@ function checkTransposeChannels(channels: Dim, kernel: Spec): void {
   }
 }
 
-function resolveTranspose(input: Spec, kernel: Spec, v: Readonly<Record<string, unknown>>, mode: Mode) {
-  const check: ChannelCheck = { channels: (df) => checkTransposeChannels(channelsOf(input, df), kernel) };
+/** Keras 3.14's padding helper (bu:18-23) and shape function (bu:275-280) share this message. */
+function transposePaddingError(padding: string): Error {
+  return new KerasValueError(`The \`padding\` argument must be one of 'valid', 'same'. Received: padding=${padding}`);
+}
+
+function resolveTranspose(input: Spec, kernel: Spec, v: Readonly<Record<string, unknown>>, mode: Mode, changed: Changed) {
+  const check: OpChecks = {
+    channels: (df) => checkTransposeChannels(channelsOf(input, df), kernel),
+    ...(changed('inputChannels') ? { first: (df: DataFormat) => checkInputChannels(input, kernel, df, -1) } : {}),
+    ...(changed('paddingMessage') ? { badPadding: transposePaddingError } : {}),
+  };
   const s = resolveSpatial(v, input, kernel, mode, 'transpose', check).spatial;
   const outputPadding = outputPaddingTuple(v.output_padding, s.strides.length);
   const { spatial } = splitChannels(input.shape, s.dataFormat);
@@ -379,8 +467,8 @@ function resolveTranspose(input: Spec, kernel: Spec, v: Readonly<Record<string, 
  * groups are inferred like conv's. Keras's symbolic spec keeps the depthwise spatial size and ignores
  * a pointwise kernel larger than 1; we give what the computation returns.
  */
-function resolveSeparable(input: Spec, dw: Spec, pw: Spec, v: Readonly<Record<string, unknown>>, mode: Mode) {
-  const depthwise = resolveDepthwise(input, dw, v, mode, 'depthwise_kernel');
+function resolveSeparable(input: Spec, dw: Spec, pw: Spec, v: Readonly<Record<string, unknown>>, mode: Mode, rules: ConvRules) {
+  const depthwise = resolveDepthwise(input, dw, v, mode, rules, 'depthwise_kernel');
   const mid = depthwise.out;
   const s = depthwise.attrs;
   if (pw.shape.length !== input.shape.length) {
@@ -395,28 +483,94 @@ function resolveSeparable(input: Spec, dw: Spec, pw: Spec, v: Readonly<Record<st
   const pointwise: WindowAttrs = { ...s, strides: s.strides.map(() => 1), padding: 'valid' };
   const spatial = convSpatial(mid, pw, pointwise, 'eager', pw.shape);
   const out = { shape: joinChannels(input.shape[0], spatial, pw.shape.at(-1) ?? null, s.dataFormat), dtype: pw.dtype };
+  checkEmptyResult(mid, out.shape, mode, rules);
   return { attrs: { ...s, depthwiseDtype: mid.dtype, pointwiseGroups }, out };
 }
 
+const INPUT_CHANNELS: BehaviourChange = {
+  since: '3.15',
+  pr: 'keras-team/keras#22687',
+  what: "An eager call first requires kernel.shape[-2] to equal the input channels: \"The number of input channels must match the kernel's input channels\", where JAX's reshape failed.",
+};
+const ZERO_SIZE_SPEC: BehaviourChange = {
+  since: '3.14',
+  pr: 'keras-team/keras#22092',
+  what: "ops.outputSpec rejects a 'valid' output size of 0 too, not only a negative one, in a message that also names strides and padding.",
+};
+const EMPTY_OUTPUT: BehaviourChange = {
+  since: '3.13',
+  pr: 'keras-team/keras#21796',
+  what: 'An eager conv whose result is empty (a spatial size of 0, or no filters) raises a ValueError instead of returning it.',
+};
+const EMPTY_INPUT: BehaviourChange = {
+  since: '3.14',
+  pr: 'keras-team/keras#22564',
+  what: 'An empty input (a batch of 0) gives its empty result again; only an empty result of a non-empty input raises.',
+};
+const INPUT_CHANNELS_SPEC: BehaviourChange = {
+  since: '3.15',
+  pr: 'keras-team/keras#22853',
+  what: "ops.outputSpec first requires kernel.shape[-2] to equal the input channels: \"The number of input channels must match the kernel's input channels\".",
+};
+
+const WINDOW_KEYWORDS = [kwarg('strides', 1), kwarg('padding', 'valid'), kwarg('data_format', null), kwarg('dilation_rate', 1)];
+
 export const conv = {
   conv: defineOp<ConvAttrs, 'inputs' | 'kernel'>({
-    params: [tensor('inputs'), tensor('kernel'), kwarg('strides', 1), kwarg('padding', 'valid'), kwarg('data_format', null), kwarg('dilation_rate', 1)],
+    params: [tensor('inputs'), tensor('kernel'), ...WINDOW_KEYWORDS],
+    changes: {
+      emptyOutput: EMPTY_OUTPUT,
+      emptyInput: EMPTY_INPUT,
+      zeroSizeSpec: ZERO_SIZE_SPEC,
+      symbolicInputChannels: { ...INPUT_CHANNELS_SPEC, what: `${INPUT_CHANNELS_SPEC.what} A grouped conv has no spec; eager calls still take groups.` },
+    },
     outputs: 1,
-    resolve: ({ t, v, mode }) => resolveConv(t.inputs, t.kernel, v, mode),
+    resolve: (a) => resolveConv(a.t.inputs, a.t.kernel, a.v, a.mode, convRules(a)),
   }),
   depthwise_conv: defineOp<DepthwiseConvAttrs, 'inputs' | 'kernel'>({
-    params: [tensor('inputs'), tensor('kernel'), kwarg('strides', 1), kwarg('padding', 'valid'), kwarg('data_format', null), kwarg('dilation_rate', 1)],
+    params: [tensor('inputs'), tensor('kernel'), ...WINDOW_KEYWORDS],
+    changes: { inputChannels: INPUT_CHANNELS, symbolicInputChannels: INPUT_CHANNELS_SPEC, zeroSizeSpec: ZERO_SIZE_SPEC },
     outputs: 1,
-    resolve: ({ t, v, mode }) => resolveDepthwise(t.inputs, t.kernel, v, mode),
+    resolve: (a) => resolveDepthwise(a.t.inputs, a.t.kernel, a.v, a.mode, depthwiseRules(a)),
   }),
   separable_conv: defineOp<SeparableConvAttrs, 'inputs' | 'depthwise_kernel' | 'pointwise_kernel'>({
-    params: [tensor('inputs'), tensor('depthwise_kernel'), tensor('pointwise_kernel'), kwarg('strides', 1), kwarg('padding', 'valid'), kwarg('data_format', null), kwarg('dilation_rate', 1)],
+    params: [tensor('inputs'), tensor('depthwise_kernel'), tensor('pointwise_kernel'), ...WINDOW_KEYWORDS],
+    changes: {
+      inputChannels: INPUT_CHANNELS,
+      symbolicInputChannels: INPUT_CHANNELS_SPEC,
+      zeroSizeSpec: ZERO_SIZE_SPEC,
+      emptyOutput: { ...EMPTY_OUTPUT, what: `Its pointwise conv: ${EMPTY_OUTPUT.what}` },
+      emptyInput: { ...EMPTY_INPUT, what: `Its pointwise conv: ${EMPTY_INPUT.what}` },
+    },
     outputs: 1,
-    resolve: ({ t, v, mode }) => resolveSeparable(t.inputs, t.depthwise_kernel, t.pointwise_kernel, v, mode),
+    resolve: (a) => {
+      const rules = { ...depthwiseRules(a), emptyResult: emptyResultRule(a.changed) };
+      return resolveSeparable(a.t.inputs, a.t.depthwise_kernel, a.t.pointwise_kernel, a.v, a.mode, rules);
+    },
   }),
   conv_transpose: defineOp<ConvTransposeAttrs, 'inputs' | 'kernel'>({
-    params: [tensor('inputs'), tensor('kernel'), arg('strides'), kwarg('padding', 'valid'), kwarg('output_padding', null), kwarg('data_format', null), kwarg('dilation_rate', 1)],
+    params: [
+      tensor('inputs'),
+      tensor('kernel'),
+      { ...arg('strides'), later: [{ since: '3.11', pr: 'keras-team/keras#21334', required: false, default: 1 }] },
+      kwarg('padding', 'valid'),
+      kwarg('output_padding', null),
+      kwarg('data_format', null),
+      kwarg('dilation_rate', 1),
+    ],
+    changes: {
+      paddingMessage: {
+        since: '3.14',
+        pr: 'keras-team/keras#22420',
+        what: "An unknown padding raises ValueError \"The `padding` argument must be one of 'valid', 'same'\" instead of a bare AssertionError.",
+      },
+      inputChannels: {
+        since: '3.15',
+        pr: 'keras-team/keras#22861',
+        what: "Eagerly and in ops.outputSpec, kernel.shape[-1] must equal the input channels, checked before anything else: \"The number of input channels must match the kernel's input channels\".",
+      },
+    },
     outputs: 1,
-    resolve: ({ t, v, mode }) => resolveTranspose(t.inputs, t.kernel, v, mode),
+    resolve: ({ t, v, mode, changed }) => resolveTranspose(t.inputs, t.kernel, v, mode, changed),
   }),
 };

@@ -4,7 +4,7 @@ import type { Spec } from '../dtypes.js';
 import { standardizeDtype, type DType } from '../dtypes.js';
 import { KerasTypeError, KerasValueError, UnsupportedError } from '../errors.js';
 import { checkBool, checkDtype, isInt, isPythonInt, normalizeAxis } from './args.js';
-import { arg, defineOp, kwarg, tensor, type Mode } from './op.js';
+import { arg, defineOp, kwarg, tensor, type BehaviourChange, type Mode } from './op.js';
 import type { Dim } from './shapes.js';
 
 export type OneHotAttrs = {
@@ -77,6 +77,17 @@ function checkNumClassesType(value: unknown): void {
   );
 }
 
+/** Keras's standardize_dtype, in the op wrapper first from Keras 3.14 (keras-team/keras#22185). */
+const KERAS_DTYPES = new Set([
+  'bfloat16', 'bool', 'complex128', 'complex64', 'float16', 'float32', 'float64', 'float8_e4m3fn', 'float8_e5m2',
+  'int16', 'int32', 'int64', 'int8', 'string', 'uint16', 'uint32', 'uint64', 'uint8',
+]);
+
+function kerasDtype(dtype: unknown): DType {
+  if (dtype === null || dtype === 'int' || (typeof dtype === 'string' && KERAS_DTYPES.has(dtype))) return outputDtype(dtype, 'eager');
+  throw new KerasValueError(`Invalid dtype: ${formatValue(dtype)}`);
+}
+
 /** dtype=None is floatx; the symbolic spec raises a ValueError for an unknown name, JAX a TypeError. */
 function outputDtype(dtype: unknown, mode: Mode): DType {
   if (dtype === null) return 'float32';
@@ -146,17 +157,31 @@ function resolveMultiHot(inputs: Spec, v: Readonly<Record<string, unknown>>, mod
   return { attrs: { numClasses, axis, reductionAxis }, out: { shape, dtype } };
 }
 
+const STANDARDIZED_DTYPE: BehaviourChange = {
+  since: '3.14',
+  pr: 'keras-team/keras#22185',
+  what: "`dtype` goes through Keras's standardize_dtype before anything else: an unknown name (or 'float') raises ValueError \"Invalid dtype: ...\" where JAX raised TypeError.",
+};
+
 export const encoding = {
   one_hot: defineOp<OneHotAttrs, 'x'>({
     params: [tensor('x'), arg('num_classes'), kwarg('axis', -1), kwarg('dtype', null), kwarg('sparse', false)],
+    changes: { standardizedDtype: STANDARDIZED_DTYPE },
     outputs: 1,
-    resolve: ({ t, v, mode }) => resolveOneHot(t.x, v, mode),
+    resolve: ({ t, v, mode, changed }) => {
+      if (changed('standardizedDtype')) kerasDtype(v.dtype);
+      return resolveOneHot(t.x, v, mode);
+    },
   }),
   multi_hot: defineOp<MultiHotAttrs, 'inputs'>({
     params: [tensor('inputs'), kwarg('num_classes', null), kwarg('axis', -1), kwarg('dtype', null), kwarg('sparse', false)],
     legacyKeywords: { num_tokens: 'num_classes' },
+    changes: { standardizedDtype: STANDARDIZED_DTYPE },
     outputs: 1,
     checkFirst: (values) => checkNumClassesGiven(values.num_classes),
-    resolve: ({ t, v, mode }) => resolveMultiHot(t.inputs, v, mode),
+    resolve: ({ t, v, mode, changed }) => {
+      if (changed('standardizedDtype')) kerasDtype(v.dtype);
+      return resolveMultiHot(t.inputs, v, mode);
+    },
   }),
 };

@@ -96,7 +96,7 @@ function broadcast(a: Shape, b: Shape): Shape | null {
  * multiplies one_hot(target, output.shape[axis], axis) with the log-probabilities: for axis != -1 the
  * two shapes must broadcast, and the result is their broadcast shape without `axis`.
  */
-function resolveSparse(target: Spec, output: Spec, v: Record<string, unknown>, symbolic: boolean) {
+function resolveSparse(target: Spec, output: Spec, v: Record<string, unknown>, symbolic: boolean, symbolicAxis: boolean) {
   const fromLogits = checkBool(v.from_logits, 'from_logits');
   const rank = output.shape.length;
   // Eager Keras-JAX reads target.shape[-1] when the ranks are equal, before checking the rank.
@@ -106,12 +106,15 @@ function resolveSparse(target: Spec, output: Spec, v: Record<string, unknown>, s
   }
   const squeeze = target.shape.length === rank && target.shape[rank - 1] === 1;
   const labels = squeeze ? target.shape.slice(0, -1) : target.shape;
-  if (!sameShape(labels, output.shape.slice(0, -1))) {
+  const checkLabels = (classless: Shape) => {
+    if (sameShape(labels, classless)) return;
     throw new KerasValueError(
       'Arguments `target` and `output` must have the same shape up until the last dimension: ' +
         `target.shape=${formatShape(symbolic ? target.shape : labels)}, output.shape=${formatShape(output.shape)}`,
     );
-  }
+  };
+  if (symbolic && symbolicAxis) checkLabels(withoutClassAxis(output.shape, v.axis));
+  checkLabels(output.shape.slice(0, -1));
   const axis = normalizeAxis(v.axis, rank);
   checkLogits(output, fromLogits);
   const oneHot = [...labels.slice(0, axis), output.shape[axis], ...labels.slice(axis)];
@@ -123,6 +126,13 @@ function resolveSparse(target: Spec, output: Spec, v: Record<string, unknown>, s
     );
   }
   return { attrs: { fromLogits, axis }, out: { shape: full.filter((_, i) => i !== axis), dtype: 'float32' as const } };
+}
+
+/** Keras 3.15's symbolic spec: canonicalize_axis, then the output's shape without that axis. */
+function withoutClassAxis(shape: Shape, axis: unknown): Shape {
+  const rank = shape.length;
+  const at = normalizeAxis(axis, rank, 'axis', (a, r) => new KerasValueError(`axis ${a} is out of bounds for an array with dimension ${r}.`));
+  return shape.filter((_, i) => i !== at);
 }
 
 /** JAX's convert_to_tensor(max_val, dtype=x2.dtype). */
@@ -159,8 +169,17 @@ export const losses = {
   }),
   sparse_categorical_crossentropy: defineOp<SparseCategoricalCrossentropyAttrs, 'target' | 'output'>({
     params: [tensor('target'), tensor('output'), kwarg('from_logits', false), kwarg('axis', -1)],
+    changes: {
+      axisSpec: {
+        since: '3.15',
+        pr: 'keras-team/keras#22708',
+        what:
+          "ops.outputSpec checks the axis (\"axis 3 is out of bounds for an array with dimension 3.\") and the target against the output's " +
+          'shape without that axis (Keras 3.6 dropped the last dim whatever the axis).',
+      },
+    },
     outputs: 1,
-    resolve: ({ t, v, mode }) => resolveSparse(t.target, t.output, v, mode === 'symbolic'),
+    resolve: ({ t, v, mode, changed }) => resolveSparse(t.target, t.output, v, mode === 'symbolic', changed('axisSpec')),
   }),
   psnr: defineOp<PsnrAttrs, 'x1' | 'x2'>({
     params: [tensor('x1'), tensor('x2'), arg('max_val')],

@@ -13,7 +13,7 @@ import * as fc from 'fast-check';
 import type { DType } from '../../dtypes.js';
 import type { GoldenValue, ToleranceWithReason } from '../../golden/cases.js';
 import { GoldenTensor } from '../../golden/safetensors.js';
-import { bools, callOf, floats, ints, prng, type FuzzCall, type OpGenerators } from '../call.js';
+import { bools, callOf, floats, prng, type FuzzCall, type OpGenerators } from '../call.js';
 import { type FaultSet, invalidCalls } from './faults.js';
 import { boundTolerance, gamma, maxAbsFinite, numeric, omittable, seedArb, withSpecials } from './forms.js';
 
@@ -70,6 +70,10 @@ interface Plan {
   /** bias or mask passed as None rather than left out. */
   explicitNone: boolean;
   nanQuery: boolean;
+  /** flash_attention (Keras 3.7): left out, None or False; True raises on CPU JAX (a fault). */
+  flash: GoldenValue | undefined;
+  /** attn_logits_soft_cap (Keras 3.10): left out or None; any number raises off TPU (a fault). */
+  softCap: GoldenValue | undefined;
 }
 
 const planArb: fc.Arbitrary<Plan> = fc.record({
@@ -88,6 +92,8 @@ const planArb: fc.Arbitrary<Plan> = fc.record({
   mask: omittable(fc.record({ shape: broadcastShapeArb, pTrue: fc.constantFrom(0.6, 0.6, 0.9, 0) })),
   explicitNone: fc.boolean(),
   nanQuery: fc.integer({ min: 0, max: 9 }).map((v) => v === 0),
+  flash: fc.constantFrom<GoldenValue | undefined>(undefined, undefined, null, false),
+  softCap: fc.constantFrom<GoldenValue | undefined>(undefined, undefined, null),
 });
 
 /** Bias -1e9 on some keys (never key 0, and only where the bias has a key dim, so no row is all -1e9). */
@@ -176,6 +182,8 @@ function attentionCall(p: Plan): FuzzCall {
     mask: mask(p, Boolean(p.bias?.negative)) ?? none,
     scale: p.scale.arg,
     is_causal: p.causal.arg,
+    flash_attention: p.flash,
+    attn_logits_soft_cap: p.softCap,
   };
   const tolerance = p.dtype === 'float32' ? attentionTolerance(query, key, value, b, p) : undefined;
   return callOf('dot_product_attention', values, tolerance);
@@ -183,10 +191,18 @@ function attentionCall(p: Plan): FuzzCall {
 
 // invalid ---------------------------------------------------------------------------------------
 
-/** In the order they are put in: the rank faults last, since the others read the 4-D shapes. */
-const KINDS = ['heads', 'mask_dtype', 'bias_shape', 'value_bool', 'value_shape', 'head_dims', 'batch', 'key_rank', 'query_rank'] as const;
+/**
+ * In the order they are put in: the rank faults last, since the others read the 4-D shapes. Each
+ * raises in every supported Keras: a non-bool mask and a bool value, faults before Keras 3.12, compute
+ * from then on (Keras casts, and its fallback takes any mask), so they are not faults here.
+ */
+const KINDS = ['heads', 'bias_shape', 'value_shape', 'head_dims', 'batch', 'flash_attention', 'soft_cap', 'key_rank', 'query_rank'] as const;
 
-/** Each spoils one thing jax.nn.dot_product_attention or Keras checks. */
+/**
+ * Each spoils one thing jax.nn.dot_product_attention or Keras checks. The batch and value faults
+ * spoil the key or value where Keras 3.12's fallback, which broadcasts size-1 dims, still fails: a
+ * key of another batch makes a result of another size, and so do value heads K + 1 (or they clash).
+ */
 function spoil(call: FuzzCall, kind: (typeof KINDS)[number], seed: number): FuzzCall {
   const args = [...call.args] as GoldenTensor[];
   const kwargs = { ...call.kwargs };
@@ -197,12 +213,12 @@ function spoil(call: FuzzCall, kind: (typeof KINDS)[number], seed: number): Fuzz
   const f = (shape: number[]) => floats(shape, seed);
   switch (kind) {
     case 'query_rank': args[0] = f(seed % 2 ? [T, N, H] : [1, B, T, N, H]); break;
-    case 'mask_dtype': kwargs.mask = seed % 2 ? f([B, N, T, S]) : ints([B, N, T, S], 0, 2, seed); break;
     case 'heads': args[0] = f([B, T, 3, H]); args[1] = f([B, S, 2, H]); args[2] = f([B, S, 2, H]); break; // N % K != 0
-    case 'value_shape': args[2] = f([B, S + 1, K, H]); break;
+    case 'value_shape': args[2] = f([B, S, K + 1, H]); break;
     case 'head_dims': args[0] = f([B, T, N, H + 1]); break;
-    case 'batch': args[0] = f([B + 1, T, N, H]); break;
-    case 'value_bool': args[2] = bools(args[2].shape, seed); break; // query and key not
+    case 'batch': args[1] = f([B + 1, S, K, H]); break;
+    case 'flash_attention': kwargs.flash_attention = true; break; // no cuDNN on CPU
+    case 'soft_cap': kwargs.attn_logits_soft_cap = [1, 30, 0.5][seed % 3]; break; // TPU only
     case 'bias_shape': kwargs.bias = f([B, N, T + 1, S]); break; // does not broadcast
     case 'key_rank': args[1] = f([1, B, S, K, H]); break;
   }
@@ -216,8 +232,6 @@ const attentionFaultSet: FaultSet<FuzzCall> = {
   base: floatPlanArb.map(attentionCall),
   faults: Object.fromEntries(KINDS.map((kind) => [kind, (c: FuzzCall, seed: number) => spoil(c, kind, seed)])),
   call: (c) => c,
-  // value_shape replaces the bool value.
-  apart: [['value_bool', 'value_shape']],
 };
 
 export const attentionFaults = { dot_product_attention: attentionFaultSet };

@@ -91,7 +91,7 @@ function geometryArb(transpose: boolean, big: boolean): fc.Arbitrary<ConvDraw> {
     return fc
       .record({
         kernel: perDim(L.k),
-        // conv_transpose's strides has no default.
+        // conv_transpose's strides: always passed, since Keras 3.6 requires it (3.11 defaults it to 1).
         strides: spatialParamArb(rank, fc.integer({ min: 1, max: L.s }), transpose ? undefined : 1),
         dilation: dilationArb(rank, !transpose),
         padding: paddingArb,

@@ -207,5 +207,92 @@ def _errors() -> list:
     ]
 
 
+def _flags() -> list:
+    """flash_attention (3.7): on CPU JAX True finds no cuDNN and raises, None and False compute.
+    attn_logits_soft_cap (3.10): off TPU any value raises, before the inputs are looked at."""
+    qkv = lambda cid: _qkv(cid, 2, 3, 4, 2, 2, 4)
+    rank3 = lambda cid: [normal(cid, (3, 2, 4)), *_qkv(cid, 2, 3, 4, 2, 2, 4)[1:]]
+    return [
+        make_case(OP, "mha-n2-flash_attention=false-b2-t3s4-h4", qkv, {"flash_attention": False}, since="3.7"),
+        make_case(OP, "mha-n2-flash_attention=none-causalt-b2-t3s4-h4", qkv,
+                  {"flash_attention": None, "is_causal": True}, since="3.7"),
+        make_case(OP, "error-flash_attention=true", qkv, {"flash_attention": True}, since="3.7"),
+        make_case(OP, "error-query_rank3-flash_attention=true", rank3, {"flash_attention": True}, since="3.7"),
+        make_case(OP, "error-attn_logits_soft_cap=1", qkv, {"attn_logits_soft_cap": 1.0}, since="3.10"),
+        make_case(OP, "error-query_rank3-attn_logits_soft_cap=30", rank3, {"attn_logits_soft_cap": 30.0}, since="3.10"),
+    ]
+
+
+def _mixed_dtypes() -> list:
+    """Keras 3.12 casts q, k and v to their result dtype (the bias too)."""
+    def cast(dtypes, bias=None):
+        def args(cid):
+            q, k, v = _qkv(cid, 2, 3, 4, 2, 2, 4)
+            out = [x > 0 if d == "bool" else (x * 3).astype(d) if d == "int32" else x for x, d in zip((q, k, v), dtypes)]
+            return out + ([normal(cid, bias, scale=2.0, salt=4)] if bias else [])
+        return args
+    return [
+        make_case(OP, "mha-n2-int32_query-b2-t3s4-h4", cast(("int32", "float32", "float32")), since="3.12"),
+        make_case(OP, "mha-n2-bool_query-b2-t3s4-h4", cast(("bool", "float32", "float32")), since="3.12"),
+        make_case(OP, "mha-n2-int32_qk-bool_value-b2-t3s4-h4", cast(("int32", "int32", "bool")), since="3.12"),
+        make_case(OP, "mha-n2-int32-float_bias2x2x3x4-b2-t3s4-h4", cast(("int32", "int32", "int32"), (2, 2, 3, 4)),
+                  since="3.12"),
+    ]
+
+
+def _fallback() -> list:
+    """Where jax.nn.dot_product_attention raises, Keras 3.12 runs its own implementation: any mask
+    dtype, its own rank-4 expansion of bias and mask, size-1 dims of q, k and v broadcast, and its own
+    errors (src/ops/attention-fallback.ts)."""
+    def qkv_shapes(q, k, v=None):
+        def args(cid):
+            return [normal(cid, q, salt=1), normal(cid, k, salt=2), normal(cid, v or k, salt=3)]
+        return args
+    def with_mask(mask, dtype="int32", q=(2, 3, 2, 4), k=(2, 4, 2, 4)):
+        def args(cid):
+            m = integers(cid, mask, 0, 2, salt=5) if dtype == "int32" else uniform(cid, mask, salt=5) - 0.3
+            if dtype == "int32":
+                m[..., 0] = 1
+            return [*qkv_shapes(q, k)(cid), None, m.astype(dtype)]
+        return args
+    def nan_mask(cid):
+        m = uniform(cid, (2, 1, 3, 4), salt=5) < 0.5
+        m = m.astype(np.float32)
+        m[0, 0, 1, 2] = np.nan
+        return [*qkv_shapes((2, 3, 2, 4), (2, 4, 2, 4))(cid), None, m]
+    def with_bias(bias, q=(2, 3, 2, 4), k=(2, 4, 2, 4), v=None):
+        return lambda cid: [*qkv_shapes(q, k, v)(cid), normal(cid, bias, salt=4)]
+    def int_mask_bias(cid):
+        return [*qkv_shapes((2, 3, 4, 4), (2, 4, 2, 4))(cid), normal(cid, (2, 4, 3, 4), salt=4),
+                integers(cid, (2, 1, 3, 4), 0, 2, salt=5)]
+    return [
+        make_case(OP, "gqa-n4k2-mask_int32_2x1x3x4-causalt-b2-t3s4-h4", int_mask_bias, {"is_causal": True}, since="3.12"),
+        make_case(OP, "mha-n2-mask_float32_nan-b2-t3s4-h4", nan_mask, since="3.12"),
+        make_case(OP, "mha-n2-mask_float32_2x2x3x4-b2-t3s4-h4", with_mask((2, 2, 3, 4), "float32"), since="3.12"),
+        # Keras's expansion: (B, S) -> (B, 1, 1, S); (B, N, S) with N heads -> (B, N, 1, S).
+        make_case(OP, "mha-n2-mask_int32_2x4-b2-t3s4-h4", with_mask((2, 4)), since="3.12"),
+        make_case(OP, "mha-n2-mask_int32_2x2x4-b2-t3s4-h4", with_mask((2, 2, 4)), since="3.12"),
+        make_case(OP, "mha-n2-mask_int32_1x3x4-b2-t3s4-h4", with_mask((1, 3, 4)), since="3.12"),
+        make_case(OP, "error-mask_int32_3x4", with_mask((3, 4)), since="3.12"),
+        make_case(OP, "error-mask_int32_5d", with_mask((1, 2, 2, 3, 4)), since="3.12"),
+        make_case(OP, "error-mask_int32_heads3", with_mask((2, 3, 3, 4)), since="3.12"),
+        make_case(OP, "error-bias_heads3-query_batch1", with_bias((2, 3, 3, 4), q=(1, 3, 2, 4)), since="3.12"),
+        make_case(OP, "error-bias_t2-query_batch1", with_bias((2, 2, 2, 4), q=(1, 3, 2, 4)), since="3.12"),
+        make_case(OP, "error-bias_batch3-query_batch1", with_bias((3, 1, 3, 4), q=(1, 3, 2, 4)), since="3.12"),
+        make_case(OP, "error-kv_heads0", qkv_shapes((2, 3, 2, 4), (2, 4, 0, 4)), since="3.12"),
+        make_case(OP, "error-value_heads3", qkv_shapes((2, 3, 2, 4), (2, 4, 2, 4), (2, 4, 3, 4)), since="3.12"),
+        make_case(OP, "error-value_head_dim8", qkv_shapes((2, 3, 2, 4), (2, 4, 2, 4), (2, 4, 2, 8)), since="3.12"),
+        # Size-1 dims of the key and value broadcast in Keras's einsums.
+        make_case(OP, "mha-n2-kv_batch1-b2-t3s4-h4", qkv_shapes((2, 3, 2, 4), (1, 4, 2, 4)), since="3.12"),
+        make_case(OP, "gqa-n4k2-value_length1-b2-t3s4-h4", qkv_shapes((2, 3, 4, 4), (2, 4, 2, 4), (2, 1, 2, 4)), since="3.12"),
+        make_case(OP, "mha-n2-key_head_dim1-b2-t3s4-h4", qkv_shapes((2, 3, 2, 4), (2, 4, 2, 1), (2, 4, 2, 4)), since="3.12"),
+        make_case(OP, "error-value_heads2-mqa-n2k1", qkv_shapes((2, 3, 2, 4), (2, 4, 1, 4), (2, 4, 2, 4)), since="3.12"),
+        make_case(OP, "mha-n2-kv_batch1-bias2x1x3x4-b2-t3s4-h4", with_bias((2, 1, 3, 4), k=(1, 4, 2, 4)), since="3.12"),
+        # jax.nn: a bias longer than a key of length 1 grows the logits, and the values broadcast.
+        make_case(OP, "mha-n2-bias2x2x3x4-key_length1-b2-t3s1-h4", with_bias((2, 2, 3, 4), k=(2, 1, 2, 4)), since="3.12"),
+    ]
+
+
 def cases() -> list:
-    return _sweep() + _large() + _masked_rows() + _special() + _calls() + _errors()
+    return (_sweep() + _large() + _masked_rows() + _special() + _calls() + _errors()
+            + _flags() + _mixed_dtypes() + _fallback())

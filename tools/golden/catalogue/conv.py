@@ -10,7 +10,7 @@ conv_transpose (*k, C_out, C_in).
 """
 import numpy as np
 
-from ..common import Case, fmt, integers, normal
+from ..common import Case, fmt, integers, make_case, normal
 
 # (spatial size, kernel size, strides, padding, dilation, data_format, input channels, kernel in_channels):
 # groups = input channels // kernel in_channels.
@@ -379,9 +379,48 @@ def _error_cases():
     ]
 
 
+def _since(op, tag, args, kwargs=None, since=None):
+    return make_case(op, tag, args, kwargs, since=since)
+
+
+def _version_cases():
+    """What later Keras releases changed (src/ops/conv.ts, `changes`): each case needs the release that
+    made the change, so the 3.6.0 set does not hold it."""
+    x = normal("conv/versions", (2, 6, 3))
+    x_first = normal("conv/versions", (2, 3, 6), salt=1)
+    empty_batch = np.zeros((0, 6, 3), np.float32)
+    return [
+        # conv_transpose's strides default to 1 (3.11).
+        _since("conv_transpose", "default-strides-1d-k3-n6", lambda cid: _normals(cid, (2, 6, 3), (3, 2, 3)), since="3.11"),
+        _since("conv_transpose", "default-strides-same-2d-k2-n4x5",
+               lambda cid: _normals(cid, (1, 4, 5, 2), (2, 2, 3, 2)), {"padding": "same"}, since="3.11"),
+        # conv raises on an empty result of a non-empty input (3.13), not on an empty input (3.14).
+        _since("conv", "error-empty_output-k7-n6", (x, _ones(7, 3, 4)), since="3.13"),
+        _since("conv", "error-empty_output-filters0", (x, _ones(3, 3, 0)), since="3.13"),
+        _since("conv", "empty_input-batch0-k3-n6", lambda cid: [empty_batch, normal(cid, (3, 3, 4))], since="3.14"),
+        _since("separable_conv", "error-empty_output-pointwise_k7",
+               (x, _ones(2, 3, 1), _ones(7, 3, 4)), {"padding": "same"}, since="3.13"),
+        _since("separable_conv", "empty_depthwise_output-k7-n6", (x, _ones(7, 3, 1), _ones(1, 3, 4)), since="3.14"),
+        # conv_transpose's padding helper raises its own ValueError (3.14).
+        _since("conv_transpose", "error-padding=causal", (x, _ones(3, 2, 3)), {"strides": 2, "padding": "causal"}, since="3.14"),
+        # The input channels must equal the kernel's, checked first (3.15).
+        _since("depthwise_conv", "error-channels3-kernel_in2-channels_first",
+               (x_first, _ones(3, 2, 1)), {"data_format": "channels_first"}, since="3.15"),
+        _since("depthwise_conv", "error-channels-and-strides=0", (x, _ones(3, 2, 1)), {"strides": 0}, since="3.15"),
+        _since("depthwise_conv", "error-kernel_rank1", (x, _ones(3)), since="3.15"),
+        _since("separable_conv", "error-channels3-depthwise_in4-channels_first",
+               (x_first, _ones(3, 4, 1), _ones(1, 4, 2)), {"data_format": "channels_first"}, since="3.15"),
+        _since("conv_transpose", "error-channels3-kernel_in4-channels_first",
+               (x_first, _ones(3, 2, 4)), {"strides": 2, "data_format": "channels_first"}, since="3.15"),
+        _since("conv_transpose", "error-channels-and-padding=causal",
+               (x, _ones(3, 2, 4)), {"strides": 2, "padding": "causal"}, since="3.15"),
+    ]
+
+
 def cases():
     return (
-        [_conv_case(*g) for g in CONV]
+        _version_cases()
+        + [_conv_case(*g) for g in CONV]
         + [_depthwise_case(*g) for g in DEPTHWISE]
         + [_separable_case(*g) for g in SEPARABLE]
         + _separable_extras()

@@ -129,6 +129,22 @@ def _multi_hot_errors():
     ]
 
 
+def _standardized_dtypes():
+    """Keras 3.14 standardizes `dtype` first (src/ops/encoding.ts, `changes`): 'float' is no longer a
+    name, and an unknown one raises ValueError before any other argument is looked at."""
+    def x(cid):
+        return [integers(cid, (2, 3), 0, 4), 4]
+    return [
+        make_case("one_hot", "error-c4-dtype=float-2x3-i32", x, {"dtype": "float"}, since="3.14"),
+        make_case("one_hot", "error-c-1-dtype=foo-2x3-i32", lambda cid: [integers(cid, (2, 3), 0, 4), -1],
+                  {"dtype": "foo"}, since="3.14"),
+        make_case("one_hot", "c4-dtype=int-2x3-i32", x, {"dtype": "int"}, since="3.14"),
+        make_case("multi_hot", "error-c4-dtype=foo-2x3-i32", x, {"dtype": "foo"}, since="3.14"),
+        make_case("multi_hot", "error-c4-axis=3-dtype=foo-2x3-i32", x, {"axis": 3, "dtype": "foo"}, since="3.14"),
+        make_case("multi_hot", "error-c4-dtype=float-2x3-i32", x, {"dtype": "float"}, since="3.14"),
+    ]
+
+
 def cases():
-    return (_one_hot_axes() + _one_hot_dtypes() + _one_hot_values() + _one_hot_errors()
+    return (_standardized_dtypes() + _one_hot_axes() + _one_hot_dtypes() + _one_hot_values() + _one_hot_errors()
             + _multi_hot_axes() + _multi_hot_other() + _multi_hot_dtypes() + _multi_hot_errors())
