@@ -1,14 +1,23 @@
 import { expect } from 'chai';
-import { KerasTypeError, OP_TABLE, ops, getBackend, convertToTensor, tensor, Tensor } from '../src/index.js';
+import { KerasTypeError, OP_TABLE, ops, opsFor, getBackend, convertToTensor, tensor, Tensor } from '../src/index.js';
+import { ops as ops36 } from '../src/keras-3.6.js';
+import { publicNamesAt } from '../src/ops/table.js';
 import { expectClose, expectKerasError } from './helpers.js';
 
 /** The 35 public names of keras.ops.nn at 3.6.0 (keras/api/ops/nn/__init__.py). */
-const KERAS_NN_NAMES = [
+const KERAS_3_6_NAMES = [
   'average_pool', 'batch_normalization', 'binary_crossentropy', 'categorical_crossentropy', 'conv',
   'conv_transpose', 'ctc_decode', 'ctc_loss', 'depthwise_conv', 'dot_product_attention', 'elu', 'gelu',
   'hard_sigmoid', 'hard_silu', 'hard_swish', 'leaky_relu', 'log_sigmoid', 'log_softmax', 'max_pool',
   'moments', 'multi_hot', 'normalize', 'one_hot', 'psnr', 'relu', 'relu6', 'selu', 'separable_conv',
   'sigmoid', 'silu', 'softmax', 'softplus', 'softsign', 'sparse_categorical_crossentropy', 'swish',
+];
+
+/** The 20 names keras.ops.nn gained from 3.7 to 3.15.1 (keras/api/ops/nn/__init__.py at v3.15.1). */
+const KERAS_3_15_NEW_NAMES = [
+  'adaptive_average_pool', 'adaptive_max_pool', 'celu', 'depth_to_space', 'fold', 'glu', 'hard_shrink', 'hard_tanh',
+  'layer_normalization', 'polar', 'rms_normalization', 'soft_shrink', 'space_to_depth', 'sparse_plus', 'sparse_sigmoid',
+  'sparsemax', 'squareplus', 'tanh_shrink', 'threshold', 'unfold',
 ];
 
 const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -29,7 +38,8 @@ const MINIMAL_CALLS: Record<string, [unknown[], Record<string, unknown>?]> = {
   conv: [[filled([1, 4, 4, 2]), filled([3, 3, 2, 3])]],
   depthwise_conv: [[filled([1, 4, 4, 2]), filled([3, 3, 2, 2])]],
   separable_conv: [[filled([1, 4, 4, 2]), filled([3, 3, 2, 2]), filled([1, 1, 4, 3])]],
-  conv_transpose: [[filled([1, 4, 4, 2]), filled([3, 3, 3, 2]), 2]],
+  // strides gained a default in Keras 3.11, so `ops` (the newest) takes it as an option.
+  conv_transpose: [[filled([1, 4, 4, 2]), filled([3, 3, 3, 2])], { strides: 2 }],
   one_hot: [[[0, 2, 1], 3]],
   multi_hot: [[[[0, 2], [1, 1]]], { num_classes: 3 }],
   binary_crossentropy: [[[1, 0], [0.8, 0.3]]],
@@ -42,6 +52,20 @@ const MINIMAL_CALLS: Record<string, [unknown[], Record<string, unknown>?]> = {
   normalize: [[[[3, 4]]]],
   psnr: [[[[1, 2]], [[1, 3]], 4]],
   dot_product_attention: [[filled([1, 2, 1, 2]), filled([1, 3, 1, 2]), filled([1, 3, 1, 2])]],
+  ...Object.fromEntries(
+    ['celu', 'hard_shrink', 'hard_tanh', 'soft_shrink', 'squareplus', 'tanh_shrink', 'sparse_plus', 'sparse_sigmoid',
+      'sparsemax', 'glu'].map((n) => [n, [[[-1.5, 0.5, 2, 3]]]]),
+  ),
+  threshold: [[[[-1.5, 0.5, 2]], 0.5, -1]],
+  rms_normalization: [[filled([2, 3])]],
+  layer_normalization: [[filled([2, 3])]],
+  adaptive_average_pool: [[filled([1, 5, 5, 2]), 2]],
+  adaptive_max_pool: [[filled([1, 5, 5, 2]), 2]],
+  unfold: [[filled([1, 2, 4, 4]), 2]],
+  fold: [[filled([1, 8, 9]), 4, 2]],
+  depth_to_space: [[filled([1, 2, 2, 4]), 2]],
+  space_to_depth: [[filled([1, 4, 4, 1]), 2]],
+  polar: [[[1, 2], [0, 1.5]]],
 };
 
 describe('public API', () => {
@@ -49,11 +73,13 @@ describe('public API', () => {
     expect(getBackend()).to.equal('reference');
   });
 
-  it('declares the 33 ops of keras.ops.nn in the op table', () => {
-    expect(Object.keys(OP_TABLE)).to.have.length(33);
+  it("declares the 53 ops of Keras 3.15.1's keras.ops.nn in the op table, 33 of them in 3.6.0", () => {
+    expect(Object.keys(OP_TABLE)).to.have.length(53);
+    expect([...publicNamesAt('3.6.0')].sort()).to.deep.equal([...KERAS_3_6_NAMES].sort());
+    expect([...publicNamesAt('3.15.1')].sort()).to.deep.equal([...KERAS_3_6_NAMES, ...KERAS_3_15_NEW_NAMES].sort());
   });
 
-  for (const name of KERAS_NN_NAMES) {
+  for (const name of [...KERAS_3_6_NAMES, ...KERAS_3_15_NEW_NAMES]) {
     it(`runs ${name} as ops.${camel(name)} and through ops.call, with the same result`, () => {
       const fn = (ops as unknown as Record<string, (...a: unknown[]) => Tensor | Tensor[]>)[camel(name)];
       expect(fn).to.be.a('function');
@@ -62,6 +88,8 @@ describe('public API', () => {
       const idiomatic = fn(...args, ...(options ? [camelKeys(options)] : []));
       expect(toPlain(idiomatic)).to.deep.equal(toPlain(literal));
       expect(() => ops.call(name, [], {})).to.throw(KerasTypeError, /missing \d required positional arguments?:/);
+      if (KERAS_3_15_NEW_NAMES.includes(name)) expect(ops36).not.to.have.property(camel(name));
+      else expect(opsFor('3.6.0').call(name, args, name === 'conv_transpose' ? { strides: 2 } : (options ?? {}))).to.be.ok;
     });
   }
 

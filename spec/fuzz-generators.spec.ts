@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import type { FuzzCall, OpGenerators } from '../src/fuzz/call.js';
 import { activationsFaults, activationsGenerators } from '../src/fuzz/generators/activations.js';
 import { attentionFaults, attentionGenerators } from '../src/fuzz/generators/attention.js';
+import { complexFaults, complexGenerators } from '../src/fuzz/generators/complex.js';
 import { convFaults, convGenerators } from '../src/fuzz/generators/conv.js';
 import { ctcFaults, ctcGenerators } from '../src/fuzz/generators/ctc.js';
 import { encodingFaults, encodingGenerators } from '../src/fuzz/generators/encoding.js';
@@ -26,6 +27,7 @@ import { materialize } from '../src/golden/run.js';
 import { GoldenTensor } from '../src/golden/safetensors.js';
 import { activations } from '../src/ops/activations.js';
 import { attention } from '../src/ops/attention.js';
+import { complex } from '../src/ops/complex.js';
 import { conv } from '../src/ops/conv.js';
 import { ctc } from '../src/ops/ctc.js';
 import { encoding } from '../src/ops/encoding.js';
@@ -46,6 +48,7 @@ const FAMILIES: [string, Record<string, unknown>, Record<string, OpGenerators>][
   ['normalization', normalization, normalizationGenerators],
   ['ctc', ctc, ctcGenerators],
   ['attention', attention, attentionGenerators],
+  ['complex', complex, complexGenerators],
 ];
 
 const FAULTS: Record<string, FaultSet<any>> = {
@@ -57,6 +60,7 @@ const FAULTS: Record<string, FaultSet<any>> = {
   ...normalizationFaults,
   ...ctcFaults,
   ...attentionFaults,
+  ...complexFaults,
 };
 
 /** The ops whose faults must include pairs that compose. */
@@ -64,7 +68,7 @@ const PAIRED: OpName[] = [
   'leaky_relu', 'elu', 'softmax', 'max_pool', 'average_pool', 'one_hot', 'multi_hot', 'moments',
   'batch_normalization', 'normalize', 'conv', 'depthwise_conv', 'separable_conv', 'conv_transpose',
   'binary_crossentropy', 'categorical_crossentropy', 'sparse_categorical_crossentropy', 'psnr', 'ctc_loss',
-  'ctc_decode', 'dot_product_attention',
+  'ctc_decode', 'dot_product_attention', 'polar', 'adaptive_max_pool', 'adaptive_average_pool',
 ];
 
 /** Optional parameters every valid call passes, and why: leaving them out fails in Keras 3.6.0 on JAX. */
@@ -128,11 +132,26 @@ const rankOf = (v: GoldenValue | undefined) => (v instanceof GoldenTensor ? v.sh
 /**
  * Valid eager calls that Keras's symbolic compute_output_spec rejects, and ops.outputSpec with it:
  * one_hot / multi_hot axes other than -1 and [0, rank); batch_normalization statistics of length 1
- * (JAX broadcasts them); a 'valid' pooling window so much wider than the input that Keras computes a
- * negative size (JAX gives an empty dim).
+ * (JAX broadcasts them); a 'valid' pooling window wider than the input (a size of 0 or below in Keras
+ * 3.15, where JAX gives an empty dim); a grouped conv, whose kernel.shape[-2] Keras 3.15's symbolic
+ * conv requires to equal the input channels (keras-team/keras#22853); a sparse_categorical_crossentropy
+ * target that JAX compares with output.shape[:-1] and Keras 3.15's symbolic spec with the output's shape
+ * without `axis` (keras-team/keras#22708).
  */
 function symbolicOnly(call: FuzzCall): boolean {
   const v = bound(call);
+  if (call.op === 'conv') {
+    const [x, kernel] = [v.get('inputs') as GoldenTensor, v.get('kernel') as GoldenTensor];
+    const channelsFirst = String(v.get('data_format') ?? '').toLowerCase() === 'channels_first';
+    return (channelsFirst ? x.shape[1] : x.shape.at(-1)) !== kernel.shape.at(-2);
+  }
+  if (call.op === 'sparse_categorical_crossentropy') {
+    const [target, output] = [(v.get('target') as GoldenTensor).shape, (v.get('output') as GoldenTensor).shape];
+    const axis = (v.get('axis') ?? -1) as number;
+    const labels = target.length === output.length && target.at(-1) === 1 ? target.slice(0, -1) : target;
+    const classless = output.filter((_, i) => i !== (axis < 0 ? axis + output.length : axis));
+    return JSON.stringify(labels) !== JSON.stringify(classless);
+  }
   if (call.op === 'one_hot' || call.op === 'multi_hot') {
     const axis = (v.get('axis') ?? -1) as number;
     const rank = rankOf(v.get(call.op === 'one_hot' ? 'x' : 'inputs'));
@@ -152,8 +171,9 @@ function symbolicOnly(call: FuzzCall): boolean {
       const t = v.get(name) as number | number[];
       return Array.isArray(t) ? t[i] : t;
     };
-    // Keras: floor((n - pool_size) / strides) + 1 < 0 raises "Computed output size would be negative".
-    return padding === 'valid' && spatial.some((n, i) => Math.floor((n - at('pool_size', i)) / at('strides', i)) + 1 < 0);
+    // Keras 3.15: floor((n - pool_size) / strides) + 1 <= 0 raises "Computed output size would be zero or
+    // negative" (below 0 until 3.14, keras-team/keras#22919).
+    return padding === 'valid' && spatial.some((n, i) => Math.floor((n - at('pool_size', i)) / at('strides', i)) + 1 <= 0);
   }
   return false;
 }

@@ -1,12 +1,18 @@
-/** Reference activations, in float64, with the formulas Keras 3.6 computes on JAX. */
+/** Reference activations, in float64, with the formulas Keras computes on JAX (3.6, and 3.7 to 3.10's). */
 import type { Kernels } from '../../src/ops/table.js';
-import { fromValues, reductionPlan, values, type RefArray } from './ndarray.js';
+import { fromValues, reductionPlan, sizeOf, values, type RefArray } from './ndarray.js';
 
 type ActivationKernels = Pick<
   Kernels<RefArray>,
   | 'relu' | 'relu6' | 'sigmoid' | 'softplus' | 'softsign' | 'silu' | 'log_sigmoid' | 'leaky_relu'
   | 'hard_sigmoid' | 'hard_silu' | 'elu' | 'selu' | 'gelu' | 'softmax' | 'log_softmax'
+  | 'celu' | 'glu' | 'hard_shrink' | 'hard_tanh' | 'soft_shrink' | 'squareplus' | 'tanh_shrink'
+  | 'sparse_plus' | 'sparsemax' | 'threshold' | 'sparse_sigmoid'
 >;
+
+const f32 = Math.fround;
+/** XLA on CPU flushes float32 subnormals to zero, in comparisons and results: 1e-40 > 0 is false there. */
+const flush = (v: number): number => (Math.abs(v) < 2 ** -126 ? 0 : v);
 
 // jax.nn.selu's constants, as Keras uses them.
 const SELU_ALPHA = 1.6732632423543772848170429916717;
@@ -86,6 +92,96 @@ function softmaxOver(x: RefArray, axes: number[], log: boolean, dtype: RefArray[
   return fromValues(out, x.shape, dtype);
 }
 
+/**
+ * jax.nn.glu: the first half of `axis` times the sigmoid of the second, a subnormal sigmoid (x below
+ * -87.3) flushed to 0 as XLA does: 3e38 * sigmoid(-90) is 0 in Keras.
+ */
+function glu(x: RefArray, axis: number, dtype: RefArray['dtype']): RefArray {
+  const v = values(x);
+  const n = x.shape[axis];
+  const half = n / 2;
+  const post = sizeOf(x.shape.slice(axis + 1));
+  const shape = x.shape.map((d, i) => (i === axis ? half : d));
+  const out = new Float64Array(sizeOf(shape));
+  for (let o = 0; o < out.length; o++) {
+    const q = o % post;
+    const j = Math.floor(o / post) % half;
+    const p = Math.floor(o / post / half);
+    const a = (p * n + j) * post + q;
+    out[o] = v[a] * flush(f32(sigmoid(v[a + half * post])));
+  }
+  return fromValues(out, shape, dtype);
+}
+
+/**
+ * How JAX meets x with a Python number t: an int32 or bool x and an int t in int32 arithmetic, exactly;
+ * anything else in float32, x and t rounded first (t=0.1 is 0.10000000149).
+ */
+function againstNumber(x: RefArray, t: number): { t: number; of: (v: number) => number } {
+  if (x.dtype !== 'float32' && Number.isInteger(t)) return { t, of: (v) => v };
+  return { t: f32(t), of: f32 };
+}
+
+/** jnp.where(x > threshold, x - threshold, jnp.where(x < -threshold, x + threshold, 0.0)). */
+function softShrink(x: RefArray, threshold: number, dtype: RefArray['dtype']): RefArray {
+  const { t, of } = againstNumber(x, threshold);
+  return map(x, dtype, (raw) => {
+    const v = of(raw);
+    return v > t ? v - t : v < -t ? v + t : 0;
+  });
+}
+
+/**
+ * jax.nn.squareplus, (x + sqrt(x**2 + b)) / 2, each step rounded to float32 as JAX computes it: x**2
+ * overflows past 1.8e19 (squareplus(-1e30) is inf there), and x + sqrt(..) cancels for large negative x,
+ * where float64 would give other numbers than Keras's. XLA fuses a float32 x**2 + b into one FMA, one
+ * rounding (x * x is exact in float64); an int32 x is squared exactly, rounded to float32, then added.
+ */
+function squareplus(x: number, b: number, fused: boolean): number {
+  const inner = fused ? f32(x * x + b) : f32(f32(x * x) + b);
+  return f32(x + f32(Math.sqrt(inner))) / 2;
+}
+
+/** The values of one slice in descending order, NaNs last: -sort(-x), as jnp.sort orders NaN. */
+function sortedDescending(slice: number[]): number[] {
+  const nan = (v: number) => Number(Number.isNaN(v));
+  // b - a is NaN for two equal infinities: those are equal too.
+  return [...slice].sort((a, b) => (nan(a) || nan(b) ? nan(a) - nan(b) : b - a || 0));
+}
+
+/**
+ * Keras-JAX's tau for one slice: the support is where sorted - (cumsum - 1) / r > 0, and tau sums the
+ * cumulative sums over the whole support (not the last one's, as the paper's sparsemax), minus 1, over
+ * its size. That sum jumps where the support's edge moves, so every step is rounded to float32 as JAX
+ * does (cumsum from the left, as XLA's reduce-window): with float64 a row of 1e9s keeps a support
+ * float32 loses.
+ */
+function sparsemaxTau(slice: number[]): number {
+  let cumsum = 0;
+  let k = 0;
+  let total = 0;
+  sortedDescending(slice).forEach((z, j) => {
+    cumsum = f32(cumsum + z);
+    if (f32(z - f32(f32(cumsum - 1) / (j + 1))) > 0) {
+      k++;
+      total = f32(total + cumsum);
+    }
+  });
+  return f32(f32(total - 1) / k);
+}
+
+function sparsemax(x: RefArray, axis: number, dtype: RefArray['dtype']): RefArray {
+  const v = values(x).map(f32);
+  const out = new Float64Array(v.length);
+  const { outer, inner } = reductionPlan(x.shape, [axis]);
+  for (const base of outer) {
+    const tau = sparsemaxTau(inner.map((off) => v[base + off]));
+    // jnp.maximum keeps NaN (x - tau is NaN for a NaN x, and for -inf when tau is -inf).
+    for (const off of inner) out[base + off] = Math.max(f32(v[base + off] - tau), 0);
+  }
+  return fromValues(out, x.shape, dtype);
+}
+
 export const activationKernels: ActivationKernels = {
   relu: ({ x }, _, out) => map(x, out.dtype, (v) => Math.max(v, 0)),
   relu6: ({ x }, _, out) => map(x, out.dtype, relu6),
@@ -106,4 +202,34 @@ export const activationKernels: ActivationKernels = {
   gelu: ({ x }, { approximate }, out) => map(x, out.dtype, (v) => gelu(v, approximate)),
   softmax: ({ x }, { axes }, out) => softmaxOver(x, axes, false, out.dtype),
   log_softmax: ({ x }, { axes }, out) => softmaxOver(x, axes, true, out.dtype),
+  // jax.nn.celu: max(x, 0) + alpha * expm1(min(x, 0) / alpha); alpha=0 gives NaN for x >= 0 (0 / 0).
+  celu: ({ x }, { alpha }, out) => {
+    const a = f32(alpha);
+    return map(x, out.dtype, (v) => Math.max(v, 0) + a * Math.expm1(Math.min(v, 0) / a));
+  },
+  glu: ({ x }, { axis }, out) => glu(x, axis, out.dtype),
+  // jnp.where(abs(x) > threshold, x, 0.0): NaN fails the test and gives 0.
+  hard_shrink: ({ x }, { threshold }, out) => {
+    const { t, of } = againstNumber(x, threshold);
+    return map(x, out.dtype, (v) => (Math.abs(of(v)) > t ? v : 0));
+  },
+  // jax.nn.hard_tanh: where(x > 1, 1, where(x < -1, -1, x)), NaN passing through; int32 stays int32.
+  hard_tanh: ({ x }, _, out) => map(x, out.dtype, (v) => (v > 1 ? 1 : v < -1 ? -1 : v)),
+  soft_shrink: ({ x }, { threshold }, out) => softShrink(x, threshold, out.dtype),
+  squareplus: ({ x }, { b }, out) => {
+    const b32 = f32(b);
+    return map(x, out.dtype, (v) => squareplus(f32(v), b32, x.dtype === 'float32'));
+  },
+  tanh_shrink: ({ x }, _, out) => map(x, out.dtype, (v) => v - Math.tanh(v)),
+  // jax.nn.sparse_plus: where(x <= -1, 0, where(x >= 1, x, (x + 1)**2 / 4)); NaN fails both tests.
+  sparse_plus: ({ x }, _, out) => map(x, out.dtype, (v) => (v <= -1 ? 0 : v >= 1 ? v : ((v + 1) * (v + 1)) / 4)),
+  sparsemax: ({ x }, { axis }, out) => sparsemax(x, axis, out.dtype),
+  // jnp.where(x > threshold, x, default_value); NaN fails the test.
+  threshold: ({ x }, { threshold, defaultValue }, out) => {
+    const { t, of } = againstNumber(x, threshold);
+    const t0 = flush(t);
+    return map(x, out.dtype, (v) => (flush(of(v)) > t0 ? v : defaultValue));
+  },
+  // jax.nn.sparse_sigmoid: 0.5 * clip(x + 1, 0, 2), NaN kept.
+  sparse_sigmoid: ({ x }, _, out) => map(x, out.dtype, (v) => 0.5 * Math.min(Math.max(v + 1, 0), 2)),
 };

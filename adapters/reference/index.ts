@@ -9,19 +9,23 @@ import { encodingKernels } from './encoding.js';
 import { lossesKernels } from './losses.js';
 import { fromValues, values, type RefArray } from './ndarray.js';
 import { normalizationKernels } from './normalization.js';
+import { patchesKernels } from './patches.js';
 import { poolingKernels } from './pooling.js';
+import { castComplex, complexKernels } from './complex.js';
 
 export const referenceAdapter: Adapter<RefArray> = {
   name: 'reference',
   device: 'CPU (pure TypeScript, float64 accumulation)',
   canReadSync: true,
-  fromData: (data: TypedArray, shape: number[], dtype: DType) => fromValues(data, shape, dtype),
+  // complex64 data is already its interleaved storage, which fromValues would take for real parts.
+  fromData: (data: TypedArray, shape: number[], dtype: DType) =>
+    dtype === 'complex64' ? { data: Float32Array.from(data), shape: [...shape], dtype } : fromValues(data, shape, dtype),
   // Every read copies, the last one too: nothing counts who else holds an array's storage.
   read: async (h) => h.data.slice(),
   readSync: (h) => h.data.slice(),
   shapeOf: (h) => [...h.shape],
   dtypeOf: (h) => h.dtype,
-  cast: (h, dtype) => fromValues(values(h), h.shape, dtype),
+  cast: (h, dtype) => (h.dtype === 'complex64' ? castComplex(h, dtype) : fromValues(values(h), h.shape, dtype)),
   // Garbage collected: nothing to release.
   dispose: () => {},
   kernels: {
@@ -33,5 +37,7 @@ export const referenceAdapter: Adapter<RefArray> = {
     ...normalizationKernels,
     ...ctcKernels,
     ...attentionKernels,
+    ...patchesKernels,
+    ...complexKernels,
   },
 };

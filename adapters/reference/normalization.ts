@@ -1,9 +1,13 @@
-/** Reference statistics and normalisation, in float64, with the formulas Keras 3.6 computes on JAX. */
+/** Reference statistics and normalisation, in float64, with the formulas Keras computes on JAX. */
+import type { DType } from '../../src/dtypes.js';
 import type { Kernels } from '../../src/ops/table.js';
-import type { NormalizeAttrs } from '../../src/ops/normalization.js';
-import { fromValues, reductionPlan, sizeOf, stridesOf, values, type RefArray } from './ndarray.js';
+import type { LayerNormalizationAttrs, NormalizeAttrs } from '../../src/ops/normalization.js';
+import { fromValues, reductionPlan, sizeOf, stridesOf, values, walkStrided, type RefArray } from './ndarray.js';
 
-type NormalizationKernels = Pick<Kernels<RefArray>, 'moments' | 'batch_normalization' | 'normalize'>;
+type NormalizationKernels = Pick<
+  Kernels<RefArray>,
+  'moments' | 'batch_normalization' | 'normalize' | 'rms_normalization' | 'layer_normalization'
+>;
 
 /** Two-pass mean and population variance (jnp.mean, jnp.var), one pair per kept position. */
 function moments(x: RefArray, axes: number[]): [Float64Array, Float64Array] {
@@ -100,6 +104,81 @@ function matrixOneNorm(v: Float64Array, base: number, shape: number[], strides: 
   return max;
 }
 
+/** numpy broadcasting: the value of `vals` (of `shape`) that each position of `outShape` reads. */
+function broadcastTo(vals: Float64Array, shape: readonly number[], outShape: readonly number[]): Float64Array {
+  const strides = stridesOf(shape);
+  const lead = outShape.length - shape.length;
+  const steps = outShape.map((_, d) => (d < lead || shape[d - lead] === 1 ? 0 : strides[d - lead]));
+  const out = new Float64Array(sizeOf(outShape));
+  walkStrided(outShape, steps, (i, offset) => {
+    out[i] = vals[offset];
+  });
+  return out;
+}
+
+/** `out` multiplied by `factor` broadcast to it. */
+function scaled(out: Float64Array, outShape: number[], factor: RefArray | null): Float64Array {
+  if (!factor) return out;
+  const f = broadcastTo(values(factor), factor.shape, outShape);
+  return out.map((v, i) => v * f[i]);
+}
+
+/**
+ * x * rsqrt(mean(x^2) + epsilon), then * scale, each row over `axes`. Squares and their sum are rounded
+ * to float32 (as in normalize) so that they overflow to inf, and underflow to 0, where Keras's do.
+ */
+function rmsNormalization(x: RefArray, shape: number[], scale: RefArray | null, axes: number[], epsilon: number, outShape: number[]) {
+  const v = values(x);
+  const normalized = new Float64Array(v.length);
+  const { outer, inner } = reductionPlan(shape, axes);
+  for (const base of outer) {
+    let sum = 0;
+    for (const off of inner) sum += f32(v[base + off] ** 2);
+    const rrms = 1 / Math.sqrt(f32(sum) / inner.length + f32(epsilon));
+    for (const off of inner) normalized[base + off] = v[base + off] * rrms;
+  }
+  return scaled(broadcastTo(normalized, shape, outShape), outShape, scale);
+}
+
+/**
+ * Per row over `axes`: jnp.mean and the two-pass jnp.var (sums rounded to float32 so that they overflow
+ * where Keras's do), then inv = rsqrt(variance + epsilon) * gamma and x * inv + (beta - mean * inv),
+ * in Keras's order, with gamma and beta in the shapes Keras gives them.
+ */
+function layerNormalization(
+  { x, gamma, beta }: { x: RefArray; gamma: RefArray | null; beta: RefArray | null },
+  { axes, epsilon, gammaShape, betaShape }: LayerNormalizationAttrs,
+  outShape: number[],
+): Float64Array {
+  const v = values(x);
+  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const [mean, inv] = [new Float64Array(sizeOf(kept)), new Float64Array(sizeOf(kept))];
+  const { outer, inner } = reductionPlan(x.shape, axes);
+  outer.forEach((base, k) => {
+    let sum = 0;
+    for (const off of inner) sum += v[base + off];
+    const m = f32(sum) / inner.length;
+    let squares = 0;
+    for (const off of inner) squares += f32((v[base + off] - m) ** 2);
+    mean[k] = m;
+    inv[k] = 1 / Math.sqrt(f32(squares) / inner.length + f32(epsilon));
+  });
+  const at = (vals: Float64Array, shape: readonly number[]) => broadcastTo(vals, shape, outShape);
+  const [xs, means] = [at(v, x.shape), at(mean, kept)];
+  const invs = scaled(at(inv, kept), outShape, gamma && { ...gamma, shape: gammaShape as number[] });
+  const betas = beta && at(values(beta), betaShape as number[]);
+  return xs.map((xv, i) => {
+    const res = -means[i] * invs[i];
+    return xv * invs[i] + (betas ? res + betas[i] : res);
+  });
+}
+
+/** Keras casts the float32 result back to x's dtype; for int32 as XLA converts: NaN gives 0, the rest truncate and saturate. */
+function castBack(vals: Float64Array, dtype: DType): Float64Array {
+  if (dtype !== 'int32') return vals;
+  return vals.map((v) => (Number.isNaN(v) ? 0 : Math.min(Math.max(v, -2147483648), 2147483647)));
+}
+
 export const normalizationKernels: NormalizationKernels = {
   moments: ({ x }, { axes }, [meanSpec, varianceSpec]) => {
     const [mean, variance] = moments(x, axes);
@@ -109,4 +188,11 @@ export const normalizationKernels: NormalizationKernels = {
     fromValues(batchNormalization(inputs, axis, epsilon, out.shape), out.shape, out.dtype),
   // A 0-D x arrives as one value; the output spec has its (1,) shape.
   normalize: ({ x }, attrs, out) => fromValues(normalize(x, out.shape, attrs), out.shape, out.dtype),
+  // A 0-D x counts as (1,), as the output spec says.
+  rms_normalization: ({ x, scale }, { axes, epsilon }, out) => {
+    const shape = x.shape.length === 0 ? [1] : x.shape;
+    return fromValues(castBack(rmsNormalization(x, shape, scale, axes, epsilon, out.shape), out.dtype), out.shape, out.dtype);
+  },
+  layer_normalization: (inputs, attrs, out) =>
+    fromValues(castBack(layerNormalization(inputs, attrs, out.shape), out.dtype), out.shape, out.dtype),
 };

@@ -2,9 +2,10 @@
  * Reference max_pool and average_pool: one window loop over up to three spatial dims. Padding cells
  * are never read: max over the real cells equals JAX's max with -inf padding, and the average divides
  * by the number of real cells ('valid' windows have prod(pool_size) of them).
+ * adaptive_max_pool and adaptive_average_pool: one spatial dim after the other, as Keras-JAX pools them.
  */
-import type { ConcreteSpec } from '../../src/dtypes.js';
-import type { PoolAttrs } from '../../src/ops/pooling.js';
+import type { ConcreteSpec, DType } from '../../src/dtypes.js';
+import { adaptiveWindows, type AdaptivePoolAttrs, type PoolAttrs } from '../../src/ops/pooling.js';
 import { windowPads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
 import { fromValues, sizeOf, stridesOf, values, type RefArray } from './ndarray.js';
@@ -75,7 +76,69 @@ function pool(x: RefArray, attrs: PoolAttrs, out: ConcreteSpec, kind: 'max' | 'a
   return fromValues(result, out.shape, out.dtype);
 }
 
-export const poolingKernels: Pick<Kernels<RefArray>, 'max_pool' | 'average_pool'> = {
+/** A window's value from `size` cells of `v`, `step` apart from `at`. */
+type Reduce = (v: Float64Array, at: number, step: number, size: number) => number;
+
+/** lax.max: Math.max propagates NaN as it does. */
+const windowMax: Reduce = (v, at, step, size) => {
+  let acc = -Infinity;
+  for (let k = 0; k < size; k++) acc = Math.max(acc, v[at + k * step]);
+  return acc;
+};
+
+/**
+ * Bit for bit what XLA computes, so that float32 overflow and rounding match: the window summed in
+ * float32 from 0, cell by cell, then divided by its size as XLA divides by a constant, times the
+ * float32 reciprocal.
+ */
+const windowMean: Reduce = (v, at, step, size) => {
+  let acc = 0;
+  for (let k = 0; k < size; k++) acc = Math.fround(acc + v[at + k * step]);
+  return Math.fround(acc * Math.fround(1 / size));
+};
+
+/** The first dim of an int32 input: an int32 sum (wrapping), made float32 by the division. */
+const intWindowMean: Reduce = (v, at, step, size) => {
+  let acc = 0;
+  for (let k = 0; k < size; k++) acc = (acc + v[at + k * step]) | 0;
+  return Math.fround(Math.fround(acc) * Math.fround(1 / size));
+};
+
+/** What jnp.take gives for a window out of its range: NaN, or the dtype's least value, or True. */
+const fillOf = (dtype: DType): number => (dtype === 'int32' ? -2147483648 : dtype === 'bool' ? 1 : NaN);
+
+/** `v` of `shape` pooled along `axis` to `out` cells. */
+function adaptiveAxis(v: Float64Array, shape: readonly number[], axis: number, out: number, reduce: Reduce, fill: number): Float64Array {
+  const n = shape[axis];
+  const inner = sizeOf(shape.slice(axis + 1));
+  const outer = sizeOf(shape.slice(0, axis));
+  const result = new Float64Array(outer * out * inner);
+  adaptiveWindows(n, out).forEach(({ start, size, inside }, i) => {
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        result[(o * out + i) * inner + j] = inside ? reduce(v, (o * n + start) * inner + j, inner, size) : fill;
+      }
+    }
+  });
+  return result;
+}
+
+function adaptivePool(x: RefArray, attrs: AdaptivePoolAttrs, out: ConcreteSpec, kind: 'max' | 'average'): RefArray {
+  const first = attrs.dataFormat === 'channels_last' ? 1 : 2;
+  const shape = [...x.shape];
+  let v = values(x);
+  attrs.outputSize.forEach((size, d) => {
+    const intSum = kind === 'average' && d === 0 && x.dtype === 'int32';
+    const reduce = kind === 'max' ? windowMax : intSum ? intWindowMean : windowMean;
+    v = adaptiveAxis(v, shape, first + d, size, reduce, fillOf(kind === 'max' ? x.dtype : 'float32'));
+    shape[first + d] = size;
+  });
+  return fromValues(v, out.shape, out.dtype);
+}
+
+export const poolingKernels: Pick<Kernels<RefArray>, 'max_pool' | 'average_pool' | 'adaptive_max_pool' | 'adaptive_average_pool'> = {
   max_pool: ({ inputs }, attrs, out) => pool(inputs, attrs, out, 'max'),
   average_pool: ({ inputs }, attrs, out) => pool(inputs, attrs, out, 'average'),
+  adaptive_max_pool: ({ inputs }, attrs, out) => adaptivePool(inputs, attrs, out, 'max'),
+  adaptive_average_pool: ({ inputs }, attrs, out) => adaptivePool(inputs, attrs, out, 'average'),
 };

@@ -1,12 +1,12 @@
 /**
- * TF.js activations, composed with the formulas jax.nn uses (Keras 3.6 on JAX), so that NaN and ±inf
+ * TF.js activations, composed with the formulas jax.nn and Keras's JAX backend use, so that NaN and ±inf
  * come out as JAX gives them. TF.js has no softsign, silu, hard_sigmoid, hard_silu or GELU kernel, and
  * its softmax works on the last axis only: those are composed here from elementwise ops and reductions.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConcreteSpec } from '../../src/dtypes.js';
 import type { Kernels } from '../../src/ops/table.js';
-import { cast, where } from './gpu-layout.js';
+import { cast, transpose, where } from './gpu-layout.js';
 import { div, exp, expm1, log, max, sigmoid } from './gpu-math.js';
 import { quirk } from './quirks.js';
 
@@ -14,6 +14,8 @@ type ActivationKernels = Pick<
   Kernels<tf.Tensor>,
   | 'relu' | 'relu6' | 'sigmoid' | 'softplus' | 'softsign' | 'silu' | 'log_sigmoid' | 'leaky_relu'
   | 'hard_sigmoid' | 'hard_silu' | 'elu' | 'selu' | 'gelu' | 'softmax' | 'log_softmax'
+  | 'celu' | 'glu' | 'hard_shrink' | 'hard_tanh' | 'soft_shrink' | 'squareplus' | 'tanh_shrink'
+  | 'sparse_plus' | 'sparsemax' | 'threshold' | 'sparse_sigmoid'
 >;
 
 // jax.nn.selu's constants, as Keras uses them.
@@ -107,6 +109,144 @@ function softmaxOver(x: tf.Tensor, axes: number[], inLogSpace: boolean): tf.Tens
   return div(unnormalized, tf.sum(unnormalized, axes, true));
 }
 
+const F32_MIN_NORMAL = 2 ** -126;
+
+/**
+ * XLA on CPU flushes float32 subnormals to zero, in comparisons and results (1e-40 > 0 is false there);
+ * TF.js keeps them.
+ */
+const flushSubnormals = (x: tf.Tensor): tf.Tensor =>
+  x.dtype === 'float32' ? where(tf.less(tf.abs(x), F32_MIN_NORMAL), tf.zerosLike(x), x) : x;
+
+/** jax.nn.celu: max(x, 0) + alpha * expm1(min(x, 0) / alpha); alpha=0 gives NaN for x >= 0 (0 / 0). */
+function celu(x: tf.Tensor, alpha: number): tf.Tensor {
+  return tf.add(tf.maximum(x, 0), tf.mul(alpha, expm1(div(tf.minimum(x, 0), alpha))));
+}
+
+/**
+ * jax.nn.glu: the first half of `axis` times the sigmoid of the second. XLA flushes a subnormal
+ * sigmoid (x below -87.3) to 0, which 3e38 * sigmoid(-90) shows: 0 in Keras, 0.18 unflushed.
+ */
+function glu(x: tf.Tensor, axis: number): tf.Tensor {
+  const [a, b] = tf.split(x, 2, axis);
+  return tf.mul(a, flushSubnormals(sigmoid(b)));
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * x and t as JAX meets x with a Python number t: an int32 or bool x and an int t in int32 arithmetic,
+ * exactly (TF.js would make t a float32 and promote x); anything else in float32.
+ */
+function againstNumber(x: tf.Tensor, t: number): [tf.Tensor, tf.Tensor] {
+  const exact = x.dtype !== 'float32' && Number.isInteger(t) && Math.abs(t) <= INT32_MAX;
+  if (exact) return [cast(x, 'int32'), tf.scalar(t, 'int32')];
+  return [cast(x, 'float32'), tf.scalar(t, 'float32')];
+}
+
+/** jnp.where(abs(x) > threshold, x, 0.0): NaN fails the test and gives 0. */
+function hardShrink(x: tf.Tensor, threshold: number): tf.Tensor {
+  const [v, t] = againstNumber(x, threshold);
+  const keep = tf.greater(tf.abs(v), t);
+  return where(keep, cast(x, 'float32'), tf.scalar(0));
+}
+
+/** jnp.where(x > threshold, x - threshold, jnp.where(x < -threshold, x + threshold, 0.0)). */
+function softShrink(x: tf.Tensor, threshold: number): tf.Tensor {
+  const [v, t] = againstNumber(x, threshold);
+  const shrunk = where(tf.greater(v, t), tf.sub(v, t), where(tf.less(v, tf.neg(t)), tf.add(v, t), tf.zerosLike(v)));
+  return cast(shrunk, 'float32');
+}
+
+/** jax.nn.hard_tanh: where(x > 1, 1, where(x < -1, -1, x)); NaN passes through, int32 stays int32. */
+function hardTanh(x: tf.Tensor): tf.Tensor {
+  const one = tf.scalar(1, x.dtype);
+  return where(tf.greater(x, one), one, where(tf.less(x, tf.neg(one)), tf.neg(one), x));
+}
+
+/** a + b and its rounding error, exactly (Knuth's TwoSum: any order of magnitudes). */
+function twoSum(a: tf.Tensor, b: tf.Tensor | number): [tf.Tensor, tf.Tensor] {
+  const s = tf.add(a, b);
+  const bb = tf.sub(s, a);
+  return [s, tf.add(tf.sub(a, tf.sub(s, bb)), tf.sub(b, bb))];
+}
+
+/** x * x and its rounding error, exactly (Dekker: x split in halves of 12 bits by 4097 = 2^12 + 1). */
+function twoSquare(x: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  const p = tf.square(x);
+  const c = tf.mul(x, 4097);
+  const hi = tf.sub(c, tf.sub(c, x));
+  const lo = tf.sub(x, hi);
+  return [p, tf.add(tf.add(tf.sub(tf.square(hi), p), tf.mul(tf.mul(hi, lo), 2)), tf.square(lo))];
+}
+
+/**
+ * x * x + b rounded once, as XLA's CPU backend fuses it into an FMA: (p + b) + e exactly, with p + e =
+ * x * x, rounded in one step but for an error 2^-24 of an ulp. Rounded twice, x + sqrt(x * x + b) moves
+ * by half an ulp of x where it cancels (x=-42.20451: 0.0236816 where Keras has 0.0236797). Where x * x
+ * overflows, the plain sum (inf or NaN) is JAX's too.
+ */
+function fusedSquarePlus(x: tf.Tensor, b: number): tf.Tensor {
+  const [p, e] = twoSquare(x);
+  const [s, t] = twoSum(p, b);
+  return where(tf.isFinite(p), tf.add(s, tf.add(t, e)), s);
+}
+
+/**
+ * jax.nn.squareplus, (x + sqrt(x**2 + b)) / 2, in float32 as JAX: x**2 overflows past 1.8e19, so
+ * squareplus(-1e30) is inf in Keras too. An int32 or bool x is squared exactly in JAX (int32 up to 46340),
+ * then rounded to float32 and added: no FMA there.
+ */
+function squareplus(x: tf.Tensor, b: number): tf.Tensor {
+  const v = cast(x, 'float32');
+  const inner = x.dtype === 'float32' ? fusedSquarePlus(v, b) : tf.add(tf.square(v), b);
+  return tf.mul(tf.add(v, tf.sqrt(inner)), 0.5);
+}
+
+/** jax.nn.sparse_plus: where(x <= -1, 0, where(x >= 1, x, (x + 1)**2 / 4)); NaN fails both tests. */
+function sparsePlus(x: tf.Tensor): tf.Tensor {
+  const quadratic = tf.mul(tf.square(tf.add(x, 1)), 0.25);
+  return where(tf.lessEqual(x, -1), tf.zerosLike(x), where(tf.greaterEqual(x, 1), x, quadratic));
+}
+
+/** jax.nn.sparse_sigmoid: 0.5 * clip(x + 1, 0, 2), x first in max and min (wasm keeps the first's NaN). */
+const sparseSigmoid = (x: tf.Tensor): tf.Tensor => tf.mul(0.5, tf.minimum(tf.maximum(tf.add(x, 1), 0), 2));
+
+/** jnp.where(x > threshold, x, default_value); an int32 result keeps x's integers exactly. */
+function threshold(x: tf.Tensor, t: number, defaultValue: number, out: ConcreteSpec): tf.Tensor {
+  const [v, tv] = againstNumber(x, t);
+  const keep = tf.greater(flushSubnormals(v), flushSubnormals(tv));
+  return where(keep, cast(x, out.dtype), tf.scalar(defaultValue, out.dtype));
+}
+
+/**
+ * Keras-JAX's sparsemax over the last axis of a [rows, n] x: the support is where sorted - (cumsum - 1) / r
+ * > 0 (sorted descending), and tau sums the cumulative sums over the whole support, minus 1, over its
+ * size. jnp.sort puts NaN last; topk's order of NaN differs by backend, so NaN sorts as -inf here: at
+ * the end either way, where neither is in the support nor counts in tau.
+ */
+function sparsemaxRows(x: tf.Tensor): tf.Tensor {
+  const n = x.shape[1] as number;
+  const sorted = tf.topk(where(tf.isNaN(x), tf.scalar(-Infinity), x), n).values;
+  const cumsum = tf.cumsum(sorted, 1);
+  const support = tf.greater(tf.sub(sorted, div(tf.sub(cumsum, 1), tf.range(1, n + 1, 1, 'float32'))), 0);
+  const k = tf.sum(cast(support, 'float32'), 1, true);
+  const tau = div(tf.sub(tf.sum(where(support, cumsum, tf.zerosLike(cumsum)), 1, true), 1), k);
+  return tf.maximum(tf.sub(x, tau), 0);
+}
+
+/** sparsemax over `axis`: moved last and flattened to rows, so topk and cumsum see rank 2 on every backend. */
+function sparsemax(x: tf.Tensor, axis: number): tf.Tensor {
+  const v = cast(x, 'float32');
+  if (v.size === 0) return v;
+  const last = v.rank - 1;
+  const perm = [...Array(v.rank).keys()].filter((d) => d !== axis).concat(axis);
+  const moved = axis === last ? v : transpose(v, perm);
+  const rows = sparsemaxRows(tf.reshape(moved, [-1, v.shape[axis]]));
+  const y = tf.reshape(rows, moved.shape);
+  return axis === last ? y : transpose(y, perm.map((_, d) => perm.indexOf(d)));
+}
+
 export const activationKernels: ActivationKernels = {
   // TF.js's relu keeps NaN, as jnp.maximum(x, 0) does, except where the backend loses NaN (webgl's
   // packed relu turns -inf into NaN): there it is composed.
@@ -140,4 +280,18 @@ export const activationKernels: ActivationKernels = {
   gelu: ({ x }, { approximate }, out) => gelu(input(x, out), approximate),
   softmax: ({ x }, { axes }) => softmaxOver(x, axes, false),
   log_softmax: ({ x }, { axes }) => softmaxOver(x, axes, true),
+  celu: ({ x }, { alpha }, out) => celu(input(x, out), alpha),
+  glu: ({ x }, { axis }, out) => glu(input(x, out), axis),
+  hard_shrink: ({ x }, { threshold }) => hardShrink(x, threshold),
+  hard_tanh: ({ x }, _, out) => hardTanh(input(x, out)),
+  soft_shrink: ({ x }, { threshold }) => softShrink(x, threshold),
+  squareplus: ({ x }, { b }) => squareplus(x, b),
+  tanh_shrink: ({ x }, _, out) => {
+    const v = input(x, out);
+    return tf.sub(v, tf.tanh(v));
+  },
+  sparse_plus: ({ x }, _, out) => sparsePlus(input(x, out)),
+  sparsemax: ({ x }, { axis }) => sparsemax(x, axis),
+  threshold: ({ x }, { threshold: t, defaultValue }, out) => threshold(x, t, defaultValue, out),
+  sparse_sigmoid: ({ x }, _, out) => sparseSigmoid(input(x, out)),
 };

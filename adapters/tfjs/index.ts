@@ -16,7 +16,9 @@ import { readOnHost } from './host-reads.js';
 import { activate, startBackend, type TfjsBackend } from './engine.js';
 import { lossesKernels } from './losses.js';
 import { normalizationKernels } from './normalization.js';
+import { patchesKernels } from './patches.js';
 import { poolingKernels } from './pooling.js';
+import { castComplex, complexKernels, fromInterleaved, requireComplex } from './complex.js';
 import { cast } from './gpu-layout.js';
 import { quirk } from './quirks.js';
 
@@ -29,6 +31,8 @@ const ALL_KERNELS: Kernels<tf.Tensor> = {
   ...normalizationKernels,
   ...ctcKernels,
   ...attentionKernels,
+  ...patchesKernels,
+  ...complexKernels,
 };
 
 /** Every kernel made to run on `backend`, inside tf.tidy. */
@@ -44,7 +48,7 @@ function boundKernels(backend: TfjsBackend): Kernels<tf.Tensor> {
   return bound as Kernels<tf.Tensor>;
 }
 
-const TFJS_DTYPE: Record<DType, tf.DataType> = { float32: 'float32', int32: 'int32', bool: 'bool' };
+const TFJS_DTYPE: Record<DType, tf.DataType> = { float32: 'float32', int32: 'int32', bool: 'bool', complex64: 'complex64' };
 
 export async function createTfjsAdapter(
   backend: TfjsBackend,
@@ -59,7 +63,9 @@ export async function createTfjsAdapter(
     canReadSync: !quirk.cannotReadSync(backend),
     fromData: (data: TypedArray, shape: number[], dtype: DType) => {
       activate(backend);
-      return tf.tensor(data, shape, TFJS_DTYPE[dtype]);
+      if (dtype !== 'complex64') return tf.tensor(data, shape, TFJS_DTYPE[dtype]);
+      requireComplex(backend);
+      return fromInterleaved(data as Float32Array, shape);
     },
     read: async (h, last) => owned(backend, h, (await h.data()) as TypedArray, last),
     readSync: (h, last) => {
@@ -71,7 +77,9 @@ export async function createTfjsAdapter(
     dtypeOf: (h) => h.dtype as DType,
     cast: (h, dtype) => {
       activate(backend);
-      return cast(h, TFJS_DTYPE[dtype]);
+      if (h.dtype !== 'complex64' && dtype !== 'complex64') return cast(h, TFJS_DTYPE[dtype]);
+      requireComplex(backend);
+      return castComplex(h, TFJS_DTYPE[dtype]);
     },
     dispose: (h) => h.dispose(),
     kernels: boundKernels(backend),

@@ -1,15 +1,20 @@
 /**
- * TF.js moments, batch_normalization and normalize, with the formulas Keras 3.6 computes on JAX, in
- * float32 as JAX does: so the float32 overflows of Keras (|x|^p or a sum of squares past 3.4e38) happen
- * here too. int32 and bool inputs are cast to float32 first, as JAX promotes them.
+ * TF.js moments, batch_normalization, normalize, rms_normalization and layer_normalization, with the
+ * formulas Keras computes on JAX, in float32 as JAX does: so the float32 overflows of Keras (|x|^p or a
+ * sum of squares past 3.4e38) happen here too. int32 and bool inputs are cast to float32 first, as JAX
+ * promotes them.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NormalizeAttrs } from '../../src/ops/normalization.js';
+import type { ConcreteSpec } from '../../src/dtypes.js';
+import type { LayerNormalizationAttrs, NormalizeAttrs } from '../../src/ops/normalization.js';
 import type { Kernels } from '../../src/ops/table.js';
-import { cast } from './gpu-layout.js';
+import { cast, where } from './gpu-layout.js';
 import { div, max, pow } from './gpu-math.js';
 
-type NormalizationKernels = Pick<Kernels<tf.Tensor>, 'moments' | 'batch_normalization' | 'normalize'>;
+type NormalizationKernels = Pick<
+  Kernels<tf.Tensor>,
+  'moments' | 'batch_normalization' | 'normalize' | 'rms_normalization' | 'layer_normalization'
+>;
 
 const float = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : cast(x, 'float32'));
 
@@ -76,10 +81,55 @@ function normalize(x: tf.Tensor, { norm, axes, order, epsilon }: NormalizeAttrs)
   return div(x, tf.maximum(n, epsilon));
 }
 
+/** x * rsqrt(mean(x^2) + epsilon), then * scale; over no axes the mean of x^2 is x^2. */
+function rmsNormalization(x: tf.Tensor, scale: tf.Tensor | null, axes: number[], epsilon: number): tf.Tensor {
+  const squares = tf.square(x);
+  const out = tf.mul(x, rsqrt(tf.add(axes.length ? mean(squares, axes) : squares, epsilon)));
+  return scale ? tf.mul(out, float(scale)) : out;
+}
+
+/** x * inv + (beta - mean * inv), inv = rsqrt(variance + epsilon) * gamma, in Keras's order. */
+function layerNormalization(
+  { x, gamma, beta }: { x: tf.Tensor; gamma: tf.Tensor | null; beta: tf.Tensor | null },
+  { axes, epsilon, gammaShape, betaShape }: LayerNormalizationAttrs,
+): tf.Tensor {
+  const [m, variance] = moments(x, axes);
+  let inv = rsqrt(tf.add(variance, epsilon));
+  if (gamma) inv = tf.mul(inv, tf.reshape(float(gamma), gammaShape as number[]));
+  let res = tf.mul(tf.neg(m), inv);
+  if (beta) res = tf.add(res, tf.reshape(float(beta), betaShape as number[]));
+  return tf.add(tf.mul(x, inv), res);
+}
+
+/** The largest float32 below 2^31. */
+const INT32_TOP = 2147483520;
+
+/**
+ * Keras casts the float32 result back to x's dtype, as XLA converts: to int32 NaN gives 0 and the rest
+ * truncate and saturate (TF.js's casts wrap or differ there); to bool NaN is true.
+ */
+function castBack(y: tf.Tensor, dtype: tf.DataType): tf.Tensor {
+  if (dtype === 'float32') return y;
+  const nan = tf.isNaN(y);
+  if (dtype === 'bool') return tf.logicalOr(nan, cast(y, 'bool'));
+  const ints = cast(tf.clipByValue(where(nan, tf.zerosLike(y), y), -2147483648, INT32_TOP), 'int32');
+  return where(tf.greaterEqual(y, 2 ** 31), tf.scalar(2147483647, 'int32'), ints);
+}
+
+/** An empty result is made directly: the wasm Sum traps on empty input (see `mean`). */
+function normalized(out: ConcreteSpec, compute: () => tf.Tensor): tf.Tensor {
+  if (out.shape.includes(0)) return tf.zeros(out.shape, out.dtype);
+  return tf.reshape(castBack(compute(), out.dtype), out.shape);
+}
+
 export const normalizationKernels: NormalizationKernels = {
   moments: ({ x }, { axes }, [meanSpec, varianceSpec]) =>
     moments(float(x), axes).map((t, i) => tf.reshape(t, (i === 0 ? meanSpec : varianceSpec).shape)),
   batch_normalization: (inputs, { axis, epsilon }, out) => tf.reshape(batchNormalization(inputs, axis, epsilon), out.shape),
   // A 0-D x arrives as one value; the output spec has its (1,) shape.
   normalize: ({ x }, attrs, out) => normalize(tf.reshape(float(x), out.shape), attrs),
+  // A 0-D x counts as (1,).
+  rms_normalization: ({ x, scale }, { axes, epsilon }, out) =>
+    normalized(out, () => rmsNormalization(float(x.rank === 0 ? tf.reshape(x, [1]) : x), scale, axes, epsilon)),
+  layer_normalization: ({ x, ...rest }, attrs, out) => normalized(out, () => layerNormalization({ x: float(x), ...rest }, attrs)),
 };

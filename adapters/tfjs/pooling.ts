@@ -3,12 +3,14 @@
  * transpose), 1-D through a 2-D view with a unit height, 'same' as lax's explicit pads (odd cell at the
  * end). max_pool: TF.js's 2-D max pool, plus NaN propagation; average_pool: float32 window sums by a
  * depthwise conv, divided by the number of real cells. int32 goes tap by tap, exactly.
+ * adaptive_max_pool and adaptive_average_pool: one spatial dim after the other, as Keras-JAX pools them,
+ * a gather per window tap.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { backend_util } from '@tensorflow/tfjs-core';
-import type { ConcreteSpec } from '../../src/dtypes.js';
+import type { ConcreteSpec, DType } from '../../src/dtypes.js';
 import type { Padding } from '../../src/ops/args.js';
-import type { PoolAttrs } from '../../src/ops/pooling.js';
+import { adaptiveWindows, type AdaptivePoolAttrs, type AdaptiveWindow, type PoolAttrs } from '../../src/ops/pooling.js';
 import { splitChannels, windowPads } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
 import { cast, pad, transpose, where } from './gpu-layout.js';
@@ -175,8 +177,79 @@ function pool(x: tf.Tensor, attrs: PoolAttrs, out: ConcreteSpec, kind: Kind): tf
   return cast(fromChannelsLast(y, attrs.dataFormat), out.dtype);
 }
 
+/** One value per output cell along `axis`, shaped to broadcast against a rank-`rank` tensor. */
+function alongAxis(values: number[] | boolean[], rank: number, axis: number, dtype: 'float32' | 'bool'): tf.Tensor {
+  return tf.tensor(values, Array.from({ length: rank }, (_, a) => (a === axis ? values.length : 1)), dtype);
+}
 
-export const poolingKernels: Pick<Kernels<tf.Tensor>, 'max_pool' | 'average_pool'> = {
+const tapCount = (windows: AdaptiveWindow[]) => Math.max(...windows.map((w) => w.size));
+
+/**
+ * Window means along `axis` bit for bit as XLA computes them: tap by tap, in order, in the input's
+ * dtype (int32 exactly), a tap past a window's end reading an appended 0; then times the float32
+ * reciprocal of each window's size, as XLA divides by a constant.
+ */
+function adaptiveMeanAxis(x: tf.Tensor, axis: number, windows: AdaptiveWindow[]): tf.Tensor {
+  const n = x.shape[axis];
+  const padded = pad(x, x.shape.map((_, a): [number, number] => [0, a === axis ? 1 : 0]));
+  let sum: tf.Tensor | null = null;
+  for (let t = 0; t < tapCount(windows); t++) {
+    const tap = tf.gather(padded, windows.map((w) => (w.inside && t < w.size ? w.start + t : n)), axis);
+    sum = sum === null ? tap : tf.add(sum, tap);
+  }
+  return tf.mul(cast(sum!, 'float32'), alongAxis(windows.map((w) => Math.fround(1 / w.size)), x.rank, axis, 'float32'));
+}
+
+/** Window maxima along `axis`, tap by tap; a tap past a window's end reads its last cell again. */
+function adaptiveMaxAxis(x: tf.Tensor, axis: number, windows: AdaptiveWindow[]): tf.Tensor {
+  let max: tf.Tensor | null = null;
+  for (let t = 0; t < tapCount(windows); t++) {
+    const tap = tf.gather(x, windows.map((w) => (w.inside ? w.start + Math.min(t, w.size - 1) : 0)), axis);
+    max = max === null ? tap : tf.maximum(max, tap);
+  }
+  return max!;
+}
+
+/**
+ * lax.max propagates NaN, and TF.js's maximum need not: a NaN mask rides along as more channels
+ * (channels-last: the last axis), so the same gathers find the windows that hold a NaN.
+ */
+function adaptiveNaNMaxAxis(x: tf.Tensor, axis: number, windows: AdaptiveWindow[]): tf.Tensor {
+  const last = x.rank - 1;
+  const c = x.shape[last];
+  const both = adaptiveMaxAxis(tf.concat([x, cast(tf.isNaN(x), 'float32')], last), axis, windows);
+  const begin = both.shape.map(() => 0);
+  const max = tf.slice(both, begin, both.shape.map((d, a) => (a === last ? c : d)));
+  const nan = tf.slice(both, begin.map((_, a) => (a === last ? c : 0)), max.shape);
+  return where(tf.greater(nan, 0), tf.scalar(NaN), max);
+}
+
+/** What jnp.take gives for a window out of its range: NaN, INT32_MIN, or True (1 while bools pool as float32). */
+const fillOf = (dtype: DType): number => (dtype === 'int32' ? -2147483648 : dtype === 'bool' ? 1 : NaN);
+
+/** `y` pooled along `axis` to `size` cells; `dtype` is the op's output dtype. */
+function adaptiveAxis(y: tf.Tensor, axis: number, size: number, kind: Kind, dtype: DType): tf.Tensor {
+  const windows = adaptiveWindows(y.shape[axis], size);
+  const pooled =
+    kind === 'average' ? adaptiveMeanAxis(y, axis, windows) : dtype === 'float32' ? adaptiveNaNMaxAxis(y, axis, windows) : adaptiveMaxAxis(y, axis, windows);
+  if (windows.every((w) => w.inside)) return pooled;
+  const fill = tf.scalar(fillOf(dtype), pooled.dtype);
+  return where(alongAxis(windows.map((w) => w.inside), y.rank, axis, 'bool'), pooled, fill);
+}
+
+/** Channels-last, one spatial dim after the other; bools pool as float32 (TF.js's maximum takes no bool). */
+function adaptivePool(x: tf.Tensor, attrs: AdaptivePoolAttrs, out: ConcreteSpec, kind: Kind): tf.Tensor {
+  if (isEmpty(x.shape) || isEmpty(out.shape)) return tf.zeros(out.shape, out.dtype);
+  let y = toChannelsLast(x.dtype === 'bool' ? cast(x, 'float32') : x, attrs.dataFormat);
+  attrs.outputSize.forEach((size, d) => {
+    y = adaptiveAxis(y, d + 1, size, kind, out.dtype);
+  });
+  return cast(fromChannelsLast(y, attrs.dataFormat), out.dtype);
+}
+
+export const poolingKernels: Pick<Kernels<tf.Tensor>, 'max_pool' | 'average_pool' | 'adaptive_max_pool' | 'adaptive_average_pool'> = {
   max_pool: ({ inputs }, attrs, out) => pool(inputs, attrs, out, 'max'),
   average_pool: ({ inputs }, attrs, out) => pool(inputs, attrs, out, 'average'),
+  adaptive_max_pool: ({ inputs }, attrs, out) => adaptivePool(inputs, attrs, out, 'max'),
+  adaptive_average_pool: ({ inputs }, attrs, out) => adaptivePool(inputs, attrs, out, 'average'),
 };

@@ -1,9 +1,9 @@
-/** Statistics and normalisation: moments, batch_normalization, normalize. */
-import { formatShape, formatValue } from '../format.js';
+/** Statistics and normalisation: moments, batch_normalization, normalize, rms_normalization, layer_normalization. */
+import { formatList, formatShape, formatValue } from '../format.js';
 import type { Spec } from '../dtypes.js';
 import { KerasIndexError, KerasNotImplementedError, KerasTypeError, KerasValueError, KerasZeroDivisionError } from '../errors.js';
 import { checkBool, checkNumber, isPythonInt, normalizeAxis, reductionAxes, sameShape, tupleIndexError } from './args.js';
-import { arg, defineOp, kwarg, optionalTensor, tensor } from './op.js';
+import { arg, defineOp, introduced, kwarg, optionalTensor, tensor } from './op.js';
 
 type Shape = (number | null)[];
 
@@ -165,6 +165,117 @@ function resolveNormalize(x: Spec, v: Record<string, unknown>): { attrs: Normali
   return { attrs: { norm, axes, order, epsilon }, out: { shape, dtype: 'float32' } };
 }
 
+// ------------------------------------------------------------ rms_normalization, layer_normalization
+// keras/src/ops/nn.py:3021 and :3137 (3.15.1): x, scale, gamma and beta become float32, the result is
+// cast back to x's dtype (int32 truncates, bool tests != 0), and every failure comes from JAX or Python.
+
+export type RmsNormalizationAttrs = {
+  /** Reduced axes of x (a 0-D x counts as (1,)), non-negative and distinct, possibly none. */
+  axes: number[];
+  epsilon: number;
+};
+
+export type LayerNormalizationAttrs = {
+  /** Reduced axes of x, non-negative and distinct, possibly none. */
+  axes: number[];
+  epsilon: number;
+  /** The shapes gamma and beta take in the arithmetic (see `layerNormShape`); null when not given. */
+  gammaShape: number[] | null;
+  betaShape: number[] | null;
+};
+
+/** backend.epsilon() for epsilon=None; a bool is a Python int. */
+function resolveEpsilon(value: unknown): number {
+  if (value === null) return 1e-7;
+  return typeof value === 'boolean' ? Number(value) : checkNumber(value, 'epsilon');
+}
+
+/** A bool axis is a Python int, and Keras sorts a tuple of axes (keras-team/keras#22296, 3.14) before jnp sees it. */
+function sortedAxis(axis: unknown): unknown {
+  const int = (a: unknown) => (typeof a === 'boolean' ? Number(a) : a);
+  if (!Array.isArray(axis)) return int(axis);
+  const list = axis.map(int);
+  return list.every((a) => typeof a === 'number') ? [...list].sort((a, b) => a - b) : list;
+}
+
+/**
+ * numpy broadcasting as JAX applies it in `op` (mul or add), `name` being the argument whose shape
+ * decides: shapes of different ranks that clash raise jnp's ValueError, equal ranks lax's TypeError.
+ * An unknown dim takes the other's size unless that is 1.
+ */
+function broadcastShapes(op: 'mul' | 'add', a: Shape, b: Shape, name: string, received = b): Shape {
+  const rank = Math.max(a.length, b.length);
+  const pad = (s: Shape): Shape => [...Array<number>(rank - s.length).fill(1), ...s];
+  const [pa, pb] = [pad(a), pad(b)];
+  return pa.map((p, i) => {
+    const q = pb[i];
+    if (p === 1 || p === q) return q;
+    if (q === 1) return p;
+    if (p === null || q === null) return p ?? q;
+    const ErrorClass = a.length === b.length ? KerasTypeError : KerasValueError;
+    throw new ErrorClass(
+      `Argument \`${name}\` does not broadcast: ${op} got incompatible shapes ${formatShape(a)} and ${formatShape(b)}. ` +
+        `Received: ${name}.shape=${formatShape(received)}`,
+    );
+  });
+}
+
+function resolveRmsNormalization(x: Spec, scale: Spec | null, v: Record<string, unknown>): { attrs: RmsNormalizationAttrs; out: Spec } {
+  const shape = x.shape.length === 0 ? [1] : [...x.shape];
+  // jnp.mean indexes the shape with each axis before it looks for repeats.
+  const axes = reductionAxes(sortedAxis(v.axis), shape.length, 'axis', tupleIndexError);
+  const epsilon = resolveEpsilon(v.epsilon);
+  const out = scale ? broadcastShapes('mul', shape, scale.shape, 'scale') : shape;
+  return { attrs: { axes, epsilon }, out: { shape: out, dtype: x.dtype } };
+}
+
+/**
+ * Keras reshapes gamma and beta to x's rank (x's size on the axes, 1 elsewhere) unless they have x's rank
+ * already or `axis` is exactly [rank - 1] (a negative -1 does not count): then they broadcast as given.
+ */
+function layerNormShape(name: string, spec: Spec | null, x: Shape, sortedAxes: number[], axes: number[]): Shape | null {
+  if (spec === null) return null;
+  const rank = x.length;
+  if (spec.shape.length === rank || (sortedAxes.length === 1 && sortedAxes[0] === rank - 1)) return spec.shape;
+  const target = x.map((d, i) => (axes.includes(i) ? d : 1));
+  const [size, want] = [sizeOf(spec.shape), sizeOf(target)];
+  if (size !== null && want !== null && size !== want) {
+    // JAX's reshape raises TypeError ("cannot reshape array of shape (3,) (size 3) into shape [1, 4] (size 4)").
+    throw new KerasTypeError(
+      `Argument \`${name}\` must hold ${want} elements: Keras reshapes it to ${formatList(target)} unless it has x's rank ` +
+        `or axis is [${rank - 1}]. Received: ${name}.shape=${formatShape(spec.shape)}`,
+    );
+  }
+  return target;
+}
+
+/** Keras's order: the axes, gamma's and beta's reshapes, epsilon, then inv * gamma, -mean * inv + beta, x * inv + that. */
+function resolveLayerNormalization(
+  t: Record<'x' | 'gamma' | 'beta', Spec | null>,
+  v: Record<string, unknown>,
+): { attrs: LayerNormalizationAttrs; out: Spec } {
+  const x = t.x as Spec;
+  const axis = sortedAxis(v.axis);
+  if (!Array.isArray(axis) && !isPythonInt(axis)) {
+    // Keras runs sorted() on it: None and floats are not iterable.
+    throw new KerasTypeError(`Argument \`axis\` must be an int or a tuple of ints. Received: axis=${formatValue(v.axis)}`);
+  }
+  const sorted = Array.isArray(axis) ? (axis as number[]) : [axis as number];
+  // Keras indexes x.shape with each axis in Python (IndexError), then jnp.mean finds repeats.
+  const axes = reductionAxes(sorted, x.shape.length, 'axis', tupleIndexError);
+  const gamma = layerNormShape('gamma', t.gamma, x.shape, sorted, axes);
+  const beta = layerNormShape('beta', t.beta, x.shape, sorted, axes);
+  const epsilon = resolveEpsilon(v.epsilon);
+  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const inv = gamma ? broadcastShapes('mul', kept, gamma, 'gamma', (t.gamma as Spec).shape) : kept;
+  const res = beta ? broadcastShapes('add', inv, beta, 'beta', (t.beta as Spec).shape) : inv;
+  const scaled = broadcastShapes('mul', x.shape, inv, 'gamma', t.gamma?.shape ?? []);
+  const shape = broadcastShapes('add', scaled, res, 'beta', t.beta?.shape ?? []);
+  // Eager shapes are known; under ops.outputSpec the attributes go nowhere.
+  const attrs = { axes, epsilon, gammaShape: gamma as number[] | null, betaShape: beta as number[] | null };
+  return { attrs, out: { shape, dtype: x.dtype } };
+}
+
 export const normalization = {
   moments: defineOp<MomentsAttrs, 'x', never, 2>({
     params: [tensor('x'), arg('axes'), kwarg('keepdims', false), kwarg('synchronized', false)],
@@ -181,4 +292,24 @@ export const normalization = {
     outputs: 1,
     resolve: ({ t, v }) => resolveNormalize(t.x, v),
   }),
+  // keras-team/keras#20911 (3.9). #21438 (3.11) made scale's default None (it was 1) and kept int and bool
+  // dtypes (computed in float32, cast back); #22296 (3.14) sorts a tuple axis.
+  rms_normalization: introduced(
+    '3.9',
+    defineOp<RmsNormalizationAttrs, 'x', 'scale'>({
+      params: [tensor('x'), optionalTensor('scale'), kwarg('axis', -1), kwarg('epsilon', null)],
+      outputs: 1,
+      resolve: ({ t, v }) => resolveRmsNormalization(t.x, t.scale, v),
+    }),
+  ),
+  // keras-team/keras#21327 (3.11), reworked by #21438 in the same release; #22296 (3.14) sorts a tuple
+  // axis. The deprecated `rms_scaling` keyword is not taken (docs/deviations.md).
+  layer_normalization: introduced(
+    '3.11',
+    defineOp<LayerNormalizationAttrs, 'x', 'gamma' | 'beta'>({
+      params: [tensor('x'), optionalTensor('gamma'), optionalTensor('beta'), kwarg('axis', -1), kwarg('epsilon', null)],
+      outputs: 1,
+      resolve: ({ t, v }) => resolveLayerNormalization(t, v),
+    }),
+  ),
 };

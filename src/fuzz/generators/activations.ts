@@ -1,7 +1,8 @@
 /**
- * Activations: the 13 elementwise ops over ranks 0-4, every dtype Keras-JAX takes without a deviation,
+ * Activations: the elementwise ops over ranks 0-4, every dtype Keras-JAX takes without a deviation,
  * magnitudes from subnormal to 1e4, a grid through every kink, the special values; softmax and
- * log_softmax over an int axis, None, or a tuple of axes.
+ * log_softmax over an int axis, None, or a tuple of axes; glu over an axis of even size; sparsemax over
+ * an axis; threshold with its two numbers.
  */
 import fc from 'fast-check';
 import type { DType } from '../../dtypes.js';
@@ -28,7 +29,7 @@ import {
 } from './draws.js';
 
 type SoftmaxOp = 'softmax' | 'log_softmax';
-type Elementwise = Exclude<keyof typeof activations, SoftmaxOp>;
+type Elementwise = Exclude<keyof typeof activations, SoftmaxOp | 'glu' | 'sparsemax' | 'threshold'>;
 
 /** Magnitudes from subnormal to saturating; every transcendental has its tails in there. */
 const SCALES = [1e-39, 0.1, 1, 3, 10, 100, 1e4];
@@ -46,8 +47,16 @@ const gridArb = (shape: number[]) =>
  */
 const INT_RANGES = [[-8, 9], [-1000, 1001], [-(2 ** 30), 2 ** 30]] as const;
 
-function inputArb(shape: number[], dtype: DType): fc.Arbitrary<GoldenTensor> {
-  if (dtype === 'int32') return intTensorArb(shape, INT_RANGES);
+/**
+ * squareplus squares an int32 x in int32 in Keras-JAX, which wraps past 46340; keras-parity squares in
+ * float32 (docs/deviations.md), so its ints stay below.
+ */
+const SQUARABLE_RANGES = [[-8, 9], [-1000, 1001], [-46340, 46341]] as const;
+
+type IntRanges = readonly (readonly [number, number])[];
+
+function inputArb(shape: number[], dtype: DType, intRanges: IntRanges = INT_RANGES): fc.Arbitrary<GoldenTensor> {
+  if (dtype === 'int32') return intTensorArb(shape, intRanges);
   if (dtype === 'bool') return boolTensorArb(shape);
   return fc.oneof(
     { arbitrary: floatTensorArb(shape, { scales: SCALES, specials: SPECIAL_FLOATS }), weight: 4 },
@@ -56,8 +65,8 @@ function inputArb(shape: number[], dtype: DType): fc.Arbitrary<GoldenTensor> {
 }
 
 /** x of a dtype from `dtypes`, rank 0 to 4 (empty tensors included). */
-function xArb(dtypes: readonly DType[]): fc.Arbitrary<GoldenTensor> {
-  return fc.tuple(mixedShapeArb(0, 4), dtypeArb(dtypes)).chain(([shape, dtype]) => inputArb(shape, dtype));
+function xArb(dtypes: readonly DType[], intRanges: IntRanges = INT_RANGES): fc.Arbitrary<GoldenTensor> {
+  return fc.tuple(mixedShapeArb(0, 4), dtypeArb(dtypes)).chain(([shape, dtype]) => inputArb(shape, dtype, intRanges));
 }
 
 /** A float keyword: any value in a range, the common ones, and Python ints (Keras takes any number). */
@@ -82,12 +91,24 @@ const DTYPES: Record<Elementwise, readonly DType[]> = {
   elu: ['float32', 'int32', 'bool'],
   selu: ['float32', 'int32', 'bool'],
   gelu: ['float32', 'int32', 'bool'],
+  celu: ['float32', 'int32', 'bool'],
+  hard_shrink: ['float32', 'int32', 'bool'],
+  hard_tanh: ['float32', 'int32', 'bool'],
+  soft_shrink: ['float32', 'int32', 'bool'],
+  squareplus: ['float32', 'int32', 'bool'],
+  tanh_shrink: ['float32', 'int32', 'bool'],
+  sparse_plus: ['float32', 'int32', 'bool'],
+  sparse_sigmoid: ['float32', 'int32', 'bool'],
 };
 
 const KEYWORDS: Partial<Record<Elementwise, Record<string, fc.Arbitrary<GoldenValue>>>> = {
   leaky_relu: { negative_slope: numberArb(-2, 3, [0.2, 0.01, 0, 1, 3, -1]) },
   elu: { alpha: numberArb(-2, 3, [1, 0.5, 0, 2, -1]) },
   gelu: { approximate: fc.boolean() },
+  celu: { alpha: numberArb(-2, 3, [1, 0.5, 2, 0, -1, 1e-3]) },
+  hard_shrink: { threshold: numberArb(-1, 3, [0.5, 0, 1, 2, -0.5]) },
+  soft_shrink: { threshold: numberArb(-1, 3, [0.5, 0, 1, 2, -0.5]) },
+  squareplus: { b: numberArb(-4, 100, [4, 0, 1, 0.25, -4]) },
 };
 
 /**
@@ -104,7 +125,7 @@ function slopeFitsDtype(values: Record<string, unknown>): boolean {
 function elementwiseValid(op: Elementwise): fc.Arbitrary<FuzzCall> {
   const keywords = Object.fromEntries(Object.entries(KEYWORDS[op] ?? {}).map(([k, arb]) => [k, maybe(arb)]));
   return fc
-    .record({ x: xArb(DTYPES[op]), ...keywords })
+    .record({ x: xArb(DTYPES[op], op === 'squareplus' ? SQUARABLE_RANGES : INT_RANGES), ...keywords })
     .filter(slopeFitsDtype)
     .map((values) => callOf(op, values));
 }
@@ -121,6 +142,10 @@ const BOOL_REJECTED: Elementwise[] = ['sigmoid', 'silu', 'log_sigmoid'];
 const BAD_KEYWORDS: Partial<Record<Elementwise, Record<string, GoldenValue[]>>> = {
   leaky_relu: { negative_slope: ['a', null, [0.1, 0.2]] },
   elu: { alpha: ['a', null] },
+  celu: { alpha: ['a', null] },
+  hard_shrink: { threshold: ['a', null] },
+  soft_shrink: { threshold: ['a', null] },
+  squareplus: { b: ['a', null] },
 };
 
 type Values = Record<string, GoldenValue | undefined>;
@@ -221,16 +246,121 @@ function softmaxLike(op: SoftmaxOp): OpGenerators {
   return { valid: softmaxValid(op), invalid: invalidCalls(softmaxFaults(op)) };
 }
 
+// ------------------------------------------------------------------------------------------ glu
+
+/** x of rank 1 to 4 whose split axis (left out: -1) has an even size; float32 only (JAX's logistic rejects ints). */
+function gluValues(): fc.Arbitrary<Values> {
+  return mixedShapeArb(1, 4)
+    .chain((shape) => fc.tuple(fc.constant(shape), maybe(axisArb(shape.length))))
+    .chain(([shape, axis]) => {
+      const a = axis === undefined ? shape.length - 1 : axis < 0 ? axis + shape.length : axis;
+      const even = shape.map((d, i) => (i === a ? d + (d % 2) : d));
+      return inputArb(even, 'float32').map((x): Values => ({ x, axis }));
+    });
+}
+
+/** An axis past the rank (IndexError), or not an int (TypeError); rank is x's. */
+function badAxis(rank: number, seed: number): GoldenValue {
+  const k = Math.floor(seed / 7) % 3;
+  return pick<GoldenValue>([rank + k, -rank - 1 - k, 1.5, null], seed);
+}
+
+/**
+ * An odd axis size is left out: keras-parity raises Keras's symbolic ValueError where JAX's eager
+ * assertion is an AssertionError (docs/deviations.md; the golden cases glu/error-odd-* hold it).
+ */
+function gluFaults(): FaultSet<Values> {
+  return {
+    base: gluValues(),
+    faults: {
+      axis: (v, seed) => ({ ...v, axis: badAxis((v.x as GoldenTensor).shape.length, seed) }),
+      bool_x: (v, seed) => ({ ...v, x: bools((v.x as GoldenTensor).shape, seed) }),
+      not_a_tensor: (v, seed) => ({ ...v, x: pick(NOT_A_TENSOR, seed) }),
+    },
+    call: (v) => callOf('glu', v),
+    apart: [['bool_x', 'not_a_tensor']],
+  };
+}
+
+// ------------------------------------------------------------------------------------ sparsemax
+
+/**
+ * x of rank 1 to 4 (sparsemax of a scalar has no axis). Ints stay small: Keras's tau sums float32
+ * cumulative sums in XLA's order, so at 2^30 the order alone moves x - tau by more than its size.
+ */
+function sparsemaxXArb(shape: number[], dtype: DType): fc.Arbitrary<GoldenTensor> {
+  if (dtype === 'int32') return intTensorArb(shape, [[-8, 9], [-1000, 1001]]);
+  if (dtype === 'bool') return boolTensorArb(shape);
+  return floatTensorArb(shape, { scales: [0.1, 1, 3, 10, 100], specials: SPECIAL_FLOATS });
+}
+
+function sparsemaxValues(dtypes: readonly DType[]): fc.Arbitrary<Values> {
+  return fc
+    .tuple(mixedShapeArb(1, 4), dtypeArb(dtypes))
+    .chain(([shape, dtype]) => fc.tuple(sparsemaxXArb(shape, dtype), maybe(axisArb(shape.length))))
+    .map(([x, axis]): Values => ({ x, axis }));
+}
+
+function sparsemaxFaults(): FaultSet<Values> {
+  return {
+    base: sparsemaxValues(['float32']),
+    faults: {
+      axis: (v, seed) => ({ ...v, axis: badAxis((v.x as GoldenTensor).shape.length, seed) }),
+      not_a_tensor: (v, seed) => ({ ...v, x: pick(NOT_A_TENSOR, seed) }),
+    },
+    call: (v) => callOf('sparsemax', v),
+  };
+}
+
+// ------------------------------------------------------------------------------------ threshold
+
+/**
+ * threshold's two numbers. An int32 or bool x stays int32 with an integer default_value (a Python int
+ * on the wire) and becomes float32 with a fractional one, as in Keras.
+ */
+function thresholdValues(): fc.Arbitrary<Values> {
+  return fc.record({
+    x: xArb(['float32', 'int32', 'bool']),
+    threshold: numberArb(-3, 3, [0, 0.5, 1, -1, 2]),
+    default_value: numberArb(-5, 5, [0, -1, 1, 0.5, -2.5]),
+  });
+}
+
+function thresholdFaults(): FaultSet<Values> {
+  const bad: GoldenValue[] = ['a', null];
+  return {
+    base: thresholdValues(),
+    faults: {
+      threshold: (v, seed) => ({ ...v, threshold: pick(bad, seed) }),
+      default_value: (v, seed) => ({ ...v, default_value: pick(bad, seed) }),
+      not_a_tensor: (v, seed) => ({ ...v, x: pick(NOT_A_TENSOR, seed) }),
+    },
+    call: (v) => callOf('threshold', v),
+  };
+}
+
 const ELEMENTWISE = Object.keys(DTYPES) as Elementwise[];
 
 export const activationsFaults = {
   ...Object.fromEntries(ELEMENTWISE.map((op) => [op, elementwiseFaults(op)])),
   softmax: softmaxFaults('softmax'),
   log_softmax: softmaxFaults('log_softmax'),
-} as Record<Elementwise | SoftmaxOp, FaultSet<Values>>;
+  glu: gluFaults(),
+  sparsemax: sparsemaxFaults(),
+  threshold: thresholdFaults(),
+} as Record<keyof typeof activations, FaultSet<Values>>;
 
 export const activationsGenerators = {
   ...(Object.fromEntries(ELEMENTWISE.map((op) => [op, elementwise(op)])) as Record<Elementwise, OpGenerators>),
   softmax: softmaxLike('softmax'),
   log_softmax: softmaxLike('log_softmax'),
+  glu: { valid: gluValues().map((v) => callOf('glu', v)), invalid: invalidCalls(activationsFaults.glu) },
+  sparsemax: {
+    valid: sparsemaxValues(['float32', 'int32', 'bool']).map((v) => callOf('sparsemax', v)),
+    invalid: invalidCalls(activationsFaults.sparsemax),
+  },
+  threshold: {
+    valid: thresholdValues().map((v) => callOf('threshold', v)),
+    invalid: invalidCalls(activationsFaults.threshold),
+  },
 } satisfies Partial<Generators> & Record<keyof typeof activations, OpGenerators>;

@@ -10,7 +10,9 @@ import { ctcGenerators } from './ctc.js';
 import { encodingGenerators } from './encoding.js';
 import { lossesGenerators } from './losses.js';
 import { normalizationGenerators } from './normalization.js';
+import { patchesGenerators } from './patches.js';
 import { poolingGenerators } from './pooling.js';
+import { complexGenerators } from './complex.js';
 
 export const GENERATORS: Generators = {
   ...activationsGenerators,
@@ -21,4 +23,6 @@ export const GENERATORS: Generators = {
   ...normalizationGenerators,
   ...ctcGenerators,
   ...attentionGenerators,
+  ...patchesGenerators,
+  ...complexGenerators,
 };

@@ -1,7 +1,8 @@
 /**
- * moments, batch_normalization and normalize: every axis form Keras-JAX takes (int, tuple with negative
- * entries, None, empty), keepdims, optional offset/scale, epsilon from 0 to 100, orders 1 to 4, large
- * offsets where one-pass formulas fail, special values. Float32 summation bounds become tolerances.
+ * moments, batch_normalization, normalize, rms_normalization and layer_normalization: every axis form
+ * Keras-JAX takes (int, tuple with negative entries, None, empty), keepdims, optional offset/scale and
+ * gamma/beta in every shape Keras accepts, epsilon from 0 to 100, orders 1 to 4, large offsets where
+ * one-pass formulas fail, special values. Float32 summation bounds become tolerances.
  */
 import fc from 'fast-check';
 import type { DType } from '../../dtypes.js';
@@ -10,12 +11,14 @@ import { GoldenTensor } from '../../golden/safetensors.js';
 import type { normalization } from '../../ops/normalization.js';
 import { bools, callOf, floats, SPECIAL_FLOATS, type FuzzCall, type Generators, type OpGenerators } from '../call.js';
 import { type FaultSet, invalidCalls } from './faults.js';
+import { boundTolerance, groupIds, groupSums } from './forms.js';
 import {
   axesArb,
   axisArb,
   boolTensorArb,
   dtypeArb,
   floatTensorArb,
+  type FloatDraw,
   fmt,
   intTensorArb,
   loosened,
@@ -334,10 +337,195 @@ function normalizeFaults(): FaultSet<Values> {
   };
 }
 
-export const normalizationFaults = { moments: momentsFaults(), batch_normalization: bnFaults(), normalize: normalizeFaults() };
+// ------------------------------------------------------------------- rms_normalization, layer_normalization
+
+/** Subnormals are kept out where epsilon is 0: XLA flushes them, so its mean of squares is 0 and x / 0 differs. */
+const isSubnormalLike = (v: number) => Math.abs(v) > 0 && Math.abs(v) < 2 ** -126;
+
+function normX(shape: number[], dtype: DType, draw: FloatDraw): fc.Arbitrary<GoldenTensor> {
+  if (dtype === 'int32') return intTensorArb(shape, [[-10, 11], [-1000, 1001]]);
+  if (dtype === 'bool') return boolTensorArb(shape);
+  return floatTensorArb(shape, draw);
+}
+
+/** A shape that broadcasts against `shape`: a suffix of it, some dims 1, now and then a new leading dim. */
+function broadcastableShapeArb(shape: readonly number[]): fc.Arbitrary<number[]> {
+  const n = shape.length;
+  return fc
+    .tuple(fc.integer({ min: 0, max: n }), fc.array(fc.boolean(), { minLength: n, maxLength: n }), fc.constantFrom(0, 0, 0, 2))
+    .map(([k, ones, extra]) => {
+      const suffix = shape.slice(n - k).map((d, i) => (ones[i] ? 1 : d));
+      return extra && k === n ? [extra, ...suffix] : suffix;
+    });
+}
+
+/**
+ * Keras casts the float32 result back to an int32 x's dtype by truncation: a value within a few ulps of
+ * an integer lands on either side in two float32 implementations (3 * rsqrt(9) is 1 or 0.99999994).
+ */
+const TRUNCATION = { atol: 1, rtol: 1e-6, why: 'int32 x: the float32 result truncates, and one within ulps of an integer goes either way (3 * rsqrt(9): 1 or 0.99999994)' };
+
+/** A float32 sum of N squares (all positive) is off by <= (N-1) u relatively, halved by the square root. */
+function rmsTolerance(x: GoldenTensor, n: number) {
+  if (x.dtype !== 'float32') return x.dtype === 'int32' ? TRUNCATION : undefined;
+  return loosened({ rtol: Math.max(n - 1, 0) * U }, `float32 sum of N=${n} squares in any order: rms off by <= (N-1)/2 * 2^-24 relatively; doubled`);
+}
+
+function rmsValid(): fc.Arbitrary<FuzzCall> {
+  const calls = fc
+    .tuple(mixedShapeArb(0, 4), dtypeArb(['float32', 'int32', 'bool']), maybe(fc.constantFrom<GoldenValue>(null, 1e-7, 1e-5, 1e-3, 0.5, 100, 0)))
+    .chain(([shape, dtype, epsilon]) => {
+      const seen = shape.length === 0 ? [1] : shape;
+      const specials = epsilon === 0 ? SPECIAL_FLOATS.filter((v) => !isSubnormalLike(v)) : SPECIAL_FLOATS;
+      return fc.record({
+        x: normX(shape, dtype, { scales: [1, 10, 1e-3], offsets: [0, 0, 100], specials }),
+        scale: maybe(fc.option(broadcastableShapeArb(seen).chain((s) => floatTensorArb(s, { scales: [1, 3] })))),
+        axis: maybe(reductionAxesArb(seen.length)),
+        epsilon: fc.constant(epsilon),
+      });
+    })
+    .map((v) => {
+      const rank = Math.max(v.x.shape.length, 1);
+      const n = reducedSize(v.x.shape.length ? v.x.shape : [1], reducedAxes(rank, v.axis, -1));
+      return callOf('rms_normalization', v, rmsTolerance(v.x, n));
+    });
+  return withConventions(calls);
+}
+
+/** Keras's layer_normalization axis: an int or a tuple (no None); a 0-D x has only (). */
+function layerAxisArb(rank: number): fc.Arbitrary<GoldenValue | undefined> {
+  if (rank === 0) return fc.constant([]);
+  const tuple = axesArb(rank).chain((axes) => withNegatives(axes, rank));
+  return fc.oneof({ arbitrary: fc.constant(undefined), weight: 2 }, { arbitrary: axisArb(rank), weight: 2 }, { arbitrary: tuple, weight: 3 });
+}
+
+/**
+ * A gamma or beta shape Keras takes: with axis exactly [rank - 1] anything that broadcasts; otherwise
+ * x's rank with each dim 1 or x's, or any rank with the size of x on the axes (Keras reshapes it).
+ */
+function layerParamShapeArb(shape: number[], axis: GoldenValue | undefined): fc.Arbitrary<number[]> {
+  const rank = shape.length;
+  const list = axis === undefined ? [-1] : Array.isArray(axis) ? (axis as number[]) : [axis as number];
+  if (list.length === 1 && list[0] === rank - 1) return broadcastableShapeArb(shape);
+  const axes = reducedAxes(rank, axis, -1).sort((a, b) => a - b);
+  const onAxes = axes.map((a) => shape[a]);
+  return fc.oneof(
+    fc.constant<number[]>(onAxes),
+    fc.constant<number[]>([reducedSize(shape, axes)]),
+    fc.array(fc.boolean(), { minLength: rank, maxLength: rank }).map((ones) => shape.map((d, i) => (ones[i] ? 1 : d))),
+  );
+}
+
+/**
+ * Per row of N values: the float32 mean is off by dm <= (N-1) u max|x| + u |mean|, the variance by
+ * (N+2) u relatively plus dm^2, inv by half that plus 3 u; x * inv and mean * inv each round at
+ * u (|x| + |mean|) inv before they cancel; gamma scales it all, beta adds u |beta|.
+ */
+function layerTolerance(x: GoldenTensor, axes: number[], gammaMax: number, betaMax: number, epsilon: number) {
+  // A bool result is exact: it is 0 only where x equals its row's mean, which every sum gets exactly.
+  if (x.dtype !== 'float32') return x.dtype === 'int32' ? TRUNCATION : undefined;
+  const grouping = groupIds(x.shape, axes);
+  const n = reducedSize(x.shape, axes);
+  const finite = (i: number) => Number.isFinite(x.data[i]);
+  const mean = groupSums(grouping, (i) => x.data[i] / n);
+  const variance = groupSums(grouping, (i) => (x.data[i] - mean[grouping.ids[i]]) ** 2 / n);
+  const top = new Float64Array(grouping.groups);
+  grouping.ids.forEach((g, i) => (top[g] = finite(i) ? Math.max(top[g], Math.abs(x.data[i])) : top[g]));
+  let worst = 0;
+  grouping.ids.forEach((g, i) => {
+    const [m, v] = [mean[g], variance[g] + epsilon];
+    if (!finite(i) || !Number.isFinite(m) || !Number.isFinite(v) || !(v > 0)) return;
+    const dm = Math.max(n - 1, 0) * U * top[g] + U * Math.abs(m);
+    const inv = 1 / Math.sqrt(v);
+    const relInv = ((n + 2) * U + dm ** 2 / v) / 2 + 3 * U;
+    const err = (Math.abs(x.data[i] - m) * relInv + dm + U * (Math.abs(x.data[i]) + Math.abs(m))) * inv * gammaMax + U * betaMax;
+    worst = Math.max(worst, err);
+  });
+  return boundTolerance(worst, 0, `float32 mean and variance of N=${n} values in any order, then x*inv + (beta - mean*inv) cancelling: |error| <= ${fmt(worst)}`);
+}
+
+function layerParamArb(shape: number[], axis: GoldenValue | undefined, kind: 'gamma' | 'beta'): fc.Arbitrary<GoldenTensor | null | undefined> {
+  const tensor = layerParamShapeArb(shape, axis).chain((s) =>
+    kind === 'gamma' ? floatTensorArb(s, { scales: [1, 2] }) : floatTensorArb(s, { scales: [1], offsets: [0, 1] }),
+  );
+  return maybe(fc.option(tensor));
+}
+
+function layerValid(): fc.Arbitrary<FuzzCall> {
+  const calls = fc
+    .tuple(mixedShapeArb(0, 4), dtypeArb(['float32', 'int32', 'bool']))
+    .chain(([shape, dtype]) =>
+      layerAxisArb(shape.length).chain((axis) =>
+        fc.record({
+          // Offsets stay small next to the spread: the variance's error grows with (mean error)^2 / variance.
+          x: normX(shape, dtype, { scales: [0.01, 1, 10], offsets: [0, 0, 10], specials: MODERATE_SPECIALS }),
+          gamma: layerParamArb(shape, axis, 'gamma'),
+          beta: layerParamArb(shape, axis, 'beta'),
+          axis: fc.constant(axis),
+          // epsilon 0 only where sums are exact (int32, bool): a float32 constant row's mean may miss its
+          // value by an ulp, and the variance of that miss, not 0, then decides the result.
+          epsilon: maybe(fc.constantFrom<GoldenValue>(null, 1e-7, 1e-5, 1e-3, 0.5, 100, ...(dtype === 'float32' ? [] : [0]))),
+        }),
+      ),
+    )
+    .map((v) => {
+      const axes = reducedAxes(v.x.shape.length, v.axis, -1);
+      const most = (t: GoldenTensor | null | undefined) => (t ? maxAbsFinite(t) : 0);
+      const epsilon = typeof v.epsilon === 'number' ? v.epsilon : 1e-7;
+      return callOf('layer_normalization', v, layerTolerance(v.x, axes, v.gamma ? most(v.gamma) : 1, most(v.beta), epsilon));
+    });
+  return withConventions(calls);
+}
+
+/** x whose last dim is above 1, so that a vector one longer neither matches nor broadcasts. */
+const wideX = someX.filter((x) => x.shape.at(-1)! > 1);
+
+/** A vector one longer than x's last dim: reshaped or broadcast, it does not fit. */
+const misfit = (v: Values, seed: number) => floats([(v.x as GoldenTensor).shape.at(-1)! + 1], seed);
+
+/** Repeated or out-of-range axes, a float axis, a scale that does not broadcast, a string epsilon. */
+function rmsFaults(): FaultSet<Values> {
+  return {
+    base: wideX.map((x) => ({ x })),
+    faults: {
+      axis: (v, seed) => ({ ...v, axis: badAxes(rankOf(v), seed) }),
+      float_axis: (v, seed) => ({ ...v, axis: pick<GoldenValue>([[0.5], 1.5], seed) }),
+      epsilon: (v) => ({ ...v, epsilon: 'a' }),
+      scale: (v, seed) => ({ ...v, scale: misfit(v, seed) }),
+    },
+    call: (v) => callOf('rms_normalization', v),
+    apart: [['axis', 'float_axis']],
+  };
+}
+
+/** Repeated or out-of-range axes, None or a float axis, gamma or beta of the wrong size, a string epsilon. */
+function layerFaults(): FaultSet<Values> {
+  return {
+    base: wideX.map((x) => ({ x })),
+    faults: {
+      axis: (v, seed) => ({ ...v, axis: badAxes(rankOf(v), seed) }),
+      axis_type: (v, seed) => ({ ...v, axis: pick<GoldenValue>([null, 1.5], seed) }),
+      epsilon: (v) => ({ ...v, epsilon: 'a' }),
+      gamma: (v, seed) => ({ ...v, gamma: misfit(v, seed) }),
+      beta: (v, seed) => ({ ...v, beta: misfit(v, seed) }),
+    },
+    call: (v) => callOf('layer_normalization', v),
+    apart: [['axis', 'axis_type']],
+  };
+}
+
+export const normalizationFaults = {
+  moments: momentsFaults(),
+  batch_normalization: bnFaults(),
+  normalize: normalizeFaults(),
+  rms_normalization: rmsFaults(),
+  layer_normalization: layerFaults(),
+};
 
 export const normalizationGenerators = {
   moments: { valid: momentsValid(), invalid: invalidCalls(normalizationFaults.moments) },
   batch_normalization: { valid: bnValid(), invalid: invalidCalls(normalizationFaults.batch_normalization) },
   normalize: { valid: normalizeValid(), invalid: invalidCalls(normalizationFaults.normalize) },
+  rms_normalization: { valid: rmsValid(), invalid: invalidCalls(normalizationFaults.rms_normalization) },
+  layer_normalization: { valid: layerValid(), invalid: invalidCalls(normalizationFaults.layer_normalization) },
 } satisfies Partial<Generators> & Record<NormalizationOp, OpGenerators>;

@@ -1,4 +1,4 @@
-"""Activations: the 13 elementwise ops, softmax and log_softmax.
+"""Activations: the elementwise ops, softmax and log_softmax; from Keras 3.7 on, glu and sparsemax too.
 
 Every elementwise op gets the same sweep (ranks 0-4, an empty tensor, saturating and tiny magnitudes, a
 grid through every kink, the special values) plus its own parameters. Integer and bool inputs appear only
@@ -18,6 +18,9 @@ ELEMENTWISE = (
 # deviations, so not cases; log_sigmoid of bool (JAX's `neg` rejects bool) is an expected-error case.
 NO_INT = {"sigmoid", "silu"}
 NO_BOOL = {"sigmoid", "silu", "log_sigmoid"}
+# squareplus squares an int32 x in int32, which wraps past 46340; keras-parity squares in float32
+# (docs/deviations.md), so its int32 cases stay below that.
+NO_I32_EXTREMES = {"squareplus"}
 
 INF = np.inf
 NAN = np.nan
@@ -52,22 +55,27 @@ def _with(kwargs):
     return "".join(f"{k}={fmt(v)}-" for k, v in kwargs.items())
 
 
-def _sweep(op, kwargs=None):
+def _sweep(op, kwargs=None, since=None):
     """The shared elementwise sweep for `op`, called with `kwargs` (its parameters, possibly none)."""
     kwargs = dict(kwargs or {})
     pre = _with(kwargs)
     out = []
+
+    def case(tag, args):
+        out.append(make_case(op, f"{pre}{tag}", args, kwargs, since=since))
+
     for shape in [(), (7,), (3, 4), (2, 3, 4), (2, 1, 3, 2), (0, 3)]:
-        out.append(make_case(op, f"{pre}f32-{shape_tag(shape)}", lambda cid: [normal(cid, shape)], kwargs))
-    out.append(make_case(op, f"{pre}f32-scale10-4x8", lambda cid: [normal(cid, (4, 8), scale=10.0)], kwargs))
-    out.append(make_case(op, f"{pre}f32-grid", [GRID], kwargs))
-    out.append(make_case(op, f"{pre}f32-special", [SPECIAL], kwargs))
-    out.append(make_case(op, f"{pre}f32-tiny", [TINY], kwargs))
+        case(f"f32-{shape_tag(shape)}", lambda cid: [normal(cid, shape)])
+    case("f32-scale10-4x8", lambda cid: [normal(cid, (4, 8), scale=10.0)])
+    case("f32-grid", [GRID])
+    case("f32-special", [SPECIAL])
+    case("f32-tiny", [TINY])
     if op not in NO_INT:
-        out.append(make_case(op, f"{pre}i32-2x5", lambda cid: [integers(cid, (2, 5), -8, 8)], kwargs))
-        out.append(make_case(op, f"{pre}i32-extremes", [I32_EXTREMES], kwargs))
+        case("i32-2x5", lambda cid: [integers(cid, (2, 5), -8, 8)])
+        if op not in NO_I32_EXTREMES:
+            case("i32-extremes", [I32_EXTREMES])
     if op not in NO_BOOL:
-        out.append(make_case(op, f"{pre}bool-2x3", [BOOLS], kwargs))
+        case("bool-2x3", [BOOLS])
     return out
 
 
@@ -204,5 +212,185 @@ def _softmax_errors(op):
     ]
 
 
+# ------------------------------------------------------------------ Keras 3.7 to 3.10's activations
+
+# The elementwise ones, with the release each came in.
+LATER_ELEMENTWISE = {
+    "celu": "3.7", "hard_shrink": "3.7", "hard_tanh": "3.7", "soft_shrink": "3.7", "squareplus": "3.7",
+    "tanh_shrink": "3.7", "sparse_plus": "3.8", "sparse_sigmoid": "3.10",
+}
+# int32 values up to 46340, whose squares (squareplus) still fit in int32.
+I32_SQUARABLE = np.array([-46340, -4097, -4096, -1000, -3, -1, 0, 1, 3, 1000, 4096, 4097, 46340], dtype=np.int32)
+
+
+def _later_elementwise():
+    out = []
+    for op, since in LATER_ELEMENTWISE.items():
+        out += _sweep(op, since=since)
+    out += _later_parameters()
+    # threshold has no defaults: the sweep with an int default_value (int32 x stays int32) and a float one.
+    out += _sweep("threshold", {"threshold": 0.5, "default_value": -2}, since="3.8")
+    out += _sweep("threshold", {"threshold": -1, "default_value": 0.25}, since="3.8")
+    return out + _threshold_values()
+
+
+def _parameter_cases(op, name, values, since, x_scale=1.0):
+    """`op` with each value of its keyword `name`, on a small normal tensor, the grid and the special values."""
+    out = []
+    for value in values:
+        kw = {name: value}
+        pre = f"{name}={fmt(value)}"
+        out.append(make_case(op, f"{pre}-f32-3x4", lambda cid: [normal(cid, (3, 4), scale=x_scale)], kw,
+                             since=since))
+        out.append(make_case(op, f"{pre}-f32-grid", [GRID], kw, since=since))
+        out.append(make_case(op, f"{pre}-f32-special", [SPECIAL], kw, since=since))
+    return out
+
+
+def _later_parameters():
+    """Non-default values (zero, negative, Python ints, huge) and the positional forms."""
+    def ints(cid):
+        return [integers(cid, (2, 5), -8, 8)]
+
+    out = _parameter_cases("celu", "alpha", [0.5, 2.0, 0.0, -1.0, 2, 1e-3], "3.7", x_scale=3.0)
+    out.append(make_case("celu", "alpha=0.5-i32-2x5", ints, {"alpha": 0.5}, since="3.7"))
+    out.append(make_case("celu", "positional-alpha=0.3-f32-6", lambda cid: [normal(cid, (6,)), 0.3], since="3.7"))
+    for op in ("hard_shrink", "soft_shrink"):
+        out += _parameter_cases(op, "threshold", [0.0, 1.0, 0.25, 3, -0.5, 1e30], "3.7", x_scale=2.0)
+        out.append(make_case(op, "threshold=1-i32-2x5", ints, {"threshold": 1}, since="3.7"))
+        out.append(make_case(op, "threshold=2.5-i32-extremes", [I32_EXTREMES], {"threshold": 2.5}, since="3.7"))
+        out.append(make_case(op, "threshold=1-bool-2x3", [BOOLS], {"threshold": 1}, since="3.7"))
+        out.append(make_case(op, "positional-threshold=0.75-f32-6", lambda cid: [normal(cid, (6,)), 0.75],
+                             since="3.7"))
+    # b=0 is relu where x**2 does not overflow; a negative b is NaN where x**2 + b < 0.
+    out += _parameter_cases("squareplus", "b", [0, 1.5, 0.25, 100, -4, 4.0], "3.7", x_scale=3.0)
+    # x + sqrt(x**2 + b) cancels for large negative x: XLA rounds x**2 + b once (an FMA).
+    out.append(make_case("squareplus", "b=4.00000023841858-f32-negative-4x8",
+                         lambda cid: [-np.abs(normal(cid, (4, 8), scale=1e4))], {"b": 4.00000023841858}, since="3.7"))
+    out.append(make_case("squareplus", "i32-squarable", [I32_SQUARABLE], since="3.7"))
+    out.append(make_case("squareplus", "b=1.5-i32-2x5", ints, {"b": 1.5}, since="3.7"))
+    out.append(make_case("squareplus", "positional-b=2-f32-6", lambda cid: [normal(cid, (6,)), 2], since="3.7"))
+    return out
+
+
+def _threshold_values():
+    """threshold's two numbers: zero, negative, huge, ints and floats; int32 and bool x keep their
+    integer dtype with an int default_value and become float32 with a fractional one."""
+    def ints(cid):
+        return [integers(cid, (2, 5), -8, 8)]
+
+    out = []
+    for t, d in [(0.0, 0.0), (1, 0), (0.25, -0.5), (-0.5, 3.0), (2, 1e30), (-1e30, 0.0), (3e38, -3e38)]:
+        kw = {"threshold": t, "default_value": d}
+        pre = f"threshold={fmt(t)}-default_value={fmt(d)}"
+        out.append(make_case("threshold", f"{pre}-f32-3x4", lambda cid: [normal(cid, (3, 4), scale=2.0)], kw,
+                             since="3.8"))
+        out.append(make_case("threshold", f"{pre}-f32-grid", [GRID], kw, since="3.8"))
+        out.append(make_case("threshold", f"{pre}-f32-special", [SPECIAL], kw, since="3.8"))
+    # XLA compares float32 with subnormals flushed to zero: 1e-40 > 0 is false, and a threshold of 1e-40 is 0.
+    for t in [0, 1e-40]:
+        kw = {"threshold": t, "default_value": 1}
+        out.append(make_case("threshold", f"threshold={fmt(t)}-default_value=1-f32-tiny", [TINY], kw, since="3.8"))
+    for t, d in [(1, 0), (0.5, 7), (-3, -1), (2, 0.5), (0, -2.5)]:
+        kw = {"threshold": t, "default_value": d}
+        pre = f"threshold={fmt(t)}-default_value={fmt(d)}"
+        out.append(make_case("threshold", f"{pre}-i32-2x5", ints, kw, since="3.8"))
+        out.append(make_case("threshold", f"{pre}-bool-2x3", [BOOLS], kw, since="3.8"))
+    out.append(make_case("threshold", "positional-threshold=1-default_value=0-f32-6",
+                         lambda cid: [normal(cid, (6,)), 1, 0], since="3.8"))
+    out.append(make_case("threshold", "positional-threshold=0.5-f32-6",
+                         lambda cid: [normal(cid, (6,)), 0.5], {"default_value": -1.0}, since="3.8"))
+    return out
+
+
+def _glu():
+    """glu splits its axis in two halves a, b and gives a * sigmoid(b): every half sees each region of the
+    special values against each other. int32 x raises in Keras-JAX (lax.logistic) but is promoted here,
+    as sigmoid's (docs/deviations.md), so no int32 case."""
+    def like(shape, scale=1.0):
+        return lambda cid: [normal(cid, shape, scale=scale)]
+
+    def case(tag, args, kwargs=None):
+        return make_case("glu", tag, args, kwargs, since="3.7")
+
+    pairs = np.stack([SPECIAL, SPECIAL[::-1]], axis=-1)
+    grid = np.stack([GRID, GRID[::-1]], axis=-1)
+    out = [case(f"default-f32-{shape_tag(s)}", like(s)) for s in [(2,), (6,), (3, 4), (2, 3, 6), (2, 2, 3, 4)]]
+    out += [
+        case("default-f32-scale10-4x8", like((4, 8), 10.0)),
+        case("default-f32-special-25x2", [pairs]),
+        case("axis=0-f32-special-2x25", [np.ascontiguousarray(pairs.T)], {"axis": 0}),
+        case("default-f32-grid-65x2", [grid]),
+        case("default-f32-tiny-12", [TINY]),
+        # sigmoid(b) is subnormal below -87.3, which XLA flushes to 0: a huge a shows it.
+        case("default-f32-subnormal-sigmoid-6x2", [np.array(
+            [[3e38, -90.3], [3e38, -88.0], [1e30, -87.5], [3e38, -87.0], [-3e38, -88.5], [1.0, -90.0]], np.float32)]),
+        case("default-f32-0x4", [np.zeros((0, 4), np.float32)]),
+        case("default-f32-4x0", [np.zeros((4, 0), np.float32)]),
+        case("positional-axis=0-f32-4x3", lambda cid: [normal(cid, (4, 3)), 0]),
+    ]
+    for axis in [0, 1, 2, -1, -2, -3]:
+        out.append(case(f"axis={axis}-f32-4x6x8", like((4, 6, 8)), {"axis": axis}))
+    out += [
+        case("axis=1-f32-3x2", like((3, 2)), {"axis": 1}),
+        case("axis=0-f32-0x3", [np.zeros((0, 3), np.float32)], {"axis": 0}),
+        # lax.logistic rejects bool.
+        case("error-bool-2x4", [np.array([[True, False, True, True], [False, False, True, False]])]),
+        # JAX's `assert size % 2 == 0`, before the dtype: a bool x with an odd axis fails there too.
+        case("error-odd-f32-2x3", like((2, 3))),
+        case("error-odd-axis=0-f32-3x4", like((3, 4)), {"axis": 0}),
+        case("error-odd-bool-2x3", [BOOLS]),
+        case("error-axis=2-f32-2x4", like((2, 4)), {"axis": 2}),
+        case("error-axis=-3-f32-2x4", like((2, 4)), {"axis": -3}),
+        case("error-default-f32-scalar", [np.float32(2.0)]),
+    ]
+    return out
+
+
+def _sparsemax():
+    """sparsemax over an axis, as Keras 3.15's JAX backend computes it: its threshold tau sums the
+    cumulative sums of the whole support, not the last one, so rows do not sum to 1."""
+    def like(shape, scale=1.0):
+        return lambda cid: [normal(cid, shape, scale=scale)]
+
+    def case(tag, args, kwargs=None):
+        return make_case("sparsemax", tag, args, kwargs, since="3.8")
+
+    mask_1e9, mask_inf, all_inf, pos_inf, with_nan = _masked("sparsemax")
+    ties = np.array([[1.0, 1.0, 0.0, -1.0], [0.5, 0.5, 0.5, 0.5], [2.0, 0.0, 2.0, 1.0], [0.0, 0.0, 0.0, 3.0]],
+                    dtype=np.float32)
+    out = [case(f"default-f32-{shape_tag(s)}", like(s)) for s in [(7,), (3, 4), (2, 3, 4), (2, 2, 3, 2)]]
+    out += [
+        case("default-f32-scale10-4x8", like((4, 8), 10.0)),
+        case("default-f32-scale0.1-4x8", like((4, 8), 0.1)),
+        case("default-f32-ties-4x4", [ties]),
+        case("axis=0-f32-ties-4x4", [ties], {"axis": 0}),
+        case("default-f32-grid", [GRID]),
+        case("default-f32-tiny", [TINY]),
+        case("default-f32-3x1", like((3, 1))),
+        case("default-f32-0x3", [np.zeros((0, 3), np.float32)]),
+        case("default-f32-3x0", [np.zeros((3, 0), np.float32)]),
+        case("default-f32-mask1e9-4x5", [mask_1e9]),
+        case("default-f32-maskinf-4x5", [mask_inf]),
+        case("default-f32-allinfrow-4x5", [all_inf]),
+        case("default-f32-posinf-4x5", [pos_inf]),
+        case("default-f32-nan-4x5", [with_nan]),
+        case("default-f32-special", [SPECIAL]),
+        case("positional-axis=0-f32-3x4", lambda cid: [normal(cid, (3, 4)), 0]),
+        case("default-i32-3x4", lambda cid: [integers(cid, (3, 4), -8, 8)]),
+        case("axis=0-i32-3x4", lambda cid: [integers(cid, (3, 4), -8, 8)], {"axis": 0}),
+        case("default-bool-2x3", [BOOLS]),
+    ]
+    for axis in [0, 1, 2, -1, -2, -3]:
+        out.append(case(f"axis={axis}-f32-2x3x4", like((2, 3, 4)), {"axis": axis}))
+    out += [
+        case("error-axis=2-f32-2x3", like((2, 3)), {"axis": 2}),
+        case("error-axis=-3-f32-2x3", like((2, 3)), {"axis": -3}),
+        case("error-default-f32-scalar", [np.float32(2.0)]),
+    ]
+    return out
+
+
 def cases():
-    return _elementwise() + _softmax_family("softmax") + _softmax_family("log_softmax")
+    return (_elementwise() + _softmax_family("softmax") + _softmax_family("log_softmax")
+            + _later_elementwise() + _glu() + _sparsemax())
