@@ -104,6 +104,7 @@ const CLASSIFY: Record<string, (v: any) => string> = {
   merge_repeated: flag,
   negative_slope: coefficientLevel,
   alpha: coefficientLevel,
+  b: coefficientLevel,
   order: (o: number) => (o === 1 || o === 2 ? String(o) : 'other'),
   epsilon: givenLevel,
   offset: givenLevel,
@@ -372,10 +373,11 @@ function patchesValues(call: Record<string, GoldenValue>) {
 }
 
 function blockValues(call: Record<string, GoldenValue>) {
-  return { data_format: standardizeDataFormat(call.data_format), block_size: call.block_size, dtype: tensorOf(call.x).dtype };
+  const dtype = tensorOf(call.x).dtype;
+  return { data_format: standardizeDataFormat(call.data_format), block_size: call.block_size, dtype };
 }
 
-/** glu's and sparsemax's axis; rms_normalization reads a 0-D x as (1,). */
+/** The call with its axis's form and its data input's values; rms_normalization reads a 0-D x as (1,). */
 function axisOpValues(minRank: number) {
   return (call: Record<string, GoldenValue>) => {
     const data = dataValues(call.x);
@@ -411,7 +413,12 @@ const VALUES: Record<string, (call: Record<string, GoldenValue>) => Record<strin
   sparsemax: axisOpValues(0),
   rms_normalization: axisOpValues(1),
   layer_normalization: axisOpValues(0),
-  threshold: activationValues,
+  ...Object.fromEntries(
+    [
+      ...['celu', 'hard_shrink', 'soft_shrink', 'squareplus', 'hard_tanh', 'tanh_shrink', 'sparse_plus'],
+      ...['sparse_sigmoid', 'threshold'],
+    ].map((op) => [op, activationValues]),
+  ),
   adaptive_max_pool: adaptivePoolValues,
   adaptive_average_pool: adaptivePoolValues,
   unfold: patchesValues,
@@ -433,7 +440,11 @@ const appliesTo = (e: Exclusion, op: string) => e.ops === undefined || e.ops.inc
  * Every pair of levels of two of the op's factors, in declaration order, minus the excluded ones; a pair
  * holding an excluded level counts as excluded for that level's reason.
  */
-function requiredPairs(decl: Declaration, op: string, factors: string[]): { wanted: string[]; excluded: Map<string, string> } {
+function requiredPairs(
+  decl: Declaration,
+  op: string,
+  factors: string[],
+): { wanted: string[]; excluded: Map<string, string> } {
   const rules = decl.excluded.filter((e) => appliesTo(e, op));
   const levelWhy = (f: string, a: string) => rules.find((e) => e.level?.[f] === a)?.why;
   const excluded = new Map<string, string>();
@@ -516,11 +527,19 @@ describe('pairwise coverage of the goldens (tools/golden/pairwise-factors.json)'
     }
   });
 
-  it('gives each later factor set a Keras release and declared factors', () => {
+  it('gives each later factor set declared factors and a Keras release that has the op', () => {
     for (const [op, { since, factors }] of Object.entries(DECLARATION.later_ops)) {
       expect(since, op).to.match(/^3\.\d+$/);
+      const def = OP_TABLE[op as keyof typeof OP_TABLE] as AnyOpDef;
+      expect(compareVersions(def.since ?? '3.6', since), `${op} came in ${def.since}`).to.be.at.most(0);
       for (const f of factors) expect(DECLARATION.factors, `${op}: ${f}`).to.have.property(f);
     }
+  });
+
+  it('checks a later factor set only in the sets of its release or newer', () => {
+    const set = { op: 'unfold', factors: [], since: '3.12' };
+    const checked = ['3.6.0', '3.12.0', '3.15.1'].map((keras) => checkedIn(set, keras));
+    expect(checked).to.deep.equal([false, true, true]);
   });
 
   for (const { keras, loaded: cases } of SETS) {

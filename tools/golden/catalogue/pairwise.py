@@ -8,6 +8,10 @@ op family's own case builder, so ids and inputs follow conv.py's and pooling.py'
 
 The ops outside the conv family already have catalogue cases: there the pairs that
 their valid cases hold count as covered, and only the rest get rows.
+
+The factor sets of `later_ops` (ops, or behaviours of seed ops, that a later Keras brought) work the same
+way, against the catalogue cases that every Keras from the set's `since` can run; their cases carry that
+`since`, so an older Keras's golden set leaves them out.
 """
 import itertools
 import json
@@ -15,9 +19,10 @@ import os
 
 import numpy as np
 
-from ..common import Case, integers, normal, uniform
+from ..common import Case, integers, normal, uniform, version_tuple
 from .conv import _conv_case, _depthwise_case, _eighths, _sizes, _separable_case, _transpose_case
-from .pooling import _geometry_case
+from .patches import _blocks
+from .pooling import _geometry_case, _input_shape
 
 FACTORS_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pairwise-factors.json")
 
@@ -152,19 +157,25 @@ BUILDERS = {
 # The other ops ---------------------------------------------------------------------------------------
 # Each valid catalogue case is classified as spec/golden-coverage.spec.ts classifies its golden; the rows
 # then cover what those cases leave, each row a case `<op>/pairs-<factor>=<level>-...`. Only the family
-# modules count (an `error-` id is a call Keras rejects); found.py's cases may go at any time.
+# modules count (an `error-` id is a call Keras rejects); found.py's cases may go at any time. Only the
+# seed's cases (no `since`) count, so every Keras version's set holds the same pairs cases; for a set of
+# `later_ops`, the cases that every Keras from its `since` on runs.
 
 _FAMILY = {}
 
 
-def _family_cases(op) -> list:
-    from . import activations, attention, ctc, encoding, losses, normalization
+def _family_cases(op, since=None) -> list:
+    from . import activations, attention, ctc, encoding, losses, normalization, patches, pooling
 
     if not _FAMILY:
-        for module in (activations, attention, ctc, encoding, losses, normalization):
+        for module in (activations, attention, ctc, encoding, losses, normalization, patches, pooling):
             for case in module.cases():
                 _FAMILY.setdefault(case.op, []).append(case)
-    return [c for c in _FAMILY.get(op, []) if not c.id.split("/")[1].startswith("error-")]
+
+    def runs(c):
+        return c.since is None or (since is not None and version_tuple(c.since) <= version_tuple(since))
+
+    return [c for c in _FAMILY.get(op, []) if runs(c) and not c.id.split("/")[1].startswith("error-")]
 
 
 def _bound(case) -> dict:
@@ -250,11 +261,109 @@ def _attention(b) -> dict:
             "heads": "mha" if n == kh else "mqa" if kh == 1 else "gqa",
             "bias": _optional(b["bias"], full), "mask": _optional(b["mask"], full),
             "is_causal": _flag(b["is_causal"]), "scale": "none" if b["scale"] is None else "given",
-            "query_length": "equal" if t == s else "shorter" if t < s else "longer"}
+            "query_length": "equal" if t == s else "shorter" if t < s else "longer",
+            "flash_attention": "none" if b.get("flash_attention") is None else _flag(b["flash_attention"]),
+            "mask_dtype": "none" if b["mask"] is None else np.asarray(b["mask"]).dtype.name}
+
+
+def _given(v):
+    return "none" if v is None else "given"
+
+
+def _axis_form(a, rank):
+    if a is None or isinstance(a, tuple):
+        return "none" if a is None else "tuple"
+    if a == -1:
+        return "-1"
+    return ("last" if a == rank - 1 else "other") if a >= 0 else "negative"
+
+
+def _signed(v):
+    """A whole float counts as an int: JavaScript, and so the spec, cannot tell 2.0 from 2."""
+    if v == 0:
+        return "0"
+    kind = "int" if float(v).is_integer() else "fraction"
+    return f"{kind}<0" if v < 0 else f"{kind}>0"
+
+
+def _data_format(f):
+    return "channels_last" if f is None else f.lower()
+
+
+def _per_dim(v, rank):
+    return tuple(v) if isinstance(v, tuple) else (v,) * rank
+
+
+def _tuple_level(t):
+    if all(d == 1 for d in t):
+        return "1"
+    return ">1" if len(set(t)) == 1 else "unequal"
+
+
+def _window_level(t):
+    classes = {"1" if k == 1 else "even" if k % 2 == 0 else "odd" for k in t}
+    return classes.pop() if len(classes) == 1 else "mixed"
+
+
+def _padding_level(t):
+    if not any(p > 0 for p in t):
+        return "0"
+    return ">0" if len(set(t)) == 1 else "unequal"
+
+
+def _form(v):
+    return "tuple" if isinstance(v, tuple) else "int"
+
+
+def _output_size_level(sizes, spatial):
+    if all(o == 1 for o in sizes):
+        return "1"
+    if any(o > n for o, n in zip(sizes, spatial)):
+        return "larger"
+    return "divides" if all(n % o == 0 for o, n in zip(sizes, spatial)) else "uneven"
+
+
+def _adaptive_levels(b) -> dict:
+    x, df = b["inputs"], _data_format(b["data_format"])
+    shape, rank = np.shape(x), np.ndim(x) - 2
+    spatial = shape[2:] if df == "channels_first" else shape[1:-1]
+    sizes = _per_dim(b["output_size"], rank)[:rank]  # 1-D reads output_size[0] alone
+    return {"rank": str(rank), "data_format": df, "output_size": _output_size_level(sizes, spatial),
+            "form": _form(b["output_size"]), "dtype": np.asarray(x).dtype.name}
+
+
+def _patches_levels(b) -> dict:
+    return {"window": _window_level(_per_dim(b["kernel_size"], 2)), "strides": _tuple_level(_per_dim(b["stride"], 2)),
+            "dilation": _tuple_level(_per_dim(b["dilation"], 2)),
+            "zero_padding": _padding_level(_per_dim(b["padding"], 2)), "form": _form(b["kernel_size"]),
+            "dtype": np.asarray(b["x"]).dtype.name}
 
 
 def _extract(op, b) -> dict:
     """A bound call to its levels: the Python twin of the spec's VALUES and CLASSIFY."""
+    if op in ("glu", "sparsemax"):
+        return {**_data(b["x"]), "axis_form": _axis_form(b["axis"], np.ndim(b["x"]))}
+    if op == "threshold":
+        return {**_data(b["x"]), "threshold": _signed(b["threshold"]), "default_value": _signed(b["default_value"])}
+    if op in ("hard_shrink", "soft_shrink"):
+        return {**_data(b["x"]), "threshold": _signed(b["threshold"])}
+    if op == "squareplus":
+        return {**_data(b["x"]), "b": _coefficient(b["b"])}
+    if op == "rms_normalization":
+        x = b["x"]
+        return {**_data(x), "axis_form": _axis_form(b["axis"], max(np.ndim(x), 1)), "scale": _given(b["scale"]),
+                "epsilon": _given(b["epsilon"])}
+    if op == "layer_normalization":
+        x = b["x"]
+        return {**_data(x), "axis_form": _axis_form(b["axis"], np.ndim(x)), "gamma": _given(b["gamma"]),
+                "beta": _given(b["beta"]), "epsilon": _given(b["epsilon"])}
+    if op in ("adaptive_max_pool", "adaptive_average_pool"):
+        return _adaptive_levels(b)
+    if op in ("unfold", "fold"):
+        return _patches_levels(b)
+    if op in ("depth_to_space", "space_to_depth"):
+        return {"data_format": _data_format(b["data_format"]), "block_size": "2" if b["block_size"] == 2 else ">2",
+                "dtype": np.asarray(b["x"]).dtype.name}
     if op in ("one_hot", "multi_hot"):
         x = b["x"] if op == "one_hot" else b["inputs"]
         return {**_data(x), "axis": _axis(b["axis"]), "labels": _labels(x, b["num_classes"]),
@@ -492,11 +601,158 @@ def _op_case(decl, op, row) -> Case:
     return Case(cid, op, tuple(args), kwargs)
 
 
-def op_factors(decl, op) -> dict:
-    """The op's factors and their levels, less the levels an exclusion takes from the op."""
+# The later ops ---------------------------------------------------------------------------------------
+
+# Every axis of these is even, as glu's split needs.
+EVEN_SHAPES = {"1": (6,), "2": (4, 6), ">2": (2, 4, 6)}
+
+
+def _data_tensor(cid, dtype, shape, int_scale=5.0):
+    """Normal float32; int32 spread like normal(int_scale), negatives included; bools half True."""
+    if dtype == "float32":
+        return np.asarray(normal(cid, shape))
+    if dtype == "int32":
+        return np.asarray(np.round(normal(cid, shape, scale=int_scale)).astype(np.int32))
+    return np.asarray(normal(cid, shape) > 0)
+
+
+def _axis_of_form(level, rank):
+    """The axis of a rank-`rank` tensor in the form `level`: another axis is the middle one where there is
+    one (else the first), another negative one the first; a tuple holds the first and the last axis."""
+    return {"-1": -1, "last": rank - 1, "other": 1 if rank > 2 else 0, "negative": -rank,
+            "tuple": tuple(sorted({0, max(rank - 1, 0)})), "none": None}[level]
+
+
+def _axis_case(decl, op, row, cid):
+    shape = (EVEN_SHAPES if op == "glu" else SHAPES)[row["tensor_rank"]]
+    x = _data_tensor(cid, row.get("dtype", "float32"), shape)
+    return (x,), {"axis": _axis_of_form(row["axis_form"], len(shape))}
+
+
+def _later_elementwise_case(decl, op, row, cid):
+    """As the seed's elementwise cases, with the op's one parameter (celu's alpha, a shrink's threshold,
+    squareplus's b) where it has one."""
+    kwargs = {f: _example(decl, f, row[f]) for f in ("alpha", "threshold", "b") if f in row}
+    return (_tensor(cid, row["dtype"], SHAPES[row["tensor_rank"]], row["values"]),), kwargs
+
+
+def _threshold_case(decl, op, row, cid):
+    t, d = _example(decl, "threshold", row["threshold"]), _example(decl, "default_value", row["default_value"])
+    if row["dtype"] == "float32":
+        x = normal(cid, (3, 4), scale=2.0)
+        x.reshape(-1)[:2] = [t, 0]  # x > threshold is strict: an x equal to it takes default_value
+    elif row["dtype"] == "int32":
+        x = integers(cid, (3, 4), -4, 5)
+    else:
+        x = integers(cid, (3, 4), 0, 2).astype(bool)
+    return (x,), {"threshold": t, "default_value": d}
+
+
+def _rms_case(decl, op, row, cid):
+    shape = SHAPES[row["tensor_rank"]]
+    rank = max(len(shape), 1)  # Keras reads a 0-D x as (1,)
+    kwargs = {"axis": _axis_of_form(row["axis_form"], rank)}
+    if row["scale"] == "given":
+        kwargs["scale"] = normal(cid, shape[-1:] or (1,), salt=1)
+    if row["epsilon"] == "given":
+        kwargs["epsilon"] = _example(decl, "epsilon", row["epsilon"])
+    return (_data_tensor(cid, row["dtype"], shape),), kwargs
+
+
+def _layer_norm_case(decl, op, row, cid):
+    shape = SHAPES[row["tensor_rank"]]
+    rank = len(shape)
+    axis = () if rank == 0 else _axis_of_form(row["axis_form"], rank)  # () is a scalar's only axis form
+    axes = sorted(a % rank for a in (axis if isinstance(axis, tuple) else (axis,)))
+    # x's sizes on the axes: Keras reshapes gamma and beta to x's rank, unless axis is [rank - 1] (then they
+    # broadcast as given).
+    reduced = tuple(shape[a] for a in axes)
+    kwargs = {"axis": axis}
+    if row["gamma"] == "given":
+        kwargs["gamma"] = np.asarray(uniform(cid, reduced, 0.5, 1.5, salt=1))
+    if row["beta"] == "given":
+        kwargs["beta"] = np.asarray(normal(cid, reduced, salt=2))
+    if row["epsilon"] == "given":
+        kwargs["epsilon"] = _example(decl, "epsilon", row["epsilon"])
+    return (_data_tensor(cid, row["dtype"], shape, int_scale=50.0),), kwargs
+
+
+# (spatial size, output_size) per output_size class, an int for every dim or a tuple per dim (a lower
+# rank takes the leading dims). The reciprocals of the outputs that do not divide are exact in float32,
+# so no window's float32 end rounds past the input.
+ADAPTIVE_SIZES = {
+    "int": {"divides": (8, 4), "uneven": (6, 4), "larger": (5, 8), "1": (5, 1)},
+    "tuple": {"divides": ((8, 6, 4), (4, 3, 2)), "uneven": ((6, 7, 5), (4, 2, 2)), "larger": ((5, 3, 2), (8, 4, 4)),
+              "1": ((5, 4, 3), (1, 1, 1))},
+}
+
+
+def _patch_values(cid, dtype, shape):
+    """float32 multiples of 1/8 (sums of a few stay exact in any order), int32 or bools."""
+    if dtype == "float32":
+        return _eighths(cid, shape, salt=0)
+    if dtype == "int32":
+        return integers(cid, shape, -1000, 1000)
+    return integers(cid, shape, 0, 2).astype(bool)
+
+
+def _adaptive_case(decl, op, row, cid):
+    rank = int(row["rank"])
+    n, out = ADAPTIVE_SIZES[row["form"]][row["output_size"]]
+    spatial, output_size = ((n,) * rank, out) if row["form"] == "int" else (n[:rank], out[:rank])
+    batch, channels = (1, 2) if rank == 3 else (2, 3)
+    x = _patch_values(cid, row["dtype"], _input_shape(spatial, row["data_format"], batch, channels))
+    return (x, output_size), {"data_format": row["data_format"]}
+
+
+def _patches_case(decl, op, row, cid):
+    factors = decl["factors"]
+    v = {f: tuple(factors[f]["levels"][row[f]][:2]) for f in ("window", "strides", "dilation", "zero_padding")}
+    written = _scalar if row["form"] == "int" else tuple
+    kernel, stride, dilation, padding = (written(v[f]) for f in ("window", "strides", "dilation", "zero_padding"))
+    size = tuple((k - 1) * d + 1 + s + 1 for k, d, s in zip(v["window"], v["dilation"], v["strides"]))
+    kwargs = {"dilation": dilation, "padding": padding, "stride": stride}
+    if op == "unfold":
+        return (_patch_values(cid, row["dtype"], (2, 2, *size)), kernel), kwargs
+    length, taps = _blocks(size, v["window"], v["dilation"], v["zero_padding"], v["strides"])
+    return (_patch_values(cid, row["dtype"], (2, 2 * taps, length)), written(size), kernel), kwargs
+
+
+def _block_case(decl, op, row, cid):
+    bs = _example(decl, "block_size", row["block_size"])
+    spatial, channels = ((2, 3), 2 * bs * bs) if op == "depth_to_space" else ((2 * bs, 3 * bs), 2)
+    x = _patch_values(cid, row["dtype"], _input_shape(spatial, row["data_format"], 2, channels))
+    return (x, bs), {"data_format": row["data_format"]}
+
+
+def _later_attention_case(decl, op, row, cid):
+    """The seed's builder in float32, its bool mask then turned into the row's mask dtype: non-zero keeps."""
+    args, kwargs = _attention_case(decl, op, {**row, "dtype": "float32"}, cid)
+    mask = kwargs.get("mask")
+    if row["mask_dtype"] == "int32":
+        kwargs["mask"] = np.where(mask, integers(cid, mask.shape, 1, 4, salt=6), 0).astype(np.int32)
+    elif row["mask_dtype"] == "float32":
+        kwargs["mask"] = np.where(mask, uniform(cid, mask.shape, 0.25, 2.0, salt=6), 0).astype(np.float32)
+    kwargs["flash_attention"] = _example(decl, "flash_attention", row["flash_attention"])
+    return args, kwargs
+
+
+LATER_BUILDERS = {
+    **{op: _later_elementwise_case for op in ("celu", "hard_shrink", "soft_shrink", "squareplus", "hard_tanh",
+                                              "tanh_shrink", "sparse_plus", "sparse_sigmoid")},
+    "glu": _axis_case, "sparsemax": _axis_case, "threshold": _threshold_case, "rms_normalization": _rms_case,
+    "layer_normalization": _layer_norm_case, "adaptive_max_pool": _adaptive_case,
+    "adaptive_average_pool": _adaptive_case, "unfold": _patches_case, "fold": _patches_case,
+    "depth_to_space": _block_case, "space_to_depth": _block_case, "dot_product_attention": _later_attention_case,
+}
+
+
+def op_factors(decl, op, names=None) -> dict:
+    """The op's factors (its seed set unless `names`) and their levels, less the levels an exclusion takes
+    from the op."""
     gone = {next(iter(e["level"].items())) for e in decl["excluded"] if "level" in e and op in e["ops"]}
     return {name: [lv for lv in decl["factors"][name]["levels"] if (name, lv) not in gone]
-            for name in decl["ops"][op]}
+            for name in (decl["ops"][op] if names is None else names)}
 
 
 def op_exclusions(decl, op) -> list:
@@ -512,6 +768,28 @@ def op_cases(decl, op) -> list:
     return [_op_case(decl, op, row) for row in rows]
 
 
+def later_op_cases(decl, op) -> list:
+    """The cases that cover the pairs of the op's `later_ops` set, each with the set's `since`."""
+    entry = decl["later_ops"][op]
+    factors, excluded = op_factors(decl, op, entry["factors"]), op_exclusions(decl, op)
+    covered = {p for case in _family_cases(op, entry["since"]) for p in _pairs_of(_levels(case, factors))}
+    out = []
+    for row in covering_rows(factors, excluded, covered):
+        cid = _tag(op, row)
+        args, kwargs = LATER_BUILDERS[op](decl, op, row, cid)
+        out.append(Case(cid, op, tuple(args), kwargs, since=entry["since"]))
+    return out
+
+
+def _runs(since) -> bool:
+    """Whether the installed Keras has what a `later_ops` set needs. Its cases bind their calls by Keras's
+    own signature, which an older Keras lacks; that Keras's golden set would leave them out anyway."""
+    from ..cases import installed_keras
+
+    return version_tuple(installed_keras()) >= version_tuple(since)
+
+
 def cases():
     decl = declaration()
-    return [c for op in decl["ops"] for c in op_cases(decl, op)]
+    later = [c for op, entry in decl["later_ops"].items() if _runs(entry["since"]) for c in later_op_cases(decl, op)]
+    return [c for op in decl["ops"] for c in op_cases(decl, op)] + later
