@@ -62,6 +62,9 @@ function windowArb(n: number, same: boolean): fc.Arbitrary<number> {
 }
 
 /** Spatial sizes up to 16 / 10 / 6 for 1-D / 2-D / 3-D, and one call in ten up to 4 times that. */
+/** Mostly 1 to 3, now and then an empty batch. */
+const batchArb = fc.oneof({ arbitrary: fc.integer({ min: 1, max: 3 }), weight: 15 }, { arbitrary: fc.constant(0), weight: 1 });
+
 function spatialArb(nd: number): fc.Arbitrary<number[]> {
   const maxN = nd === 3 ? 6 : nd === 2 ? 10 : 16;
   const dims = (max: number) => fc.array(fc.integer({ min: 1, max }), { minLength: nd, maxLength: nd });
@@ -72,7 +75,7 @@ function geometryArb(nd: number): fc.Arbitrary<PoolDraw> {
   return fc
     .record({
       spatial: spatialArb(nd),
-      batch: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 3 }), weight: 15 }, { arbitrary: fc.constant(0), weight: 1 }),
+      batch: batchArb,
       channels: fc.integer({ min: 1, max: 6 }),
       dataFormat: dataFormatArb,
       padding: paddingArb,
@@ -203,7 +206,7 @@ function adaptiveGeometryArb(nd: number): fc.Arbitrary<AdaptiveDraw> {
   return fc
     .record({
       spatial: spatialArb(nd),
-      batch: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 3 }), weight: 15 }, { arbitrary: fc.constant(0), weight: 1 }),
+      batch: batchArb,
       channels: fc.integer({ min: 1, max: 4 }),
       dataFormat: dataFormatArb,
     })
