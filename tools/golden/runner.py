@@ -90,8 +90,9 @@ _PREFIXES = _path_prefixes()
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 # JAX 0.10's verifier errors quote the MLIR location of the call, which is the Python call stack (ours
 # included: it differs between `npm run golden` and `--check`); TensorFlow's missing-kernel errors list the
-# registered kernels in no fixed order. Neither is the error: both are cut, with what follows them.
-_VOLATILE_TAILS = ("\n\t\tat loc(", "\nRegistered devices:")
+# op's attributes and the registered kernels in no fixed order. Neither is the error: both are cut, with
+# what follows them.
+_VOLATILE_TAILS = ("\n\t\tat loc(", " with these attrs: [")
 
 
 def clean_message(message: str) -> str:
