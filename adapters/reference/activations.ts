@@ -202,10 +202,11 @@ export const activationKernels: ActivationKernels = {
   gelu: ({ x }, { approximate }, out) => map(x, out.dtype, (v) => gelu(v, approximate)),
   softmax: ({ x }, { axes }, out) => softmaxOver(x, axes, false, out.dtype),
   log_softmax: ({ x }, { axes }, out) => softmaxOver(x, axes, true, out.dtype),
-  // jax.nn.celu: max(x, 0) + alpha * expm1(min(x, 0) / alpha); alpha=0 gives NaN for x >= 0 (0 / 0).
+  // jax.nn.celu: max(x, 0) + alpha * expm1(min(x, 0) / alpha); alpha=0 gives NaN for x >= 0 (0 / 0),
+  // and for a negative subnormal x too, which XLA flushes to 0 first.
   celu: ({ x }, { alpha }, out) => {
     const a = f32(alpha);
-    return map(x, out.dtype, (v) => Math.max(v, 0) + a * Math.expm1(Math.min(v, 0) / a));
+    return map(x, out.dtype, (v) => Math.max(v, 0) + a * Math.expm1(Math.min(flush(v), 0) / a));
   },
   glu: ({ x }, { axis }, out) => glu(x, axis, out.dtype),
   // jnp.where(abs(x) > threshold, x, 0.0): NaN fails the test and gives 0.

@@ -118,9 +118,12 @@ const F32_MIN_NORMAL = 2 ** -126;
 const flushSubnormals = (x: tf.Tensor): tf.Tensor =>
   x.dtype === 'float32' ? where(tf.less(tf.abs(x), F32_MIN_NORMAL), tf.zerosLike(x), x) : x;
 
-/** jax.nn.celu: max(x, 0) + alpha * expm1(min(x, 0) / alpha); alpha=0 gives NaN for x >= 0 (0 / 0). */
+/**
+ * jax.nn.celu: max(x, 0) + alpha * expm1(min(x, 0) / alpha); alpha=0 gives NaN for x >= 0 (0 / 0), and
+ * for a negative subnormal x too, which XLA flushes to 0 first.
+ */
 function celu(x: tf.Tensor, alpha: number): tf.Tensor {
-  return tf.add(tf.maximum(x, 0), tf.mul(alpha, expm1(div(tf.minimum(x, 0), alpha))));
+  return tf.add(tf.maximum(x, 0), tf.mul(alpha, expm1(div(tf.minimum(flushSubnormals(x), 0), alpha))));
 }
 
 /**

@@ -74,6 +74,10 @@ describe('activations of Keras 3.7 to 3.10', () => {
       it(`${op} ${JSON.stringify(kwargs)}`, () => expectClose(call(op, [f32(SPECIAL_X)], kwargs), want, { dtype: 'float32' }));
     }
     // x**2 overflows float32 past 1.8e19, so the large negative side is inf, as in Keras.
+    // Keras 3.15.1 JAX: ops.celu(np.float32([-1.077701e-39, 1e-40]), alpha=0) gives [nan, nan]: XLA flushes
+    // the subnormals to 0 before min(x, 0) / 0, which is then 0 / 0 (found by the fuzzer, seed 20241003).
+    it('celu flushes a subnormal x before dividing by alpha=0', () =>
+      expectClose(call('celu', [f32([-1.077701e-39, 1e-40])], { alpha: 0 }), [NaN, NaN], { dtype: 'float32' }));
     it('squareplus squares in float32', () =>
       expectClose(ops.squareplus(f32([-1e30, -1e19, 1e19, 1e30, -1e4])), [Infinity, 0, 9.999999980506448e18, Infinity, 0]));
     // ops.glu(np.array([[-inf, 1], [nan, 0], [2, -inf], [inf, inf], [3, nan], [-1, inf]], 'float32'))
