@@ -34,17 +34,11 @@ from golden import env  # noqa: E402
 
 
 def default_out() -> str:
-    return os.path.join(REPO, "golden", f"keras-{installed_keras()}")
+    return os.path.join(REPO, "golden", f"keras-{env.installed_keras()}")
 
 
 def default_doc() -> str:
-    return os.path.join(REPO, "docs", f"keras-backend-disagreements-{installed_keras()}.md")
-
-
-def installed_keras() -> str:
-    import importlib.metadata
-
-    return importlib.metadata.version("keras")
+    return os.path.join(REPO, "docs", f"keras-backend-disagreements-{env.installed_keras()}.md")
 
 
 def parse_args(argv):

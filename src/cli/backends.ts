@@ -3,8 +3,6 @@
  * `keras-parity backends`: every registered backend, whether it starts here, its device or why not; then
  * each supported Keras version: its ops, its golden set and whether its live Keras can run here.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { listBackends, type BackendInfo } from '../backend/registry.js';
 import { chromiumMissing } from '../browser/node/chromium.js';
 import { openBrowserBackends } from '../browser/node/remote.js';
@@ -15,7 +13,8 @@ import { KERAS_VERSIONS, type KerasVersion } from '../keras-versions.js';
 import { publicNamesAt } from '../ops/table.js';
 import { ORACLE_REQUIREMENTS } from '../fuzz/oracle.js';
 import { preparePython } from '../python/env.js';
-import { goldenSetDirs } from '../golden/node.js';
+import { opsOf, readManifest } from '../golden/loader.js';
+import { directorySource, goldenSetDirs } from '../golden/node.js';
 import { kerasOption, type CommandSpec } from './args.js';
 import { defaultGoldenDir, shortPath } from './paths.js';
 import { paint, routeConsole, useColor, type Output } from './progress.js';
@@ -79,8 +78,7 @@ async function versionInfo(version: KerasVersion): Promise<VersionInfo> {
 }
 
 function opFiles(dir: string): number {
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { files: Record<string, string> };
-  return Object.keys(manifest.files).filter((f) => f.endsWith('.json')).length;
+  return opsOf(readManifest(directorySource(dir))).length;
 }
 
 /** `Keras 3.15.1: 55 names, goldens golden/keras-3.15.1 (53 ops), live Keras .venv/keras-3.15.1/bin/python`. */

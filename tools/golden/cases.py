@@ -17,6 +17,7 @@ def load(only=None, keras_version=None) -> list:
     `keras_version` can run (each case's `since`; default: the installed Keras)."""
     from golden import catalogue
     from golden.common import version_tuple
+    from golden.env import installed_keras
 
     version = version_tuple(keras_version or installed_keras())
 
@@ -36,13 +37,6 @@ def load(only=None, keras_version=None) -> list:
             raise CatalogueError(f"--only names ops without cases: {', '.join(sorted(unknown))}")
         cases = [case for case in cases if case.op in only]
     return cases
-
-
-def installed_keras() -> str:
-    """The installed Keras's version, read without importing it (imports must wait for env.pin)."""
-    import importlib.metadata
-
-    return importlib.metadata.version("keras")
 
 
 def check_unique(cases) -> None:

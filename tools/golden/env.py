@@ -65,6 +65,13 @@ def pin(backend: str, keras_home=None, cpu_pins=True) -> None:
     os.environ["KERAS_HOME"] = os.environ["GOLDEN_KERAS_HOME"]
 
 
+def installed_keras() -> str:
+    """The installed Keras's version, read without importing it (imports must wait for pin)."""
+    import importlib.metadata
+
+    return importlib.metadata.version("keras")
+
+
 def recorded() -> dict:
     pins = {name: PINNED[name] for name in RECORDED}
     pins["XLA_FLAGS (tensorflow worker)"] = TENSORFLOW_XLA_FLAGS

@@ -784,7 +784,7 @@ def later_op_cases(decl, op) -> list:
 def _runs(since) -> bool:
     """Whether the installed Keras has what a `later_ops` set needs. Its cases bind their calls by Keras's
     own signature, which an older Keras lacks; that Keras's golden set would leave them out anyway."""
-    from ..cases import installed_keras
+    from ..env import installed_keras
 
     return version_tuple(installed_keras()) >= version_tuple(since)
 
