@@ -93,7 +93,7 @@ function describeBackend(backend: PageBackend, session: () => BrowserSession | u
 
 function describeCase(c: GoldenCase, name: string, started: () => BrowserBackend | undefined) {
   const title = caseTitle(c.id, name);
-  const exclusion = exclusionFor(EXCLUSIONS, c.id, name);
+  const exclusion = exclusionFor(EXCLUSIONS, c, name);
   if (exclusion) {
     it(`${title} (excluded: ${exclusion.why})`);
     return;

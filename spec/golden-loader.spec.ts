@@ -403,8 +403,22 @@ describe('tolerance table and exclusion list', () => {
     expect(matches('*', 'reference')).to.equal(true);
     expect(matches('tfjs-*', 'tfjs-webgl')).to.equal(true);
     const list = [{ case: 'conv/*', adapter: 'tfjs-*', why: 'x' }];
-    expect(exclusionFor(list, CASE.id, 'tfjs-cpu')).to.equal(list[0]);
-    expect(exclusionFor(list, CASE.id, 'reference')).to.equal(undefined);
+    expect(exclusionFor(list, CASE, 'tfjs-cpu')).to.equal(list[0]);
+    expect(exclusionFor(list, CASE, 'reference')).to.equal(undefined);
+  });
+
+  it('hold an entry for the Keras releases from its since up to its before, 3.6.0 where a case names none', () => {
+    const list = [
+      { case: CASE.id, adapter: '*', before: '3.14', why: 'old Keras' },
+      { case: CASE.id, adapter: '*', since: '3.15', why: 'new Keras' },
+    ] as const;
+    expect(exclusionFor(list, CASE, 'reference')?.why).to.equal('old Keras');
+    expect(exclusionFor(list, { ...CASE, keras: '3.6.0' }, 'reference')?.why).to.equal('old Keras');
+    expect(exclusionFor(list, { ...CASE, keras: '3.14.0' }, 'reference')).to.equal(undefined);
+    expect(exclusionFor(list, { ...CASE, keras: '3.15.1' }, 'reference')?.why).to.equal('new Keras');
+    const table = [{ case: CASE.id, adapter: '*', atol: 1, rtol: 0, since: '3.15', why: 'new Keras' }] as const;
+    expect(toleranceFor(CASE, 'reference', 'float32', table).atol).to.be.below(1);
+    expect(toleranceFor({ ...CASE, keras: '3.15.1' }, 'reference', 'float32', table).atol).to.equal(1);
   });
 
   it('leave out a call by what it holds: an int32 beyond 2^24 on webgl and webgpu, in a page too, and nowhere else', () => {
@@ -452,14 +466,19 @@ describe('tolerance table and exclusion list', () => {
         { case: 'conv/*', adapter: '*', atol: -1, rtol: 0, why: ' ' },
         { case: 'conv/*', adapter: '*', atol: 0, rtol: 0, why: 'ok' },
         { case: 'elu/*', adapter: '*', atol: 0, rtol: 0, why: 'ok' },
+        { case: 'conv/*', adapter: '*', atol: 0, rtol: 0, since: '3.15', why: 'only in sets of 3.15 and later' },
+        { case: 'conv/*', adapter: 'tfjs-*', atol: 0, rtol: 0, since: '3.14', before: '3.7', why: 'empty range' },
       ],
-      [CASE.id],
+      [{ id: CASE.id, keras: '3.6.0' }],
     );
     expect(problems).to.deep.equal([
       'conv/* [*]: no reason given',
       'conv/* [*]: atol and rtol must be finite and >= 0',
       'conv/* [*]: listed twice',
       'elu/* [*]: matches no golden case',
+      'conv/* [*] (Keras since 3.15): matches no golden case',
+      'conv/* [tfjs-*] (Keras since 3.14, before 3.7): before comes before since',
+      'conv/* [tfjs-*] (Keras since 3.14, before 3.7): matches no golden case',
     ]);
   });
 });

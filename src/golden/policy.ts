@@ -6,12 +6,23 @@
  * An adapter run somewhere other than this process carries the place as a prefix: `chromium:tfjs-wasm` is
  * tfjs-wasm in a Chromium page. Entries for `tfjs-wasm` (the same TF.js code) apply to it as well; an
  * entry for `chromium:tfjs-wasm` applies to it alone.
+ *
+ * An entry holds for every Keras version unless it says `since` (the release a Keras change made it
+ * needed) or `before` (the release whose change made it obsolete): a deviation from what one Keras did
+ * is not carried to a Keras that does otherwise.
  */
 import type { DType } from '../dtypes.js';
 import type { GoldenCase, Tolerance } from './cases.js';
 import { DEFAULT_TOLERANCE } from './compare.js';
+import { includes, SEED_KERAS, type KerasMinor } from '../keras-versions.js';
 
-export interface ToleranceEntry {
+/** The Keras releases an entry holds for: from `since` on, up to (without) `before`. */
+export interface KerasRange {
+  readonly since?: KerasMinor;
+  readonly before?: KerasMinor;
+}
+
+export interface ToleranceEntry extends KerasRange {
   readonly case: string;
   readonly adapter: string;
   readonly atol: number;
@@ -19,7 +30,7 @@ export interface ToleranceEntry {
   readonly why: string;
 }
 
-export interface ExclusionEntry {
+export interface ExclusionEntry extends KerasRange {
   readonly case: string;
   readonly adapter: string;
   readonly why: string;
@@ -48,12 +59,23 @@ function namesAdapter(pattern: string, adapter: string): boolean {
   return matches(pattern, adapter) || matches(pattern, unplaced);
 }
 
-function applies(entry: Entry, caseId: string, adapter: string): boolean {
-  return matches(entry.case, caseId) && namesAdapter(entry.adapter, adapter);
+/** A golden case as entries see it: its id and the Keras version of its set (3.6.0 when unsaid). */
+export type CaseRef = Pick<GoldenCase, 'id' | 'keras'>;
+
+function holdsFor(range: KerasRange, keras = SEED_KERAS as string): boolean {
+  return (!range.since || includes(keras, range.since)) && (!range.before || !includes(keras, range.before));
 }
 
-export function exclusionFor(list: readonly ExclusionEntry[], caseId: string, adapter: string): ExclusionEntry | undefined {
-  return list.find((e) => applies(e, caseId, adapter));
+function namesCase(entry: Entry, c: CaseRef): boolean {
+  return matches(entry.case, c.id) && holdsFor(entry, c.keras);
+}
+
+function applies(entry: Entry, c: CaseRef, adapter: string): boolean {
+  return namesCase(entry, c) && namesAdapter(entry.adapter, adapter);
+}
+
+export function exclusionFor(list: readonly ExclusionEntry[], c: CaseRef, adapter: string): ExclusionEntry | undefined {
+  return list.find((e) => applies(e, c, adapter));
 }
 
 export function callExclusionFor(list: readonly CallExclusionEntry[], c: GoldenCase, adapter: string): CallExclusionEntry | undefined {
@@ -83,7 +105,7 @@ export function toleranceFor(
     tol.sources.push(source);
   };
   if (c.tolerance) loosen(c.tolerance, `golden: ${c.tolerance.why}`);
-  for (const e of table) if (applies(e, c.id, adapter)) loosen(e, `table: ${e.why}`);
+  for (const e of table) if (applies(e, c, adapter)) loosen(e, `table: ${e.why}`);
   return tol;
 }
 
@@ -91,18 +113,20 @@ export function toleranceFor(
  * What is wrong with a table or list: an entry without a reason, with a negative or non-finite
  * tolerance, a duplicate, or one that matches no golden case (stale after a catalogue change).
  */
-export function entryProblems(entries: readonly Entry[], caseIds: readonly string[]): string[] {
+export function entryProblems(entries: readonly Entry[], cases: readonly CaseRef[]): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const e of entries) {
-    const name = `${e.case} [${e.adapter}]`;
+    const range = [e.since && `since ${e.since}`, e.before && `before ${e.before}`].filter(Boolean).join(', ');
+    const name = `${e.case} [${e.adapter}]${range ? ` (Keras ${range})` : ''}`;
     if (typeof e.why !== 'string' || e.why.trim() === '') problems.push(`${name}: no reason given`);
     if ('atol' in e && !([e.atol, e.rtol].every((t) => Number.isFinite(t) && t >= 0))) {
       problems.push(`${name}: atol and rtol must be finite and >= 0`);
     }
     if (seen.has(name)) problems.push(`${name}: listed twice`);
     seen.add(name);
-    if (!caseIds.some((id) => matches(e.case, id))) problems.push(`${name}: matches no golden case`);
+    if (e.since && e.before && !includes(e.before, e.since)) problems.push(`${name}: before comes before since`);
+    if (!cases.some((c) => namesCase(e, c))) problems.push(`${name}: matches no golden case`);
   }
   return problems;
 }

@@ -295,7 +295,7 @@ async function runCell(
   const { keras, backend } = place;
   const cell: ReportCell = { keras, op: op.op, backend, passed: 0, failed: 0, excluded: 0, unsupported: 0, worst: null };
   for (const c of op.cases) {
-    const why = exclusionFor(policy.exclusions, c.id, backend)?.why;
+    const why = exclusionFor(policy.exclusions, c, backend)?.why;
     const expected = policy.expect(c);
     const skip = why ?? (expected?.result === 'Skip' ? expected.reason : undefined);
     const ran = skip !== undefined ? excludeCase(c, place, skip, sink) : await replayCase(c, place, run, sink, cell);
