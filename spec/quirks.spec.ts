@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { composedDilation, composedStrides } from '../adapters/tfjs/conv.js';
+import { cast } from '../adapters/tfjs/gpu-layout.js';
 import { QUIRKS, quirk } from '../adapters/tfjs/quirks.js';
 import { setBackend } from '../src/index.js';
 
@@ -69,6 +70,20 @@ describe('depthwise conv where the kernel refuses (composed, against tfjs-cpu\'s
       });
     });
   }
+});
+
+describe('the cast of int32 to float32 rounds as XLA converts (castToFloatRelabels)', () => {
+  // Math.fround is the float32 nearest each int32 (ties to even): 2^24 + 1 -> 2^24, 2^31 - 1 -> 2^31.
+  const ints = [16777217, 2 ** 31 - 1, -(2 ** 31), -16777219, 5];
+  for (const [name, tfName] of [['tfjs-cpu', 'cpu'], ['tfjs-wasm', 'wasm'], ['tfjs-tensorflow', 'tensorflow']]) {
+    it(`on ${name}`, async function () {
+      if (!(await setBackend(name).then(() => true, () => false))) this.skip();
+      await tf.setBackend(tfName);
+      const y = tf.tidy(() => Array.from(cast(tf.tensor1d(ints, 'int32'), 'float32').dataSync()));
+      expect(y).to.deep.equal(ints.map(Math.fround));
+    });
+  }
+  after(() => setBackend('reference'));
 });
 
 describe('TF.js backend names', () => {

@@ -47,12 +47,6 @@ const F32_MIN_NORMAL = 2 ** -126;
 /** XLA on CPU flushes float32 subnormals to zero (keeping the sign); TF.js's cpu keeps them. */
 const flush = (x: tf.Tensor): tf.Tensor => where(tf.less(tf.abs(x), F32_MIN_NORMAL), tf.mul(x, 0), x);
 
-/**
- * float32 values, rounded as JAX converts int32: cpu's Cast only relabels an int32 array as float32, so
- * 2^31 - 1 stays exact there (and cos of it is another number); the multiply by 1 writes a float32 array.
- */
-const float32 = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : tf.mul(cast(x, 'float32'), tf.scalar(1)));
-
 /** abs_ * f(angle) as XLA multiplies: subnormal operands and results flushed. */
 const times = (r: tf.Tensor, f: tf.Tensor): tf.Tensor => flush(tf.mul(r, flush(f)));
 
@@ -61,7 +55,7 @@ export const complexKernels: ComplexKernels = {
   // as jnp's multiply, and both products have the output's shape.
   polar: ({ abs_, angle }) => {
     requireComplex();
-    const [r, theta] = [flush(float32(abs_)), float32(angle)];
+    const [r, theta] = [flush(cast(abs_, 'float32')), cast(angle, 'float32')];
     return tf.complex(times(r, tf.cos(theta)), times(r, tf.sin(theta)));
   },
 };

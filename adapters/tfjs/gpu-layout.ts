@@ -7,7 +7,8 @@
  *   as it is against a 0 dim, which tensorflow's Select rejects ("must have the same size and shape").
  * - int32 and bool transposes, reductions over leading axes and casts to float32 (intLayoutBroken): a
  *   gather by the permuted flat indices (computed on the host from the shape, not the data), a transpose
- *   here that moves the reduced axes last, and a multiply by 1.
+ *   here that moves the reduced axes last, and a multiply by 1 (as for cpu's cast to float32,
+ *   castToFloatRelabels).
  * - cast to bool on every backend as a comparison with 0: wasm's Cast keeps the low byte (256 and 0.5
  *   become false).
  */
@@ -19,7 +20,7 @@ const GPU_MAX_RANK = 4;
 export function cast(x: tf.Tensor, dtype: tf.DataType): tf.Tensor {
   if (x.dtype === dtype) return x;
   if (dtype === 'bool') return tf.notEqual(x, 0);
-  if (dtype === 'float32' && quirk.intLayoutBroken()) return tf.mul(tf.cast(x, dtype), tf.scalar(1));
+  if (dtype === 'float32' && (quirk.castToFloatRelabels() || quirk.intLayoutBroken())) return tf.mul(tf.cast(x, dtype), tf.scalar(1));
   return tf.cast(x, dtype);
 }
 

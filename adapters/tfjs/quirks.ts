@@ -152,6 +152,13 @@ export const QUIRKS = {
       "rank 5 is not yet supported'). The compositions are used on every backend, so no predicate asks this.",
     on: ['webgl', 'webgpu'],
   },
+  castToFloatRelabels: {
+    why:
+      "cpu's Cast of int32 to float32 keeps the Int32Array and only relabels it (TF.js counts the cast as " +
+      'lossless), so 2^24 + 1 stays exact where XLA rounds it to 2^24, and every later op sees the exact int; ' +
+      'a multiply by 1 writes a real float32 array.',
+    on: ['cpu'],
+  },
   intLayoutBroken: {
     why:
       "webgpu's general TransposeProgram does not compile for int32 or bool ('type mismatch ... expected " +
