@@ -4,6 +4,7 @@
  */
 export { ops, opsFor } from './ops/api.js';
 export type { Ops } from './ops/api.js';
+export type { Pullback } from './ops/vjp.js';
 export { KERAS_VERSIONS, NEWEST_KERAS } from './keras-versions.js';
 export type { KerasVersion } from './keras-versions.js';
 export { convertToTensor, tensor } from './backend/convert.js';
@@ -15,7 +16,7 @@ export type { BackendInfo, BackendFactory } from './backend/registry.js';
 export type { Adapter } from './backend/adapter.js';
 export type { Spec, ConcreteSpec } from './dtypes.js';
 export { OP_TABLE } from './ops/table.js';
-export type { OpName, KerasName, KerasNameAt, Kernels } from './ops/table.js';
+export type { OpName, KerasName, KerasNameAt, Kernels, Vjps } from './ops/table.js';
 export {
   KerasParityError,
   KerasValueError,

@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from '../dtypes.js';
-import type { Kernels } from '../ops/table.js';
+import type { Kernels, Vjps } from '../ops/table.js';
 
 /**
  * What a backend implements. `H` is the backend's own tensor handle. Kernels receive arguments already
@@ -33,6 +33,8 @@ export interface Adapter<H = unknown> {
   cast(handle: H, dtype: DType): H;
   dispose(handle: H): void;
   readonly kernels: Kernels<H>;
+  /** Backward rules (`ops.vjp`), written beside the kernels they differentiate. */
+  readonly vjps?: Vjps<H>;
 }
 
 /** An adapter whose handle type is not known at the use site (the registry, tensors). */

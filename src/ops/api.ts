@@ -2,8 +2,9 @@
 import type { Spec } from '../dtypes.js';
 import type { Tensor } from '../backend/tensor.js';
 import { KERAS_VERSIONS, NEWEST_KERAS, kerasVersion, type KerasVersion } from '../keras-versions.js';
-import { bindIdiomatic, bindKeras, execute, lookup, outputSpecOf } from './dispatch.js';
+import { bindIdiomatic, bindKeras, execute, lookup, outputSpecOf, type Bound } from './dispatch.js';
 import { camelCase, type CamelCase } from './op.js';
+import { vjp, type Pullback } from './vjp.js';
 import { publicNamesAt, type AliasesOf, type KerasNameAt, type OpName, type OpTable } from './table.js';
 
 type ResultOf<D> = D extends { outputs: infer M } ? (M extends 1 ? Tensor : Tensor[]) : never;
@@ -23,6 +24,11 @@ export type Ops<V extends KerasVersion = typeof NEWEST_KERAS> = {
   call(kerasName: string, args?: unknown[], kwargs?: Record<string, unknown>): Tensor | Tensor[];
   /** Shape and dtype inference; arguments may be `{shape, dtype}` with `null` dims. */
   outputSpec(kerasName: string, args?: unknown[], kwargs?: Record<string, unknown>): Spec | Spec[];
+  /**
+   * `jax.vjp` of the op, Keras-literal: `const [y, pullback] = ops.vjp('conv', [x, k], {strides: 2})`;
+   * `pullback(dy)` gives the gradient of every floating tensor argument, by Keras parameter name.
+   */
+  vjp(kerasName: string, args?: unknown[], kwargs?: Record<string, unknown>): [Tensor | Tensor[], Pullback];
 };
 
 function idiomatic(publicName: string, keras: KerasVersion): IdiomaticOp<Tensor | Tensor[]> {
@@ -35,14 +41,14 @@ function idiomatic(publicName: string, keras: KerasVersion): IdiomaticOp<Tensor 
 function buildOps<V extends KerasVersion>(keras: V): Ops<V> {
   const ops: Record<string, unknown> = { kerasVersion: keras };
   for (const name of publicNamesAt(keras)) ops[camelCase(name)] = idiomatic(name, keras);
-  ops.call = (kerasName: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}) => {
+  // The Keras-literal forms: a name, positional arguments and keyword arguments, bound as Python would.
+  const literal = <R>(run: (call: Bound) => R) => (kerasName: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}) => {
     const [op, def] = lookup(kerasName, keras);
-    return execute({ op, def, values: bindKeras(kerasName, def, args, kwargs, keras), keras });
+    return run({ op, def, values: bindKeras(kerasName, def, args, kwargs, keras), keras });
   };
-  ops.outputSpec = (kerasName: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}) => {
-    const [op, def] = lookup(kerasName, keras);
-    return outputSpecOf({ op, def, values: bindKeras(kerasName, def, args, kwargs, keras), keras });
-  };
+  ops.call = literal(execute);
+  ops.outputSpec = literal(outputSpecOf);
+  ops.vjp = literal(vjp);
   return Object.freeze(ops) as Ops<V>;
 }
 

@@ -98,6 +98,7 @@ export const ctc = {
   ctc_decode: defineOp<CtcDecodeAttrs, 'inputs' | 'sequence_lengths', never, 2>({
     params: [tensor('inputs'), tensor('sequence_lengths'), kwarg('strategy', 'greedy'), kwarg('beam_width', 100), kwarg('top_paths', 1), kwarg('merge_repeated', true), kwarg('mask_index', 0)],
     outputs: 2,
+    noGradient: 'a decode picks paths by argmax and beam search; its paths are integers and its scores are not differentiated in Keras',
     resolve: ({ t, v, mode }) => {
       // JAX picks the decoder by strategy before it looks at the inputs' shape. Keras's symbolic call
       // accepts any strategy; we raise in both modes (docs/deviations.md).

@@ -150,7 +150,7 @@ export function prepare(call: Bound, made: Tensor[]) {
     Object.entries(tensors).map(([name, t]) => [name, t === null ? null : t.handleOn(adapter)]),
   );
   const kernel = adapter.kernels[opName] as (i: unknown, a: unknown, o: unknown) => unknown;
-  return { adapter, out, run: () => kernel(handles, attrs, out) };
+  return { adapter, out, tensors, handles, attrs, run: () => kernel(handles, attrs, out) };
 }
 
 function asTensor(p: ParamDef, value: unknown, made: Tensor[]): Tensor | null {
@@ -168,7 +168,7 @@ function asTensor(p: ParamDef, value: unknown, made: Tensor[]): Tensor | null {
   }
 }
 
-function wrapResult(opName: string, adapter: AnyAdapter, result: unknown, out: Spec | Spec[]): Tensor | Tensor[] {
+export function wrapResult(opName: string, adapter: AnyAdapter, result: unknown, out: Spec | Spec[]): Tensor | Tensor[] {
   if (Array.isArray(out)) {
     return (result as unknown[]).map((h, i) => checked(opName, new Tensor(adapter, h), out[i] as ConcreteSpec));
   }

@@ -163,11 +163,15 @@ const STANDARDIZED_DTYPE: BehaviourChange = {
   what: "`dtype` goes through Keras's standardize_dtype before anything else: an unknown name (or 'float') raises ValueError \"Invalid dtype: ...\" where JAX raised TypeError.",
 };
 
+// The inputs are cast to int32 first, so JAX's vjp sees no path from a float input to the output.
+const NO_GRADIENT = 'its output depends on its inputs only through their integer class indices';
+
 export const encoding = {
   one_hot: defineOp<OneHotAttrs, 'x'>({
     params: [tensor('x'), arg('num_classes'), kwarg('axis', -1), kwarg('dtype', null), kwarg('sparse', false)],
     changes: { standardizedDtype: STANDARDIZED_DTYPE },
     outputs: 1,
+    noGradient: NO_GRADIENT,
     resolve: ({ t, v, mode, changed }) => {
       if (changed('standardizedDtype')) kerasDtype(v.dtype);
       return resolveOneHot(t.x, v, mode);
@@ -178,6 +182,7 @@ export const encoding = {
     legacyKeywords: { num_tokens: 'num_classes' },
     changes: { standardizedDtype: STANDARDIZED_DTYPE },
     outputs: 1,
+    noGradient: NO_GRADIENT,
     checkFirst: (values) => checkNumClassesGiven(values.num_classes),
     resolve: ({ t, v, mode, changed }) => {
       if (changed('standardizedDtype')) kerasDtype(v.dtype);

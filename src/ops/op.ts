@@ -93,6 +93,8 @@ export interface OpDef<A = unknown, T extends string = string, O extends string 
    * has only real kernels, so the dispatcher refuses a complex64 argument with UnsupportedError.
    */
   readonly takesComplex?: true;
+  /** Why JAX cannot differentiate the op (its outputs are integers): `ops.vjp` raises with it. */
+  readonly noGradient?: string;
   /** Checks Keras's op wrapper makes before its arguments become tensors (so before a bad tensor's error). */
   checkFirst?(values: Readonly<Record<string, unknown>>): void;
   resolve(args: CallArgs<T, O>): Resolved<A, M>;

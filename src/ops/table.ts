@@ -47,6 +47,25 @@ export type Kernel<D, H> =
 
 export type Kernels<H> = { [K in OpName]: Kernel<OpTable[K], H> };
 
+/**
+ * An adapter's backward rule for one op (its vector-Jacobian product): the forward call's inputs,
+ * attributes and output spec, the cotangent of each output, and the floating inputs to differentiate
+ * (`wrt`); returns the gradient of each of those, by Keras parameter name, in its input's shape and dtype.
+ */
+export type Vjp<D, H> =
+  D extends OpDef<infer A, infer T, infer O, infer M>
+    ? (
+        inputs: Record<T, H> & Record<O, H | null>,
+        attrs: A,
+        out: M extends 1 ? ConcreteSpec : ConcreteSpec[],
+        cotangents: M extends 1 ? H : H[],
+        wrt: ReadonlyArray<T | O>,
+      ) => Partial<Record<T | O, H>>
+    : never;
+
+/** The backward rules an adapter has: an op without one raises UnsupportedError on that backend. */
+export type Vjps<H> = { [K in OpName]?: Vjp<OpTable[K], H> };
+
 export type AliasesOf<K extends OpName> = OpTable[K] extends { aliases: readonly (infer N extends string)[] } ? N : never;
 /** The release an op came in: its `since`, else 3.6, the seed. */
 export type SinceOf<K extends OpName> = OpTable[K] extends { since: infer S } ? S : '3.6';

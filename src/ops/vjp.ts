@@ -1,0 +1,88 @@
+/**
+ * `ops.vjp`: an op's outputs and its pullback, as `jax.vjp` gives them. The ops layer decides what is
+ * differentiated (every floating tensor argument, positional or keyword) and checks the cotangents as
+ * JAX does; the active adapter's backward rule computes the gradients.
+ */
+import { formatShape } from '../format.js';
+import type { ConcreteSpec, Spec } from '../dtypes.js';
+import { Tensor } from '../backend/tensor.js';
+import { convertToTensor } from '../backend/convert.js';
+import { KerasTypeError, KerasValueError, UnsupportedError } from '../errors.js';
+import { prepare, wrapResult, type Bound } from './dispatch.js';
+
+/** The gradient of each floating input, by Keras parameter name, for the cotangents of the outputs. */
+export interface Pullback {
+  (cotangents: unknown): Record<string, Tensor>;
+  /** Releases the tensors the call made from plain values (the pullback keeps them until then). */
+  dispose(): void;
+}
+
+const FLOATING = new Set(['float32']);
+
+/** The floating tensor arguments; JAX's grad refuses a call that has none. */
+function differentiated(call: Bound, tensors: Record<string, Tensor | null>): string[] {
+  if (call.def.noGradient) throw new KerasTypeError(`${call.op} has no gradient: ${call.def.noGradient}.`);
+  const wrt = Object.keys(tensors).filter((name) => tensors[name] && FLOATING.has(tensors[name]!.dtype));
+  if (!wrt.length) {
+    const dtypes = Object.entries(tensors).filter(([, t]) => t).map(([name, t]) => `${name} of dtype ${t!.dtype}`);
+    throw new KerasTypeError(
+      `vjp requires real-valued inputs (input dtype that is a sub-dtype of np.inexact), but ${call.op} got ${dtypes.join(', ')}.`,
+    );
+  }
+  return wrt;
+}
+
+const jaxType = (s: Pick<ConcreteSpec, 'shape' | 'dtype'>) => `${s.dtype}[${s.shape.join(',')}]`;
+
+/** JAX's check of the pullback's argument: one cotangent per output, each of its output's shape and dtype. */
+function cotangentsFor(op: string, given: unknown, out: ConcreteSpec[], made: Tensor[]): Tensor[] {
+  const list = out.length === 1 && !Array.isArray(given) ? [given] : given;
+  if (!Array.isArray(list) || list.length !== out.length) {
+    throw new KerasValueError(`The pullback of ${op} takes ${out.length} cotangent${out.length > 1 ? 's' : ''}, one per output.`);
+  }
+  return list.map((c, i) => {
+    const t = c instanceof Tensor ? c : convertToTensor(c as never);
+    if (t !== c) made.push(t);
+    const same = t.dtype === out[i].dtype && formatShape(t.shape) === formatShape(out[i].shape);
+    if (!same) {
+      throw new KerasValueError(
+        `unexpected JAX type (e.g. shape/dtype) for argument to vjp function: got ${jaxType(t)}, but expected ` +
+          `${jaxType(out[i])} because the corresponding output of the function ${op} had JAX type ${jaxType(out[i])}`,
+      );
+    }
+    return t;
+  });
+}
+
+export function vjp(call: Bound): [Tensor | Tensor[], Pullback] {
+  const made: Tensor[] = [];
+  try {
+    const { adapter, out, tensors, handles, attrs, run } = prepare(call, made);
+    const wrt = differentiated(call, tensors);
+    const rule = adapter.vjps?.[call.op] as ((...a: unknown[]) => Record<string, unknown>) | undefined;
+    if (!rule) throw new UnsupportedError(`${call.op} has no backward rule on the ${adapter.name} backend yet.`);
+    const outputs = wrapResult(call.op, adapter, run(), out);
+    const specs = (Array.isArray(out) ? out : [out]) as ConcreteSpec[];
+    const pullback = ((cotangents: unknown) => {
+      const temporary: Tensor[] = [];
+      try {
+        const cts = cotangentsFor(call.op, cotangents, specs, temporary).map((t) => t.handleOn(adapter));
+        const grads = rule(handles, attrs, out, Array.isArray(out) ? cts : cts[0], wrt);
+        return Object.fromEntries(wrt.map((name) => [name, gradient(call.op, name, adapter, grads[name], tensors[name]!)]));
+      } finally {
+        for (const t of temporary) t.dispose();
+      }
+    }) as Pullback;
+    pullback.dispose = () => made.splice(0).forEach((t) => t.dispose());
+    return [outputs, pullback];
+  } catch (e) {
+    for (const t of made) t.dispose();
+    throw e;
+  }
+}
+
+/** A gradient has its input's shape and dtype; anything else is a bug in the backward rule. */
+function gradient(op: string, name: string, adapter: Parameters<typeof wrapResult>[1], handle: unknown, input: Tensor): Tensor {
+  if (handle === undefined) throw new UnsupportedError(`The ${adapter.name} backward rule of ${op} gave no gradient for ${name}.`);
+  return wrapResult(`the gradient of ${op} for ${name}`, adapter, handle, { shape: input.shape, dtype: input.dtype } as Spec) as Tensor;
+}
