@@ -1,11 +1,13 @@
 /**
  * The summary printed after a run: per Keras version, its heading and op x backend table, each cell
  * `passed/failed/unsupported` and the worst error (as src/report/cell.ts words them), and its counts; then
- * the unavailable backends with why, the totals and the verdict.
+ * how many ops changed between the Keras versions, the unavailable backends with why, the totals and the
+ * verdict.
  */
 import { plural } from '../format.js';
 import { cellSummaries, countsText, unexpectedPassText, type CellSummary } from '../report/cell.js';
 import type { ParityReport } from '../report/model.js';
+import { changesCounts, pairTitle } from '../report/version-changes.js';
 import { kerasTitle, versionViews, versionsText } from '../report/versions.js';
 import { paint } from './progress.js';
 
@@ -19,6 +21,7 @@ export function summaryTable(report: ParityReport, color: boolean, goldenErrors:
       'cells: passed/failed/unsupported cases (expected failures apart) and the worst error: exact, <1e-6 absolute, or float32 ULPs';
     lines.push(paint(color, 'dim', `${legend} (report.md has the details)`));
   }
+  for (const v of report.versionChanges ?? []) lines.push(`${pairTitle(v)}: ${changesCounts(v)} (report.md: What changed between Keras versions)`);
   for (const b of report.backends.filter((x) => !x.available)) {
     const what = b.required ? paint(color, 'red', 'unavailable (required)') : 'unavailable';
     lines.push(`${b.name}: ${what}: ${b.reason ?? 'no reason given'}`);

@@ -18,7 +18,8 @@ import { BackendUnavailableError } from '../errors.js';
 import type { GoldenCase, GoldenOp } from '../golden/cases.js';
 import { GoldenError } from '../golden/errors.js';
 import { EXCLUSIONS } from '../golden/exclusions.js';
-import { MANIFEST, loadOp, opsOf, readManifest, type GoldenSource, type Manifest } from '../golden/loader.js';
+import { MANIFEST, loadOp, opsOf, readManifest, type GoldenSet, type GoldenSource, type Manifest } from '../golden/loader.js';
+import { diffGoldenSets } from '../golden/versions.js';
 import { isKerasVersion } from '../keras-versions.js';
 import type { ExclusionEntry, ToleranceEntry } from '../golden/policy.js';
 import { exclusionFor } from '../golden/policy.js';
@@ -40,12 +41,14 @@ import type {
   ReportShard,
   ReportTolerance,
   ReportUnexpectedPass,
+  ReportVersionChanges,
   WorstError,
 } from './model.js';
 import { REPORT_FORMAT, errorScore } from './model.js';
 import { expectationFor, unmatchedLines, type Expectation, type ExpectationSet } from './expectations.js';
 import { goldenOfSets } from './golden-id.js';
 import { shardVersions } from './shard.js';
+import { briefDiff } from './version-changes.js';
 import { countCells } from './versions.js';
 
 /** One Keras version's golden set and where it is read from. */
@@ -190,6 +193,7 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
       summary: { ...totals, ok: totals.failed === 0 && !missingRequired && goldenErrors.length === 0 },
       results: sink.results,
     };
+    if (loaded.length > 1) report.versionChanges = versionChanges(loaded);
     const set = options.expectations;
     if (set) report.expectations = { file: set.file, sha256: set.sha256, unexpectedPasses: sink.unexpectedPasses };
     const ran = backends.filter((b) => b.available);
@@ -209,6 +213,15 @@ function loadSet({ keras, source }: GoldenSetSource, selected: readonly string[]
   // An op another selected version has but this one lacks runs in that version only.
   const mine = selected?.filter((op) => !isKerasVersion(keras) || !(op in OP_TABLE) || opIn(op as OpName, keras));
   return { keras, manifest, golden, ...loadOps(source, manifest, mine) };
+}
+
+/**
+ * What changed from each version to the next on the selected ops' goldens, as loaded: the whole
+ * selection, not a shard's part, so that the shards of a run agree and merge keeps it.
+ */
+function versionChanges(sets: readonly { manifest: Manifest; ops: GoldenOp[] }[]): ReportVersionChanges[] {
+  const set = ({ manifest, ops }: (typeof sets)[number]): GoldenSet => ({ manifest, ops, broken: [] });
+  return sets.slice(1).map((newer, i) => briefDiff(diffGoldenSets(set(sets[i]), set(newer))));
 }
 
 /** Op names in the op table's order, each once; names outside it last, alphabetically. */

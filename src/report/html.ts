@@ -2,8 +2,8 @@
  * The parity report as one self-contained HTML page (inline CSS and JS, nothing fetched, opens from disk):
  * a summary line, per Keras version a heading and a heatmap of op x backend coloured by the worst error in
  * ULPs (red for failures, grey where nothing could run) whose cells expand to their failing, loosened and
- * excluded cases, where Keras's
- * own backends disagree with JAX, benchmark plots when the report carries bench results
+ * excluded cases, where Keras's own backends disagree with JAX, what changed between the Keras versions of
+ * the run (./version-changes-html.ts), benchmark plots when the report carries bench results
  * (./performance.ts), and the environment and backends the run used.
  *
  * Every piece of report text goes through `esc`; element ids are built from indices, never from report
@@ -22,6 +22,7 @@ import { machineDisagreements, sourceAsRun, type MachineDisagreement } from './m
 import { errorScore, type KerasDisagreement, type ParityReport, type ReportBaseline, type ReportCase } from './model.js';
 import { performanceSection } from './performance.js';
 import { shardNote } from './shard.js';
+import { VERSION_CHANGES_CSS, versionChangesSection } from './version-changes-html.js';
 import { kerasTitle, versionViews, versionsText } from './versions.js';
 
 export type { ParityReport } from './model.js';
@@ -549,7 +550,7 @@ export function renderHtml(report: ParityReport): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>${esc(title)}</title>
-<style>${PAGE_CSS}${MERGE_CSS}</style>
+<style>${PAGE_CSS}${MERGE_CSS}${VERSION_CHANGES_CSS}</style>
 <noscript><style>${NOSCRIPT_CSS}</style></noscript>
 </head>
 <body>
@@ -582,6 +583,7 @@ ${caseIndex(report, caseIds, panelOf)}
 <h2 id="h-disagree">Where Keras\u2019s own backends disagree with JAX</h2>
 ${disagreementSections(grids)}
 </section>
+${versionChangesSection(report.versionChanges)}
 ${performanceSection(report.bench, { machine: report.environment.machine, backends: report.backends })}
 <section aria-labelledby="h-env">
 <h2 id="h-env">Environment</h2>

@@ -1,8 +1,9 @@
 /**
  * The parity report as Markdown (report.md): the verdict, an op x backend table per Keras version, then
  * every failing, loosened and excluded case, where Keras's own backends disagree with JAX (each of these
- * a section per version, its heading naming it), the benchmark tables when the report carries bench
- * results, and the environment. Readable as plain text and as rendered GitHub Markdown.
+ * a section per version, its heading naming it), what changed between the Keras versions of the run, the
+ * benchmark tables when the report carries bench results, and the environment. Readable as plain text and
+ * as rendered GitHub Markdown.
  */
 import { plural } from '../format.js';
 import { formatNumber } from '../golden/report.js';
@@ -15,6 +16,7 @@ import { machineDisagreements, sourceAsRun, type MachineResult } from './merge.j
 import type { ParityReport, ReportBaseline, ReportCase, ReportComparison, ReportOutput } from './model.js';
 import { performanceMarkdown } from './performance-md.js';
 import { shardNote } from './shard.js';
+import { versionChangesMarkdown } from './version-changes.js';
 import { kerasTitle, versionViews, versionsText } from './versions.js';
 
 export function renderMarkdown(report: ParityReport): string {
@@ -32,6 +34,7 @@ export function renderMarkdown(report: ParityReport): string {
     ...each((v, keras) => loosenedSection(v.cases.filter((c) => c.status === 'loosened'), keras)),
     ...each((v, keras) => excludedSection(v.cases.filter((c) => c.status === 'excluded'), keras)),
     ...each(disagreementsSection),
+    versionChangesMarkdown(report.versionChanges),
     performanceMarkdown(report.bench, { machine: report.environment.machine, backends: report.backends }),
     report.sources ? sourcesEnvironment(report) : environmentSection(report),
   ];

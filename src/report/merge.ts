@@ -16,6 +16,7 @@ import {
   type ReportGoldenSet,
   type ReportResult,
   type ReportSource,
+  type ReportVersionChanges,
   type ResultStatus,
 } from './model.js';
 import { countCells } from './versions.js';
@@ -90,6 +91,7 @@ export function mergeReports(inputs: readonly MergeInput[], options: MergeOption
   const cells = mergeCells(renamed.flatMap((r) => r.report.cells));
   const first = inputs[0].report;
   const golden = mergedGolden(inputs);
+  const versionChanges = mergedVersionChanges(inputs);
   return {
     format: REPORT_FORMAT,
     generatedAt: (options.now ?? new Date()).toISOString(),
@@ -108,7 +110,20 @@ export function mergeReports(inputs: readonly MergeInput[], options: MergeOption
     kerasDisagreements: uniqueBy(inputs.flatMap((i) => i.report.kerasDisagreements), (d) => `${d.keras}\u0000${d.caseId}\u0000${d.backend}`),
     summary: { ...countCells(cells), ok: inputs.every((i) => i.report.summary.ok) },
     sources: renamed.flatMap((r) => r.sources),
+    ...(versionChanges.length ? { versionChanges } : {}),
   };
+}
+
+/**
+ * Each pair of versions' changes that every input recording it recorded alike (the same goldens and ops
+ * give the same); a pair they recorded differently (other --op selections, mixed goldens) is left out
+ * rather than one input's taken for all.
+ */
+function mergedVersionChanges(inputs: readonly MergeInput[]): ReportVersionChanges[] {
+  const all = inputs.flatMap((i) => i.report.versionChanges ?? []);
+  const pair = (v: ReportVersionChanges) => `${v.older} ${v.newer}`;
+  const alike = (v: ReportVersionChanges) => all.filter((w) => pair(w) === pair(v)).every((w) => JSON.stringify(w) === JSON.stringify(v));
+  return uniqueBy(all.filter(alike), pair).sort((a, b) => compareVersions(a.older, b.older));
 }
 
 /** Format 1 reports have neither a label nor per-case results: nothing to tell the machines apart by. */

@@ -8,6 +8,7 @@
  */
 
 import type { BenchFile } from '../benchfile/model.js';
+import type { CaseChange, ChangeKind as VersionChangeKind } from '../golden/versions.js';
 import { SEED_KERAS } from '../keras-versions.js';
 import type { MachineFacts } from '../machine.js';
 
@@ -87,6 +88,37 @@ export interface ParityReport {
   baseline?: ReportBaseline;
   /** The expectations file the run applied (`run --expectations`); absent without one. */
   expectations?: ReportExpectations;
+  /**
+   * What changed from each Keras version of the run to the next, measured on the cases both golden sets
+   * hold for the run's ops; absent in a run of one version.
+   */
+  versionChanges?: ReportVersionChanges[];
+}
+
+/**
+ * From one Keras version to the next, the same golden case (the same id, inputs and arguments) compared as
+ * a backend's result is with Keras's (src/golden/versions.ts, which docs/keras-version-changes.md renders
+ * too), in brief: per op, how many cases changed in each way and the first case of each.
+ */
+export interface ReportVersionChanges {
+  older: string;
+  newer: string;
+  /** The run's ops in both sets with a case that changed at all, noise included, in the run's op order. */
+  ops: ReportOpChanges[];
+  /** The run's ops in both sets whose cases all give the same. */
+  unchanged: string[];
+  /** The run's ops with goldens in the newer set only. */
+  added: string[];
+}
+
+export interface ReportOpChanges {
+  op: string;
+  /** Its cases in both sets. */
+  compared: number;
+  /** Cases per kind of change, the kinds without one left out. */
+  counts: Partial<Record<VersionChangeKind, number>>;
+  /** The first case of each kind, in CHANGE_KINDS order. */
+  examples: CaseChange[];
 }
 
 /** A known-failures file (docs/expectations.md) and what it did not foresee. */
