@@ -104,6 +104,7 @@ describe('keras-parity command', function () {
       fuzzBadOp: keras(['fuzz', '--op', 'relu,sofmax']),
       fuzzBadBackend: keras(['fuzz', '--op', 'relu', '--backend', 'refrence']),
       fuzzNoKeras: keras(['fuzz', '--op', 'relu', '--backend', 'reference', '--python', noKeras]),
+      fuzzSettings: keras(['fuzz', '--op', 'relu', '--backend', 'tfjs-tensorflow', '--python', noKeras], { TF_ENABLE_ONEDNN_OPTS: '0' }),
     };
     for (const [name, job] of Object.entries(jobs)) runs[name] = await job;
   });
@@ -303,6 +304,8 @@ describe('keras-parity command', function () {
     expect(runs.fuzzBadBackend.stderr).to.include("unknown backend 'refrence' (did you mean reference?)");
     expect(runs.fuzzNoKeras.code).to.equal(3);
     expect(runs.fuzzNoKeras.stderr).to.include('Keras is not installed').and.to.match(/-m pip install -r tools\/requirements\/keras-[\d.]+\.txt/);
+    // A fuzz run says which setting of its host it ran under.
+    expect(runs.fuzzSettings.stderr).to.include('tfjs-tensorflow: oneDNN off (TF_ENABLE_ONEDNN_OPTS=0)');
   });
 
   it('golden says how to install Python and Keras when they are missing (exit 3)', () => {

@@ -12,6 +12,7 @@ import { pageRunner } from '../browser/node/fuzz.js';
 import { CHROMIUM_BACKENDS, pageBackendOf, startBrowserBackends } from '../browser/node/remote.js';
 import { inChromium, type PageBackend } from '../browser/node/session.js';
 import { plural } from '../format.js';
+import { settingsLine } from '../machine-text.js';
 import type { Generators, OpGenerators } from '../fuzz/call.js';
 import { GENERATORS } from '../fuzz/generators/index.js';
 import { KerasOracle, OracleUnavailableError } from '../fuzz/oracle.js';
@@ -209,6 +210,7 @@ async function selectBackends(named: readonly string[] | undefined, line: Status
   const infos = await listBackends();
   if (!named) {
     for (const b of infos.filter((i) => !i.available)) line.log(`${b.name}: unavailable, skipped: ${b.reason ?? 'no reason given'}`);
+    logSettings(infos.filter((b) => b.available), line);
     return { names: infos.filter((b) => b.available).map((b) => b.name) };
   }
   const byName = new Map<string, BackendInfo>(infos.map((b) => [b.name, b]));
@@ -221,7 +223,13 @@ async function selectBackends(named: readonly string[] | undefined, line: Status
   }
   const down = placed.filter((n) => byName.has(n)).map((n) => byName.get(n)!).filter((b) => !b.available);
   if (down.length) return { failed: down.map(unavailable).join('\n') };
+  logSettings(placed.filter((n) => byName.has(n)).map((n) => byName.get(n)!), line);
   return { names: [...new Set(placed)] };
+}
+
+/** What changes a backend's numbers on this host (oneDNN on tfjs-tensorflow), so a run says which it was. */
+function logSettings(backends: readonly BackendInfo[], line: StatusLine): void {
+  for (const b of backends) if (b.settings) line.log(`${b.name}: ${settingsLine(b.settings)}`);
 }
 
 const unavailable = (b: BackendInfo) => `backend ${b.name} is unavailable: ${b.reason ?? 'no reason given'}`;
