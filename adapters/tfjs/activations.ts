@@ -19,8 +19,8 @@ type ActivationKernels = Pick<
 >;
 
 // jax.nn.selu's constants, as Keras uses them.
-const SELU_ALPHA = 1.6732632423543772848170429916717;
-const SELU_SCALE = 1.0507009873554804934193349852946;
+export const SELU_ALPHA = 1.6732632423543772848170429916717;
+export const SELU_SCALE = 1.0507009873554804934193349852946;
 
 /** int32 and bool inputs are cast to the output dtype first (float32, or int32 for relu). */
 const input = (x: tf.Tensor, out: ConcreteSpec): tf.Tensor => (x.dtype === out.dtype ? x : cast(x, out.dtype));
@@ -38,7 +38,7 @@ function log1p(u: tf.Tensor): tf.Tensor {
  * jnp.logaddexp(x, 0) = max(x, 0) + log1p(exp(-|x|)): no overflow, accurate in both tails. (Not tf.relu:
  * webgl's packed relu is x * (x >= 0), NaN at -inf.)
  */
-const softplus = (x: tf.Tensor): tf.Tensor => tf.add(tf.maximum(x, 0), log1p(exp(tf.neg(tf.abs(x)))));
+export const softplus = (x: tf.Tensor): tf.Tensor => tf.add(tf.maximum(x, 0), log1p(exp(tf.neg(tf.abs(x)))));
 
 /**
  * jnp.minimum(jnp.maximum(x, 0), 6): NaN stays NaN. wasm's Maximum and Minimum return their first
@@ -47,7 +47,7 @@ const softplus = (x: tf.Tensor): tf.Tensor => tf.add(tf.maximum(x, 0), log1p(exp
 const relu6 = (x: tf.Tensor): tf.Tensor => tf.minimum(tf.maximum(x, 0), 6);
 
 /** jax.nn.hard_sigmoid: relu6(x + 3) / 6. */
-const hardSigmoid = (x: tf.Tensor): tf.Tensor => div(relu6(tf.add(x, 3)), 6);
+export const hardSigmoid = (x: tf.Tensor): tf.Tensor => div(relu6(tf.add(x, 3)), 6);
 
 /** jax.nn.elu: where(x > 0, x, alpha * expm1(where(x > 0, 0, x))). */
 function elu(x: tf.Tensor, alpha: number): tf.Tensor {
@@ -67,7 +67,7 @@ const ERFC_P = [
  * erfc with a small relative error in the far tail, where 1 - erf(z) has none left: TF.js's Erf kernels
  * (Abramowitz-Stegun 7.1.26, absolute error 1.5e-7) leave 1 + erf(-3.6) at 0 where erfc is 5e-7.
  */
-function erfc(z: tf.Tensor): tf.Tensor {
+export function erfc(z: tf.Tensor): tf.Tensor {
   const a = tf.abs(z);
   const t = div(1, tf.add(1, tf.mul(0.5, a)));
   let p: tf.Tensor = tf.scalar(ERFC_P[0]);
@@ -81,13 +81,17 @@ function erfc(z: tf.Tensor): tf.Tensor {
  * 0.5 * x * erfc(-x / sqrt(2)), exact in the negative tail too.
  */
 function gelu(x: tf.Tensor, approximate: boolean): tf.Tensor {
-  if (approximate) {
-    // x ** 3 is lax.integer_pow: x * (x * x), rounded twice as XLA does.
-    const cube = tf.mul(x, tf.square(x));
-    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, cube)));
-    return tf.mul(x, tf.mul(0.5, tf.add(1, tf.tanh(inner))));
-  }
+  if (approximate) return tf.mul(x, tf.mul(0.5, tf.add(1, tf.tanh(geluTanhArgument(x)))));
   return tf.mul(tf.mul(0.5, x), erfc(tf.mul(tf.neg(x), Math.SQRT1_2)));
+}
+
+export const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+export const GELU_CUBIC = 0.044715;
+
+/** sqrt(2/pi) * (x + 0.044715 x**3); x ** 3 is lax.integer_pow: x * (x * x), rounded twice as XLA does. */
+export function geluTanhArgument(x: tf.Tensor): tf.Tensor {
+  const cube = tf.mul(x, tf.square(x));
+  return tf.mul(SQRT_2_OVER_PI, tf.add(x, tf.mul(GELU_CUBIC, cube)));
 }
 
 /**
@@ -115,7 +119,7 @@ const F32_MIN_NORMAL = 2 ** -126;
  * XLA on CPU flushes float32 subnormals to zero, in comparisons and results (1e-40 > 0 is false there);
  * TF.js keeps them.
  */
-const flushSubnormals = (x: tf.Tensor): tf.Tensor =>
+export const flushSubnormals = (x: tf.Tensor): tf.Tensor =>
   x.dtype === 'float32' ? where(tf.less(tf.abs(x), F32_MIN_NORMAL), tf.zerosLike(x), x) : x;
 
 /**
@@ -161,7 +165,10 @@ function softShrink(x: tf.Tensor, threshold: number): tf.Tensor {
   return cast(shrunk, 'float32');
 }
 
-/** jax.nn.hard_tanh: where(x > 1, 1, where(x < -1, -1, x)); NaN passes through, int32 stays int32. */
+/**
+ * jax.nn.hard_tanh: where(x > 1, 1, where(x < -1, -1, x)); NaN passes through, int32 stays int32. Not
+ * relu6's clamp: tensorflow's Maximum flushes a subnormal x to 0, where the selects keep it, as XLA does.
+ */
 function hardTanh(x: tf.Tensor): tf.Tensor {
   const one = tf.scalar(1, x.dtype);
   return where(tf.greater(x, one), one, where(tf.less(x, tf.neg(one)), tf.neg(one), x));
@@ -189,7 +196,7 @@ function twoSquare(x: tf.Tensor): [tf.Tensor, tf.Tensor] {
  * by half an ulp of x where it cancels (x=-42.20451: 0.0236816 where Keras has 0.0236797). Where x * x
  * overflows, the plain sum (inf or NaN) is JAX's too.
  */
-function fusedSquarePlus(x: tf.Tensor, b: number): tf.Tensor {
+export function fusedSquarePlus(x: tf.Tensor, b: number): tf.Tensor {
   const [p, e] = twoSquare(x);
   const [s, t] = twoSum(p, b);
   return where(tf.isFinite(p), tf.add(s, tf.add(t, e)), s);
@@ -215,40 +222,59 @@ function sparsePlus(x: tf.Tensor): tf.Tensor {
 /** jax.nn.sparse_sigmoid: 0.5 * clip(x + 1, 0, 2), x first in max and min (wasm keeps the first's NaN). */
 const sparseSigmoid = (x: tf.Tensor): tf.Tensor => tf.mul(0.5, tf.minimum(tf.maximum(tf.add(x, 1), 0), 2));
 
+/**
+ * flush(v) > flush(t) for a float32 v, as XLA compares (subnormals flushed), without a flush of v: a
+ * subnormal v compares with a normal t as 0 does, so only where t flushes to 0 does flushing v matter,
+ * and there flush(v) > 0 is v >= the smallest normal.
+ */
+function greaterFlushed(v: tf.Tensor, t: number): tf.Tensor {
+  const f = Math.fround(t);
+  return Math.abs(f) < F32_MIN_NORMAL ? tf.greaterEqual(v, tf.scalar(F32_MIN_NORMAL)) : tf.greater(v, tf.scalar(f));
+}
+
 /** jnp.where(x > threshold, x, default_value); an int32 result keeps x's integers exactly. */
 function threshold(x: tf.Tensor, t: number, defaultValue: number, out: ConcreteSpec): tf.Tensor {
   const [v, tv] = againstNumber(x, t);
-  const keep = tf.greater(flushSubnormals(v), flushSubnormals(tv));
+  const keep = v.dtype === 'float32' ? greaterFlushed(v, t) : tf.greater(v, tv);
   return where(keep, cast(x, out.dtype), tf.scalar(defaultValue, out.dtype));
 }
 
 /**
- * Keras-JAX's sparsemax over the last axis of a [rows, n] x: the support is where sorted - (cumsum - 1) / r
- * > 0 (sorted descending), and tau sums the cumulative sums over the whole support, minus 1, over its
- * size. jnp.sort puts NaN last; topk's order of NaN differs by backend, so NaN sorts as -inf here: at
- * the end either way, where neither is in the support nor counts in tau.
+ * Keras-JAX's sparsemax over the last axis of a [rows, n] x is max(x - tau, 0): the support is where
+ * sorted - (cumsum - 1) / r > 0 (sorted descending), and tau sums the cumulative sums over the whole
+ * support, minus 1, over its size k. jnp.sort puts NaN last; topk's order of NaN differs by backend, so
+ * NaN sorts as -inf here: at the end either way, where neither is in the support nor counts in tau.
+ * `order` is the sort (topk's indices, ties in index order as jnp.sort's), which the gradient follows.
  */
-function sparsemaxRows(x: tf.Tensor): tf.Tensor {
+export function sparsemaxThreshold(x: tf.Tensor) {
   const n = x.shape[1] as number;
-  const sorted = tf.topk(where(tf.isNaN(x), tf.scalar(-Infinity), x), n).values;
+  const { values: sorted, indices: order } = tf.topk(where(tf.isNaN(x), tf.scalar(-Infinity), x), n);
   const cumsum = tf.cumsum(sorted, 1);
   const support = tf.greater(tf.sub(sorted, div(tf.sub(cumsum, 1), tf.range(1, n + 1, 1, 'float32'))), 0);
   const k = tf.sum(cast(support, 'float32'), 1, true);
   const tau = div(tf.sub(tf.sum(where(support, cumsum, tf.zerosLike(cumsum)), 1, true), 1), k);
-  return tf.maximum(tf.sub(x, tau), 0);
+  return { order, support, k, tau };
 }
 
-/** sparsemax over `axis`: moved last and flattened to rows, so topk and cumsum see rank 2 on every backend. */
-function sparsemax(x: tf.Tensor, axis: number): tf.Tensor {
-  const v = cast(x, 'float32');
+/**
+ * `f` of the float32 rows along `axis` of each of `ts` (same shape): the axis moved last and the rest
+ * flattened, so topk and cumsum see rank 2 on every backend; f's rows are moved back.
+ */
+export function alongRows(axis: number, f: (...rows: tf.Tensor[]) => tf.Tensor, ...ts: tf.Tensor[]): tf.Tensor {
+  const v = cast(ts[0], 'float32');
   if (v.size === 0) return v;
   const last = v.rank - 1;
   const perm = [...Array(v.rank).keys()].filter((d) => d !== axis).concat(axis);
-  const moved = axis === last ? v : transpose(v, perm);
-  const rows = sparsemaxRows(tf.reshape(moved, [-1, v.shape[axis]]));
-  const y = tf.reshape(rows, moved.shape);
+  const toRows = (t: tf.Tensor) => {
+    const f32 = cast(t, 'float32');
+    return tf.reshape(axis === last ? f32 : transpose(f32, perm), [-1, v.shape[axis]]);
+  };
+  const y = tf.reshape(f(...ts.map(toRows)), perm.map((d) => v.shape[d]));
   return axis === last ? y : transpose(y, perm.map((_, d) => perm.indexOf(d)));
 }
+
+const sparsemax = (x: tf.Tensor, axis: number): tf.Tensor =>
+  alongRows(axis, (rows) => tf.maximum(tf.sub(rows, sparsemaxThreshold(rows).tau), 0), x);
 
 export const activationKernels: ActivationKernels = {
   // TF.js's relu keeps NaN, as jnp.maximum(x, 0) does, except where the backend loses NaN (webgl's

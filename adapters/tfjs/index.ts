@@ -6,8 +6,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Adapter } from '../../src/backend/adapter.js';
 import type { DType, TypedArray } from '../../src/dtypes.js';
-import type { Kernels } from '../../src/ops/table.js';
+import type { Kernels, Vjps } from '../../src/ops/table.js';
 import { activationKernels } from './activations.js';
+import { activationVjps } from './grad/activations.js';
 import { attentionKernels } from './attention.js';
 import { convKernels } from './conv.js';
 import { ctcKernels } from './ctc.js';
@@ -35,17 +36,21 @@ const ALL_KERNELS: Kernels<tf.Tensor> = {
   ...complexKernels,
 };
 
-/** Every kernel made to run on `backend`, inside tf.tidy. */
-function boundKernels(backend: TfjsBackend): Kernels<tf.Tensor> {
+const ALL_VJPS: Vjps<tf.Tensor> = {
+  ...activationVjps,
+};
+
+/** Every kernel or backward rule of `table` made to run on `backend`, inside tf.tidy. */
+function boundTo<T extends object>(backend: TfjsBackend, table: T): T {
   const bound: Record<string, unknown> = {};
-  for (const [name, kernel] of Object.entries(ALL_KERNELS)) {
-    const run = kernel as (i: unknown, a: unknown, o: unknown) => tf.Tensor | tf.Tensor[];
-    bound[name] = (inputs: unknown, attrs: unknown, out: unknown) => {
+  for (const [name, fn] of Object.entries(table)) {
+    const run = fn as (...args: unknown[]) => tf.TensorContainer;
+    bound[name] = (...args: unknown[]) => {
       activate(backend);
-      return tf.tidy(() => run(inputs, attrs, out));
+      return tf.tidy(() => run(...args));
     };
   }
-  return bound as Kernels<tf.Tensor>;
+  return bound as T;
 }
 
 const TFJS_DTYPE: Record<DType, tf.DataType> = { float32: 'float32', int32: 'int32', bool: 'bool', complex64: 'complex64' };
@@ -82,7 +87,8 @@ export async function createTfjsAdapter(
       return castComplex(h, TFJS_DTYPE[dtype]);
     },
     dispose: (h) => h.dispose(),
-    kernels: boundKernels(backend),
+    kernels: boundTo(backend, ALL_KERNELS),
+    vjps: boundTo(backend, ALL_VJPS),
   };
 }
 
