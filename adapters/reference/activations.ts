@@ -12,17 +12,20 @@ type ActivationKernels = Pick<
 
 const f32 = Math.fround;
 /** XLA on CPU flushes float32 subnormals to zero, in comparisons and results: 1e-40 > 0 is false there. */
-const flush = (v: number): number => (Math.abs(v) < 2 ** -126 ? 0 : v);
+export const flush = (v: number): number => (Math.abs(v) < 2 ** -126 ? 0 : v);
 
 // jax.nn.selu's constants, as Keras uses them.
-const SELU_ALPHA = 1.6732632423543772848170429916717;
-const SELU_SCALE = 1.0507009873554804934193349852946;
+export const SELU_ALPHA = 1.6732632423543772848170429916717;
+export const SELU_SCALE = 1.0507009873554804934193349852946;
+// jax.nn.gelu's tanh approximation: sqrt(2 / pi) * (x + GELU_CUBIC * x**3).
+export const GELU_SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+export const GELU_CUBIC = 0.044715;
 
-const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+export const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 /** logaddexp(x, 0) without overflow. */
-const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-const relu6 = (x: number): number => Math.min(Math.max(x, 0), 6);
-const elu = (x: number, alpha: number): number => (x > 0 ? x : alpha * Math.expm1(x));
+export const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+export const relu6 = (x: number): number => Math.min(Math.max(x, 0), 6);
+export const elu = (x: number, alpha: number): number => (x > 0 ? x : alpha * Math.expm1(x));
 
 function map(x: RefArray, dtype: RefArray['dtype'], f: (v: number) => number): RefArray {
   const v = values(x);
@@ -46,6 +49,12 @@ export function erf(x: number): number {
   return Math.sign(x) * (1 - erfcLarge(ax));
 }
 
+/** 1 - erf(x) without its cancellation in the tails (the exact gelu's gradient reads erfc far out). */
+export function erfc(x: number): number {
+  if (x >= 2.5) return erfcLarge(x);
+  return x <= -2.5 ? 2 - erfcLarge(-x) : 1 - erf(x);
+}
+
 /** erfc(x) for x >= 2.5 by its continued fraction (Lentz), accurate to double precision. */
 function erfcLarge(x: number): number {
   if (x > 27) return 0;
@@ -65,19 +74,18 @@ function erfcLarge(x: number): number {
   return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
 }
 
-function gelu(x: number, approximate: boolean): number {
+export function gelu(x: number, approximate: boolean): number {
   if (approximate) {
-    const inner = Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x);
+    const inner = GELU_SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x);
     return 0.5 * x * (1 + Math.tanh(inner));
   }
   return 0.5 * x * (1 + erf(x / Math.SQRT2));
 }
 
-/** Joint (log-)softmax over `axes`: max-shifted, as jax.nn.softmax. */
-function softmaxOver(x: RefArray, axes: number[], log: boolean, dtype: RefArray['dtype']): RefArray {
-  const v = values(x);
+/** Joint (log-)softmax over `axes` of values `v` in `shape`, in float64: max-shifted, as jax.nn.softmax. */
+export function softmaxValues(v: Float64Array, shape: readonly number[], axes: number[], log: boolean): Float64Array {
   const out = new Float64Array(v.length);
-  const { outer, inner } = reductionPlan(x.shape, axes);
+  const { outer, inner } = reductionPlan(shape, axes);
   for (const base of outer) {
     let max = -Infinity;
     for (const off of inner) max = Math.max(max, v[base + off]);
@@ -89,7 +97,23 @@ function softmaxOver(x: RefArray, axes: number[], log: boolean, dtype: RefArray[
       out[base + off] = log ? shifted - Math.log(sum) : Math.exp(shifted) / sum;
     }
   }
-  return fromValues(out, x.shape, dtype);
+  return out;
+}
+
+type GluVisit = (o: number, a: number, b: number) => void;
+
+/** Visits each position o of glu's output with its pair's offsets in x: a in axis's first half, b in its second. */
+export function forEachGluPair(shape: readonly number[], axis: number, visit: GluVisit): void {
+  const half = shape[axis] / 2;
+  const post = sizeOf(shape.slice(axis + 1));
+  const size = sizeOf(shape) / 2;
+  for (let o = 0; o < size; o++) {
+    const q = o % post;
+    const j = Math.floor(o / post) % half;
+    const p = Math.floor(o / post / half);
+    const a = (p * 2 * half + j) * post + q;
+    visit(o, a, a + half * post);
+  }
 }
 
 /**
@@ -98,18 +122,11 @@ function softmaxOver(x: RefArray, axes: number[], log: boolean, dtype: RefArray[
  */
 function glu(x: RefArray, axis: number, dtype: RefArray['dtype']): RefArray {
   const v = values(x);
-  const n = x.shape[axis];
-  const half = n / 2;
-  const post = sizeOf(x.shape.slice(axis + 1));
-  const shape = x.shape.map((d, i) => (i === axis ? half : d));
+  const shape = x.shape.map((d, i) => (i === axis ? d / 2 : d));
   const out = new Float64Array(sizeOf(shape));
-  for (let o = 0; o < out.length; o++) {
-    const q = o % post;
-    const j = Math.floor(o / post) % half;
-    const p = Math.floor(o / post / half);
-    const a = (p * n + j) * post + q;
-    out[o] = v[a] * flush(f32(sigmoid(v[a + half * post])));
-  }
+  forEachGluPair(x.shape, axis, (o, a, b) => {
+    out[o] = v[a] * flush(f32(sigmoid(v[b])));
+  });
   return fromValues(out, shape, dtype);
 }
 
@@ -142,11 +159,23 @@ function squareplus(x: number, b: number, fused: boolean): number {
   return f32(x + f32(Math.sqrt(inner))) / 2;
 }
 
-/** The values of one slice in descending order, NaNs last: -sort(-x), as jnp.sort orders NaN. */
-function sortedDescending(slice: number[]): number[] {
-  const nan = (v: number) => Number(Number.isNaN(v));
+/**
+ * The positions of one slice in jnp.sort's descending order: NaNs last, ties in position order (the sort is
+ * stable and sees -0, +0 and the subnormals XLA flushes as one zero).
+ */
+export function descendingOrder(slice: number[]): number[] {
+  const nan = (i: number) => Number(Number.isNaN(slice[i]));
   // b - a is NaN for two equal infinities: those are equal too.
-  return [...slice].sort((a, b) => (nan(a) || nan(b) ? nan(a) - nan(b) : b - a || 0));
+  const byValue = (a: number, b: number) => flush(slice[b]) - flush(slice[a]) || 0;
+  return slice.map((_, i) => i).sort((a, b) => (nan(a) || nan(b) ? nan(a) - nan(b) : byValue(a, b)));
+}
+
+export interface SparsemaxSupport {
+  /** The slice's positions in descending order. */
+  order: number[];
+  /** Whether each sorted position is in the support. */
+  support: boolean[];
+  tau: number;
 }
 
 /**
@@ -156,18 +185,19 @@ function sortedDescending(slice: number[]): number[] {
  * does (cumsum from the left, as XLA's reduce-window): with float64 a row of 1e9s keeps a support
  * float32 loses.
  */
-function sparsemaxTau(slice: number[]): number {
+export function sparsemaxSupport(slice: number[]): SparsemaxSupport {
+  const order = descendingOrder(slice);
   let cumsum = 0;
-  let k = 0;
   let total = 0;
-  sortedDescending(slice).forEach((z, j) => {
+  const support = order.map((i, j) => {
+    const z = slice[i];
     cumsum = f32(cumsum + z);
-    if (f32(z - f32(f32(cumsum - 1) / (j + 1))) > 0) {
-      k++;
-      total = f32(total + cumsum);
-    }
+    const inside = f32(z - f32(f32(cumsum - 1) / (j + 1))) > 0;
+    if (inside) total = f32(total + cumsum);
+    return inside;
   });
-  return f32(f32(total - 1) / k);
+  const k = support.filter(Boolean).length;
+  return { order, support, tau: f32(f32(total - 1) / k) };
 }
 
 function sparsemax(x: RefArray, axis: number, dtype: RefArray['dtype']): RefArray {
@@ -175,7 +205,7 @@ function sparsemax(x: RefArray, axis: number, dtype: RefArray['dtype']): RefArra
   const out = new Float64Array(v.length);
   const { outer, inner } = reductionPlan(x.shape, [axis]);
   for (const base of outer) {
-    const tau = sparsemaxTau(inner.map((off) => v[base + off]));
+    const { tau } = sparsemaxSupport(inner.map((off) => v[base + off]));
     // jnp.maximum keeps NaN (x - tau is NaN for a NaN x, and for -inf when tau is -inf).
     for (const off of inner) out[base + off] = Math.max(f32(v[base + off] - tau), 0);
   }
@@ -200,8 +230,8 @@ export const activationKernels: ActivationKernels = {
   elu: ({ x }, { alpha }, out) => map(x, out.dtype, (v) => elu(v, Math.fround(alpha))),
   selu: ({ x }, _, out) => map(x, out.dtype, (v) => SELU_SCALE * elu(v, SELU_ALPHA)),
   gelu: ({ x }, { approximate }, out) => map(x, out.dtype, (v) => gelu(v, approximate)),
-  softmax: ({ x }, { axes }, out) => softmaxOver(x, axes, false, out.dtype),
-  log_softmax: ({ x }, { axes }, out) => softmaxOver(x, axes, true, out.dtype),
+  softmax: ({ x }, { axes }, out) => fromValues(softmaxValues(values(x), x.shape, axes, false), x.shape, out.dtype),
+  log_softmax: ({ x }, { axes }, out) => fromValues(softmaxValues(values(x), x.shape, axes, true), x.shape, out.dtype),
   // jax.nn.celu: max(x, 0) + alpha * expm1(min(x, 0) / alpha); alpha=0 gives NaN for x >= 0 (0 / 0),
   // and for a negative subnormal x too, which XLA flushes to 0 first.
   celu: ({ x }, { alpha }, out) => {

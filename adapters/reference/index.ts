@@ -2,6 +2,7 @@
 import type { Adapter } from '../../src/backend/adapter.js';
 import type { DType, TypedArray } from '../../src/dtypes.js';
 import { activationKernels } from './activations.js';
+import { activationVjps } from './grad/activations.js';
 import { attentionKernels } from './attention.js';
 import { convKernels } from './conv.js';
 import { ctcKernels } from './ctc.js';
@@ -40,4 +41,5 @@ export const referenceAdapter: Adapter<RefArray> = {
     ...patchesKernels,
     ...complexKernels,
   },
+  vjps: { ...activationVjps },
 };

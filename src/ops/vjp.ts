@@ -8,6 +8,7 @@ import type { ConcreteSpec, Spec } from '../dtypes.js';
 import { Tensor } from '../backend/tensor.js';
 import { convertToTensor } from '../backend/convert.js';
 import { KerasTypeError, KerasValueError, UnsupportedError } from '../errors.js';
+import { includes, type KerasVersion } from '../keras-versions.js';
 import { prepare, wrapResult, type Bound } from './dispatch.js';
 
 /** The gradient of each floating input, by Keras parameter name, for the cotangents of the outputs. */
@@ -19,14 +20,17 @@ export interface Pullback {
 
 const FLOATING = new Set(['float32']);
 
-/** The floating tensor arguments; JAX's grad refuses a call that has none. */
+/**
+ * The floating tensor arguments. jax.vjp itself takes integer inputs (their cotangents are float0, empty);
+ * jax.grad refuses them, and so does a call here that has no floating input: an empty gradient is no answer.
+ */
 function differentiated(call: Bound, tensors: Record<string, Tensor | null>): string[] {
   if (call.def.noGradient) throw new KerasTypeError(`${call.op} has no gradient: ${call.def.noGradient}.`);
   const wrt = Object.keys(tensors).filter((name) => tensors[name] && FLOATING.has(tensors[name]!.dtype));
   if (!wrt.length) {
     const dtypes = Object.entries(tensors).filter(([, t]) => t).map(([name, t]) => `${name} of dtype ${t!.dtype}`);
     throw new KerasTypeError(
-      `vjp requires real-valued inputs (input dtype that is a sub-dtype of np.inexact), but ${call.op} got ${dtypes.join(', ')}.`,
+      `vjp requires real-valued inputs (input dtype that is a sub-dtype of np.inexact), as jax.grad does, but ${call.op} got ${dtypes.join(', ')}.`,
     );
   }
   return wrt;
@@ -34,22 +38,29 @@ function differentiated(call: Bound, tensors: Record<string, Tensor | null>): st
 
 const jaxType = (s: Pick<ConcreteSpec, 'shape' | 'dtype'>) => `${s.dtype}[${s.shape.join(',')}]`;
 
+/** JAX's words for a cotangent of another type: JAX 0.10 (Keras 3.15.1's) stopped naming the function. */
+function cotangentTypeError(keras: KerasVersion, op: string, got: string, want: string): KerasValueError {
+  const [vjp, fn] = includes(keras, '3.15') ? ['VJP', 'differentiated function'] : ['vjp', `function ${op}`];
+  return new KerasValueError(
+    `unexpected JAX type (e.g. shape/dtype) for argument to ${vjp} function: got ${got}, but expected ` +
+      `${want} because the corresponding output of the ${fn} had JAX type ${want}`,
+  );
+}
+
 /** JAX's check of the pullback's argument: one cotangent per output, each of its output's shape and dtype. */
-function cotangentsFor(op: string, given: unknown, out: ConcreteSpec[], made: Tensor[]): Tensor[] {
-  const list = out.length === 1 && !Array.isArray(given) ? [given] : given;
+function cotangentsFor(call: Bound, given: unknown, out: ConcreteSpec[], made: Tensor[]): Tensor[] {
+  const op = call.op;
+  // One output takes its cotangent as it is, a plain array too; several take a list.
+  const list = out.length === 1 ? [given] : given;
   if (!Array.isArray(list) || list.length !== out.length) {
     throw new KerasValueError(`The pullback of ${op} takes ${out.length} cotangent${out.length > 1 ? 's' : ''}, one per output.`);
   }
   return list.map((c, i) => {
-    const t = c instanceof Tensor ? c : convertToTensor(c as never);
+    // A plain number has no dtype in JavaScript (1 is not 1.0), so plain values take their output's.
+    const t = c instanceof Tensor ? c : convertToTensor(c as never, out[i].dtype);
     if (t !== c) made.push(t);
     const same = t.dtype === out[i].dtype && formatShape(t.shape) === formatShape(out[i].shape);
-    if (!same) {
-      throw new KerasValueError(
-        `unexpected JAX type (e.g. shape/dtype) for argument to vjp function: got ${jaxType(t)}, but expected ` +
-          `${jaxType(out[i])} because the corresponding output of the function ${op} had JAX type ${jaxType(out[i])}`,
-      );
-    }
+    if (!same) throw cotangentTypeError(call.keras, op, jaxType(t), jaxType(out[i]));
     return t;
   });
 }
@@ -66,7 +77,7 @@ export function vjp(call: Bound): [Tensor | Tensor[], Pullback] {
     const pullback = ((cotangents: unknown) => {
       const temporary: Tensor[] = [];
       try {
-        const cts = cotangentsFor(call.op, cotangents, specs, temporary).map((t) => t.handleOn(adapter));
+        const cts = cotangentsFor(call, cotangents, specs, temporary).map((t) => t.handleOn(adapter));
         const grads = rule(handles, attrs, out, Array.isArray(out) ? cts : cts[0], wrt);
         return Object.fromEntries(wrt.map((name) => [name, gradient(call.op, name, adapter, grads[name], tensors[name]!)]));
       } finally {
