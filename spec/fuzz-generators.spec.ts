@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import type { FuzzCall, OpGenerators } from '../src/fuzz/call.js';
+import { callOf, forKeras, type FuzzCall, type OpGenerators } from '../src/fuzz/call.js';
 import { activationsFaults, activationsGenerators } from '../src/fuzz/generators/activations.js';
 import { attentionFaults, attentionGenerators } from '../src/fuzz/generators/attention.js';
 import { complexFaults, complexGenerators } from '../src/fuzz/generators/complex.js';
@@ -325,6 +325,33 @@ describe('fuzz generators', () => {
       const t = boundTolerance(1e-5, 0, 'sum');
       expect([t?.atol, t?.rtol]).to.deep.equal([2e-5, 1e-6]);
       expect(t?.why).to.match(/^sum; x2 for two implementations/);
+    });
+  });
+
+  describe('calls per Keras version (src/fuzz/call.ts)', () => {
+    const x = new GoldenTensor('', 'float32', [1, 4, 1], new Float32Array(4));
+    const k = new GoldenTensor('', 'float32', [2, 1, 1], new Float32Array(2));
+
+    it("leaves out conv_transpose's strides, which 3.11 defaults to 1, and passes that 1 to Keras 3.6", () => {
+      const call = callOf('conv_transpose', { inputs: x, kernel: k, padding: 'same' });
+      expect(call.args).to.have.length(2);
+      expect(forKeras(call, '3.15.1')).to.equal(call);
+      const older = forKeras(call, '3.6.0');
+      expect(older.args.slice(2)).to.deep.equal([1]);
+      expect(older.kwargs).to.deep.equal({ padding: 'same' });
+    });
+
+    it('drops the keywords of parameters a version does not have', () => {
+      const q = new GoldenTensor('', 'float32', [1, 2, 1, 2], new Float32Array(4));
+      const call = callOf('dot_product_attention', { query: q, key: q, value: q, flash_attention: false });
+      expect(forKeras(call, '3.6.0').kwargs).to.deep.equal({});
+      expect(forKeras(call, '3.15.1')).to.equal(call);
+    });
+
+    it('draws conv_transpose calls with and without strides', () => {
+      const draws = fc.sample(GENERATORS.conv_transpose.valid, { numRuns: 200, seed: 5 });
+      expect(draws.some((c) => c.args.length === 2)).to.equal(true);
+      expect(draws.some((c) => c.args.length === 3)).to.equal(true);
     });
   });
 });

@@ -10,7 +10,7 @@ import { GoldenTensor } from '../golden/safetensors.js';
 import type { GoldenValue, ToleranceWithReason } from '../golden/cases.js';
 import type { AnyOpDef, OpName } from '../ops/table.js';
 import { OP_TABLE } from '../ops/table.js';
-import { paramsAt } from '../ops/op.js';
+import { paramsAt, type ParamChange, type ParamDef } from '../ops/op.js';
 import type { KerasVersion } from '../keras-versions.js';
 
 export interface FuzzCall {
@@ -31,7 +31,8 @@ export type Generators = { [K in OpName]: OpGenerators };
 
 /**
  * The call `op(...)` with `values` bound by Keras's parameter names: required parameters positional in
- * the table's order, the others as keywords; `undefined` leaves a keyword out so Keras's default applies.
+ * the table's order, the others as keywords; `undefined` leaves a keyword out so Keras's default applies,
+ * and a positional one that a later Keras gave a default (conv_transpose's strides, 3.11).
  */
 export function callOf(
   op: OpName,
@@ -46,7 +47,7 @@ export function callOf(
   const kwargs: Record<string, GoldenValue> = {};
   for (const p of def.params) {
     const v = values[p.name];
-    if (p.required) {
+    if (p.required && !(v === undefined && newestDefault(p))) {
       if (v === undefined) throw new Error(`callOf(${op}): the required ${p.name} is missing`);
       args.push(v);
     } else if (v !== undefined) {
@@ -61,9 +62,18 @@ export function callOf(
  * generators draw for the newest Keras), so the same draws fuzz every version.
  */
 export function forKeras(call: FuzzCall, keras: KerasVersion): FuzzCall {
-  const known = new Set(paramsAt(OP_TABLE[call.op as OpName] as AnyOpDef, keras).map((p) => p.name));
-  if (Object.keys(call.kwargs).every((k) => known.has(k))) return call;
-  return { ...call, kwargs: Object.fromEntries(Object.entries(call.kwargs).filter(([k]) => known.has(k))) };
+  const params = paramsAt(OP_TABLE[call.op as OpName] as AnyOpDef, keras);
+  const known = new Set(params.map((p) => p.name));
+  const required = params.filter((p) => p.required);
+  const kwargs = Object.fromEntries(Object.entries(call.kwargs).filter(([k]) => known.has(k)));
+  // A positional parameter left out for its later default is that default, given, where it had none.
+  const args = [...call.args, ...required.slice(call.args.length).map((p) => newestDefault(p)!.default as GoldenValue)];
+  return args.length === call.args.length && Object.keys(kwargs).length === Object.keys(call.kwargs).length ? call : { ...call, args, kwargs };
+}
+
+/** The default a required parameter gained in a later Keras, if it did. */
+function newestDefault(p: ParamDef): ParamChange | undefined {
+  return [...(p.later ?? [])].reverse().find((c) => !c.required);
 }
 
 /** mulberry32: tiny, fast, and good enough to draw test inputs. */

@@ -91,8 +91,9 @@ function geometryArb(transpose: boolean, big: boolean): fc.Arbitrary<ConvDraw> {
     return fc
       .record({
         kernel: perDim(L.k),
-        // conv_transpose's strides: always passed, since Keras 3.6 requires it (3.11 defaults it to 1).
-        strides: spatialParamArb(rank, fc.integer({ min: 1, max: L.s }), transpose ? undefined : 1),
+        // conv_transpose's strides too may be left out: 3.11 defaults it to 1, and forKeras passes the 1
+        // to a Keras that requires it.
+        strides: spatialParamArb(rank, fc.integer({ min: 1, max: L.s }), 1),
         dilation: dilationArb(rank, !transpose),
         padding: paddingArb,
         extra: perDim(L.n, 0),
