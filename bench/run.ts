@@ -18,7 +18,7 @@ import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { listBackends, ops, setBackend, tensor, type Tensor } from '../src/index.js';
+import { listBackends, setBackend } from '../src/index.js';
 import { formatMs as fmt } from '../src/benchfile/format.js';
 import { machineFacts } from '../src/machine.js';
 import { cpuLine, settingsLine } from '../src/machine-text.js';
@@ -28,8 +28,8 @@ import {
   type ReferenceOverTfjsCpu,
 } from '../src/benchfile/model.js';
 import { ALLOCATOR_ENV, runUnderPinnedAllocator } from './allocator.js';
-import { img, label4, rand, sizeOf as prod } from './data.js';
-import { timeKerasJax, type KerasCall, type KerasJaxTimings } from './keras-jax.js';
+import { CASES } from './cases.js';
+import { timeKerasJax, type KerasJaxTimings } from './keras-jax.js';
 import { measureOverhead } from './overhead.js';
 import { MIN_SAMPLE_MS, readAll, timeInterleaved } from './timing.js';
 
@@ -56,159 +56,6 @@ const OUT = option('--out') ?? join(ROOT, 'bench', 'results', 'bench.json');
 const CASE_BUDGET_MS = QUICK ? 250 : 900;
 const MAX_CALL_MS = 2000;
 const MAX_RUNS = QUICK ? 7 : 25;
-
-// ---------------------------------------------------------------------------------------------- helpers
-
-// ---------------------------------------------------------------------------------------------- cases
-
-interface Size {
-  label: string;
-  /** Elements of the largest input (bench.json's cases[].elements). */
-  elements: number;
-  /** Builds the inputs on the current backend and returns the call; `work` scales the cost estimate. */
-  work: number;
-  make: () => Made;
-}
-/** The call on the active backend, its inputs (to dispose) and the same call in Keras's terms. */
-interface Made {
-  call: () => Tensor | Tensor[];
-  inputs: Tensor[];
-  keras: KerasCall;
-}
-interface Case {
-  op: string;
-  sizes: Size[];
-}
-
-
-function elementwise(op: 'relu' | 'gelu'): Case {
-  return {
-    op,
-    sizes: [1e3, 1e5, 1e6].map((n) => ({
-      label: `${n.toExponential(0).replace('+', '')} elems`,
-      elements: n,
-      work: n,
-      make: () => {
-        const x = rand([n], 1);
-        return { call: () => ops[op](x), inputs: [x], keras: { op, args: [x] } };
-      },
-    })),
-  };
-}
-
-function conv(op: 'conv' | 'depthwise_conv' | 'conv_transpose', shapes: Array<[number[], number[]]>, options: Record<string, unknown>): Case {
-  const fn = op === 'conv' ? ops.conv : op === 'depthwise_conv' ? ops.depthwiseConv : ops.convTranspose;
-  return {
-    op,
-    sizes: shapes.map(([xs, ks]) => ({
-      label: `${label4(xs)} k${label4(ks)}`,
-      elements: Math.max(prod(xs), prod(ks)),
-      work: prod(xs) * prod(ks) / (op === 'depthwise_conv' ? xs[3] : op === 'conv_transpose' ? 1 : xs[3]) *
-        (op === 'conv_transpose' ? 4 : 1),
-      make: () => {
-        const x = rand(xs, 1);
-        const k = rand(ks, 2);
-        // conv_transpose's strides is positional in Keras (no default); the others take options only.
-        const call = op === 'conv_transpose' ? () => fn(x, k, 2, options) : () => fn(x, k, options);
-        const args = op === 'conv_transpose' ? [x, k, 2] : [x, k];
-        return { call, inputs: [x, k], keras: { op, args, kwargs: options } };
-      },
-    })),
-  };
-}
-
-function pool(op: 'max_pool' | 'average_pool'): Case {
-  const fn = op === 'max_pool' ? ops.maxPool : ops.averagePool;
-  return {
-    op,
-    sizes: [img(1, 16, 16, 16), img(1, 64, 64, 64), img(1, 128, 128, 64)].map((xs) => ({
-      label: `${label4(xs)} p2 s2`,
-      elements: prod(xs),
-      work: prod(xs),
-      make: () => {
-        const x = rand(xs, 1);
-        return { call: () => fn(x, 2, { strides: 2 }), inputs: [x], keras: { op, args: [x, 2], kwargs: { strides: 2 } } };
-      },
-    })),
-  };
-}
-
-const CASES: Case[] = [
-  elementwise('relu'),
-  elementwise('gelu'),
-  {
-    op: 'softmax',
-    sizes: [1, 100, 1000].map((rows) => ({
-      label: `${rows}x1000`,
-      elements: rows * 1000,
-      work: rows * 1000,
-      make: () => {
-        const x = rand([rows, 1000], 1);
-        return { call: () => ops.softmax(x), inputs: [x], keras: { op: 'softmax', args: [x] } };
-      },
-    })),
-  },
-  conv('conv', [
-    [img(1, 16, 16, 16), [3, 3, 16, 16]],
-    [img(1, 64, 64, 32), [3, 3, 32, 64]],
-    [img(1, 128, 128, 64), [3, 3, 64, 64]],
-  ], { padding: 'same' }),
-  conv('depthwise_conv', [
-    [img(1, 16, 16, 16), [3, 3, 16, 1]],
-    [img(1, 64, 64, 64), [3, 3, 64, 1]],
-    [img(1, 128, 128, 64), [3, 3, 64, 1]],
-  ], { padding: 'same' }),
-  conv('conv_transpose', [
-    [img(1, 8, 8, 16), [3, 3, 16, 16]],
-    [img(1, 32, 32, 32), [3, 3, 32, 32]],
-    [img(1, 64, 64, 64), [3, 3, 64, 64]],
-  ], { padding: 'same' }),
-  pool('max_pool'),
-  pool('average_pool'),
-  {
-    op: 'dot_product_attention',
-    sizes: ([[1, 16, 2, 16], [1, 128, 4, 32], [2, 512, 8, 64]] as const).map(([b, t, n, h]) => ({
-      label: `B${b} T=S=${t} N${n} H${h}`,
-      elements: b * t * n * h,
-      work: b * n * t * t * h,
-      make: () => {
-        const q = rand([b, t, n, h], 1);
-        const k = rand([b, t, n, h], 2);
-        const v = rand([b, t, n, h], 3);
-        return { call: () => ops.dotProductAttention(q, k, v), inputs: [q, k, v], keras: { op: 'dot_product_attention', args: [q, k, v] } };
-      },
-    })),
-  },
-  {
-    op: 'ctc_loss',
-    sizes: ([[2, 20, 10, 5], [8, 100, 30, 20], [16, 200, 60, 50]] as const).map(([b, t, c, l]) => ({
-      label: `B${b} T${t} C${c} L${l}`,
-      elements: b * t * c,
-      work: b * t * (2 * l + 1 + c),
-      make: () => {
-        const target = new Int32Array(b * l);
-        for (let i = 0; i < target.length; i++) target[i] = 1 + ((i * 7 + 3) % (c - 1));
-        const tg = tensor(target, [b, l]);
-        const out = rand([b, t, c], 1);
-        const tl = tensor(new Int32Array(b).fill(l), [b]);
-        const ol = tensor(new Int32Array(b).fill(t), [b]);
-        return { call: () => ops.ctcLoss(tg, out, tl, ol), inputs: [tg, out, tl, ol], keras: { op: 'ctc_loss', args: [tg, out, tl, ol] } };
-      },
-    })),
-  },
-  {
-    op: 'moments',
-    sizes: [img(1, 16, 16, 16), img(1, 64, 64, 64), img(1, 128, 128, 64)].map((xs) => ({
-      label: `${label4(xs)} axes 0,1,2`,
-      elements: prod(xs),
-      work: prod(xs),
-      make: () => {
-        const x = rand(xs, 1);
-        return { call: () => ops.moments(x, [0, 1, 2]), inputs: [x], keras: { op: 'moments', args: [x, [0, 1, 2]] } };
-      },
-    })),
-  },
-];
 
 // ---------------------------------------------------------------------------------------------- run
 
@@ -309,19 +156,19 @@ async function timeReferenceOverCpu(): Promise<void> {
 }
 if (runs('reference')) await timeReferenceOverCpu();
 
-// Keras 3.6 on JAX, the same calls (inputs made on reference).
+// Keras on JAX, each case's version, the same calls (inputs made on reference).
 async function timeKeras(): Promise<KerasJaxTimings> {
   process.stderr.write('[keras on jax]');
   await setBackend('reference');
   const timings = await timeKerasJax(
-    CASES.flatMap((c) => c.sizes.map((s) => ({ key: `${c.op} ${s.label}`, make: s.make }))),
+    CASES.flatMap((c) => c.sizes.map((s) => ({ key: `${c.op} ${s.label}`, keras: c.keras, make: s.make }))),
     CASE_BUDGET_MS,
     MAX_RUNS,
   );
   process.stderr.write('\n');
   return timings;
 }
-const kerasJax: KerasJaxTimings = runs('keras') ? await timeKeras() : { ms: new Map(), note: 'not measured (--no-keras or --only)' };
+const kerasJax: KerasJaxTimings = runs('keras') ? await timeKeras() : { ms: new Map(), byKeras: {}, note: 'not measured (--no-keras or --only)' };
 const benchSeconds = (performance.now() - started) / 1000;
 
 // ---------------------------------------------------------------------------------------------- conformance
@@ -429,8 +276,13 @@ if (runs('reference')) {
   }
 }
 if (runs('keras')) {
+  // The first case's Keras heads the table; a case timed against another says which.
+  const usual = CASES[0].keras;
   say();
-  say(`backend / Keras 3.6 on JAX (${kerasJax.note}); target: the fastest Node backend <= ${KERAS_JAX_TARGET.ratio}x on ${KERAS_JAX_TARGET.ops.join(', ')} at the medium size`);
+  say(
+    `backend / Keras ${usual} on JAX (${kerasJax.note}); target: the fastest Node backend <= ${KERAS_JAX_TARGET.ratio}x ` +
+      `at the medium size of ${KERAS_JAX_TARGET.ops.length} ops (ok or MISSED beside them)`,
+  );
   say(pad('op', 22) + pad('size', 34) + padL('keras ms', 10) + backendNames.map((b) => padL(b, 16)).join('') + '  fastest');
   for (const c of CASES) {
     c.sizes.forEach((s, i) => {
@@ -442,7 +294,8 @@ if (runs('keras')) {
       const fastest = Math.min(...ratios.filter((r): r is number => r !== null));
       const judged = (KERAS_JAX_TARGET.ops as readonly string[]).includes(c.op) && i === KERAS_JAX_TARGET.sizeIndex;
       const verdict = !Number.isFinite(fastest) ? '-' : `${fastest.toFixed(2)}x${judged ? (fastest <= KERAS_JAX_TARGET.ratio ? ' ok' : ' MISSED') : ''}`;
-      say(pad(c.op, 22) + pad(s.label, 34) + padL(fmt(keras ?? null), 10) + ratios.map((r) => padL(r === null ? '-' : `${r.toFixed(2)}x`, 16)).join('') + `  ${verdict}`);
+      const other = c.keras === usual ? '' : `  (Keras ${c.keras})`;
+      say(pad(c.op, 22) + pad(s.label, 34) + padL(fmt(keras ?? null), 10) + ratios.map((r) => padL(r === null ? '-' : `${r.toFixed(2)}x`, 16)).join('') + `  ${verdict}${other}`);
     });
   }
 }
@@ -480,7 +333,7 @@ try {
 const cases: BenchCase[] = CASES.flatMap((c) =>
   c.sizes.map((s) => {
     const kerasJaxMs = kerasJax.ms.get(`${c.op} ${s.label}`);
-    return { op: c.op, size: s.label, elements: s.elements, ...(kerasJaxMs === undefined ? {} : { kerasJaxMs }) };
+    return { op: c.op, size: s.label, elements: s.elements, ...(kerasJaxMs === undefined ? {} : { kerasJaxMs, kerasVersion: c.keras }) };
   }),
 );
 const report: BenchFile = {
@@ -504,7 +357,7 @@ const report: BenchFile = {
     adapterOverhead: overhead,
     referenceOverTfjsCpuConv2d: refVsCpu,
   },
-  kerasJax: { versions: kerasJax.versions, note: kerasJax.note },
+  kerasJax: { byKeras: kerasJax.byKeras, note: kerasJax.note },
   memory: {
     tfMemory,
     benchMaxRssMiB: process.resourceUsage().maxRSS / 1024,

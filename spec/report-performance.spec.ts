@@ -20,7 +20,7 @@ import { parseReport, type ReportBench } from '../src/report/model.js';
 import { performanceMarkdown } from '../src/report/performance-md.js';
 import { performanceSection } from '../src/report/performance.js';
 import { autoScale, linearScale, logScale, siCount } from '../src/report/svg/scale.js';
-import { BENCH_BACKENDS, BENCH_OPS, EVIL_OP, benchFixture } from './fixtures/bench.js';
+import { BENCH_BACKENDS, BENCH_KERAS, BENCH_OPS, EVIL_OP, benchFixture } from './fixtures/bench.js';
 
 const bench = (kerasJax: boolean): ReportBench => ({ source: 'bench/results/bench.json', data: benchFixture({ kerasJax }) });
 
@@ -154,6 +154,22 @@ describe('Performance section (HTML)', () => {
     expect(plain).to.include('Not measured: needs a Keras 3.6 oracle process (JAX backend); not measured');
   });
 
+  it('names the Keras version of each op\'s line, and marks a ratio from another version than the first', () => {
+    const perCase = performanceSection({ source: 'bench.json', data: benchFixture({ kerasJax: 'per case' }) });
+    expect(svgOf(perCase, 'perf-op-0')).to.include('>Keras 3.6 (JAX)</text>');
+    // ctc_loss, timed against Keras 3.15.1: its own chart names that version and marks nothing.
+    const ctc = svgOf(perCase, 'perf-op-2');
+    expect(ctc).to.include('>Keras 3.15 (JAX)</text>').and.not.include('Keras 3.6 (JAX)');
+    expect(perCase).to.include('<th scope="col">Keras 3.15 (JAX)</th></tr></thead><tbody><tr><th scope="row"><code>B2 T20 C10 L5</code></th>');
+    expect(perCase).to.include('<h3 class="perf-h">Against Keras 3.6 (JAX)</h3>');
+    expect(perCase).to.include('(keras 3.6.0, jax 0.4.34; keras 3.15.1, jax 0.7.2)');
+    expect(perCase).to.include('A time marked with another Keras version was timed against that version.');
+    expect(svgOf(perCase, 'perf-keras-fig')).to.include('>B2 T20 C10 L5 (Keras 3.15.1)');
+    expect(perCase).to.include('<td><code>B2 T20 C10 L5</code></td><td class="num">0.060 (Keras 3.15.1)</td>');
+    expect(perCase).to.include('<td><code>1e3 elems</code></td><td class="num">0.020</td>');
+    expect(html).not.to.include('A time marked');
+  });
+
   it('marks skipped and missing times in the tables and says why', () => {
     expect(html).to.include('<td class="num muted" title="one call predicted ~3.1 s (&gt; 2 s cap) &lt;cap&gt;">skipped</td>');
     expect(html).to.include('<td class="num muted">not run</td>');
@@ -188,6 +204,27 @@ describe('Performance section (Markdown)', () => {
     expect(md).to.include('**missed**');
     expect(md).to.include('| `relu` | `1e3 elems` | 0.020 | 0.500× | 1.000× | 1.500× | 2.00× |');
     expect(md).not.to.match(/NaN|undefined|null/);
+  });
+
+  it('marks a Keras time from another version than the first, and names the versions that timed them', () => {
+    const md = performanceMarkdown({ source: 'bench.json', data: benchFixture({ kerasJax: 'per case' }) });
+    expect(md).to.include('| op | size | elements | `reference` | `tfjs-cpu` | `tfjs-wasm` | `tfjs-tensorflow` | Keras 3.6 (JAX) |');
+    expect(md).to.include('| `relu` | `1e3 elems` | 1k | 0.010 | 0.020 | 0.030 | 0.040 | 0.020 |');
+    expect(md).to.include('| `ctc_loss` | `B2 T20 C10 L5` | 400 | 0.010 | 0.020 | 0.030 | 0.040 | 0.060 (Keras 3.15.1) |');
+    expect(md).to.include(
+      'Timed by keras 3.6.0, jax 0.4.34; keras 3.15.1, jax 0.7.2. A time marked with another Keras version was timed against that version.',
+    );
+    expect(md).to.include('| `ctc_loss` | `B2 T20 C10 L5` | 0.060 (Keras 3.15.1) | 0.167× | 0.333× | 0.500× | 0.667× |');
+    expect(md).to.include('| `relu` | `1e3 elems` | 0.020 | 0.500× | 1.000× | 1.500× | 2.00× |');
+  });
+
+  it('names the one Keras of a file from before per-case versions by the versions it records', () => {
+    const data = benchFixture({ kerasJax: true });
+    data.kerasJax.versions = BENCH_KERAS['3.15.1'];
+    const md = performanceMarkdown({ source: 'bench.json', data });
+    expect(md).to.include('### Against Keras 3.15 (JAX) (backend time / Keras time; below 1× is faster)');
+    expect(md).to.include('Timed by keras 3.15.1, jax 0.7.2.');
+    expect(md).not.to.include('(Keras 3.').and.not.include('A time marked');
   });
 
   it('says why Keras-on-JAX is missing', () => {
@@ -288,6 +325,21 @@ describe('bench.json reading', () => {
 
   it('reads what the model describes', () => {
     expect(parseBench(JSON.stringify(good), 'b.json')).to.deep.equal(good);
+  });
+
+  it('reads each case\'s Keras version beside its time, and checks it', () => {
+    const perCase = benchFixture({ kerasJax: 'per case' });
+    expect(parseBench(JSON.stringify(perCase), 'b.json')).to.deep.equal(perCase);
+    const cases = (b: Record<string, unknown>) => b.cases as Array<Record<string, unknown>>;
+    fails(text((b) => (cases(b)[0]!.kerasVersion = 3.6)), 'b.json: cases[0].kerasVersion must be a string, got 3.6');
+    fails(
+      text((b) => {
+        cases(b)[1]!.kerasVersion = '3.6.0';
+        delete cases(b)[1]!.kerasJaxMs;
+      }),
+      'b.json: cases[1].kerasVersion needs a kerasJaxMs, got none',
+    );
+    fails(text((b) => ((b.kerasJax as Record<string, unknown>).byKeras = ['3.6.0'])), 'b.json: kerasJax.byKeras must be an object, got ["3.6.0"]');
   });
 
   it('refuses another schema, saying how to make a current file', () => {

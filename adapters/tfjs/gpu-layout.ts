@@ -1,8 +1,9 @@
 /**
- * Layout and dtype ops composed where TF.js 4.22's backends fail (quirks.ts says where and why);
+ * Layout and dtype ops composed where TF.js 4.22's backends fail or crawl (quirks.ts says where and why);
  * elsewhere each function is the TF.js op itself:
  * - pad, reverse and where past rank 4 (gpuRankLimit), on every backend: concatenated filled blocks axis
- *   by axis, a gather by reversed indices per axis, and a select of the broadcast, flattened operands.
+ *   by axis, a gather by reversed indices per axis, and a select of the broadcast, flattened operands;
+ *   where on wasm too, whose Tile (tf.where's own broadcast) is a scalar loop (tileIsScalarLoop).
  *   And a where whose result is empty is made directly: tf.where's broadcastTo leaves a size-1 operand
  *   as it is against a 0 dim, which tensorflow's Select rejects ("must have the same size and shape").
  * - int32 and bool transposes, reductions over leading axes and casts to float32 (intLayoutBroken): a
@@ -44,7 +45,7 @@ export function where(condition: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tens
   const { assertAndGetBroadcastShape: broadcast } = tf.backend_util;
   const shape = broadcast(condition.shape, broadcast(a.shape, b.shape));
   if (shape.includes(0)) return tf.zeros(shape, a.dtype);
-  if (shape.length <= GPU_MAX_RANK) return tf.where(condition, a, b);
+  if (shape.length <= GPU_MAX_RANK && !quirk.tileIsScalarLoop()) return tf.where(condition, a, b);
   const flat = (t: tf.Tensor) => tf.reshape(spread(t, shape), [-1]);
   return tf.reshape(tf.where(flat(condition), flat(a), flat(b)), shape);
 }

@@ -39,6 +39,22 @@ export const HOST_READS: readonly HostRead[] = [
       'backends always pool the mask, as they cannot read without stalling (webgl) or at all (webgpu).',
   },
   {
+    op: 'adaptive_max_pool (float32, on cpu, wasm and tensorflow)',
+    why:
+      "lax.max keeps NaN and TF.js's maximum need not, so a NaN mask rides along as more channels through " +
+      "every tap's gather and maximum, then a select: twice the gathers and five more passes per spatial " +
+      'dim. allFinite checks the input of each dim first, and where it is all finite, the mask is skipped.',
+  },
+  {
+    op: 'unfold (float32, on cpu, wasm and tensorflow)',
+    why:
+      "Keras-JAX's identity-kernel convolution turns a window's other values NaN where one is NaN or " +
+      'infinite (inf * 0), so the gathered windows need a mask of their non-finite entries, summed per ' +
+      'window, and a select: seven passes over an output kernel_size**2 times the input, at 1x64x64x64 by ' +
+      '3x3 94 ms on wasm (37 ms without), 0.94 s on cpu, 3.4 ms on tensorflow. allFinite checks the input ' +
+      'instead, and where it is all finite, that work is skipped.',
+  },
+  {
     op: 'depthwise_conv, separable_conv, and conv with a 1x1 kernel (float32, on wasm)',
     why:
       "XNNPACK's depthwise conv and 1x1 GEMM turn NaN into -inf, so Keras's NaN needs the same conv of a " +

@@ -15,15 +15,17 @@ import type { ConcreteSpec } from '../../src/dtypes.js';
 import type { BlockAttrs, FoldAttrs, UnfoldAttrs } from '../../src/ops/patches.js';
 import type { Kernels } from '../../src/ops/table.js';
 import { cast, pad, transpose, where } from './gpu-layout.js';
+import { allFinite } from './host-reads.js';
 import { isEmpty } from './layout.js';
+import { quirk } from './quirks.js';
 
 /**
  * `values` with Keras-JAX's window sums applied along `tapAxis` (its windows' other entries): NaN where
- * another entry of the window is NaN or infinite, and +0 for -0.
+ * another entry of the window is NaN or infinite, and +0 for -0. `finite`: no entry is NaN or infinite.
  */
-function asWindowSums(values: tf.Tensor, tapAxis: number): tf.Tensor {
+function asWindowSums(values: tf.Tensor, tapAxis: number, finite: boolean): tf.Tensor {
   const summed = tf.add(values, tf.scalar(0));
-  if (values.shape[tapAxis] === 1) return summed;
+  if (finite || values.shape[tapAxis] === 1) return summed;
   const bad = cast(tf.logicalNot(tf.isFinite(values)), 'float32');
   const others = tf.sub(tf.sum(bad, tapAxis, true), bad);
   return where(tf.greater(others, 0), tf.scalar(NaN), summed);
@@ -44,16 +46,36 @@ function windowIndices(attrs: UnfoldAttrs, paddedWidth: number): Int32Array {
   return indices;
 }
 
+/**
+ * The padded [planes, H, W] image's windows, [planes, taps, L]: one gather, or a strided slice per tap
+ * (float32 only: wasm's StridedSlice labels an int32 or bool result float32).
+ */
+function windowsOf(image: tf.Tensor, attrs: UnfoldAttrs): tf.Tensor {
+  const [planes, , width] = image.shape;
+  const { kernelSize: [kH, kW], dilation: [dH, dW], stride: [sH, sW], blocks: [oH, oW] } = attrs;
+  if (!quirk.lastAxisGatherIsSlow() || image.dtype !== 'float32') {
+    const windows = tf.gather(tf.reshape(image, [planes, -1]), tf.tensor1d(windowIndices(attrs, width), 'int32'), 1);
+    return tf.reshape(windows, [planes, kH * kW, oH * oW]);
+  }
+  const taps: tf.Tensor[] = [];
+  for (let i = 0; i < kH; i++) {
+    for (let j = 0; j < kW; j++) {
+      const [top, left] = [i * dH, j * dW];
+      const end = [planes, top + (oH - 1) * sH + 1, left + (oW - 1) * sW + 1];
+      taps.push(tf.reshape(tf.stridedSlice(image, [0, top, left], end, [1, sH, sW]), [planes, oH * oW]));
+    }
+  }
+  return tf.stack(taps, 1);
+}
+
 function unfold(x: tf.Tensor, attrs: UnfoldAttrs, out: ConcreteSpec): tf.Tensor {
   if (isEmpty(out.shape)) return tf.zeros(out.shape, out.dtype);
   const [n, c, h, w] = x.shape;
   const [pH, pW] = attrs.padding;
   const padded = pH || pW ? pad(x, [[0, 0], [0, 0], [pH, pH], [pW, pW]]) : x;
-  const planes = tf.reshape(padded, [n * c, (h + 2 * pH) * (w + 2 * pW)]);
-  const taps = attrs.kernelSize[0] * attrs.kernelSize[1];
-  const windows = tf.gather(planes, tf.tensor1d(windowIndices(attrs, w + 2 * pW), 'int32'), 1);
-  const shaped = tf.reshape(windows, [n * c, taps, out.shape[2]]);
-  const result = x.dtype === 'float32' && attrs.sumsFromZero ? asWindowSums(shaped, 1) : shaped;
+  const shaped = windowsOf(tf.reshape(padded, [n * c, h + 2 * pH, w + 2 * pW]), attrs);
+  // The windows are taps-fold copies of x: a check of x (host-reads.ts) spares the NaN mask of them all.
+  const result = x.dtype === 'float32' && attrs.sumsFromZero ? asWindowSums(shaped, 1, allFinite(x)) : shaped;
   return tf.reshape(result, out.shape);
 }
 

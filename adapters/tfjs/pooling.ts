@@ -227,11 +227,16 @@ function adaptiveNaNMaxAxis(x: tf.Tensor, axis: number, windows: AdaptiveWindow[
 /** What jnp.take gives for a window out of its range: NaN, INT32_MIN, or True (1 while bools pool as float32). */
 const fillOf = (dtype: DType): number => (dtype === 'int32' ? -2147483648 : dtype === 'bool' ? 1 : NaN);
 
-/** `y` pooled along `axis` to `size` cells; `dtype` is the op's output dtype. */
+/**
+ * `y` pooled along `axis` to `size` cells; `dtype` is the op's output dtype. Without NaN or infinity in
+ * y, TF.js's maximum is lax.max (host-reads.ts: one pass, not a NaN mask riding along).
+ */
 function adaptiveAxis(y: tf.Tensor, axis: number, size: number, kind: Kind, dtype: DType): tf.Tensor {
   const windows = adaptiveWindows(y.shape[axis], size);
   const pooled =
-    kind === 'average' ? adaptiveMeanAxis(y, axis, windows) : dtype === 'float32' ? adaptiveNaNMaxAxis(y, axis, windows) : adaptiveMaxAxis(y, axis, windows);
+    kind === 'average' ? adaptiveMeanAxis(y, axis, windows)
+      : dtype === 'float32' && !allFinite(y) ? adaptiveNaNMaxAxis(y, axis, windows)
+        : adaptiveMaxAxis(y, axis, windows);
   if (windows.every((w) => w.inside)) return pooled;
   const fill = tf.scalar(fillOf(dtype), pooled.dtype);
   return where(alongAxis(windows.map((w) => w.inside), y.rank, axis, 'bool'), pooled, fill);

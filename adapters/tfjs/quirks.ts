@@ -94,6 +94,20 @@ export const QUIRKS = {
       "GPUs' at -1e20, so there a window of -inf cells needs its own mask.",
     on: ['cpu', 'wasm'],
   },
+  tileIsScalarLoop: {
+    why:
+      "wasm's Tile copies one value at a time, and tf.where tiles each operand to the result's shape: " +
+      'hard_tanh of 1e5 values spent 18.9 ms of 20.4 tiling two scalars; a multiply by ones (gpu-layout.ts) ' +
+      'spreads one in 0.02 ms, and the call takes 2.0 ms.',
+    on: ['wasm'],
+  },
+  lastAxisGatherIsSlow: {
+    why:
+      "wasm's and tensorflow's GatherV2 along a last axis move one value per index: unfold's gather of " +
+      '2.36M values (1x64x64x64 by 3x3) took 128 ms on wasm and 24 ms on tensorflow, one strided slice per ' +
+      'tap and a stack 21 and 13 ms (the same moves). cpu keeps the gather: its slices took 2 s there.',
+    on: ['wasm', 'tensorflow'],
+  },
   sumIsScalarLoop: {
     why:
       "wasm's Sum adds one value at a time; XNNPACK's average pool over a [1, n / k, 1, k] view reads k " +

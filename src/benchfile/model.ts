@@ -24,7 +24,7 @@ export interface BenchFile {
     adapterOverhead: AdapterOverhead[];
     referenceOverTfjsCpuConv2d: ReferenceOverTfjsCpu[];
   };
-  /** Where the Keras 3.6 on JAX timings (cases[].kerasJaxMs) come from, or why there are none. */
+  /** Where the Keras-on-JAX timings (cases[].kerasJaxMs) come from, or why there are none. */
   kerasJax: KerasJaxSource;
   memory: BenchMemory;
   unavailable: Array<{ name: string; reason?: string }>;
@@ -68,8 +68,13 @@ export interface BenchCase {
   size: string;
   /** Elements of the op's largest input: a size that orders cases of one op on a numeric axis. */
   elements: number;
-  /** Keras 3.6 on JAX, the same call: median ms per call; absent where not measured. */
+  /** Keras on JAX, the same call: median ms per call; absent where not measured. */
   kerasJaxMs?: number;
+  /**
+   * The Keras version kerasJaxMs came from, beside it. Absent in older files, which timed every case
+   * against one Keras: kerasJax.versions.keras, or 3.6.0 where that is absent too.
+   */
+  kerasVersion?: string;
 }
 
 export interface BenchTiming {
@@ -121,8 +126,18 @@ export const OVERHEAD_TARGET = {
   smallElements: 1e4,
 } as const;
 
-/** The fastest Node backend over Keras 3.6 on JAX, at the medium size of these ops. */
-export const KERAS_JAX_TARGET = { ratio: 1.5, ops: ['conv', 'dot_product_attention', 'softmax'], sizeIndex: 1 } as const;
+/** The fastest Node backend over Keras on JAX (each case's version), at the medium size of these ops. */
+export const KERAS_JAX_TARGET = {
+  ratio: 1.5,
+  ops: [
+    'conv', 'dot_product_attention', 'softmax',
+    // Added by Keras 3.7 to 3.14.
+    'celu', 'glu', 'hard_shrink', 'hard_tanh', 'soft_shrink', 'squareplus', 'tanh_shrink', 'sparse_plus', 'sparsemax',
+    'threshold', 'polar', 'rms_normalization', 'sparse_sigmoid', 'layer_normalization', 'unfold', 'adaptive_average_pool',
+    'adaptive_max_pool', 'fold', 'depth_to_space', 'space_to_depth',
+  ],
+  sizeIndex: 1,
+} as const;
 
 /** reference / tfjs-cpu on conv2d, interleaved call by call (target: at most 1). */
 export interface ReferenceOverTfjsCpu {
@@ -137,8 +152,10 @@ export interface ReferenceOverTfjsCpu {
 }
 
 export interface KerasJaxSource {
-  /** keras, jax, jaxlib versions of the process that timed them. */
+  /** keras, jax, jaxlib versions of the one process that timed them (older files; newer ones write byKeras). */
   versions?: Record<string, string>;
+  /** Per Keras version (cases[].kerasVersion), the keras, jax, jaxlib versions of the process that timed its cases. */
+  byKeras?: Record<string, Record<string, string>>;
   /** Why some or all timings are missing. */
   note?: string;
 }

@@ -19,7 +19,7 @@ export class BenchFormatError extends Error {
 type Kind = 'string' | 'number' | 'boolean' | 'object' | 'array';
 type Shape = Record<string, `${Kind}` | `${Kind}?` | 'number|null' | 'number|null?' | 'object|null'>;
 
-const CASE: Shape = { op: 'string', size: 'string', elements: 'number', kerasJaxMs: 'number?' };
+const CASE: Shape = { op: 'string', size: 'string', elements: 'number', kerasJaxMs: 'number?', kerasVersion: 'string?' };
 const RESULT: Shape = { op: 'string', size: 'string', backend: 'string', medianMs: 'number|null', skipped: 'string?' };
 const OVERHEAD: Shape = {
   op: 'string', size: 'string', elements: 'number', backend: 'string',
@@ -70,10 +70,12 @@ export function parseBench(text: string, file: string): BenchFile {
   check(ratios, { adapterOverhead: 'array', referenceOverTfjsCpuConv2d: 'array' }, 'ratios', fail);
   eachOf(ratios, 'adapterOverhead', OVERHEAD, 'ratios.', fail);
   eachOf(ratios, 'referenceOverTfjsCpuConv2d', REF_VS_CPU, 'ratios.', fail);
-  check(data.kerasJax, { versions: 'object?', note: 'string?' }, 'kerasJax', fail);
-  for (const [i, c] of (data.cases as Array<{ elements: number; kerasJaxMs?: number }>).entries()) {
+  check(data.kerasJax, { versions: 'object?', byKeras: 'object?', note: 'string?' }, 'kerasJax', fail);
+  for (const [i, c] of (data.cases as Array<{ elements: number; kerasJaxMs?: number; kerasVersion?: string }>).entries()) {
     if (!(c.elements > 0)) fail(`cases[${i}].elements must be positive, got ${describe(c.elements)}`);
     if (c.kerasJaxMs !== undefined && !(c.kerasJaxMs > 0)) fail(`cases[${i}].kerasJaxMs must be positive, got ${describe(c.kerasJaxMs)}`);
+    // A version without a time would name where nothing came from.
+    if (c.kerasVersion !== undefined && c.kerasJaxMs === undefined) fail(`cases[${i}].kerasVersion needs a kerasJaxMs, got none`);
   }
   return data as unknown as BenchFile;
 }

@@ -3,11 +3,14 @@
  * alike: times per op (rows: sizes, columns: backends) and backend / Keras-on-JAX ratios.
  */
 import type { BenchFile, BenchResult } from '../benchfile/model.js';
+import { SEED_KERAS } from '../keras-versions.js';
 import { machineLines, settingsLine } from '../machine-text.js';
 import type { MachineFacts } from '../machine.js';
 
-/** How the report names the Keras-on-JAX timings. */
-export const KERAS_JAX = 'Keras 3.6 (JAX)';
+/** How the report names the Keras-on-JAX timings of one Keras version: `Keras 3.6 (JAX)`. */
+export function kerasJaxName(version: string): string {
+  return `Keras ${version.split('.').slice(0, 2).join('.')} (JAX)`;
+}
 
 export interface SizeTimes {
   size: string;
@@ -15,6 +18,8 @@ export interface SizeTimes {
   /** Per backend (the order of `backends`): the result, absent where that backend did not run it. */
   results: Array<BenchResult | undefined>;
   kerasJaxMs?: number;
+  /** The Keras version kerasJaxMs came from, beside it. */
+  kerasVersion?: string;
 }
 
 export interface OpTimes {
@@ -28,6 +33,10 @@ export interface BenchView {
   ops: OpTimes[];
   /** Whether any case has a Keras-on-JAX time. */
   hasKerasJax: boolean;
+  /** The Keras version of the first Keras-on-JAX time, which headings name; a time from another says so. */
+  keras: string;
+  /** Its name, `Keras 3.6 (JAX)`. */
+  kerasJax: string;
 }
 
 export function benchView(bench: BenchFile): BenchView {
@@ -36,6 +45,8 @@ export function benchView(bench: BenchFile): BenchView {
     bench.results.some((r) => r.backend === b),
   );
   const byKey = new Map(bench.results.map((r) => [`${r.op}\u0000${r.size}\u0000${r.backend}`, r]));
+  // Files before cases[].kerasVersion timed every case against the one Keras their versions name.
+  const single = bench.kerasJax.versions?.keras ?? SEED_KERAS;
   const ops: OpTimes[] = [];
   for (const c of bench.cases) {
     let entry = ops.find((o) => o.op === c.op);
@@ -44,10 +55,34 @@ export function benchView(bench: BenchFile): BenchView {
       size: c.size,
       elements: c.elements,
       results: backends.map((b) => byKey.get(`${c.op}\u0000${c.size}\u0000${b}`)),
-      ...(c.kerasJaxMs !== undefined ? { kerasJaxMs: c.kerasJaxMs } : {}),
+      ...(c.kerasJaxMs !== undefined ? { kerasJaxMs: c.kerasJaxMs, kerasVersion: c.kerasVersion ?? single } : {}),
     });
   }
-  return { backends, ops, hasKerasJax: bench.cases.some((c) => c.kerasJaxMs !== undefined) };
+  const keras = ops.flatMap((o) => o.sizes).find((s) => s.kerasVersion)?.kerasVersion ?? single;
+  return { backends, ops, hasKerasJax: bench.cases.some((c) => c.kerasJaxMs !== undefined), keras, kerasJax: kerasJaxName(keras) };
+}
+
+/** `` (Keras 3.15.1)`` after a Keras-on-JAX time from another version than `usual`; '' otherwise. */
+export function kerasMark(s: SizeTimes, usual: string): string {
+  return s.kerasVersion && s.kerasVersion !== usual ? ` (Keras ${s.kerasVersion})` : '';
+}
+
+/** The Keras version an op's times came from (its first timed size's); the view's where none has one. */
+export function opKeras(o: OpTimes, view: BenchView): string {
+  return o.sizes.find((s) => s.kerasVersion)?.kerasVersion ?? view.keras;
+}
+
+/** What timed the Keras-on-JAX times: `keras 3.6.0, jax 0.4.34; keras 3.15.1, jax 0.7.2`; '' where unrecorded. */
+export function kerasJaxVersions(bench: BenchFile): string {
+  const { byKeras, versions } = bench.kerasJax;
+  const processes = byKeras ? Object.values(byKeras) : versions ? [versions] : [];
+  return processes.map((p) => Object.entries(p).map(([k, v]) => `${k} ${v}`).join(', ')).join('; ');
+}
+
+/** Said after the Keras-on-JAX numbers where some came from another version than the view's; '' otherwise. */
+export function kerasJaxOthers(view: BenchView): string {
+  const mixed = view.ops.some((o) => o.sizes.some((s) => kerasMark(s, view.keras)));
+  return mixed ? 'A time marked with another Keras version was timed against that version.' : '';
 }
 
 /** backend time / Keras-on-JAX time for one size, per backend; null where either is missing. */

@@ -1,11 +1,14 @@
 /**
  * The Performance section of report.md: the numbers the HTML report plots, as tables (no images):
  * median time per call per op, size and backend; the adapter's overhead over raw TF.js; reference /
- * tfjs-cpu on conv2d; each backend against Keras 3.6 on JAX where measured.
+ * tfjs-cpu on conv2d; each backend against Keras on JAX where measured.
  */
 import { formatMs, formatRatio, formatRatioRange, formatUs } from '../benchfile/format.js';
 import { OVERHEAD_TARGET, overheadMet } from '../benchfile/model.js';
-import { BENCH_MACHINE_LEAD, KERAS_JAX, benchMachine, benchView, kerasJaxRatios, provenance, type BenchView, type RunConditions } from './bench-view.js';
+import {
+  BENCH_MACHINE_LEAD, benchMachine, benchView, kerasJaxOthers, kerasJaxRatios, kerasJaxVersions, kerasMark, provenance,
+  type BenchView, type RunConditions,
+} from './bench-view.js';
 import { code, table } from './md-text.js';
 import type { ReportBench } from './model.js';
 import { siCount } from './svg/scale.js';
@@ -21,7 +24,7 @@ export function performanceMarkdown(bench: ReportBench | undefined, run?: RunCon
       code(s.size),
       siCount(s.elements),
       ...s.results.map((r) => (!r ? 'not run' : r.medianMs === null ? 'skipped' : formatMs(r.medianMs))),
-      ...(view.hasKerasJax ? [s.kerasJaxMs === undefined ? '–' : formatMs(s.kerasJaxMs)] : []),
+      ...(view.hasKerasJax ? [s.kerasJaxMs === undefined ? '–' : formatMs(s.kerasJaxMs) + kerasMark(s, view.keras)] : []),
     ]),
   );
   const skipped = data.results.filter((r) => r.skipped).map((r) => `- ${r.backend}, ${r.op} ${r.size}: ${r.skipped}`);
@@ -35,7 +38,7 @@ export function performanceMarkdown(bench: ReportBench | undefined, run?: RunCon
     '',
     '### Median ms per call',
     '',
-    table(['op', 'size', 'elements', ...view.backends.map(code), ...(view.hasKerasJax ? [KERAS_JAX] : [])], times),
+    table(['op', 'size', 'elements', ...view.backends.map(code), ...(view.hasKerasJax ? [view.kerasJax] : [])], times),
   ];
   if (skipped.length) parts.push('', 'Not timed:', '', ...skipped);
   parts.push('', overhead(bench), '', reference(bench), '', kerasJax(bench, view));
@@ -77,14 +80,16 @@ function reference(bench: ReportBench): string {
 }
 
 function kerasJax(bench: ReportBench, view: BenchView): string {
-  const head = `### Against ${KERAS_JAX} (backend time / Keras time; below 1× is faster)`;
+  const head = `### Against ${view.kerasJax} (backend time / Keras time; below 1× is faster)`;
   const note = bench.data.kerasJax.note;
   if (!view.hasKerasJax) return `${head}\n\nNot measured${note ? `: ${note}` : '.'}`;
   const body = view.ops.flatMap((o) =>
-    o.sizes.map((s) => [code(o.op), code(s.size), formatMs(s.kerasJaxMs), ...kerasJaxRatios(s).map(formatRatio)]),
+    o.sizes.map((s) => [code(o.op), code(s.size), formatMs(s.kerasJaxMs) + kerasMark(s, view.keras), ...kerasJaxRatios(s).map(formatRatio)]),
   );
   const lines = [head, ''];
-  if (note) lines.push(note, '');
-  lines.push(table(['op', 'size', `${KERAS_JAX} ms`, ...view.backends.map((b) => `${code(b)} / Keras`)], body));
+  const versions = kerasJaxVersions(bench.data);
+  const about = [versions && `Timed by ${versions}.`, kerasJaxOthers(view), note ?? ''].filter(Boolean);
+  if (about.length) lines.push(about.join(' '), '');
+  lines.push(table(['op', 'size', `${view.kerasJax} ms`, ...view.backends.map((b) => `${code(b)} / Keras`)], body));
   return lines.join('\n');
 }

@@ -1,13 +1,16 @@
 /**
  * The report's Performance section (HTML), from the bench.json embedded in report.json: per op, time
  * per call against input size on every backend; the adapter's overhead over raw TF.js against its 1.05x
- * target; reference / tfjs-cpu on conv2d; and, where measured, each backend against Keras 3.6 on JAX.
+ * target; reference / tfjs-cpu on conv2d; and, where measured, each backend against Keras on JAX.
  * Each plot is inline SVG (./svg/) followed by a table of the same numbers: the text alternative, and
  * what a printout keeps.
  */
 import { formatMs, formatRatio, formatRatioRange, formatUs } from '../benchfile/format.js';
 import { OVERHEAD_TARGET, overheadMet, type AdapterOverhead, type BenchFile } from '../benchfile/model.js';
-import { BENCH_MACHINE_LEAD, KERAS_JAX, benchMachine, benchView, kerasJaxRatios, provenance, type BenchView, type OpTimes, type RunConditions } from './bench-view.js';
+import {
+  BENCH_MACHINE_LEAD, benchMachine, benchView, kerasJaxName, kerasJaxOthers, kerasJaxRatios, kerasJaxVersions, kerasMark, opKeras, provenance,
+  type BenchView, type OpTimes, type RunConditions,
+} from './bench-view.js';
 import { esc } from './escape.js';
 import type { ReportBench } from './model.js';
 import { barChart, type BarGroup } from './svg/bar-chart.js';
@@ -61,7 +64,7 @@ function timesPart(view: BenchView, styleOf: (name: string) => SeriesStyle): str
     '<h3 class="perf-h">Median time per call against input size</h3>' +
     '<p>One chart per op: the median time of one call on each backend (read-back of the result included) at ' +
     'three input sizes, the size being the element count of the op\u2019s largest input. Lower is faster.' +
-    (view.hasKerasJax ? ` The dashed black line is ${esc(KERAS_JAX)}, the same call.` : '') +
+    (view.hasKerasJax ? ' The dashed black line is Keras on JAX, the same call, in the version its legend names.' : '') +
     '</p>' +
     `<div class="charts">\n${figures}\n</div>` +
     (skipped.length
@@ -79,13 +82,15 @@ function opFigure(o: OpTimes, i: number, view: BenchView, styleOf: (name: string
       return { x: s.elements, y: ms, note: `${b}, ${s.size}: ${ms === null ? (r?.skipped ? 'skipped' : 'not run') : `${formatMs(ms)} ms`}` };
     }),
   }));
+  const keras = opKeras(o, view);
+  const kerasJax = kerasJaxName(keras);
   if (view.hasKerasJax) {
     series.push({
-      style: yardstickStyle(KERAS_JAX),
+      style: yardstickStyle(kerasJax),
       points: o.sizes.map((s) => ({
         x: s.elements,
         y: s.kerasJaxMs ?? null,
-        note: `${KERAS_JAX}, ${s.size}: ${s.kerasJaxMs === undefined ? 'not measured' : `${formatMs(s.kerasJaxMs)} ms`}`,
+        note: `${kerasJax}, ${s.size}: ${s.kerasJaxMs === undefined ? 'not measured' : `${formatMs(s.kerasJaxMs)} ms${kerasMark(s, keras)}`}`,
       })),
     });
   }
@@ -100,14 +105,16 @@ function opFigure(o: OpTimes, i: number, view: BenchView, styleOf: (name: string
     xFormat: siCount,
     series,
   });
-  const head = ['size', 'elements', ...view.backends, ...(view.hasKerasJax ? [KERAS_JAX] : [])];
+  const head = ['size', 'elements', ...view.backends, ...(view.hasKerasJax ? [kerasJax] : [])];
   const rows = o.sizes.map((s) => {
     const cells = s.results.map((r) =>
       !r ? '<td class="num muted">not run</td>'
         : r.medianMs === null ? `<td class="num muted" title="${esc(r.skipped ?? '')}">skipped</td>`
           : `<td class="num">${esc(formatMs(r.medianMs))}</td>`,
     );
-    if (view.hasKerasJax) cells.push(`<td class="num">${s.kerasJaxMs === undefined ? '<span class="muted">\u2014</span>' : esc(formatMs(s.kerasJaxMs))}</td>`);
+    if (view.hasKerasJax) {
+      cells.push(`<td class="num">${s.kerasJaxMs === undefined ? '<span class="muted">\u2014</span>' : esc(formatMs(s.kerasJaxMs) + kerasMark(s, keras))}</td>`);
+    }
     return `<tr><th scope="row"><code>${esc(s.size)}</code></th><td class="num">${esc(siCount(s.elements))}</td>${cells.join('')}</tr>`;
   });
   return (
@@ -217,7 +224,8 @@ function referencePart(data: BenchFile, styleOf: (name: string) => SeriesStyle):
 }
 
 function kerasJaxPart(data: BenchFile, view: BenchView, styleOf: (name: string) => SeriesStyle): string {
-  const heading = `<h3 class="perf-h">Against ${esc(KERAS_JAX)}</h3>`;
+  const kerasJax = view.kerasJax;
+  const heading = `<h3 class="perf-h">Against ${esc(kerasJax)}</h3>`;
   if (!view.hasKerasJax) {
     return `${heading}<p class="muted">Not measured${data.kerasJax.note ? `: ${esc(data.kerasJax.note)}` : '.'}</p>`;
   }
@@ -227,7 +235,7 @@ function kerasJaxPart(data: BenchFile, view: BenchView, styleOf: (name: string) 
     .map(
       (x): BarGroup => ({
         label: x.op,
-        sublabel: x.s.size,
+        sublabel: x.s.size + kerasMark(x.s, view.keras),
         bars: x.ratios.map((v, k) => ({
           series: k,
           value: v,
@@ -235,35 +243,36 @@ function kerasJaxPart(data: BenchFile, view: BenchView, styleOf: (name: string) 
         })),
       }),
     );
-  const versions = Object.entries(data.kerasJax.versions ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+  const versions = kerasJaxVersions(data);
+  const others = kerasJaxOthers(view);
   const svg = barChart({
     id: 'perf-keras',
-    title: `Backend time / ${KERAS_JAX} time`,
+    title: `Backend time / ${kerasJax} time`,
     description:
-      `Bar chart: per op and size, each backend\u2019s median time divided by ${KERAS_JAX}\u2019s for the same call; ` +
+      `Bar chart: per op and size, each backend\u2019s median time divided by ${kerasJax}\u2019s for the same call; ` +
       'below 1 is faster than Keras. The table after it lists the values.',
     xLabel: 'time ratio (\u00d7)',
     series: view.backends.map(styleOf),
     groups,
-    lines: [{ value: 1, label: `as fast as ${KERAS_JAX}`, color: PARITY_COLOR }],
+    lines: [{ value: 1, label: `as fast as ${kerasJax}`, color: PARITY_COLOR }],
     base: 1,
     valueLabel: formatRatio,
   });
-  const head = ['op', 'size', `${KERAS_JAX} ms`, ...view.backends.map((b) => `${b} / Keras`)];
+  const head = ['op', 'size', `${kerasJax} ms`, ...view.backends.map((b) => `${b} / Keras`)];
   const body = sizes.map(
     (x) =>
       `<tr><th scope="row"><code>${esc(x.op)}</code></th><td><code>${esc(x.s.size)}</code></td>` +
-      `<td class="num">${esc(formatMs(x.s.kerasJaxMs))}</td>` +
+      `<td class="num">${esc(formatMs(x.s.kerasJaxMs) + kerasMark(x.s, view.keras))}</td>` +
       x.ratios.map((v) => `<td class="num">${esc(formatRatio(v))}</td>`).join('') +
       '</tr>',
   );
   return (
     heading +
-    `<p>Each backend\u2019s median time divided by ${esc(KERAS_JAX)}\u2019s for the same call` +
-    `${versions ? ` (${esc(versions)})` : ''}; below 1\u00d7 is faster than Keras.` +
+    `<p>Each backend\u2019s median time divided by ${esc(kerasJax)}\u2019s for the same call` +
+    `${versions ? ` (${esc(versions)})` : ''}; below 1\u00d7 is faster than Keras.${others ? ` ${esc(others)}` : ''}` +
     `${data.kerasJax.note ? ` ${esc(data.kerasJax.note)}` : ''}</p>` +
     `<figure class="plot wide" id="perf-keras-fig">${svg}` +
-    table(`Backend / ${KERAS_JAX} time ratios`, head, body, 'perf-table nowrap') +
+    table(`Backend / ${kerasJax} time ratios`, head, body, 'perf-table nowrap') +
     '</figure>'
   );
 }
