@@ -3,11 +3,14 @@
  * One Python environment per supported Keras version, and the golden generator run in each:
  *
  *   node scripts/golden-envs.mjs setup            # .venv/keras-<version>/ from tools/requirements/keras-<version>.txt
- *   node scripts/golden-envs.mjs generate [ARGS]  # tools/gen_golden.py ARGS in each, golden/keras-<version>/
- *   node scripts/golden-envs.mjs check [ARGS]     # tools/gen_golden.py --check ARGS in each
+ *   node scripts/golden-envs.mjs generate [ARGS]  # tools/gen_golden.py ARGS in each, golden/keras-<version>/,
+ *                                                 # then --grad ARGS, golden/grad/keras-<version>/
+ *   node scripts/golden-envs.mjs check [ARGS]     # tools/gen_golden.py --check ARGS, then --grad --check ARGS
  *
  * `--keras 3.15.1` (anywhere in ARGS) limits it to one version. The versions are the requirements files:
  * adding one there is what makes `npm run golden:setup` build its environment (docs/adding-a-keras-version.md).
+ * The gradient set is taken on the forward set just written, so it comes second. `--grad` in ARGS runs the
+ * gradient pass alone; with `--out` or `--doc` (one folder, one document: the forward set's) it is left out.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -37,6 +40,13 @@ function run(command, args) {
   return result.status ?? 1;
 }
 
+/** gen_golden.py's argument lists: the forward set's, then the gradient set's (see the header). */
+function passes(args) {
+  if (args.includes('--grad')) return [args];
+  if (args.includes('--out') || args.includes('--doc')) return [args];
+  return [args, ['--grad', ...args]];
+}
+
 function main(argv) {
   const [task, ...rest] = argv;
   const at = rest.indexOf('--keras');
@@ -54,7 +64,9 @@ function main(argv) {
       code = run('python3', ['-m', 'venv', join('.venv', `keras-${version}`)]);
       if (!code) code = run(python(version), ['-m', 'pip', 'install', '-q', '-r', join('tools', 'requirements', `keras-${version}.txt`)]);
     } else if (task === 'generate' || task === 'check') {
-      code = run(python(version), [join('tools', 'gen_golden.py'), ...(task === 'check' ? ['--check'] : []), ...passed]);
+      code = passes(passed).reduce((worst, args) => {
+        return Math.max(worst, run(python(version), [join('tools', 'gen_golden.py'), ...(task === 'check' ? ['--check'] : []), ...args]));
+      }, 0);
     } else {
       console.error('usage: golden-envs.mjs setup|generate|check [--keras VERSION] [gen_golden.py arguments]');
       return 2;

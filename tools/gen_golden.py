@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate golden/keras-<version>/ from the real Keras installed (docs/golden-format.md), or check it.
 
-    python tools/gen_golden.py [--out DIR] [--only op1,op2] [--check]
+    python tools/gen_golden.py [--grad] [--out DIR] [--only op1,op2] [--check]
 
 Run with the Python of one supported Keras version (`npm run golden` runs each). Every case of
 tools/golden/catalogue that this Keras can run (a case's `since`) runs on Keras's JAX backend in this
@@ -10,6 +10,10 @@ same time. The results go to golden/keras-<version>/<op>.json, <op>.safetensors 
 the cases where Keras's backends disagree to docs/keras-backend-disagreements-<version>.md. The output
 depends only on the catalogue and the pinned versions (tools/requirements/keras-<version>.txt): running
 it twice gives the same bytes.
+
+--grad writes the gradient set instead, golden/grad/keras-<version>/: `jax.vjp` of the ops of
+tools/golden/grad.py's OPS on every valid float case of the forward set (--forward, by default
+golden/keras-<version>/), with the cotangents drawn (tools/golden/grad.py). JAX alone, no workers.
 
 --check regenerates into a temporary folder and exits 1, with one line per difference, when golden/ or
 the disagreements doc differ from what Keras produces now. Exit 3 means a worker crashed or timed out on
@@ -33,8 +37,8 @@ sys.path.insert(0, TOOLS)
 from golden import env  # noqa: E402
 
 
-def default_out() -> str:
-    return os.path.join(REPO, "golden", f"keras-{env.installed_keras()}")
+def default_out(grad=False) -> str:
+    return os.path.join(REPO, "golden", *(["grad"] if grad else []), f"keras-{env.installed_keras()}")
 
 
 def default_doc() -> str:
@@ -43,8 +47,11 @@ def default_doc() -> str:
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", default=default_out(),
-                        help="golden folder (default: golden/keras-<installed Keras version>/)")
+    parser.add_argument("--out", help="golden folder (default: golden/keras-<installed Keras version>/, with "
+                                      "--grad golden/grad/keras-<version>/)")
+    parser.add_argument("--grad", action="store_true", help="the gradient set of the forward set (--forward)")
+    parser.add_argument("--forward", default=default_out(),
+                        help="with --grad: the forward set (default: golden/keras-<installed Keras version>/)")
     parser.add_argument("--only", help="comma-separated ops to (re)generate or check")
     parser.add_argument("--check", action="store_true", help="compare a fresh generation with --out")
     parser.add_argument("--progress", action="store_true",
@@ -58,7 +65,8 @@ def parse_args(argv):
     parser.add_argument("--worker-out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.only = sorted(set(args.only.split(","))) if args.only else None
-    if args.doc is None and os.path.abspath(args.out) == default_out():
+    args.out = args.out or default_out(args.grad)
+    if args.doc is None and not args.grad and os.path.abspath(args.out) == default_out():
         args.doc = default_doc()
     return args
 
@@ -96,8 +104,15 @@ def abort(scratch) -> None:
     os._exit(143)
 
 
+def produce(args, out_dir, scratch) -> tuple:
+    """Generate the set `args` asks for into out_dir: (files written, doc text or None, worker failures)."""
+    if args.grad:
+        return generate_grad(args.forward, out_dir, args.only), None, []
+    return generate(out_dir, args.only, args.case_timeout, scratch)
+
+
 def generate_into(args, scratch) -> int:
-    files, doc, failures = generate(args.out, args.only, args.case_timeout, scratch)
+    files, doc, failures = produce(args, args.out, scratch)
     if args.doc and doc is not None:
         from golden import writer
 
@@ -131,6 +146,17 @@ def generate(out_dir, only, case_timeout, scratch) -> tuple:
     doc = None if only else report.render(files, json.loads(files[writer.MANIFEST]))
     print(f"total {time.monotonic() - started:.1f} s", file=sys.stderr)
     return files, doc, [line for w in pool for line in w.failures]
+
+
+def generate_grad(forward_dir, out_dir, only) -> dict:
+    """The gradient set of the forward set in forward_dir, written to out_dir; returns its files."""
+    import keras
+
+    from golden import common, grad, writer
+
+    env.check_keras_defaults(keras)
+    new_files, extra = grad.generate(keras, read_folder(forward_dir), only)
+    return writer.write(out_dir, writer.final_files(out_dir, new_files, full=only is None), common.SEED, extra)
 
 
 def run_all(keras, runner, selected, pool, started) -> dict:
@@ -173,7 +199,7 @@ def run_jax(keras, runner, selected, outcomes) -> dict:
 def check(args, scratch) -> int:
     from golden import check as golden_check, writer
 
-    new, doc, failures = generate(os.path.join(scratch, "golden"), args.only, args.case_timeout, scratch)
+    new, doc, failures = produce(args, os.path.join(scratch, "golden"), scratch)
     old = read_folder(args.out)
     lines = golden_check.differences(old, new, args.only, label=os.path.relpath(args.out))
     if args.doc and doc is not None:

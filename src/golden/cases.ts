@@ -48,11 +48,17 @@ export interface GoldenOp {
 
 const ID_PATTERN = /^[a-z_0-9]+\/[A-Za-z0-9_.=+-]+$/;
 
-type Fail = (why: string) => GoldenError;
+export type Fail = (why: string) => GoldenError;
 
 /** Parses `<op>.json`; `file` names it in errors, `tensors` are its safetensors file's contents. */
 export function parseOpFile(text: string, file: string, op: string, tensors: ReadonlyMap<string, GoldenTensor>, keras?: string): GoldenOp {
   const fail: Fail = (why) => new GoldenError(file, why);
+  const cases = parseCaseList(text, op, fail).map((raw, i) => ({ ...parseCase(raw, i, op, tensors, fail), ...(keras ? { keras } : {}) }));
+  return { op, cases: uniqueIds(cases, fail) };
+}
+
+/** The raw cases of an `<op>.json`, forward or gradient set's: `{"op": op, "cases": [...]}`. */
+export function parseCaseList(text: string, op: string, fail: Fail): unknown[] {
   let doc: { op?: unknown; cases?: unknown };
   try {
     doc = JSON.parse(text);
@@ -62,14 +68,17 @@ export function parseOpFile(text: string, file: string, op: string, tensors: Rea
   if (!isObject(doc) || doc.op !== op || !Array.isArray(doc.cases)) {
     throw fail(`expected {"op": "${op}", "cases": [...]}`);
   }
+  return doc.cases;
+}
+
+/** The cases, once no id appears twice. */
+export function uniqueIds<C extends { id: string }>(cases: C[], fail: Fail): C[] {
   const seen = new Set<string>();
-  const cases = doc.cases.map((raw, i) => {
-    const c = { ...parseCase(raw, i, op, tensors, fail), ...(keras ? { keras } : {}) };
+  for (const c of cases) {
     if (seen.has(c.id)) throw fail(`case id ${c.id} appears twice`);
     seen.add(c.id);
-    return c;
-  });
-  return { op, cases };
+  }
+  return cases;
 }
 
 function parseCase(raw: unknown, index: number, op: string, tensors: ReadonlyMap<string, GoldenTensor>, fail: Fail): GoldenCase {
@@ -93,23 +102,29 @@ function parseCase(raw: unknown, index: number, op: string, tensors: ReadonlyMap
 
 function parseExpected(raw: unknown, tensors: ReadonlyMap<string, GoldenTensor>, fail: Fail): Expected {
   if (isObject(raw) && Array.isArray(raw.outputs) && raw.outputs.length > 0) {
-    return {
-      outputs: raw.outputs.map((o) => {
-        const t = resolveRefs(o, tensors, fail);
-        if (!(t instanceof GoldenTensor)) throw fail('every expected output must be a {"tensor": key}');
-        return t;
-      }),
-    };
+    return { outputs: raw.outputs.map((o) => tensorRef(o, tensors, fail, 'every expected output')) };
   }
-  const e = isObject(raw) ? raw.error : undefined;
-  if (isObject(e) && typeof e.class === 'string' && typeof e.message === 'string') {
-    const origin = typeof e.origin === 'string' ? e.origin : undefined;
-    return { error: { class: e.class, message: e.message, ...(origin ? { origin } : {}) } };
-  }
+  const error = parseError(raw);
+  if (error) return { error };
   throw fail('expected must be {"outputs": [...]} or {"error": {"class", "message"}}');
 }
 
-function parseTolerance(raw: unknown, fail: Fail): ToleranceWithReason | null {
+/** A `{"tensor": key}` reference resolved; `what` names it in the error. */
+export function tensorRef(raw: unknown, tensors: ReadonlyMap<string, GoldenTensor>, fail: Fail, what: string): GoldenTensor {
+  const t = resolveRefs(raw, tensors, fail);
+  if (!(t instanceof GoldenTensor)) throw fail(`${what} must be a {"tensor": key}`);
+  return t;
+}
+
+/** An `expected` that records what Keras raised, else undefined. */
+export function parseError(raw: unknown): ExpectedError | undefined {
+  const e = isObject(raw) ? raw.error : undefined;
+  if (!isObject(e) || typeof e.class !== 'string' || typeof e.message !== 'string') return undefined;
+  const origin = typeof e.origin === 'string' ? e.origin : undefined;
+  return { class: e.class, message: e.message, ...(origin ? { origin } : {}) };
+}
+
+export function parseTolerance(raw: unknown, fail: Fail): ToleranceWithReason | null {
   if (raw === null || raw === undefined) return null;
   const ok =
     isObject(raw) && isTol(raw.atol) && isTol(raw.rtol) && typeof raw.why === 'string' && raw.why.trim() !== '';
@@ -129,7 +144,7 @@ function resolveRefs(v: unknown, tensors: ReadonlyMap<string, GoldenTensor>, fai
   return Object.fromEntries(keys.map((k) => [k, resolveRefs(v[k], tensors, fail)]));
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 

@@ -81,21 +81,39 @@ export function opsOf(manifest: Manifest): string[] {
     .sort();
 }
 
-/** One op's cases, tensors resolved; an op whose cases hold no tensor may have no safetensors file. */
-export function loadOp(source: GoldenSource, manifest: Manifest, op: string): GoldenOp {
+/** One op's files, each verified: the text of `<op>.json` (`file` its label) and its tensors. */
+export interface OpFiles {
+  text: string;
+  file: string;
+  tensors: ReadonlyMap<string, GoldenTensor>;
+}
+
+/** An op whose cases hold no tensor may have no safetensors file. */
+export function readOpFiles(source: GoldenSource, manifest: Manifest, op: string): OpFiles {
   const tensorsName = `${op}.safetensors`;
   const tensors: ReadonlyMap<string, GoldenTensor> =
     tensorsName in manifest.files
       ? readSafetensors(verifiedBytes(source, manifest, tensorsName), source.label(tensorsName))
       : new Map();
   const jsonName = `${op}.json`;
-  const text = new TextDecoder().decode(verifiedBytes(source, manifest, jsonName));
-  return parseOpFile(text, source.label(jsonName), op, tensors, manifest.versions.keras);
+  return { text: new TextDecoder().decode(verifiedBytes(source, manifest, jsonName)), file: source.label(jsonName), tensors };
 }
+
+/** One op's cases, tensors resolved. */
+export function loadOp(source: GoldenSource, manifest: Manifest, op: string): GoldenOp {
+  const { text, file, tensors } = readOpFiles(source, manifest, op);
+  return parseOpFile(text, file, op, tensors, manifest.versions.keras);
+}
+
+/** The manifest key by which a gradient set (grad.ts) names the forward set it was made from. */
+export const FORWARD_MANIFEST = 'forward_manifest';
 
 /** The manifest (its errors throw), then every op; a broken file spoils only its own op. */
 export function loadGolden(source: GoldenSource): GoldenSet {
   const manifest = readManifest(source);
+  if (FORWARD_MANIFEST in manifest) {
+    throw new GoldenError(source.label(MANIFEST), 'a gradient set, not a forward one: read it with loadGradSet (docs/golden-format.md)');
+  }
   const ops: GoldenOp[] = [];
   const broken: GoldenError[] = [];
   const opFiles = new Set(opsOf(manifest).flatMap((op) => [`${op}.json`, `${op}.safetensors`]));
@@ -109,7 +127,8 @@ export function loadGolden(source: GoldenSource): GoldenSet {
   return { manifest, ops, broken };
 }
 
-function tryOrRecord<T>(fn: () => T, broken: GoldenError[]): T | undefined {
+/** fn's value, or undefined with its GoldenError recorded in `broken` (any other error throws). */
+export function tryOrRecord<T>(fn: () => T, broken: GoldenError[]): T | undefined {
   try {
     return fn();
   } catch (e) {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { compareVersions } from '../keras-versions.js';
+import { loadGradSet, type GradSet } from './grad.js';
 import type { GoldenSource } from './loader.js';
 
 export function directorySource(dir: string): GoldenSource {
@@ -33,6 +34,25 @@ export interface GoldenSetDir {
  */
 export function goldenSetDirs(dir: string): GoldenSetDir[] {
   if (existsSync(join(dir, 'manifest.json'))) return [{ keras: manifestKeras(join(dir, 'manifest.json')), dir }];
+  return versionDirs(dir);
+}
+
+/** A gradient set on disk and the forward set it was made from. */
+export interface GradSetDir extends GoldenSetDir {
+  forwardDir: string;
+}
+
+/** The gradient sets of a golden folder: each grad/keras-<version>/ with keras-<version>/, oldest first. */
+export function gradSetDirs(goldenDir: string): GradSetDir[] {
+  return versionDirs(join(goldenDir, 'grad')).map((set) => ({ ...set, forwardDir: join(goldenDir, `keras-${set.keras}`) }));
+}
+
+export function loadGradSetDir(set: Pick<GradSetDir, 'dir' | 'forwardDir'>): GradSet {
+  return loadGradSet(directorySource(set.dir), directorySource(set.forwardDir));
+}
+
+/** The keras-<version>/ folders of `dir`, oldest first. */
+function versionDirs(dir: string): GoldenSetDir[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .map((name) => /^keras-(\d+\.\d+\.\d+)$/.exec(name)?.[1])

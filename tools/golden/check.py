@@ -16,7 +16,8 @@ MANIFEST = "manifest.json"
 
 
 def differences(old: dict, new: dict, ops=None, label="golden") -> list:
-    """Lines describing every difference between two golden folders given as {file name: bytes}.
+    """Lines describing every difference between two golden folders given as {file name: bytes}: a
+    forward set, or a gradient set (tools/golden/grad.py), whose cases have the same outline.
 
     With `ops`, only those ops' files are compared (a partial regeneration has no comparable manifest).
     """
@@ -44,13 +45,7 @@ def manifest_differences(old, new) -> list:
     if MANIFEST not in old:
         return [f"golden/{MANIFEST}: missing"]
     before, after = json.loads(old[MANIFEST]), json.loads(new[MANIFEST])
-    lines = [f"golden/{name}: its sha256 is not the one golden/{MANIFEST} lists (edited by hand?)"
-             for name, sha in sorted(before["files"].items())
-             if name in old and hashlib.sha256(old[name]).hexdigest() != sha]
-    lines += [f"golden/{name}: on disk but not in golden/{MANIFEST}"
-              for name in sorted(old) if name != MANIFEST and name not in before["files"]]
-    lines += [f"golden/{name}: in golden/{MANIFEST} but missing"
-              for name in sorted(before["files"]) if name not in old]
+    lines = integrity_differences(old)
     for name in sorted(set(before["files"]) | set(after["files"])):
         if name not in after["files"]:
             lines.append(f"golden/{name}: no longer generated")
@@ -59,9 +54,22 @@ def manifest_differences(old, new) -> list:
         elif before["files"][name] != after["files"][name]:
             lines.append(f"golden/{name}: sha256 {before['files'][name][:12]} committed, "
                          f"{after['files'][name][:12]} regenerated")
-    for key in ("format", "seed", "environment"):
+    for key in ("format", "seed", "environment", "forward_manifest"):
         if before.get(key) != after.get(key):
             lines.append(f"golden/{MANIFEST}: {key} {before.get(key)} committed, {after.get(key)} regenerated")
+    return lines
+
+
+def integrity_differences(files: dict) -> list:
+    """Where a folder's files and its manifest's sha256 list disagree."""
+    listed = json.loads(files[MANIFEST])["files"]
+    lines = [f"golden/{name}: its sha256 is not the one golden/{MANIFEST} lists (edited by hand?)"
+             for name, sha in sorted(listed.items())
+             if name in files and hashlib.sha256(files[name]).hexdigest() != sha]
+    lines += [f"golden/{name}: on disk but not in golden/{MANIFEST}"
+              for name in sorted(files) if name != MANIFEST and name not in listed]
+    lines += [f"golden/{name}: in golden/{MANIFEST} but missing"
+              for name in sorted(listed) if name not in files]
     return lines
 
 
@@ -125,21 +133,27 @@ def case_changes(before, after, tensors_before, tensors_after) -> list:
         changes.append(f"changed tolerance: {before['tolerance']} -> {after['tolerance']}")
     change = expected_change(before["expected"], after["expected"], tensors_before, tensors_after)
     if change:
-        changes.append(f"changed expected outputs ({change})")
-    for backend in sorted(set(before["backends"]) | set(after["backends"])):
-        b, a = before["backends"].get(backend), after["backends"].get(backend)
+        changes.append(f"changed expected {'gradients' if 'gradients' in after['expected'] else 'outputs'} ({change})")
+    backends_before, backends_after = before.get("backends", {}), after.get("backends", {})
+    for backend in sorted(set(backends_before) | set(backends_after)):
+        b, a = backends_before.get(backend), backends_after.get(backend)
         if b != a:
             changes.append(f"changed backend record {backend}: {json.dumps(b, sort_keys=True)} -> "
                            f"{json.dumps(a, sort_keys=True)}")
     return changes
 
 
+# What a case is given: a forward case's call, a gradient case's cotangents.
+INPUTS = ("args", "kwargs", "cotangents")
+
+
 def input_changes(before, after, tensors_before, tensors_after) -> str:
-    parts = [f"{part} {json.dumps(before[part])} -> {json.dumps(after[part])}"
-             for part in ("args", "kwargs") if before[part] != after[part]]
+    given = [part for part in INPUTS if part in before or part in after]
+    parts = [f"{part} {json.dumps(before.get(part))} -> {json.dumps(after.get(part))}"
+             for part in given if before.get(part) != after.get(part)]
     if parts:
         return "; ".join(parts)
-    for key in tensor_keys(before["args"]) + tensor_keys(before["kwargs"]):
+    for key in [k for part in given for k in tensor_keys(before[part])]:
         change = tensor_change(tensors_before.get(key), tensors_after.get(key))
         if change:
             parts.append(f"{key.split('/', 2)[2]}: {change}")
@@ -161,19 +175,29 @@ def expected_change(before, after, tensors_before, tensors_after) -> str:
         if before == after:
             return ""
         return f"{summary(before)} -> {summary(after)}"
-    if len(before["outputs"]) != len(after["outputs"]):
-        return f"{len(before['outputs'])} outputs -> {len(after['outputs'])}"
+    b, a = results(before), results(after)
+    if list(b) != list(a):
+        return f"{summary(before)} -> {summary(after)}"
     parts = []
-    for i, (b, a) in enumerate(zip(before["outputs"], after["outputs"])):
-        change = tensor_change(tensors_before.get(b["tensor"]), tensors_after.get(a["tensor"]))
+    for label in b:
+        change = tensor_change(tensors_before.get(b[label]), tensors_after.get(a[label]))
         if change:
-            parts.append(f"output {i}: {change}")
+            parts.append(f"{label}: {change}")
     return "; ".join(parts)
+
+
+def results(expected) -> dict:
+    """label -> tensor key of what a case expects: its outputs, or a gradient case's gradients by name."""
+    if "gradients" in expected:
+        return {f"gradient of {name}": ref["tensor"] for name, ref in expected["gradients"].items()}
+    return {f"output {i}": ref["tensor"] for i, ref in enumerate(expected["outputs"])}
 
 
 def summary(expected) -> str:
     if "error" in expected:
         return f"raises {expected['error']['class']}: {expected['error']['message'][:120]!r}"
+    if "gradients" in expected:
+        return f"gradients of {', '.join(expected['gradients']) or 'nothing'}"
     return f"{len(expected['outputs'])} outputs"
 
 

@@ -73,10 +73,11 @@ def versions() -> dict:
             "scipy": dist("scipy"), "safetensors": dist("safetensors"), "python": platform.python_version()}
 
 
-def manifest(files: dict, seed: int) -> bytes:
+def manifest(files: dict, seed: int, extra=None) -> bytes:
+    """`extra`: keys a gradient set adds (the forward manifest it was made from)."""
     hashes = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())}
     return dumps({"format": FORMAT, "seed": seed, "versions": versions(), "environment": env.recorded(),
-                  "files": hashes})
+                  "files": hashes, **(extra or {})})
 
 
 def ours(name: str) -> bool:
@@ -95,10 +96,10 @@ def final_files(out_dir, new_files: dict, full: bool) -> dict:
     return files
 
 
-def write(out_dir, files: dict, seed: int) -> dict:
+def write(out_dir, files: dict, seed: int, extra=None) -> dict:
     """Write the op files and the manifest; remove op files no longer produced. Returns what was written."""
     everything = dict(files)
-    everything[MANIFEST] = manifest(files, seed)
+    everything[MANIFEST] = manifest(files, seed, extra)
     kept = sum(os.path.getsize(os.path.join(out_dir, n)) for n in KEEP if os.path.exists(os.path.join(out_dir, n)))
     size = kept + sum(len(data) for data in everything.values())
     if size > SIZE_LIMIT:
