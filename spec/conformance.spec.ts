@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { getBackend, listBackends, setBackend, type BackendInfo } from '../src/index.js';
+import { listBackends, type BackendInfo } from '../src/index.js';
 import { KERAS_VERSIONS, isKerasVersion } from '../src/keras-versions.js';
 import { opsAt } from '../src/ops/table.js';
 import {
@@ -31,13 +31,12 @@ import {
 import { directorySource, goldenSetDirs, type GoldenSetDir } from '../src/golden/node.js';
 import { EXCLUSIONS } from '../src/golden/exclusions.js';
 import { TOLERANCES } from '../src/golden/tolerances.js';
-import { ConformanceFailure } from './helpers.js';
+import { ConformanceFailure, describeOnBackend, selectBackends } from './helpers.js';
 
 const GOLDEN_DIR = process.env.KERAS_PARITY_GOLDEN_DIR ?? fileURLToPath(new URL('../golden/', import.meta.url));
 const ONLY_KERAS = process.env.KERAS_PARITY_KERAS;
 const requirements = (keras: string) => fileURLToPath(new URL(`../tools/requirements/keras-${keras}.txt`, import.meta.url));
 
-const demanded = process.env.KERAS_PARITY_BACKENDS?.split(',').map((s) => s.trim()).filter(Boolean);
 const backends = selectBackends(await listBackends());
 const found = goldenSetDirs(GOLDEN_DIR);
 /** Every supported version's set (a missing one fails), or the sets of another folder as they are. */
@@ -56,13 +55,6 @@ function loadOrError(source: ReturnType<typeof directorySource>): GoldenSet | Go
   }
 }
 
-/** The demanded backends (an unregistered one reported unavailable), or every registered one. */
-function selectBackends(registered: BackendInfo[]): BackendInfo[] {
-  if (!demanded) return registered;
-  return demanded.map(
-    (name) => registered.find((b) => b.name === name) ?? { name, available: false, reason: 'no such backend is registered' },
-  );
-}
 
 describe('conformance with the Keras goldens', () => {
   it(`finds a golden set${ONLY_KERAS ? ` of Keras ${ONLY_KERAS}` : ''} in ${GOLDEN_DIR}`, () => {
@@ -136,26 +128,7 @@ function pinnedVersions(keras: string): [string, string][] {
 }
 
 function describeBackend(backend: BackendInfo, set: GoldenSet) {
-  describe(backend.name, () => {
-    if (!backend.available) {
-      const title = `${backend.name} is unavailable: ${backend.reason ?? 'no reason given'}`;
-      if (demanded) {
-        it(title, () => {
-          throw new ConformanceFailure(`${title} (demanded by KERAS_PARITY_BACKENDS)`);
-        });
-      } else {
-        it(title);
-      }
-      return;
-    }
-    let previous: string;
-    before(async () => {
-      previous = getBackend();
-      await setBackend(backend.name);
-    });
-    after(async () => {
-      await setBackend(previous);
-    });
+  describeOnBackend(backend, () => {
     for (const op of set.ops) {
       describe(op.op, () => {
         for (const c of op.cases) describeCase(c, backend.name);

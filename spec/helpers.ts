@@ -4,7 +4,7 @@ import type { DType } from '../src/dtypes.js';
 import type { FuzzCall } from '../src/fuzz/call.js';
 import { callKey } from '../src/fuzz/wire.js';
 import { isClose } from '../src/golden/compare.js';
-import { KerasParityError, type NestedArray, type Tensor } from '../src/index.js';
+import { getBackend, KerasParityError, setBackend, type BackendInfo, type NestedArray, type Tensor } from '../src/index.js';
 
 /** A failure whose message is the whole report: no stack trace under it. */
 export class ConformanceFailure extends Error {
@@ -13,6 +13,46 @@ export class ConformanceFailure extends Error {
     this.name = 'ConformanceFailure';
     this.stack = `${this.name}: ${message}`;
   }
+}
+
+/** KERAS_PARITY_BACKENDS: the backends a suite must run (strict mode), or undefined for every registered one. */
+export const demandedBackends = process.env.KERAS_PARITY_BACKENDS?.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** The demanded backends (an unregistered one reported unavailable), or every registered one. */
+export function selectBackends(registered: BackendInfo[]): BackendInfo[] {
+  if (!demandedBackends) return registered;
+  return demandedBackends.map(
+    (name) => registered.find((b) => b.name === name) ?? { name, available: false, reason: 'no such backend is registered' },
+  );
+}
+
+/**
+ * A describe block run on `backend`, made active before its tests and the previous one restored after.
+ * An unavailable backend is one pending test with the reason, or a failure when it was demanded.
+ */
+export function describeOnBackend(backend: BackendInfo, body: () => void): void {
+  describe(backend.name, () => {
+    if (!backend.available) {
+      const title = `${backend.name} is unavailable: ${backend.reason ?? 'no reason given'}`;
+      if (demandedBackends) {
+        it(title, () => {
+          throw new ConformanceFailure(`${title} (demanded by KERAS_PARITY_BACKENDS)`);
+        });
+      } else {
+        it(title);
+      }
+      return;
+    }
+    let previous: string;
+    before(async () => {
+      previous = getBackend();
+      await setBackend(backend.name);
+    });
+    after(async () => {
+      await setBackend(previous);
+    });
+    body();
+  });
 }
 
 /** Keras's assertAllClose defaults (keras/src/testing/test_case.py). */

@@ -136,3 +136,9 @@ function maxPoolDropsNaN(c: GoldenCase): boolean {
   const y = c.expected.outputs[0];
   return x.shape.reduce((p, n, a) => p * Math.max(n, y.shape[a] ?? 0), 1) >= 4096;
 }
+
+/**
+ * Gradient cases (golden/grad/) not run on an adapter, by the forward case's id, with the reason and the
+ * measured error: the same entries as EXCLUSIONS, for jax.vjp's gradients.
+ */
+export const GRADIENT_EXCLUSIONS: readonly ExclusionEntry[] = [];

@@ -111,7 +111,7 @@ function noKerasResult(expected: Expected): string | undefined {
   return source && `no Keras result: ${source} recorded ${cls}: ${message}`;
 }
 
-function verdict(failure: string | undefined, outputs: OutputResult[]): CaseResult {
+export function verdict(failure: string | undefined, outputs: OutputResult[]): CaseResult {
   return failure === undefined ? { ok: true, outputs } : { ok: false, failure, outputs };
 }
 
@@ -129,6 +129,6 @@ export function materialize(v: GoldenValue, made: Tensor[]): unknown {
   return v;
 }
 
-function describeThrown(e: unknown): string {
+export function describeThrown(e: unknown): string {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
