@@ -341,6 +341,11 @@ describe('fuzz generators', () => {
       expect(older.kwargs).to.deep.equal({ padding: 'same' });
     });
 
+    it('leaves a call that omits a required argument as it is (an invalid call Keras must reject)', () => {
+      const call = { op: 'conv_transpose' as const, args: [x], kwargs: {} };
+      expect(forKeras(call, '3.6.0')).to.equal(call);
+    });
+
     it('drops the keywords of parameters a version does not have', () => {
       const q = new GoldenTensor('', 'float32', [1, 2, 1, 2], new Float32Array(4));
       const call = callOf('dot_product_attention', { query: q, key: q, value: q, flash_attention: false });

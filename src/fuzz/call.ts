@@ -66,8 +66,11 @@ export function forKeras(call: FuzzCall, keras: KerasVersion): FuzzCall {
   const known = new Set(params.map((p) => p.name));
   const required = params.filter((p) => p.required);
   const kwargs = Object.fromEntries(Object.entries(call.kwargs).filter(([k]) => known.has(k)));
-  // A positional parameter left out for its later default is that default, given, where it had none.
-  const args = [...call.args, ...required.slice(call.args.length).map((p) => newestDefault(p)!.default as GoldenValue)];
+  // A positional parameter left out for its later default is that default, given, where it had none (an
+  // invalid call may leave out one that never had a default: it stays out).
+  const missing = required.slice(call.args.length);
+  const filled = missing.every((p) => newestDefault(p)) ? missing.map((p) => newestDefault(p)!.default as GoldenValue) : [];
+  const args = [...call.args, ...filled];
   return args.length === call.args.length && Object.keys(kwargs).length === Object.keys(call.kwargs).length ? call : { ...call, args, kwargs };
 }
 
