@@ -5,6 +5,8 @@
 export { ops, opsFor } from './ops/api.js';
 export type { Ops } from './ops/api.js';
 export type { Pullback } from './ops/vjp.js';
+export { valueAndGrads } from './ops/tape.js';
+export type { ValueAndGrads } from './ops/tape.js';
 export { KERAS_VERSIONS, NEWEST_KERAS } from './keras-versions.js';
 export type { KerasVersion } from './keras-versions.js';
 export { convertToTensor, tensor } from './backend/convert.js';

@@ -35,6 +35,11 @@ export interface Adapter<H = unknown> {
   readonly kernels: Kernels<H>;
   /** Backward rules (`ops.vjp`), written beside the kernels they differentiate. */
   readonly vjps?: Vjps<H>;
+  /**
+   * `a + b` of two float32 handles of one shape: how valueAndGrads sums the cotangents of a tensor used
+   * more than once (JAX's add_any). Without it, such a sum raises UnsupportedError.
+   */
+  add?(a: H, b: H): H;
 }
 
 /** An adapter whose handle type is not known at the use site (the registry, tensors). */

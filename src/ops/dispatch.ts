@@ -122,16 +122,36 @@ export function outputSpecOf(call: Bound): Spec | Spec[] {
   return call.def.resolve(callArgs(call, (p, v) => specOfValue(v, p.name), 'symbolic')).out;
 }
 
+/**
+ * Takes each call `execute` makes, prepared, with its outputs and the tensors made from its plain
+ * arguments, which become the recorder's to release: valueAndGrads's tape.
+ */
+export type Recorder = (call: Bound, prepared: Prepared, outputs: Tensor[], made: Tensor[]) => void;
+
+let recorder: Recorder | undefined;
+
+/** Hands every call `execute` makes to `r` from now on; undefined stops. */
+export function setRecorder(r: Recorder | undefined): void {
+  recorder = r;
+}
+
+export const isRecording = (): boolean => recorder !== undefined;
+
 /** Runs one op on the active backend; temporaries made from plain values are released. */
 export function execute(call: Bound): Tensor | Tensor[] {
   const made: Tensor[] = [];
   try {
-    const { adapter, run, out } = prepare(call, made);
-    return wrapResult(call.op, adapter, run(), out);
+    const prepared = prepare(call, made);
+    const result = wrapResult(call.op, prepared.adapter, prepared.run(), prepared.out);
+    // A recorder keeps the temporaries: the backward rule reads them.
+    if (recorder) recorder(call, prepared, Array.isArray(result) ? result : [result], made.splice(0));
+    return result;
   } finally {
     for (const t of made) t.dispose();
   }
 }
+
+export type Prepared = ReturnType<typeof prepare>;
 
 /**
  * Everything before the kernel: tensors made from plain values (pushed to `made`), the op resolved,

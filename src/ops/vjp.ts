@@ -9,7 +9,7 @@ import { Tensor } from '../backend/tensor.js';
 import { convertToTensor } from '../backend/convert.js';
 import { KerasTypeError, KerasValueError, UnsupportedError } from '../errors.js';
 import { includes, type KerasVersion } from '../keras-versions.js';
-import { prepare, wrapResult, type Bound } from './dispatch.js';
+import { isRecording, prepare, wrapResult, type Bound, type Prepared } from './dispatch.js';
 
 /** The gradient of each floating input, by Keras parameter name, for the cotangents of the outputs. */
 export interface Pullback {
@@ -18,7 +18,21 @@ export interface Pullback {
   dispose(): void;
 }
 
-const FLOATING = new Set(['float32']);
+export const FLOATING = new Set(['float32']);
+
+/** jax.grad's refusal of an integer input, which ops.vjp and valueAndGrads share. */
+export const notRealInputs = (who: string, got: string) =>
+  new KerasTypeError(`${who} requires real-valued inputs (input dtype that is a sub-dtype of np.inexact), as jax.grad does, but ${got}.`);
+
+/**
+ * Inside the function valueAndGrads records, what another valueAndGrads, ops.vjp or a pullback gives is
+ * not on the tape and so would pass no gradient: refused rather than silently constant.
+ */
+export function refuseWhileRecording(what: string): void {
+  if (isRecording()) {
+    throw new UnsupportedError(`${what} cannot run inside the function valueAndGrads differentiates: there are no gradients of gradients yet.`);
+  }
+}
 
 /**
  * The floating tensor arguments. jax.vjp itself takes integer inputs (their cotangents are float0, empty);
@@ -26,12 +40,11 @@ const FLOATING = new Set(['float32']);
  */
 function differentiated(call: Bound, tensors: Record<string, Tensor | null>): string[] {
   if (call.def.noGradient) throw new KerasTypeError(`${call.op} has no gradient: ${call.def.noGradient}.`);
-  const wrt = Object.keys(tensors).filter((name) => tensors[name] && FLOATING.has(tensors[name]!.dtype));
+  // A plain number is a constant, as a Python float is to jax.vjp (gamma=2.5); arrays and tensors are primals.
+  const wrt = Object.keys(tensors).filter((name) => tensors[name] && FLOATING.has(tensors[name]!.dtype) && typeof call.values[name] !== 'number');
   if (!wrt.length) {
     const dtypes = Object.entries(tensors).filter(([, t]) => t).map(([name, t]) => `${name} of dtype ${t!.dtype}`);
-    throw new KerasTypeError(
-      `vjp requires real-valued inputs (input dtype that is a sub-dtype of np.inexact), as jax.grad does, but ${call.op} got ${dtypes.join(', ')}.`,
-    );
+    throw notRealInputs('vjp', `${call.op} got ${dtypes.join(', ')}`);
   }
   return wrt;
 }
@@ -65,21 +78,37 @@ function cotangentsFor(call: Bound, given: unknown, out: ConcreteSpec[], made: T
   });
 }
 
+/** The gradient of each differentiated input, by Keras parameter name, for one cotangent handle per output. */
+export type Backward = (cotangents: unknown[]) => Record<string, Tensor>;
+
+/**
+ * A prepared call bound to its adapter's backward rule, for the inputs `wrt`: what ops.vjp's pullback and
+ * valueAndGrads's backward pass run. An adapter without the rule raises here, before any work is done.
+ */
+export function bindRule(call: Bound, prepared: Prepared, wrt: readonly string[]): Backward {
+  const { adapter, tensors, handles, attrs, out } = prepared;
+  const rule = adapter.vjps?.[call.op] as ((...a: unknown[]) => Record<string, unknown>) | undefined;
+  if (!rule) throw new UnsupportedError(`${call.op} has no backward rule on the ${adapter.name} backend yet.`);
+  return (cts) => {
+    const grads = rule(handles, attrs, out, Array.isArray(out) ? cts : cts[0], wrt);
+    return Object.fromEntries(wrt.map((name) => [name, gradient(call.op, name, adapter, grads[name], tensors[name]!)]));
+  };
+}
+
 export function vjp(call: Bound): [Tensor | Tensor[], Pullback] {
+  refuseWhileRecording('ops.vjp');
   const made: Tensor[] = [];
   try {
-    const { adapter, out, tensors, handles, attrs, run } = prepare(call, made);
-    const wrt = differentiated(call, tensors);
-    const rule = adapter.vjps?.[call.op] as ((...a: unknown[]) => Record<string, unknown>) | undefined;
-    if (!rule) throw new UnsupportedError(`${call.op} has no backward rule on the ${adapter.name} backend yet.`);
-    const outputs = wrapResult(call.op, adapter, run(), out);
+    const prepared = prepare(call, made);
+    const { adapter, out } = prepared;
+    const backward = bindRule(call, prepared, differentiated(call, prepared.tensors));
+    const outputs = wrapResult(call.op, adapter, prepared.run(), out);
     const specs = (Array.isArray(out) ? out : [out]) as ConcreteSpec[];
     const pullback = ((cotangents: unknown) => {
+      refuseWhileRecording('A pullback');
       const temporary: Tensor[] = [];
       try {
-        const cts = cotangentsFor(call, cotangents, specs, temporary).map((t) => t.handleOn(adapter));
-        const grads = rule(handles, attrs, out, Array.isArray(out) ? cts : cts[0], wrt);
-        return Object.fromEntries(wrt.map((name) => [name, gradient(call.op, name, adapter, grads[name], tensors[name]!)]));
+        return backward(cotangentsFor(call, cotangents, specs, temporary).map((t) => t.handleOn(adapter)));
       } finally {
         for (const t of temporary) t.dispose();
       }
