@@ -1,8 +1,11 @@
 /** The reference adapter: pure TypeScript, no dependencies, float64 accumulation; the executable spec. */
 import type { Adapter } from '../../src/backend/adapter.js';
 import type { DType, TypedArray } from '../../src/dtypes.js';
-import { activationKernels } from './activations.js';
+import { activationKernels, flush } from './activations.js';
 import { activationVjps } from './grad/activations.js';
+import { lossesVjps } from './grad/losses.js';
+import { normalizationVjps } from './grad/normalization.js';
+import { poolingVjps } from './grad/pooling.js';
 import { attentionKernels } from './attention.js';
 import { convKernels } from './conv.js';
 import { ctcKernels } from './ctc.js';
@@ -41,5 +44,10 @@ export const referenceAdapter: Adapter<RefArray> = {
     ...patchesKernels,
     ...complexKernels,
   },
-  vjps: { ...activationVjps },
+  vjps: { ...activationVjps, ...poolingVjps, ...normalizationVjps, ...lossesVjps },
+  // JAX's add_any as XLA on CPU runs it: float32, subnormal operands and sums flushed to 0.
+  add: (a, b) => {
+    const y = values(b);
+    return fromValues(values(a).map((v, i) => flush(Math.fround(flush(v) + flush(y[i])))), a.shape, a.dtype);
+  },
 };

@@ -8,14 +8,22 @@ type LossKernels = Pick<
 >;
 
 // backend.epsilon() = 1e-7; JAX clips float32 tensors, so the bounds are float32 values.
-const CLIP_LO = Math.fround(1e-7);
-const CLIP_HI = Math.fround(1 - 1e-7);
+export const CLIP_LO = Math.fround(1e-7);
+export const CLIP_HI = Math.fround(1 - 1e-7);
 
-const clip = (p: number): number => Math.min(Math.max(p, CLIP_LO), CLIP_HI);
+/** jnp.clip to [eps, 1 - eps]: maximum, then minimum (NaN stays). */
+export const clip = (p: number): number => Math.min(Math.max(p, CLIP_LO), CLIP_HI);
+
+/**
+ * The class of a label as JAX's cast to int32 makes it (truncating; NaN and out-of-range give no class):
+ * one_hot's row is all zero outside [0, classes).
+ */
+export const classOf = (label: number): number => (Number.isFinite(label) ? Math.trunc(label) : -1);
+
 /** -softplus(-x), without overflow. */
 const logSigmoid = (x: number): number => -(Math.max(-x, 0) + Math.log1p(Math.exp(-Math.abs(x))));
 
-function binaryCrossentropy(target: RefArray, output: RefArray, fromLogits: boolean): Float64Array {
+export function binaryCrossentropy(target: RefArray, output: RefArray, fromLogits: boolean): Float64Array {
   const t = values(target);
   const o = values(output);
   const loss = new Float64Array(o.length);
@@ -53,7 +61,7 @@ function logProbabilities(o: Float64Array, shape: number[], axes: number[], from
   return o;
 }
 
-function categoricalCrossentropy(target: RefArray, output: RefArray, fromLogits: boolean, axes: number[]) {
+export function categoricalCrossentropy(target: RefArray, output: RefArray, fromLogits: boolean, axes: number[]) {
   const t = values(target);
   const logP = logProbabilities(values(output), output.shape, axes, fromLogits);
   const { outer, inner } = reductionPlan(output.shape, axes);
@@ -71,7 +79,7 @@ function categoricalCrossentropy(target: RefArray, output: RefArray, fromLogits:
  * -sum_c one_hot(label)[c] * logP[c] at every position of the result. `full` is the broadcast shape of
  * one_hot(target) and output (usually output's own); size-1 dims of either read index 0.
  */
-function sparseCrossentropy(target: RefArray, output: RefArray, fromLogits: boolean, axis: number, outShape: number[]) {
+export function sparseCrossentropy(target: RefArray, output: RefArray, fromLogits: boolean, axis: number, outShape: number[]) {
   const labels = values(target);
   const logP = logProbabilities(values(output), output.shape, [axis], fromLogits);
   const classes = output.shape[axis];
@@ -96,10 +104,7 @@ function sparseCrossentropy(target: RefArray, output: RefArray, fromLogits: bool
       l += index[j] * labelStep[d];
       o += index[j] * outputStep[d];
     });
-    const label = labels[l];
-    // JAX casts the label to int32 (truncating; NaN and out-of-range give no class), whose one-hot row
-    // is all zero outside [0, classes).
-    const c = Number.isFinite(label) ? Math.trunc(label) : -1;
+    const c = classOf(labels[l]);
     let sum = 0;
     for (let k = 0; k < classes; k++) sum += (k === c ? 1 : 0) * logP[o + k * outputStep[axis]];
     loss[i] = -sum;
@@ -108,7 +113,7 @@ function sparseCrossentropy(target: RefArray, output: RefArray, fromLogits: bool
   return loss;
 }
 
-function psnr(x1: RefArray, x2: RefArray, maxVal: number, integer: boolean): number {
+export function psnr(x1: RefArray, x2: RefArray, maxVal: number, integer: boolean): number {
   const a = values(x1);
   const b = values(x2);
   let sum = 0;

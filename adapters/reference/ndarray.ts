@@ -72,6 +72,18 @@ export function walkStrided(shape: readonly number[], steps: readonly number[], 
   }
 }
 
+/** numpy broadcasting: the value of `vals` (of `shape`) that each position of `outShape` reads. */
+export function broadcastTo(vals: Float64Array, shape: readonly number[], outShape: readonly number[]): Float64Array {
+  const strides = stridesOf(shape);
+  const lead = outShape.length - shape.length;
+  const steps = outShape.map((_, d) => (d < lead || shape[d - lead] === 1 ? 0 : strides[d - lead]));
+  const out = new Float64Array(sizeOf(outShape));
+  walkStrided(outShape, steps, (i, offset) => {
+    out[i] = vals[offset];
+  });
+  return out;
+}
+
 /** out[...] = a[perm applied]: the result's dim i is the input's dim perm[i]. */
 export function transpose(vals: Float64Array, shape: readonly number[], perm: readonly number[]): Float64Array {
   const inStrides = stridesOf(shape);

@@ -2,7 +2,7 @@
 import type { DType } from '../../src/dtypes.js';
 import type { Kernels } from '../../src/ops/table.js';
 import type { LayerNormalizationAttrs, NormalizeAttrs } from '../../src/ops/normalization.js';
-import { fromValues, reductionPlan, sizeOf, stridesOf, values, walkStrided, type RefArray } from './ndarray.js';
+import { broadcastTo, fromValues, reductionPlan, sizeOf, stridesOf, values, type RefArray } from './ndarray.js';
 
 type NormalizationKernels = Pick<
   Kernels<RefArray>,
@@ -10,7 +10,7 @@ type NormalizationKernels = Pick<
 >;
 
 /** Two-pass mean and population variance (jnp.mean, jnp.var), one pair per kept position. */
-function moments(x: RefArray, axes: number[]): [Float64Array, Float64Array] {
+export function moments(x: RefArray, axes: number[]): [Float64Array, Float64Array] {
   const v = values(x);
   const { outer, inner } = reductionPlan(x.shape, axes);
   const mean = new Float64Array(outer.length);
@@ -31,7 +31,7 @@ function moments(x: RefArray, axes: number[]): [Float64Array, Float64Array] {
  * x * inv + (offset - mean * inv), inv = rsqrt(variance + eps) * scale, along `axis`. A length-1 vector
  * or a size-1 x axis broadcasts, as in JAX (the resolver allows no other mismatch).
  */
-function batchNormalization(
+export function batchNormalization(
   inputs: { x: RefArray; mean: RefArray; variance: RefArray; offset: RefArray | null; scale: RefArray | null },
   axis: number,
   epsilon: number,
@@ -102,18 +102,6 @@ function matrixOneNorm(v: Float64Array, base: number, shape: number[], strides: 
     max = Math.max(max, sum);
   }
   return max;
-}
-
-/** numpy broadcasting: the value of `vals` (of `shape`) that each position of `outShape` reads. */
-function broadcastTo(vals: Float64Array, shape: readonly number[], outShape: readonly number[]): Float64Array {
-  const strides = stridesOf(shape);
-  const lead = outShape.length - shape.length;
-  const steps = outShape.map((_, d) => (d < lead || shape[d - lead] === 1 ? 0 : strides[d - lead]));
-  const out = new Float64Array(sizeOf(outShape));
-  walkStrided(outShape, steps, (i, offset) => {
-    out[i] = vals[offset];
-  });
-  return out;
 }
 
 /** `out` multiplied by `factor` broadcast to it. */

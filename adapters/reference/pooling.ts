@@ -80,7 +80,7 @@ function pool(x: RefArray, attrs: PoolAttrs, out: ConcreteSpec, kind: 'max' | 'a
 type Reduce = (v: Float64Array, at: number, step: number, size: number) => number;
 
 /** lax.max: Math.max propagates NaN as it does. */
-const windowMax: Reduce = (v, at, step, size) => {
+export const windowMax: Reduce = (v, at, step, size) => {
   let acc = -Infinity;
   for (let k = 0; k < size; k++) acc = Math.max(acc, v[at + k * step]);
   return acc;
@@ -108,7 +108,7 @@ const intWindowMean: Reduce = (v, at, step, size) => {
 const fillOf = (dtype: DType): number => (dtype === 'int32' ? -2147483648 : dtype === 'bool' ? 1 : NaN);
 
 /** `v` of `shape` pooled along `axis` to `out` cells. */
-function adaptiveAxis(v: Float64Array, shape: readonly number[], axis: number, out: number, reduce: Reduce, fill: number): Float64Array {
+export function adaptiveAxis(v: Float64Array, shape: readonly number[], axis: number, out: number, reduce: Reduce, fill: number): Float64Array {
   const n = shape[axis];
   const inner = sizeOf(shape.slice(axis + 1));
   const outer = sizeOf(shape.slice(0, axis));

@@ -206,7 +206,7 @@ function depthwise(x: tf.Tensor, kernel: tf.Tensor, geo: ConvWindow): tf.Tensor 
 }
 
 /** (n-1)*s + 1 cells per spatial dim: s-1 zeros between the cells of x (lax's lhs_dilation). */
-function dilateInput(x: tf.Tensor, strides: number[]): tf.Tensor {
+export function dilateInput(x: tf.Tensor, strides: number[]): tf.Tensor {
   return strides.reduce((acc, s, d) => {
     if (s === 1) return acc;
     const axis = d + 1;

@@ -52,8 +52,10 @@ export function log(x: tf.Tensor): tf.Tensor {
   return quirk.losesNaN() ? nanWhereNaN(x, where(tf.equal(x, 0), tf.scalar(-Infinity), y)) : y;
 }
 
-/** x ** y for a number y; pow(NaN, 0) is 1. */
+/** x ** y for a number y; pow(NaN, 0) is 1, and pow(0, y) inf for y < 0 (a backward rule's slope at 0). */
 export function pow(x: tf.Tensor, y: number): tf.Tensor {
   const p = tf.pow(x, y);
-  return y === 0 ? p : nanWhereNaN(x, p);
+  if (y === 0) return p;
+  const atZero = y < 0 && quirk.powOfZeroIsFinite() ? where(tf.equal(x, 0), tf.scalar(Infinity), p) : p;
+  return nanWhereNaN(x, atZero);
 }

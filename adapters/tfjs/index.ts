@@ -9,6 +9,9 @@ import type { DType, TypedArray } from '../../src/dtypes.js';
 import type { Kernels, Vjps } from '../../src/ops/table.js';
 import { activationKernels } from './activations.js';
 import { activationVjps } from './grad/activations.js';
+import { lossesVjps } from './grad/losses.js';
+import { normalizationVjps } from './grad/normalization.js';
+import { poolingVjps } from './grad/pooling.js';
 import { attentionKernels } from './attention.js';
 import { convKernels } from './conv.js';
 import { ctcKernels } from './ctc.js';
@@ -38,6 +41,9 @@ const ALL_KERNELS: Kernels<tf.Tensor> = {
 
 const ALL_VJPS: Vjps<tf.Tensor> = {
   ...activationVjps,
+  ...normalizationVjps,
+  ...lossesVjps,
+  ...poolingVjps,
 };
 
 /** Every kernel or backward rule of `table` made to run on `backend`, inside tf.tidy. */
@@ -89,6 +95,10 @@ export async function createTfjsAdapter(
     dispose: (h) => h.dispose(),
     kernels: boundTo(backend, ALL_KERNELS),
     vjps: boundTo(backend, ALL_VJPS),
+    add: (a, b) => {
+      activate(backend);
+      return tf.add(a, b);
+    },
   };
 }
 

@@ -13,12 +13,12 @@ type LossKernels = Pick<
 >;
 
 // backend.epsilon() = 1e-7; TF.js rounds the bounds to float32 as JAX does.
-const EPSILON = 1e-7;
+export const EPSILON = 1e-7;
 
-const asFloat = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : cast(x, 'float32'));
+export const asFloat = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : cast(x, 'float32'));
 
 /** jnp.clip: minimum(maximum(x, lo), hi), which keeps NaN (wasm's clipByValue turns NaN into lo). */
-const clipProbability = (x: tf.Tensor): tf.Tensor => tf.minimum(tf.maximum(x, EPSILON), 1 - EPSILON);
+export const clipProbability = (x: tf.Tensor): tf.Tensor => tf.minimum(tf.maximum(x, EPSILON), 1 - EPSILON);
 
 /**
  * log1p(u) for u in [0, 1]. TF.js 4.22's wasm log1p is log(1 + u) (measured), which loses every digit below
@@ -35,7 +35,7 @@ function log1pSmall(u: tf.Tensor): tf.Tensor {
 
 /** jnp.logaddexp(x, 0): max(x, 0) + log1p(exp(-|x|)), exact where TF.js's softplus thresholds. */
 const softplus = (x: tf.Tensor): tf.Tensor => tf.add(tf.maximum(x, 0), log1pSmall(exp(tf.neg(tf.abs(x)))));
-const logSigmoid = (x: tf.Tensor): tf.Tensor => tf.neg(softplus(tf.neg(x)));
+export const logSigmoid = (x: tf.Tensor): tf.Tensor => tf.neg(softplus(tf.neg(x)));
 
 function binaryCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogits: boolean): tf.Tensor {
   const t = asFloat(target);
@@ -53,7 +53,7 @@ function binaryCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogits: bo
  * Log-probabilities over `axes` (kept as size-1 dims for the reductions): log_softmax for logits;
  * otherwise renormalised to sum 1, clipped to [eps, 1 - eps], then logged (that order, as JAX).
  */
-function logProbabilities(output: tf.Tensor, axes: number[], fromLogits: boolean): tf.Tensor {
+export function logProbabilities(output: tf.Tensor, axes: number[], fromLogits: boolean): tf.Tensor {
   const o = asFloat(output);
   if (fromLogits) {
     const shifted = tf.sub(o, max(o, axes, true));
@@ -69,12 +69,12 @@ function categoricalCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogit
 }
 
 /**
- * -sum_c one_hot(label)[c] * logP[c]. JAX casts labels to int32 (truncating) and one_hot gives an all-zero
- * row outside [0, classes); comparing the truncated label with the class index (NaN and inf match no
- * class) gives that without an int32 cast, whose overflow TF.js backends treat differently. The one-hot
- * tensor is built with `classes` at `axis` and broadcasts with logP as JAX's product does.
+ * one_hot(labels, classes, axis) of the output's class axis. JAX casts labels to int32 (truncating) and
+ * one_hot gives an all-zero row outside [0, classes); comparing the truncated label with the class index
+ * (NaN and inf match no class) gives that without an int32 cast, whose overflow TF.js backends treat
+ * differently. The one-hot tensor has `classes` at `axis` and broadcasts with logP as JAX's product does.
  */
-function sparseCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogits: boolean, axis: number): tf.Tensor {
+export function oneHotLabels(target: tf.Tensor, output: tf.Tensor, axis: number): tf.Tensor {
   const rank = output.rank;
   const classes = output.shape[axis];
   let labels = target;
@@ -84,7 +84,12 @@ function sparseCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogits: bo
   const classShape = Array<number>(rank).fill(1);
   classShape[axis] = classes;
   const classIndex = tf.reshape(tf.range(0, classes, 1, labels.dtype === 'float32' ? 'float32' : 'int32'), classShape);
-  const oneHot = cast(tf.equal(tf.expandDims(labels, axis), classIndex), 'float32');
+  return cast(tf.equal(tf.expandDims(labels, axis), classIndex), 'float32');
+}
+
+/** -sum_c one_hot(label)[c] * logP[c]. */
+function sparseCrossentropy(target: tf.Tensor, output: tf.Tensor, fromLogits: boolean, axis: number): tf.Tensor {
+  const oneHot = oneHotLabels(target, output, axis);
   return tf.neg(tf.sum(tf.mul(oneHot, logProbabilities(output, [axis], fromLogits)), axis));
 }
 

@@ -16,14 +16,14 @@ type NormalizationKernels = Pick<
   'moments' | 'batch_normalization' | 'normalize' | 'rms_normalization' | 'layer_normalization'
 >;
 
-const float = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : cast(x, 'float32'));
+export const float = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : cast(x, 'float32'));
 
 /**
  * lax.rsqrt as XLA computes it on the CPU, 1 / sqrt(x) rounded twice in float32 (so does the wasm
  * kernel); TF.js's cpu Rsqrt rounds once from float64, and near-cancelling batch_normalization sums
  * turned that one-ULP difference into 4.8e-7 of 1e-6.
  */
-const rsqrt = (x: tf.Tensor): tf.Tensor => div(1, tf.sqrt(x));
+export const rsqrt = (x: tf.Tensor): tf.Tensor => div(1, tf.sqrt(x));
 
 /**
  * jnp.mean: the sum divided by the count (TF.js's cpu mean divides each term first). Over no elements
@@ -38,7 +38,7 @@ function mean(x: tf.Tensor, axes: number[]): tf.Tensor {
 }
 
 /** jnp.mean then jnp.var (two passes: the mean of the squared deviations from the mean), kept dims. */
-function moments(x: tf.Tensor, axes: number[]): [tf.Tensor, tf.Tensor] {
+export function moments(x: tf.Tensor, axes: number[]): [tf.Tensor, tf.Tensor] {
   // TF.js reads an empty axis list as "every axis"; over no axes the mean is x and the deviation x - x.
   if (axes.length === 0) return [x, tf.square(tf.sub(x, x))];
   const m = mean(x, axes);

@@ -24,16 +24,10 @@ type Kind = 'max' | 'average';
 type ExplicitPadding = backend_util.ExplicitPadding;
 
 /**
- * Reduces every pooling window of a channels-last tensor tap by tap, in row-major window order (as
- * XLA's reduce_window walks it): pads with `padValue`, then per tap a strided view of the output's size.
+ * Every tap of the pooling windows of a channels-last tensor, in row-major window order (as XLA's
+ * reduce_window walks them): pads with `padValue`, then per tap a strided view of the output's size.
  */
-function reduceWindows(
-  x: tf.Tensor,
-  attrs: PoolAttrs,
-  outSpatial: number[],
-  padValue: number,
-  combine: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor,
-): tf.Tensor {
+export function windowTaps(x: tf.Tensor, attrs: PoolAttrs, outSpatial: number[], padValue: number): tf.Tensor[] {
   const { poolSize: k, strides: s } = attrs;
   const pads = x.shape.slice(1, -1).map((n, d): [number, number] => {
     const [before, after] = windowPads(n, k[d], s[d], 1, attrs.padding);
@@ -41,20 +35,31 @@ function reduceWindows(
     return [before, Math.max(after, k[d] - 1 + outSpatial[d] * s[d] - n - before)];
   });
   const padded = pad(x, [[0, 0], ...pads, [0, 0]], padValue);
-  let acc: tf.Tensor | null = null;
+  const taps: tf.Tensor[] = [];
   const walk = (y: tf.Tensor, d: number): void => {
     if (d === k.length) {
-      acc = acc === null ? y : combine(acc, y);
+      taps.push(y);
       return;
     }
     for (let t = 0; t < k[d]; t++) walk(takeStrided(y, d + 1, t, outSpatial[d], s[d]), d + 1);
   };
   walk(padded, 0);
-  return acc!;
+  return taps;
+}
+
+/** Reduces every pooling window tap by tap, in windowTaps' order. */
+function reduceWindows(
+  x: tf.Tensor,
+  attrs: PoolAttrs,
+  outSpatial: number[],
+  padValue: number,
+  combine: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor,
+): tf.Tensor {
+  return windowTaps(x, attrs, outSpatial, padValue).reduce((acc, tap) => combine(acc, tap));
 }
 
 /** Per output position, the number of real (unpadded) cells in its window: shape (1, ...out, 1). */
-function windowCounts(spatial: number[], attrs: PoolAttrs, outSpatial: number[]): tf.Tensor {
+export function windowCounts(spatial: number[], attrs: PoolAttrs, outSpatial: number[]): tf.Tensor {
   const perDim = spatial.map((n, d) => {
     const { poolSize: k, strides: s } = attrs;
     const [before] = windowPads(n, k[d], s[d], 1, attrs.padding);
@@ -72,7 +77,7 @@ function windowCounts(spatial: number[], attrs: PoolAttrs, outSpatial: number[])
  * 'same' is not used: in 3-D it does not clamp a negative total pad (a window smaller than its stride)
  * at 0, and wasm's depthwise conv with it returns zeros for some shapes (input 5x2, window 2x1, strides 3x2).
  */
-function explicitPads(x: tf.Tensor, k: number[], s: number[], padding: Padding): [number, number][] {
+export function explicitPads(x: tf.Tensor, k: number[], s: number[], padding: Padding): [number, number][] {
   return [[0, 0], ...x.shape.slice(1, -1).map((n, i) => windowPads(n, k[i], s[i], 1, padding)), [0, 0]];
 }
 
@@ -231,7 +236,7 @@ const fillOf = (dtype: DType): number => (dtype === 'int32' ? -2147483648 : dtyp
  * `y` pooled along `axis` to `size` cells; `dtype` is the op's output dtype. Without NaN or infinity in
  * y, TF.js's maximum is lax.max (host-reads.ts: one pass, not a NaN mask riding along).
  */
-function adaptiveAxis(y: tf.Tensor, axis: number, size: number, kind: Kind, dtype: DType): tf.Tensor {
+export function adaptiveAxis(y: tf.Tensor, axis: number, size: number, kind: Kind, dtype: DType): tf.Tensor {
   const windows = adaptiveWindows(y.shape[axis], size);
   const pooled =
     kind === 'average' ? adaptiveMeanAxis(y, axis, windows)

@@ -183,6 +183,21 @@ export const QUIRKS = {
       'a real float32 buffer (exact up to 2^24, as every int32 op there: it computes them in f32).',
     on: ['webgpu'],
   },
+  reverseCumsumKeepsFirstLength: {
+    why:
+      "webgpu's cumulative sum from the end writes the summed axis' length into its shader but keys its " +
+      'pipeline cache by rank and dtype alone, so every later reverse cumsum runs with the first length ' +
+      "seen: after one over 7 values, one over rows of 4 reads into the next row (sparsemax's gradient over " +
+      '3x4 gave -0.9996 where JAX has 0). Reversed, summed forward (its shader has no length) and reversed back.',
+    on: ['webgpu'],
+  },
+  powOfZeroIsFinite: {
+    why:
+      'a negative power of 0 is finite on the GPUs, where it should be inf: pow is exp2(y log2 x) with their log ' +
+      "of 0 (-88.03, log2 -127), about 3e25 for pow(0, -2/3); normalize's order-3 gradient at a zero vector, " +
+      "which goes through that power (JAX's 0 * inf, NaN), came out g / epsilon (-1.07e7).",
+    on: ['webgl', 'webgpu'],
+  },
 } satisfies Record<string, Quirk>;
 
 export type QuirkName = keyof typeof QUIRKS;

@@ -14,6 +14,7 @@ import {
   KerasTypeError, KerasValueError, opsFor, registerBackend, setBackend, tensor, type Adapter, type Tensor,
 } from '../../src/index.js';
 import { expectKerasError } from '../helpers.js';
+import { normals } from './grad-check.js';
 
 const ops = opsFor('3.15.1');
 type Kwargs = Record<string, unknown>;
@@ -25,18 +26,6 @@ function gradient(op: string, kwargs: Kwargs, x: ArrayLike<number>, shape: numbe
   const out = y as Tensor;
   const g = ct ? Float32Array.from(ct) : new Float32Array(out.size).fill(1);
   return pullback(tensor(g, out.shape, 'float32')).x.dataSync() as Float32Array;
-}
-
-/** Seeded standard normals (mulberry32 and Box-Muller): the same draws on every run. */
-function normals(count: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-  return Float64Array.from({ length: count }, () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform()));
 }
 
 /**

@@ -66,4 +66,15 @@ export const GRADIENT_TOLERANCES: readonly ToleranceEntry[] = [
   { case: 'gelu/f32-grid', adapter: 'tfjs-*', atol: 5e-6, rtol: 1e-6, why: GELU_TAILS },
   { case: 'gelu/approximate=t-f32-grid', adapter: 'tfjs-*', atol: 5e-6, rtol: 1e-6, why: GELU_TAILS },
   { case: 'gelu/approximate=t-f32-scale10-4x8', adapter: 'tfjs-tensorflow', atol: 5e-6, rtol: 1e-6, why: GELU_TAILS },
+  {
+    case: 'glu/default-f32-subnormal-sigmoid-6x2',
+    adapter: 'tfjs-web*',
+    atol: 1e-6,
+    rtol: 3e-6,
+    why:
+      "webgl's and webgpu's exp (SwiftShader, headless Chromium) at the bottom of float32, as in the forward case's " +
+      "entry: sigmoid(-87) = 1.6458e-38 comes out 2e-6 high relatively, so b's gradient dy * a * s (1 - s) at " +
+      'a = 3e38 is -4.0099688 where jax.vjp has -4.009961 (abs 7.63e-6, rel 1.99e-6, 19 ULP on both); the 11 ' +
+      'other elements are within the default.',
+  },
 ];

@@ -171,6 +171,20 @@ export function adaptiveWindows(n: number, out: number): AdaptiveWindow[] {
   });
 }
 
+/**
+ * Whether jax.vjp of average_pool divides the cotangent by its divisor as XLA (JAX 0.10, Keras 3.15)
+ * divides by a broadcast divisor, times its float32 reciprocal. The divisor is 'valid''s number, or
+ * 'same''s window counts, a reduce_window over ones of size 1 along each dim the window does not span
+ * (batch, channels, a spatial dim of pool size 1); it is broadcast where the output is longer than 1
+ * along a dim the divisor is 1 along (a one-element output divides). JAX 0.4.34 (Keras 3.6) divides, one
+ * rounding away; the adapters never see the version and take JAX 0.10's.
+ */
+export function dividesByReciprocal(outShape: readonly number[], attrs: PoolAttrs): boolean {
+  const first = attrs.dataFormat === 'channels_last' ? 1 : 2;
+  const counted = (a: number) => attrs.padding === 'same' && a >= first && attrs.poolSize[a - first] > 1;
+  return outShape.some((n, a) => n > 1 && !counted(a));
+}
+
 const adaptiveParams = [tensor('inputs'), arg('output_size'), kwarg('data_format', null)];
 
 /**

@@ -24,8 +24,8 @@ from golden.cases import CatalogueError
 # The ops a gradient set covers, each with its tolerance rule (grad_tolerances.py; None: the default, right
 # for elementwise gradients). An op a Keras version lacks is skipped in its set. To cover another op, add
 # it here with a rule derived from how far its gradient sums: the differentiable ops are those without
-# OpDef.noGradient in src/ops/. The others (pools, convs, normalizations, losses, attention, ctc_loss,
-# patches, moments, psnr) all run through jax.vjp on their valid float cases, but their gradients sum over
+# OpDef.noGradient in src/ops/. The others (convs, attention, ctc_loss,
+# patches) all run through jax.vjp on their valid float cases, but their gradients sum over
 # windows, channels or batches, so each needs its rule first.
 OPS = {
     "relu": None, "relu6": None, "sigmoid": None, "softplus": None, "softsign": None, "silu": None,
@@ -35,6 +35,15 @@ OPS = {
     "celu": None, "glu": None, "hard_shrink": None, "hard_tanh": None, "soft_shrink": None,
     "squareplus": None, "tanh_shrink": None, "sparse_plus": None, "sparsemax": tol.sparsemax,
     "threshold": None, "sparse_sigmoid": None,
+    # pooling (the adaptive pools from Keras 3.13)
+    "max_pool": tol.pooling("max_pool", tol.one), "average_pool": tol.pooling("average_pool", tol.pool_cells),
+    "adaptive_max_pool": tol.pooling("adaptive_max_pool", tol.one),
+    "adaptive_average_pool": tol.pooling("adaptive_average_pool", tol.adaptive_cells),
+    # normalization and losses (rms_normalization from Keras 3.9, layer_normalization from 3.11)
+    "moments": tol.moments, "batch_normalization": tol.batch_normalization, "normalize": tol.normalize,
+    "rms_normalization": tol.rms_normalization, "layer_normalization": tol.layer_normalization,
+    "binary_crossentropy": None, "categorical_crossentropy": tol.categorical_crossentropy,
+    "sparse_categorical_crossentropy": tol.sparse_categorical_crossentropy, "psnr": tol.psnr,
 }
 
 # A fourth seed word that no catalogue draw (SEED, case, salt) uses, so a cotangent never repeats an input.

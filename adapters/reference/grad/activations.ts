@@ -48,7 +48,7 @@ const logistic = (x: number): number => flush(f32(1 / f32(1 + f32(Math.exp(-x)))
  * JAX's derivative of m = max(a, b) (or min) with respect to a: 1 where a is m, 0 where not (NaN too), and
  * 1/2 each where a and b tie. celu, sparse_sigmoid's clip and sparsemax meet it at their corners.
  */
-const share = (a: number, b: number, m: number): number => (a === m ? 1 : 0) / (b === m ? 2 : 1);
+export const share = (a: number, b: number, m: number): number => (a === m ? 1 : 0) / (b === m ? 2 : 1);
 
 /** JAX differentiates expm1 as expm1(x) + 1 in float32: below x = -17.3 that is 0, where exp(x) is not. */
 const expFromExpm1 = (x: number): number => f32(Math.expm1(x)) + 1;
@@ -168,7 +168,7 @@ function sparsePlusGrad(x: number, g: number): number {
  * The gradient of a joint (log-)softmax over `axes`, JAX's steps with u = exp(x - max) and s = sum(u) (the
  * max is a constant to JAX): softmax's (g / s - sum(g * u) / s**2) * u, log_softmax's g - sum(g) * u / s.
  */
-function softmaxGrad(x: RefArray, ct: RefArray, axes: number[], log: boolean): { x: RefArray } {
+export function softmaxGrad(x: RefArray, ct: RefArray, axes: number[], log: boolean): { x: RefArray } {
   const v = values(x);
   const g = values(ct).map(flush);
   const dx = new Float64Array(v.length);

@@ -22,7 +22,7 @@ import {
 } from '../activations.js';
 import { cast, where } from '../gpu-layout.js';
 import { div, exp, expm1, max, sigmoid } from '../gpu-math.js';
-import { absT, divisorT, expm1T, integerPowT, logisticT, select, sqrtT, tanhT, tieShare, whereSides } from './lax.js';
+import { absT, divisorT, expm1T, integerPowT, logisticT, reverseCumsumT, select, sqrtT, tanhT, tieShare, whereSides } from './lax.js';
 
 type ActivationVjps = Required<Pick<Vjps<tf.Tensor>, keyof typeof activationKernels>>;
 
@@ -37,7 +37,7 @@ function onX<A>(rule: Rule<A>) {
 }
 
 /** jnp.logaddexp(x, 0)'s custom jvp: g * exp(x - out), +inf read as 0 on both sides, a subnormal exp as 0. */
-function logaddexpT(g: tf.Tensor, x: tf.Tensor, out: tf.Tensor): tf.Tensor {
+export function logaddexpT(g: tf.Tensor, x: tf.Tensor, out: tf.Tensor): tf.Tensor {
   const finite = (v: tf.Tensor) => where(tf.equal(v, Infinity), tf.zerosLike(v), v);
   return tf.mul(g, flushSubnormals(exp(tf.sub(finite(x), finite(out)))));
 }
@@ -83,7 +83,7 @@ function softmaxT(x: tf.Tensor, dy: tf.Tensor, axes: number[]): tf.Tensor {
 }
 
 /** shifted - log(s): dy, plus -sum(dy) / s carried to each exp(shifted). */
-function logSoftmaxT(x: tf.Tensor, dy: tf.Tensor, axes: number[]): tf.Tensor {
+export function logSoftmaxT(x: tf.Tensor, dy: tf.Tensor, axes: number[]): tf.Tensor {
   const [u, s] = shiftedExp(x, axes);
   return tf.add(dy, tf.mul(div(tf.neg(tf.sum(dy, axes, true)), s), u));
 }
@@ -142,7 +142,7 @@ function sparsemaxRowsT(x: tf.Tensor, dy: tf.Tensor): tf.Tensor {
   const z = tf.sub(x, tau);
   const direct = tf.mul(dy, tieShare(z, tf.maximum(z, 0), 0));
   const viaTau = select(support, div(tf.neg(tf.sum(direct, 1, true)), k));
-  return tf.add(direct, unsort(tf.cumsum(viaTau, 1, false, true), order));
+  return tf.add(direct, unsort(reverseCumsumT(viaTau, 1), order));
 }
 
 export const activationVjps: ActivationVjps = {

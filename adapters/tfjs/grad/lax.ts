@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { flushSubnormals } from '../activations.js';
 import { where } from '../gpu-layout.js';
 import { div } from '../gpu-math.js';
+import { quirk } from '../quirks.js';
 
 /** select(c, g, 0): jnp.where's transpose for its selected side, and relu's custom jvp. */
 export const select = (c: tf.Tensor, g: tf.Tensor): tf.Tensor => where(c, g, tf.zerosLike(g));
@@ -49,3 +50,34 @@ export const absT = (g: tf.Tensor, x: tf.Tensor): tf.Tensor => where(tf.greaterE
 
 /** x / y's cotangent for y: -(g x) / y², summed by the caller where y was broadcast. */
 export const divisorT = (g: tf.Tensor, x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.neg(tf.mul(tf.mul(g, x), div(1, tf.square(y))));
+
+/** cumsum's transpose: g summed from the end along `axis`. */
+export function reverseCumsumT(g: tf.Tensor, axis: number): tf.Tensor {
+  if (!quirk.reverseCumsumKeepsFirstLength()) return tf.cumsum(g, axis, false, true);
+  return tf.reverse(tf.cumsum(tf.reverse(g, axis), axis), axis);
+}
+
+/**
+ * tf.sum over `axes`, kept as size-1 dims: over none it is g itself (TF.js reads [] as every axis), and
+ * an empty g sums to 0 (the wasm Sum traps on it).
+ */
+export function sumKept(g: tf.Tensor, axes: readonly number[]): tf.Tensor {
+  if (!axes.length) return g;
+  if (g.size === 0) return tf.zeros(g.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
+  return tf.sum(g, [...axes], true);
+}
+
+/** A broadcast's transpose: g summed back to `shape` by numpy's rules (leading dims, and dims of size 1). */
+export function sumTo(g: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  const lead = g.rank - shape.length;
+  const axes = g.shape.flatMap((d, i) => (i < lead || (shape[i - lead] === 1 && d !== 1) ? [i] : []));
+  return tf.reshape(sumKept(g, axes), [...shape]);
+}
+
+/** rsqrt: g * (-0.5 * (r / x)), r the result; inf where x is 0. */
+export const rsqrtT = (g: tf.Tensor, r: tf.Tensor, x: tf.Tensor): tf.Tensor => tf.mul(g, tf.mul(-0.5, div(r, x)));
+
+/** The gradients a pullback asked for (`wrt`): the rest, not returned, are released by the rule's tf.tidy. */
+export function requested<K extends string>(grads: Partial<Record<K, tf.Tensor | null>>, wrt: readonly string[]): Partial<Record<K, tf.Tensor>> {
+  return Object.fromEntries(Object.entries(grads).filter(([name, g]) => g && wrt.includes(name))) as Partial<Record<K, tf.Tensor>>;
+}

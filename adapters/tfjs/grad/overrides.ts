@@ -51,4 +51,32 @@ export const GRADIENT_OVERRIDES: Partial<Record<OpName, string>> = {
   sparsemax:
     'TF.js has no TopK gradient. JAX differentiates through jnp.sort (a gather in the sort order, ties in ' +
     'index order), the cumulative sum (a reverse cumulative sum) and max(x - tau, 0), halved where x = tau; select.',
+  normalize:
+    "TF.js's Abs gradient is dy * step(x, -1), -dy at x = 0, where JAX selects +dy (x >= 0): the norm's cotangent " +
+    'reaches a 0 entry with the other sign (normalize([3, -4, 0], order=1) for dy [1, -1, 2] is 1/7 there in JAX, ' +
+    "3/7 by TF.js's rule). The caps min(rsqrt, 1/epsilon) and max(norm, epsilon) and the matrix 1-norm's max over " +
+    "columns tie: TF.js's Minimum, Maximum and Max gradients give every tied operand the whole dy, JAX halves it " +
+    '(_balanced_eq) and shares a max among its ties.',
+  binary_crossentropy:
+    "jnp.clip(output, eps, 1 - eps) at a bound: TF.js's Maximum and Minimum gradients give the output the whole " +
+    "dy, JAX half (sparse_sigmoid's). from_logits: log_sigmoid as TF.js composes it, with softplus's NaN and 1.5 dy " +
+    "(softplus's entry); JAX's softplus custom jvp.",
+  categorical_crossentropy: "the clip of output / sum(output) at a bound, as binary_crossentropy's.",
+  sparse_categorical_crossentropy: "the clip of output / sum(output) at a bound, as binary_crossentropy's.",
+  max_pool:
+    "TF.js's MaxPoolGrad gives a window's dy to its first maximum on tensorflow and cpu, its last on wasm ([1, 1] " +
+    'by 2: [0, 1]); never to a NaN on cpu and wasm, on tensorflow to one only where it starts the window; and from ' +
+    "an all -inf window to none on cpu. JAX's select_and_scatter (>=) keeps a window's first cell until one it is " +
+    'not >= to takes over: the first maximum; after a NaN, the next cell, and a NaN that ends the window keeps it ' +
+    "([1, NaN, 0]: 0, [5, NaN]: NaN); among -inf, the first, the 'same' padding too (nothing back). Composed: the " +
+    "forward's taps, a scan with >=, the shares spread back tap by tap in reverse, so each cell adds them in JAX's " +
+    "order (cpu's MaxPoolGrad adds in float64).",
+  average_pool:
+    "TF.js's AvgPoolGrad divides a 'same' window's dy by the whole window, padding included, on cpu and wasm (pool " +
+    '3 over 3 cells, dy 1: 2/3 at the ends, JAX 5/6), by its real cells on tensorflow, as JAX; and XLA (JAX 0.10) ' +
+    'divides by a broadcast divisor as a product with its float32 reciprocal (dividesByReciprocal).',
+  adaptive_max_pool:
+    "TF.js has no adaptive pool: the forward's tf.maximum over gathered taps would give a window holding a NaN " +
+    "nothing (its NaN mask is a select), ties to the first tap, as JAX. Composed as JAX's transpose runs: jnp.take's " +
+    "into the small and big pools by gathers, then max_pool's rule for each.",
 };
