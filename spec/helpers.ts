@@ -111,7 +111,7 @@ export function chromiumUnavailable(missing: string | null): boolean {
   const title = `headless Chromium is unavailable: ${missing}`;
   if (process.env.KERAS_PARITY_REQUIRE_CHROMIUM === '1') {
     it(title, () => {
-      throw new Error(`${title} (KERAS_PARITY_REQUIRE_CHROMIUM=1)`);
+      throw new ConformanceFailure(`${title} (KERAS_PARITY_REQUIRE_CHROMIUM=1)`);
     });
   } else {
     it(title);

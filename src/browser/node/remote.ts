@@ -60,7 +60,8 @@ export async function startBrowserBackends(names: readonly PageBackend[], option
 
 /** A backend whose browser did not start: unavailable; it runs no case (no caller asks it to). */
 function unstarted(name: string, reason: string): BrowserBackend {
-  return { name, info: { name, available: false, reason }, uncaught: [], runCase: unreachable, runSentCase: unreachable, echoSentCase: unreachable };
+  const runs = { runCase: unreachable, runGradCase: unreachable, runSentCase: unreachable, echoSentCase: unreachable };
+  return { name, info: { name, available: false, reason }, uncaught: [], backwardRules: [], ...runs };
 }
 
 async function unreachable(): Promise<never> {

@@ -2,8 +2,9 @@
 /**
  * The Node side of the browser conformance runner: serves the browser bundle and the goldens on
  * 127.0.0.1, launches headless Chromium, and opens one page per keras-parity backend (tfjs-webgl,
- * tfjs-webgpu, tfjs-wasm), each with its goldens loaded (every Keras version's set) and its backend
- * started; golden cases then run there by Keras version and id, and other cases (fuzz calls) sent whole as data (src/browser/page/conformance.ts). A page
+ * tfjs-webgpu, tfjs-wasm), each with its goldens loaded (every Keras version's set, and the gradient sets
+ * asked for) and its backend started; golden and gradient cases then run there by Keras version and id,
+ * and other cases (fuzz calls) sent whole as data (src/browser/page/conformance.ts). A page
  * per backend keeps a backend that breaks its device from spoiling the others. The mocha specs,
  * `keras-parity run` and `keras-parity fuzz` drive it.
  */
@@ -11,10 +12,10 @@ import type { Page } from 'playwright-core';
 import type { BackendInfo } from '../../backend/registry.js';
 import { decodeCase, encodeCase, type WireCase } from '../../fuzz/wire.js';
 import type { GoldenCase } from '../../golden/cases.js';
-import { goldenSetDirs, type GoldenSetDir } from '../../golden/node.js';
+import { goldenSetDirs, type GoldenSetDir, type GradSetDir } from '../../golden/node.js';
 import type { ToleranceEntry } from '../../golden/policy.js';
 import type { CaseResult } from '../../golden/run.js';
-import { TOLERANCES } from '../../golden/tolerances.js';
+import { GRADIENT_TOLERANCES, TOLERANCES } from '../../golden/tolerances.js';
 import type * as PageSide from '../page/conformance.js';
 import { ensureBrowserBundle } from './bundle.js';
 import { launchChromium, type ChromiumSession, type LaunchOptions } from './chromium.js';
@@ -33,6 +34,8 @@ export const inChromium = (backend: string): string => `${IN_CHROMIUM}${backend}
 
 const BUNDLE_PREFIX = '/keras-parity/';
 const GOLDEN_PREFIX = '/golden/';
+/** A gradient set at /golden/grad/<i>/, the forward set it was made from at /golden/grad/<i>/forward/. */
+const GRAD_PREFIX = '/golden/grad/';
 const RUNNER_PAGE = '<!doctype html><meta charset="utf-8"><title>keras-parity conformance</title>\n';
 
 export interface SessionOptions {
@@ -43,9 +46,13 @@ export interface SessionOptions {
   goldenDir?: string;
   /** The golden sets the pages load, in place of `goldenDir`'s: a run's selected versions. */
   goldenSets?: readonly GoldenSetDir[];
+  /** The gradient sets the pages load (src/golden/node.ts gradSetDirs), to run by version and id (default: none). */
+  gradSets?: readonly GradSetDir[];
   /** The browser bundle's folder (default: dist/browser, built first when its sources changed). */
   bundleDir?: string;
   tolerances?: readonly ToleranceEntry[];
+  /** The gradient cases' tolerance table (default GRADIENT_TOLERANCES). */
+  gradTolerances?: readonly ToleranceEntry[];
   launch?: LaunchOptions;
   /** Progress lines (building the bundle); default: none. */
   log?: (line: string) => void;
@@ -68,6 +75,10 @@ export interface BrowserBackend {
    * that version's ops; a page that crashed or closed gives a failing result saying so.
    */
   runCase(c: GoldenCaseRef): Promise<CaseResult>;
+  /** Runs a gradient case in the page, found and failing as runCase's; the session must have loaded its set. */
+  runGradCase(c: GoldenCaseRef): Promise<CaseResult>;
+  /** The ops the page's backend has a backward rule for (none when it did not start). */
+  readonly backwardRules: readonly string[];
   /** Runs a case the page does not have (a fuzz call), sent as data, bit-exact; fails as runCase does. */
   runSentCase(c: GoldenCase): Promise<CaseResult>;
   /** The case as the page rebuilds it from what runSentCase sends, brought back the same way: a check of the wire. */
@@ -98,13 +109,30 @@ interface RunnerWindow {
   kerasParityConformance: typeof PageSide;
 }
 
+/** What every page of a session loads, and how long it may take over a case. */
+interface PageSetup {
+  origin: string;
+  /** The golden sets' URLs. */
+  goldens: readonly string[];
+  /** Each gradient set's URL and its forward set's. */
+  gradGoldens: readonly (readonly [string, string])[];
+  tolerances: readonly ToleranceEntry[];
+  gradTolerances: readonly ToleranceEntry[];
+  timeoutMs: number;
+}
+
 export async function openBrowserSession(options: SessionOptions): Promise<BrowserSession> {
   const bundleDir = await ensureBrowserBundle(options.bundleDir, options.log);
   const sets = options.goldenSets ?? (options.goldenDir ? goldenSetDirs(options.goldenDir) : []);
   // By index: a set's folder name need not be keras-<version> (a single set named by --golden).
   const goldenMounts = sets.map((set, i) => ({ prefix: `${GOLDEN_PREFIX}${i}/`, dir: set.dir }));
+  const gradMounts = (options.gradSets ?? []).map((set, i) => ({ prefix: `${GRAD_PREFIX}${i}/`, dir: set.dir, forwardDir: set.forwardDir }));
   const server = await serveStatic(
-    [{ prefix: BUNDLE_PREFIX, dir: bundleDir }, ...goldenMounts],
+    [
+      { prefix: BUNDLE_PREFIX, dir: bundleDir },
+      ...goldenMounts,
+      ...gradMounts.flatMap((m) => [{ prefix: m.prefix, dir: m.dir }, { prefix: `${m.prefix}forward/`, dir: m.forwardDir }]),
+    ],
     // The page asks for a favicon; an empty one keeps a 404 out of its console errors.
     { '/': { type: 'text/html; charset=utf-8', body: RUNNER_PAGE }, '/favicon.ico': { type: 'image/x-icon', body: '' } },
   );
@@ -115,12 +143,18 @@ export async function openBrowserSession(options: SessionOptions): Promise<Brows
     await server.close();
     throw e;
   }
-  const tolerances = options.tolerances ?? TOLERANCES;
+  const setup: PageSetup = {
+    origin: server.origin,
+    goldens: goldenMounts.map((m) => `${server.origin}${m.prefix}`),
+    gradGoldens: gradMounts.map((m) => [`${server.origin}${m.prefix}`, `${server.origin}${m.prefix}forward/`] as const),
+    tolerances: options.tolerances ?? TOLERANCES,
+    gradTolerances: options.gradTolerances ?? GRADIENT_TOLERANCES,
+    timeoutMs: options.caseTimeoutMs ?? CASE_TIMEOUT_MS,
+  };
   return {
     chromium: chromium.version,
     origin: server.origin,
-    startBackend: (backend) =>
-      startInPage(chromium, server.origin, goldenMounts.map((m) => m.prefix), backend, tolerances, options.caseTimeoutMs ?? CASE_TIMEOUT_MS),
+    startBackend: (backend) => startInPage(chromium, setup, backend),
     close: async () => {
       try {
         await chromium.close();
@@ -131,33 +165,37 @@ export async function openBrowserSession(options: SessionOptions): Promise<Brows
   };
 }
 
-async function startInPage(
-  chromium: ChromiumSession,
-  origin: string,
-  goldens: readonly string[],
-  backend: PageBackend,
-  tolerances: readonly ToleranceEntry[],
-  timeoutMs: number,
-): Promise<BrowserBackend> {
+async function startInPage(chromium: ChromiumSession, setup: PageSetup, backend: PageBackend): Promise<BrowserBackend> {
   const name = inChromium(backend);
   const page = await chromium.context.newPage();
   const uncaught: string[] = [];
   page.on('pageerror', (e) => uncaught.push(e.message));
   let info: BackendInfo;
+  let backwardRules: string[] = [];
   try {
-    info = await preparePage(page, origin, goldens, backend, tolerances);
+    info = await preparePage(page, setup, backend);
+    if (info.available) backwardRules = await page.evaluate(() => (window as unknown as RunnerWindow).kerasParityConformance.backwardRules());
   } catch (e) {
     info = { name: backend, available: false, reason: `the runner page failed: ${e instanceof Error ? e.message : String(e)}` };
   }
   const device = info.device && `${info.device}, in headless Chromium ${chromium.version}`;
+  const { timeoutMs } = setup;
   return {
     name,
     info: { ...info, name, ...(device ? { device } : {}) },
     uncaught,
+    backwardRules,
     runCase: (c) =>
       inPage(page, name, timeoutMs, () =>
         page.evaluate(
           ([caseId, keras, adapter]) => (window as unknown as RunnerWindow).kerasParityConformance.runGoldenCase(caseId, adapter, keras ?? undefined),
+          [c.id, c.keras ?? null, name] as const,
+        ),
+      ),
+    runGradCase: (c) =>
+      inPage(page, name, timeoutMs, () =>
+        page.evaluate(
+          ([caseId, keras, adapter]) => (window as unknown as RunnerWindow).kerasParityConformance.runGradGoldenCase(caseId, adapter, keras ?? undefined),
           [c.id, c.keras ?? null, name] as const,
         ),
       ),
@@ -176,17 +214,18 @@ function sentCase(c: GoldenCase): SentCase {
   return { ...encodeCase(c), ...(c.keras ? { keras: c.keras } : {}) };
 }
 
-async function preparePage(page: Page, origin: string, goldens: readonly string[], backend: PageBackend, tolerances: readonly ToleranceEntry[]): Promise<BackendInfo> {
-  await page.goto(`${origin}/`);
+async function preparePage(page: Page, setup: PageSetup, backend: PageBackend): Promise<BackendInfo> {
+  await page.goto(`${setup.origin}/`);
   // A broken golden file spoils its op in the page as in Node, which reports it; its cases are not asked for.
   await page.evaluate(
-    async ([module, golden, table]) => {
+    async ([module, golden, grad, table, gradTable]) => {
       const side = (await import(module)) as typeof PageSide;
       (window as unknown as RunnerWindow).kerasParityConformance = side;
-      side.useTolerances(table);
+      side.useTolerances(table, gradTable);
       for (const url of golden) await side.loadGoldens(url);
+      for (const [url, forward] of grad) await side.loadGradGoldens(url, forward);
     },
-    [`${origin}${BUNDLE_PREFIX}conformance.js`, goldens.map((prefix) => `${origin}${prefix}`), tolerances] as const,
+    [`${setup.origin}${BUNDLE_PREFIX}conformance.js`, setup.goldens, setup.gradGoldens, setup.tolerances, setup.gradTolerances] as const,
   );
   return page.evaluate((name) => (window as unknown as RunnerWindow).kerasParityConformance.startBackend(name), backend);
 }
