@@ -5,6 +5,7 @@ import { activationKernels, flush } from './activations.js';
 import { activationVjps } from './grad/activations.js';
 import { lossesVjps } from './grad/losses.js';
 import { normalizationVjps } from './grad/normalization.js';
+import { patchesVjps } from './grad/patches.js';
 import { poolingVjps } from './grad/pooling.js';
 import { attentionKernels } from './attention.js';
 import { convKernels } from './conv.js';
@@ -44,7 +45,7 @@ export const referenceAdapter: Adapter<RefArray> = {
     ...patchesKernels,
     ...complexKernels,
   },
-  vjps: { ...activationVjps, ...poolingVjps, ...normalizationVjps, ...lossesVjps },
+  vjps: { ...activationVjps, ...poolingVjps, ...normalizationVjps, ...lossesVjps, ...patchesVjps },
   // JAX's add_any as XLA on CPU runs it: float32, subnormal operands and sums flushed to 0.
   add: (a, b) => {
     const y = values(b);

@@ -24,42 +24,57 @@ function tapValue(own: number, bad: number, sumsFromZero: boolean): number {
   return sumsFromZero ? flush(own) + 0 : flush(own);
 }
 
-function unfold(x: RefArray, attrs: UnfoldAttrs, out: ConcreteSpec): RefArray {
-  const v = values(x);
-  const [n, c, h, w] = x.shape;
-  const [kH, kW] = attrs.kernelSize;
-  const [oH, oW] = attrs.blocks;
-  const taps = kH * kW;
-  const length = oH * oW;
-  const result = new Float64Array(sizeOf(out.shape));
+/**
+ * The windows of every [h, w] plane of `shape` ([..., h, w]), raw, as [planes, taps, L]: what unfold
+ * gathers, and what fold's backward gathers of its cotangent (its offset read as the padding).
+ */
+export function windowValues(v: Float64Array, shape: readonly number[], attrs: UnfoldAttrs): Float64Array {
+  const [h, w] = shape.slice(-2);
+  const planes = sizeOf(shape.slice(0, -2));
+  const taps = attrs.kernelSize[0] * attrs.kernelSize[1];
+  const length = attrs.blocks[0] * attrs.blocks[1];
+  const result = new Float64Array(planes * taps * length);
   const window = new Float64Array(taps);
-  for (let plane = 0; plane < n * c; plane++) {
+  for (let plane = 0; plane < planes; plane++) {
     for (let l = 0; l < length; l++) {
-      const bad = readWindow(v, plane * h * w, [h, w], Math.floor(l / oW), l % oW, attrs, window);
-      for (let t = 0; t < taps; t++) result[(plane * taps + t) * length + l] = tapValue(window[t], bad, attrs.sumsFromZero);
+      readWindow(v, plane * h * w, [h, w], Math.floor(l / attrs.blocks[1]), l % attrs.blocks[1], attrs, window);
+      for (let t = 0; t < taps; t++) result[(plane * taps + t) * length + l] = window[t];
     }
   }
-  return fromValues(result, out.shape, out.dtype);
+  return result;
 }
 
-/** Fills `window` with block (a, b) of one plane, jnp.pad's zeros outside it; returns its non-finite count. */
-function readWindow(v: Float64Array, base: number, [h, w]: number[], a: number, b: number, attrs: UnfoldAttrs, window: Float64Array): number {
+/**
+ * Raw windows `v` of `shape` [groups, size, L] as the identity kernel adds them: each value with the
+ * group's other values of its block times 0 (unfold's groups are planes, fold's backward's whole blocks).
+ */
+export function asWindowSums(v: Float64Array, shape: readonly number[], sumsFromZero: boolean): Float64Array {
+  const [, size, length] = shape;
+  const bad = badCounts(v, shape);
+  return v.map((value, k) => tapValue(value, bad[Math.floor(k / (size * length)) * length + (k % length)], sumsFromZero));
+}
+
+function unfold(x: RefArray, attrs: UnfoldAttrs, out: ConcreteSpec): RefArray {
+  const [n, c] = x.shape;
+  const taps = attrs.kernelSize[0] * attrs.kernelSize[1];
+  const windows = windowValues(values(x), x.shape, attrs);
+  return fromValues(asWindowSums(windows, [n * c, taps, attrs.blocks[0] * attrs.blocks[1]], attrs.sumsFromZero), out.shape, out.dtype);
+}
+
+/** Fills `window` with block (a, b) of one plane, jnp.pad's zeros outside it. */
+function readWindow(v: Float64Array, base: number, [h, w]: number[], a: number, b: number, attrs: UnfoldAttrs, window: Float64Array): void {
   const { kernelSize: [kH, kW], dilation: [dH, dW], stride: [sH, sW], padding: [pH, pW] } = attrs;
-  let bad = 0;
   for (let i = 0; i < kH; i++) {
     const y = a * sH + i * dH - pH;
     for (let j = 0; j < kW; j++) {
       const col = b * sW + j * dW - pW;
-      const value = y >= 0 && y < h && col >= 0 && col < w ? v[base + y * w + col] : 0;
-      window[i * kW + j] = value;
-      bad += nonFinite(value);
+      window[i * kW + j] = y >= 0 && y < h && col >= 0 && col < w ? v[base + y * w + col] : 0;
     }
   }
-  return bad;
 }
 
-/** Per batch entry and block, how many of its C*kH*kW values are NaN or infinite. */
-function badCounts(v: Float64Array, [n, ckk, length]: number[]): Int32Array {
+/** Per group (a batch entry, or a plane) and block, how many of its values are NaN or infinite. */
+function badCounts(v: Float64Array, [n, ckk, length]: readonly number[]): Int32Array {
   const counts = new Int32Array(n * length);
   for (let b = 0; b < n; b++) {
     for (let q = 0; q < ckk; q++) {
@@ -73,7 +88,7 @@ function badCounts(v: Float64Array, [n, ckk, length]: number[]): Int32Array {
  * Block (a, b)'s tap (i, j) lands at (a*sH + i*dH, b*sW + j*dW) of the padded image, which the output
  * shows from `offset` on.
  */
-function fold(x: RefArray, attrs: FoldAttrs, out: ConcreteSpec): RefArray {
+export function fold(x: RefArray, attrs: FoldAttrs, out: ConcreteSpec): RefArray {
   const result = new Float64Array(sizeOf(out.shape));
   if (result.length === 0) return fromValues(result, out.shape, out.dtype);
   const v = values(x);
@@ -108,7 +123,7 @@ function landing(attrs: FoldAttrs, i: number, j: number, a: number, b: number, o
  * JAX's rank-6 view and transpose: depth_to_space reads channels as (bH, bW, C) channels-last and as
  * (C, bH, bW) channels-first (PyTorch's pixel shuffle), space_to_depth writes them the same ways.
  */
-function depthToSpace(x: RefArray, { blockSize: bs, dataFormat }: BlockAttrs, out: ConcreteSpec): RefArray {
+export function depthToSpace(x: RefArray, { blockSize: bs, dataFormat }: BlockAttrs, out: ConcreteSpec): RefArray {
   const last = dataFormat === 'channels_last';
   const [n, h, w] = last ? x.shape : [x.shape[0], x.shape[2], x.shape[3]];
   const depth = last ? out.shape[3] : out.shape[1];
@@ -116,7 +131,7 @@ function depthToSpace(x: RefArray, { blockSize: bs, dataFormat }: BlockAttrs, ou
   return fromValues(transpose(values(x), view, last ? [0, 1, 3, 2, 4, 5] : [0, 1, 4, 2, 5, 3]), out.shape, out.dtype);
 }
 
-function spaceToDepth(x: RefArray, { blockSize: bs, dataFormat }: BlockAttrs, out: ConcreteSpec): RefArray {
+export function spaceToDepth(x: RefArray, { blockSize: bs, dataFormat }: BlockAttrs, out: ConcreteSpec): RefArray {
   const last = dataFormat === 'channels_last';
   const [n, c] = last ? [x.shape[0], x.shape[3]] : [x.shape[0], x.shape[1]];
   const [rows, cols] = last ? [out.shape[1], out.shape[2]] : [out.shape[2], out.shape[3]];

@@ -11,6 +11,7 @@ import { activationKernels } from './activations.js';
 import { activationVjps } from './grad/activations.js';
 import { lossesVjps } from './grad/losses.js';
 import { normalizationVjps } from './grad/normalization.js';
+import { patchesVjps } from './grad/patches.js';
 import { poolingVjps } from './grad/pooling.js';
 import { attentionKernels } from './attention.js';
 import { convKernels } from './conv.js';
@@ -44,6 +45,7 @@ const ALL_VJPS: Vjps<tf.Tensor> = {
   ...normalizationVjps,
   ...lossesVjps,
   ...poolingVjps,
+  ...patchesVjps,
 };
 
 /** Every kernel or backward rule of `table` made to run on `backend`, inside tf.tidy. */

@@ -23,7 +23,7 @@ import { quirk } from './quirks.js';
  * `values` with Keras-JAX's window sums applied along `tapAxis` (its windows' other entries): NaN where
  * another entry of the window is NaN or infinite, and +0 for -0. `finite`: no entry is NaN or infinite.
  */
-function asWindowSums(values: tf.Tensor, tapAxis: number, finite: boolean): tf.Tensor {
+export function asWindowSums(values: tf.Tensor, tapAxis: number, finite: boolean): tf.Tensor {
   const summed = tf.add(values, tf.scalar(0));
   if (finite || values.shape[tapAxis] === 1) return summed;
   const bad = cast(tf.logicalNot(tf.isFinite(values)), 'float32');
@@ -68,12 +68,21 @@ function windowsOf(image: tf.Tensor, attrs: UnfoldAttrs): tf.Tensor {
   return tf.stack(taps, 1);
 }
 
+/**
+ * The windows of every plane of x [n, c, h, w] with `pads` [[top, bottom], [left, right]] of zeros, as
+ * [n * c, taps, L]: unfold's (jnp.pad's), and fold's backward's (its crop's transpose).
+ */
+export function planeWindows(x: tf.Tensor, pads: [number, number][], attrs: UnfoldAttrs): tf.Tensor {
+  const [n, c, h, w] = x.shape;
+  const [[top, bottom], [left, right]] = pads;
+  const padded = top || bottom || left || right ? pad(x, [[0, 0], [0, 0], ...pads]) : x;
+  return windowsOf(tf.reshape(padded, [n * c, h + top + bottom, w + left + right]), attrs);
+}
+
 function unfold(x: tf.Tensor, attrs: UnfoldAttrs, out: ConcreteSpec): tf.Tensor {
   if (isEmpty(out.shape)) return tf.zeros(out.shape, out.dtype);
-  const [n, c, h, w] = x.shape;
   const [pH, pW] = attrs.padding;
-  const padded = pH || pW ? pad(x, [[0, 0], [0, 0], [pH, pH], [pW, pW]]) : x;
-  const shaped = windowsOf(tf.reshape(padded, [n * c, h + 2 * pH, w + 2 * pW]), attrs);
+  const shaped = planeWindows(x, [[pH, pH], [pW, pW]], attrs);
   // The windows are taps-fold copies of x: a check of x (host-reads.ts) spares the NaN mask of them all.
   const result = x.dtype === 'float32' && attrs.sumsFromZero ? asWindowSums(shaped, 1, allFinite(x)) : shaped;
   return tf.reshape(result, out.shape);
@@ -117,7 +126,7 @@ function poisonBlocks(x: tf.Tensor): tf.Tensor {
 }
 
 /** int32 sums wrap as XLA's do; bool ones are XLA's or, taken as a nonzero int32 sum. */
-function fold(x: tf.Tensor, attrs: FoldAttrs, out: ConcreteSpec): tf.Tensor {
+export function fold(x: tf.Tensor, attrs: FoldAttrs, out: ConcreteSpec): tf.Tensor {
   const [n, , length] = x.shape;
   if (isEmpty(out.shape) || length === 0) return tf.zeros(out.shape, out.dtype);
   const [, c, oh, ow] = out.shape;
@@ -138,7 +147,7 @@ const moved = (x: tf.Tensor, shape: number[], perm: number[]) => transpose(tf.re
  * JAX's views (n, h, w, bH, bW, C) channels-last and (n, C, bH, bW, h, w) channels-first, interleaved
  * into (n, h, bH, w, bW, C) and (n, C, h, bH, w, bW).
  */
-function depthToSpace(x: tf.Tensor, { blockSize: bs, dataFormat }: BlockAttrs, out: ConcreteSpec): tf.Tensor {
+export function depthToSpace(x: tf.Tensor, { blockSize: bs, dataFormat }: BlockAttrs, out: ConcreteSpec): tf.Tensor {
   if (isEmpty(out.shape)) return tf.zeros(out.shape, out.dtype);
   if (dataFormat === 'channels_last') {
     const [n, h, w] = x.shape;
@@ -151,7 +160,7 @@ function depthToSpace(x: tf.Tensor, { blockSize: bs, dataFormat }: BlockAttrs, o
 }
 
 /** The inverse moves: (n, h, bH, w, bW, C) to (n, h, w, bH, bW, C); (n, C, h, bH, w, bW) to (n, C, bH, bW, h, w). */
-function spaceToDepth(x: tf.Tensor, { blockSize: bs, dataFormat }: BlockAttrs, out: ConcreteSpec): tf.Tensor {
+export function spaceToDepth(x: tf.Tensor, { blockSize: bs, dataFormat }: BlockAttrs, out: ConcreteSpec): tf.Tensor {
   if (isEmpty(out.shape)) return tf.zeros(out.shape, out.dtype);
   if (dataFormat === 'channels_last') {
     const [n, rows, cols] = out.shape;

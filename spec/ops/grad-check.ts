@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
 import type { RefArray } from '../../adapters/reference/ndarray.js';
 import { DEFAULT_TOLERANCE, isClose } from '../../src/golden/compare.js';
-import { listBackends, Tensor, tensor } from '../../src/index.js';
+import { listBackends, setBackend, Tensor, tensor } from '../../src/index.js';
 import { opsFor } from '../../src/ops/api.js';
 
 const ops = opsFor('3.15.1');
@@ -152,4 +152,38 @@ export function checkGrads(
   }
   expect(Number.isFinite(pulled), 'a finite gradient').to.equal(true);
   expect(Math.abs(pulled - pushed), `<dx, v> = ${pulled}, central difference ${pushed}`).to.be.at.most(16 * k * ULP * scale);
+}
+
+/**
+ * On each Node TF.js backend: jax.vjp's values at the special points, and each check_grads draw's gradient
+ * (for its seeded cotangent) against the reference's, which the central differences checked.
+ */
+export function describeOnTfjs<D extends { title: string }>(draws: readonly D[], gradient: (draw: D, seed: number) => number[], rows: readonly Row[]): void {
+  const onReference = new Map<string, number[]>();
+  for (const backend of TFJS) {
+    describe(`on ${backend}`, () => {
+      before(async () => {
+        if (!onReference.size) {
+          await setBackend('reference');
+          draws.forEach((draw, n) => onReference.set(draw.title, gradient(draw, 17 * n)));
+        }
+        await setBackend(backend);
+      });
+      after(() => setBackend('reference'));
+
+      describe("at the special points: jax.vjp's values", () => {
+        for (const row of rows) it(rowTitle(row), () => expectRow(row));
+      });
+
+      describe("the check_grads draws, for seeded cotangents: the reference's gradients", () => {
+        draws.forEach((draw, n) => {
+          it(draw.title, () => {
+            const [got, want] = [gradient(draw, 17 * n), onReference.get(draw.title)!];
+            const bad = want.flatMap((w, i) => (isClose(got[i], w, DEFAULT_TOLERANCE.float32) ? [] : [`[${i}] ${got[i]} for ${w}`]));
+            expect(bad, bad.join('; ')).to.deep.equal([]);
+          });
+        });
+      });
+    });
+  }
 }

@@ -8,13 +8,13 @@
  */
 import { expect } from 'chai';
 import { sizeOf, stridesOf } from '../../adapters/reference/ndarray.js';
-import { DEFAULT_TOLERANCE, isClose, ulpDistance } from '../../src/golden/compare.js';
+import { ulpDistance } from '../../src/golden/compare.js';
 import { KerasTypeError, opsFor, setBackend, tensor } from '../../src/index.js';
 import type { Padding } from '../../src/ops/args.js';
 import { adaptiveWindows, type AdaptiveWindow } from '../../src/ops/pooling.js';
 import { windowOutputLength, windowPads } from '../../src/ops/shapes.js';
 import { expectKerasError } from '../helpers.js';
-import { checkGrads, expectRow, f32, normals, pullback, rowTitle, TFJS, type Input, type Kwargs, type Nested, type Row } from './grad-check.js';
+import { checkGrads, f32, normals, pullback, rowTitle, describeOnTfjs, type Input, type Kwargs, type Nested, type Row } from './grad-check.js';
 
 const inf = Infinity;
 
@@ -220,31 +220,5 @@ describe('pooling gradients', () => {
     });
   });
 
-  const onReference = new Map<string, number[]>();
-  for (const backend of TFJS) {
-    describe(`on ${backend}`, () => {
-      before(async () => {
-        if (!onReference.size) {
-          await setBackend('reference');
-          DRAWS.forEach((draw, n) => onReference.set(draw.title, drawGradient(draw, 17 * n)));
-        }
-        await setBackend(backend);
-      });
-      after(() => setBackend('reference'));
-
-      describe("at the special points: jax.vjp's values", () => {
-        for (const row of AT_SPECIAL_POINTS) it(rowTitle(row), () => expectRow(row));
-      });
-
-      describe("the check_grads draws, for seeded cotangents: the reference's gradients", () => {
-        DRAWS.forEach((draw, n) => {
-          it(draw.title, () => {
-            const [got, want] = [drawGradient(draw, 17 * n), onReference.get(draw.title)!];
-            const bad = want.flatMap((w, i) => (isClose(got[i], w, DEFAULT_TOLERANCE.float32) ? [] : [`[${i}] ${got[i]} for ${w}`]));
-            expect(bad, bad.join('; ')).to.deep.equal([]);
-          });
-        });
-      });
-    });
-  }
+  describeOnTfjs(DRAWS, drawGradient, AT_SPECIAL_POINTS);
 });

@@ -24,9 +24,8 @@ from golden.cases import CatalogueError
 # The ops a gradient set covers, each with its tolerance rule (grad_tolerances.py; None: the default, right
 # for elementwise gradients). An op a Keras version lacks is skipped in its set. To cover another op, add
 # it here with a rule derived from how far its gradient sums: the differentiable ops are those without
-# OpDef.noGradient in src/ops/. The others (convs, attention, ctc_loss,
-# patches) all run through jax.vjp on their valid float cases, but their gradients sum over
-# windows, channels or batches, so each needs its rule first.
+# OpDef.noGradient in src/ops/. The others (convs, attention, ctc_loss) all run through jax.vjp on their
+# valid float cases, but their gradients sum over windows, channels or batches, so each needs its rule first.
 OPS = {
     "relu": None, "relu6": None, "sigmoid": None, "softplus": None, "softsign": None, "silu": None,
     "log_sigmoid": None, "leaky_relu": None, "hard_sigmoid": None, "hard_silu": None, "elu": None,
@@ -44,6 +43,8 @@ OPS = {
     "rms_normalization": tol.rms_normalization, "layer_normalization": tol.layer_normalization,
     "binary_crossentropy": None, "categorical_crossentropy": tol.categorical_crossentropy,
     "sparse_categorical_crossentropy": tol.sparse_categorical_crossentropy, "psnr": tol.psnr,
+    # the patch ops (Keras 3.12 and later): moves of single values but unfold's, which adds overlapping windows
+    "depth_to_space": None, "space_to_depth": None, "fold": None, "unfold": tol.unfold,
 }
 
 # A fourth seed word that no catalogue draw (SEED, case, salt) uses, so a cotangent never repeats an input.

@@ -418,12 +418,24 @@ def adaptive_cells(call) -> int:
     return int(np.prod([-(-n // s) + 1 for n, s in zip(spatial, sizes)]))
 
 
-def _pullback(op, call, cotangent):
-    """jax.vjp of keras.ops.<op> at the call's inputs, for `cotangent`, in float64."""
+# ---------------------------------------------------------------- patches
+def unfold(call, outputs, cotangents):
+    """unfold's gradient adds at each pixel the cotangents of the N window taps that read it, each exact
+    (fold's and depth_to_space's, space_to_depth's, are moves of single values): gamma_(N-1) sum|g|."""
+    g = cotangents[0]
+    magnitudes = _pullback("unfold", call, np.abs(g), "x")
+    taps = _pullback("unfold", call, np.ones_like(g), "x")
+    return _tolerance(gamma(np.maximum(taps - 1, 0)) * magnitudes,
+                      f"unfold's gradient adds at each pixel up to N={int(taps.max(initial=0))} window taps' "
+                      "cotangents: gamma_(N-1) sum|g|")
+
+
+def _pullback(op, call, cotangent, name="inputs"):
+    """jax.vjp of keras.ops.<op> at the call's tensor `name`, for `cotangent`, in float64."""
     import jax
     import jax.numpy as jnp
     import keras
 
-    rest = {k: v for k, v in call.items() if k != "inputs"}
-    _, pullback = jax.vjp(lambda x: getattr(keras.ops, op)(x, **rest), jnp.asarray(call["inputs"]))
+    rest = {k: v for k, v in call.items() if k != name}
+    _, pullback = jax.vjp(lambda x: getattr(keras.ops, op)(x, **rest), jnp.asarray(call[name]))
     return np.asarray(pullback(jnp.asarray(cotangent, dtype=jnp.float32))[0], dtype=np.float64)
