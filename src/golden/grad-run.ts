@@ -9,16 +9,11 @@ import { opsFor } from '../ops/api.js';
 import { compare, errorMismatch } from './compare.js';
 import type { GradCase } from './grad.js';
 import { toleranceFor, type ToleranceEntry } from './policy.js';
-import { describeThrown, materialize, verdict, type CaseResult, type OutputResult } from './run.js';
+import { describeThrown, materialize, verdict, withTemporaries, type CaseResult, type OutputResult } from './run.js';
 import type { GoldenTensor } from './safetensors.js';
 
-export async function runGradCase(c: GradCase, adapter: string, table: readonly ToleranceEntry[]): Promise<CaseResult> {
-  const made: Tensor[] = [];
-  try {
-    return await pullAndCheck(c, adapter, table, made);
-  } finally {
-    made.forEach((t) => t.dispose());
-  }
+export function runGradCase(c: GradCase, adapter: string, table: readonly ToleranceEntry[]): Promise<CaseResult> {
+  return withTemporaries((made) => pullAndCheck(c, adapter, table, made));
 }
 
 async function pullAndCheck(c: GradCase, adapter: string, table: readonly ToleranceEntry[], made: Tensor[]): Promise<CaseResult> {

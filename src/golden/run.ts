@@ -33,12 +33,19 @@ export interface CaseResult {
 }
 
 /** Runs `c` on the active backend, whose name `adapter` selects tolerance-table entries. */
-export async function runCase(c: GoldenCase, adapter: string, table: readonly ToleranceEntry[]): Promise<CaseResult> {
+export function runCase(c: GoldenCase, adapter: string, table: readonly ToleranceEntry[]): Promise<CaseResult> {
+  return withTemporaries((made) => callAndCheck(c, adapter, table, made));
+}
+
+/**
+ * `run` with a list to collect the tensors it makes, all released when it ends. Inputs too are released
+ * only then: an adapter may hand an input's storage back as an output.
+ */
+export async function withTemporaries<T>(run: (made: Tensor[]) => Promise<T>): Promise<T> {
   const made: Tensor[] = [];
   try {
-    return await callAndCheck(c, adapter, table, made);
+    return await run(made);
   } finally {
-    // Inputs too are released only now: an adapter may hand an input's storage back as an output.
     made.forEach((t) => t.dispose());
   }
 }
