@@ -45,7 +45,7 @@ function biasValues(bias: RefArray | null, dtype: DType): Float64Array | null {
  * truncates them (1 only where the row is one-hot in float32), a bool one keeps "not zero". Those two
  * redo the softmax in float32 because rounding and underflow decide the result.
  */
-function weights(logits: Float64Array, dtype: DType): Float64Array {
+export function weights(logits: Float64Array, dtype: DType): Float64Array {
   let max = -Infinity;
   for (const x of logits) max = Math.max(max, x);
   const p = new Float64Array(logits.length);
@@ -60,7 +60,18 @@ function weights(logits: Float64Array, dtype: DType): Float64Array {
   });
 }
 
-function attend(q: RefArray, k: RefArray, v: RefArray, bias: RefArray | null, mask: RefArray | null, attrs: AttentionAttrs, dtype: DType): RefArray {
+/** q, k and v broadcast to (B, T, N, H), (B, S, K, H) and (B, S, K, V), and the (B, N, T, S) logits. */
+export interface Scores {
+  q: Float64Array;
+  k: Float64Array;
+  v: Float64Array;
+  /** Keras's float32 logits, MASKED_LOGIT where masked. */
+  logits: Float64Array;
+  /** 1 where the mask and the causal mask keep the logit (jnp.where's condition), else 0. */
+  keep: Uint8Array;
+}
+
+export function scores(q: RefArray, k: RefArray, v: RefArray, bias: RefArray | null, mask: RefArray | null, attrs: AttentionAttrs): Scores {
   const { batch: B, queryLength: T, numHeads: N, keyLength: S, kvHeads: K, headDim: H, valueDim: V } = attrs.dims;
   const G = N / K;
   const [qv, kv, vv] = [valuesAs(q, [B, T, N, H]), valuesAs(k, [B, S, K, H]), valuesAs(v, [B, S, K, V])];
@@ -69,24 +80,41 @@ function attend(q: RefArray, k: RefArray, v: RefArray, bias: RefArray | null, ma
   const [bs, ms] = [broadcastStrides(attrs.biasShape), broadcastStrides(attrs.maskShape)];
   // Logits are float32 in Keras (jnp.array(scale, float32)); rounding them also gives its overflow to inf.
   const scale = Math.fround(attrs.scale);
-  const out = new Float64Array(B * T * N * V);
-  const logits = new Float64Array(S);
+  const logits = new Float64Array(B * N * T * S);
+  const keep = new Uint8Array(logits.length);
   for (let b = 0; b < B; b++) {
     for (let n = 0; n < N; n++) {
       const kvHead = Math.floor(n / G);
       for (let t = 0; t < T; t++) {
         const qOff = ((b * T + t) * N + n) * H;
-        const oOff = ((b * T + t) * N + n) * V;
+        const row = ((b * N + n) * T + t) * S;
         for (let s = 0; s < S; s++) {
           const kOff = ((b * S + s) * K + kvHead) * H;
           let dot = 0;
           for (let h = 0; h < H; h++) dot += qv[qOff + h] * kv[kOff + h];
           let x = Math.fround(Math.fround(dot) * scale);
           if (bv) x = Math.fround(x + bv[b * bs[0] + n * bs[1] + t * bs[2] + s * bs[3]]);
-          const keep = (!mv || mv[b * ms[0] + n * ms[1] + t * ms[2] + s * ms[3]] !== 0) && (!attrs.isCausal || s <= t);
-          logits[s] = keep ? x : MASKED_LOGIT;
+          keep[row + s] = (!mv || mv[b * ms[0] + n * ms[1] + t * ms[2] + s * ms[3]] !== 0) && (!attrs.isCausal || s <= t) ? 1 : 0;
+          logits[row + s] = keep[row + s] ? x : MASKED_LOGIT;
         }
-        const w = weights(logits, dtype);
+      }
+    }
+  }
+  return { q: qv, k: kv, v: vv, logits, keep };
+}
+
+function attend(q: RefArray, k: RefArray, v: RefArray, bias: RefArray | null, mask: RefArray | null, attrs: AttentionAttrs, dtype: DType): RefArray {
+  const { batch: B, queryLength: T, numHeads: N, keyLength: S, kvHeads: K, valueDim: V } = attrs.dims;
+  const G = N / K;
+  const { v: vv, logits } = scores(q, k, v, bias, mask, attrs);
+  const out = new Float64Array(B * T * N * V);
+  for (let b = 0; b < B; b++) {
+    for (let n = 0; n < N; n++) {
+      const kvHead = Math.floor(n / G);
+      for (let t = 0; t < T; t++) {
+        const oOff = ((b * T + t) * N + n) * V;
+        const row = ((b * N + n) * T + t) * S;
+        const w = weights(logits.subarray(row, row + S), dtype);
         for (let s = 0; s < S; s++) {
           const vOff = ((b * S + s) * K + kvHead) * V;
           for (let h = 0; h < V; h++) out[oOff + h] += w[s] * vv[vOff + h];

@@ -9,7 +9,7 @@ import { fromValues, sizeOf, stridesOf, values, walkStrided, type RefArray } fro
 type ComplexKernels = Pick<Kernels<RefArray>, 'polar'>;
 
 /** `a`'s values as float32 at every position of `shape` (numpy broadcasting: a size-1 dim repeats). */
-function spread(a: RefArray, shape: readonly number[]): Float32Array {
+export function spread(a: RefArray, shape: readonly number[]): Float32Array {
   const own = stridesOf(a.shape);
   const lead = shape.length - a.shape.length;
   const steps = shape.map((_, d) => (d < lead || a.shape[d - lead] === 1 ? 0 : own[d - lead]));
@@ -27,10 +27,10 @@ const F32_MIN_NORMAL = 2 ** -126;
  * XLA on CPU multiplies with subnormals flushed to zero, operands and result: sin(1e-40) is 1e-40, but
  * 3e38 * sin(1e-40) is 0 and inf * sin(1e-40) NaN. The sign stays, as the x86 flush keeps it.
  */
-const flush = (x: number): number => (Math.abs(x) < F32_MIN_NORMAL ? x * 0 : x);
+export const flush = (x: number): number => (Math.abs(x) < F32_MIN_NORMAL ? x * 0 : x);
 
 /** float32 a * b as XLA computes it: the product of two float32s is exact in float64, then rounded once. */
-const mul32 = (a: number, b: number): number => flush(Math.fround(flush(a) * flush(b)));
+export const mul32 = (a: number, b: number): number => flush(Math.fround(flush(a) * flush(b)));
 
 /**
  * JAX's polar: jax.lax.complex(abs_ * cos(angle), abs_ * sin(angle)), everything float32. The cosine

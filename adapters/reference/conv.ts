@@ -7,14 +7,14 @@
 import type { DType } from '../../src/dtypes.js';
 import type { DataFormat } from '../../src/ops/args.js';
 import type { Kernels } from '../../src/ops/table.js';
-import type { ConvWindow, ConvAttrs } from '../../src/ops/conv.js';
-import { convTransposeCrop, samePads, splitChannels, windowOutputLength } from '../../src/ops/shapes.js';
+import type { ConvWindow, ConvAttrs, SeparableConvAttrs } from '../../src/ops/conv.js';
+import { convTransposeCrops, samePads, splitChannels, windowOutputLength } from '../../src/ops/shapes.js';
 import { fromValues, sizeOf, transpose, values, type RefArray } from './ndarray.js';
 
 type ConvKernels = Pick<Kernels<RefArray>, 'conv' | 'depthwise_conv' | 'separable_conv' | 'conv_transpose'>;
 
 /** A conv operand in channels-last layout: (batch, ...spatial, channels), as float64 values. */
-interface Grid {
+export interface Grid {
   vals: Float64Array;
   batch: number;
   spatial: number[];
@@ -25,13 +25,13 @@ interface Grid {
  * Values as they are once stored in `dtype`: JAX casts before convolving, and separable_conv's depthwise
  * result is a float32 tensor before the pointwise conv reads it.
  */
-function castValues(vals: Float64Array, dtype: DType): Float64Array {
+export function castValues(vals: Float64Array, dtype: DType): Float64Array {
   if (dtype === 'int32') return vals.map(Math.trunc);
   if (dtype === 'bool') return vals.map((v) => (v !== 0 ? 1 : 0));
   return vals.map(Math.fround);
 }
 
-function toGrid(x: RefArray, dataFormat: DataFormat, dtype: DType): Grid {
+export function toGrid(x: RefArray, dataFormat: DataFormat, dtype: DType): Grid {
   const rank = x.shape.length;
   const vals = castValues(values(x), dtype);
   if (dataFormat === 'channels_last') {
@@ -41,7 +41,7 @@ function toGrid(x: RefArray, dataFormat: DataFormat, dtype: DType): Grid {
   return { vals: transpose(vals, x.shape, perm), batch: x.shape[0], spatial: x.shape.slice(2), channels: x.shape[1] };
 }
 
-function fromGrid(g: Grid, dataFormat: DataFormat, dtype: DType): RefArray {
+export function fromGrid(g: Grid, dataFormat: DataFormat, dtype: DType): RefArray {
   const shape = [g.batch, ...g.spatial, g.channels];
   if (dataFormat === 'channels_last') return fromValues(g.vals, shape, dtype);
   const rank = shape.length;
@@ -53,7 +53,7 @@ function fromGrid(g: Grid, dataFormat: DataFormat, dtype: DType): RefArray {
  * For one spatial dim: per position, the kernel taps j with their target index target(pos, j), kept
  * when the target lies in [0, limit). Stored flat as [j0, t0, j1, t1, ...].
  */
-function tapTable(positions: number, k: number, limit: number, target: (pos: number, j: number) => number): number[][] {
+export function tapTable(positions: number, k: number, limit: number, target: (pos: number, j: number) => number): number[][] {
   return Array.from({ length: positions }, (_, pos) => {
     const pairs: number[] = [];
     for (let j = 0; j < k; j++) {
@@ -68,7 +68,7 @@ function tapTable(positions: number, k: number, limit: number, target: (pos: num
  * The N-D taps of one position (its index per dim in `at`): flat kernel-spatial offsets and flat
  * target-spatial offsets, row-major, from the per-dim tables.
  */
-function tapsAt(tables: number[][][], at: number[], kernelSpatial: number[], targetSpatial: number[]) {
+export function tapsAt(tables: number[][][], at: number[], kernelSpatial: number[], targetSpatial: number[]) {
   let kOffs = [0];
   let tOffs = [0];
   tables.forEach((table, d) => {
@@ -88,7 +88,7 @@ function tapsAt(tables: number[][][], at: number[], kernelSpatial: number[], tar
 }
 
 /** Every multi-index of `shape`, row-major. */
-function* positions(shape: number[]): Generator<number[]> {
+export function* positions(shape: number[]): Generator<number[]> {
   const at = new Array<number>(shape.length).fill(0);
   if (shape.some((n) => n === 0)) return;
   for (;;) {
@@ -99,8 +99,17 @@ function* positions(shape: number[]): Generator<number[]> {
   }
 }
 
+/** Per spatial dim, the input cell each output position reads at each kernel tap (tapTable). */
+export function windowTables(inSpatial: number[], kSpatial: number[], geo: ConvWindow, outSpatial: number[]): number[][][] {
+  return kSpatial.map((k, d) => {
+    const [before] = geo.padding === 'same' ? samePads(inSpatial[d], k, geo.strides[d], geo.dilationRate[d]) : [0];
+    const { strides: s, dilationRate: r } = geo;
+    return tapTable(outSpatial[d], k, inSpatial[d], (o, j) => o * s[d] - before + j * r[d]);
+  });
+}
+
 /** A conv's window and its groups, as the grouped conv loop reads them. */
-type GroupedWindow = ConvWindow & Pick<ConvAttrs, 'groups'>;
+export type GroupedWindow = ConvWindow & Pick<ConvAttrs, 'groups'>;
 
 /**
  * lax.conv_general_dilated, channels-last: kernel (*k, C_in/groups, C_out); group g reads input
@@ -111,11 +120,7 @@ function groupedConv(x: Grid, kernel: Float64Array, kernelShape: number[], geo: 
   const cinG = kernelShape.at(-2)!;
   const cout = kernelShape.at(-1)!;
   const coutG = cout / geo.groups;
-  const tables = kSpatial.map((k, d) => {
-    const [before] = geo.padding === 'same' ? samePads(x.spatial[d], k, geo.strides[d], geo.dilationRate[d]) : [0];
-    const { strides: s, dilationRate: r } = geo;
-    return tapTable(outSpatial[d], k, x.spatial[d], (o, j) => o * s[d] - before + j * r[d]);
-  });
+  const tables = windowTables(x.spatial, kSpatial, geo, outSpatial);
   const inSize = sizeOf(x.spatial);
   const outSize = sizeOf(outSpatial);
   const out = new Float64Array(x.batch * outSize * cout);
@@ -151,23 +156,28 @@ function groupedConv(x: Grid, kernel: Float64Array, kernelShape: number[], geo: 
 }
 
 /** Depthwise as JAX runs it: the kernel (*k, C, M) read as (*k, 1, C*M), groups = C, so out[c*M + m]. */
-function depthwise(x: Grid, kernel: RefArray, dtype: DType, geo: ConvWindow, outSpatial: number[]): Grid {
-  const shape = [...kernel.shape.slice(0, -2), 1, kernel.shape.at(-2)! * kernel.shape.at(-1)!];
-  return groupedConv(x, castValues(values(kernel), dtype), shape, { ...geo, groups: x.channels }, outSpatial);
+export function depthwise(x: Grid, kernel: RefArray, dtype: DType, geo: ConvWindow, outSpatial: number[]): Grid {
+  return groupedConv(x, castValues(values(kernel), dtype), depthwiseShape(kernel.shape), { ...geo, groups: x.channels }, outSpatial);
+}
+
+/** A depthwise kernel's shape (*k, C, M) as lax reads it: (*k, 1, C*M). */
+export const depthwiseShape = (shape: number[]): number[] => [...shape.slice(0, -2), 1, shape.at(-2)! * shape.at(-1)!];
+
+/** Per spatial dim, the output cell each input position adds to at each kernel tap (tapTable). */
+export function transposedTables(inSpatial: number[], kSpatial: number[], crops: number[], geo: ConvWindow, outSpatial: number[]): number[][][] {
+  const { strides: s, dilationRate: r } = geo;
+  return kSpatial.map((k, d) => tapTable(inSpatial[d], k, outSpatial[d], (i, j) => i * s[d] + j * r[d] - crops[d]));
 }
 
 /**
  * Transposed conv by scatter-add: full[i*s + j*d] += x[i] * kernel[j] (kernel (*k, C_out, C_in)),
  * then the output is full[crop : crop + len], zero beyond the full result.
  */
-function transposedConv(x: Grid, kernel: Float64Array, kernelShape: number[], crops: number[], geo: GroupedWindow, outSpatial: number[]): Grid {
+export function transposedConv(x: Grid, kernel: Float64Array, kernelShape: number[], crops: number[], geo: GroupedWindow, outSpatial: number[]): Grid {
   const kSpatial = kernelShape.slice(0, -2);
   const cout = kernelShape.at(-2)!;
   const cin = kernelShape.at(-1)!;
-  const tables = kSpatial.map((k, d) => {
-    const { strides: s, dilationRate: r } = geo;
-    return tapTable(x.spatial[d], k, outSpatial[d], (i, j) => i * s[d] + j * r[d] - crops[d]);
-  });
+  const tables = transposedTables(x.spatial, kSpatial, crops, geo, outSpatial);
   const inSize = sizeOf(x.spatial);
   const outSize = sizeOf(outSpatial);
   const out = new Float64Array(x.batch * outSize * cout);
@@ -192,6 +202,28 @@ function transposedConv(x: Grid, kernel: Float64Array, kernelShape: number[], cr
   return { vals: out, batch: x.batch, spatial: outSpatial, channels: cout };
 }
 
+/**
+ * separable_conv's first stage: its input as a grid in the depthwise dtype, and the depthwise result as
+ * the pointwise conv reads it (JAX stores it in its dtype, then casts it to the pointwise kernel's, `dtype`).
+ */
+export function separableDepthwise(inputs: RefArray, dw: RefArray, attrs: SeparableConvAttrs, dtype: DType): { x: Grid; mid: Grid } {
+  const x = toGrid(inputs, attrs.dataFormat, attrs.depthwiseDtype);
+  const midSpatial = x.spatial.map((n, d) =>
+    Math.max(windowOutputLength(n, dw.shape[d], attrs.strides[d], attrs.dilationRate[d], attrs.padding) ?? 0, 0),
+  );
+  const mid = depthwise(x, dw, attrs.depthwiseDtype, attrs, midSpatial);
+  mid.vals = castValues(castValues(mid.vals, attrs.depthwiseDtype), dtype);
+  return { x, mid };
+}
+
+/** separable_conv's pointwise conv: stride 1, 'valid', the dilation kept, its own groups. */
+export const pointwiseWindow = (attrs: SeparableConvAttrs): GroupedWindow => ({
+  ...attrs,
+  strides: attrs.strides.map(() => 1),
+  padding: 'valid',
+  groups: attrs.pointwiseGroups,
+});
+
 export const convKernels: ConvKernels = {
   conv: ({ inputs, kernel }, attrs, out) => {
     const x = toGrid(inputs, attrs.dataFormat, out.dtype);
@@ -204,24 +236,14 @@ export const convKernels: ConvKernels = {
     return fromGrid(y, attrs.dataFormat, out.dtype);
   },
   separable_conv: ({ inputs, depthwise_kernel: dw, pointwise_kernel: pw }, attrs, out) => {
-    const mid = attrs.depthwiseDtype;
-    const x = toGrid(inputs, attrs.dataFormat, mid);
-    const midSpatial = x.spatial.map((n, d) =>
-      Math.max(windowOutputLength(n, dw.shape[d], attrs.strides[d], attrs.dilationRate[d], attrs.padding) ?? 0, 0),
-    );
-    const y = depthwise(x, dw, mid, attrs, midSpatial);
-    // JAX stores the depthwise result in its dtype, then casts it to the pointwise kernel's.
-    y.vals = castValues(castValues(y.vals, mid), out.dtype);
-    const pointwise = { ...attrs, strides: attrs.strides.map(() => 1), padding: 'valid' as const, groups: attrs.pointwiseGroups };
-    const z = groupedConv(y, castValues(values(pw), out.dtype), pw.shape, pointwise, splitChannels(out.shape, attrs.dataFormat).spatial);
+    const { mid } = separableDepthwise(inputs, dw, attrs, out.dtype);
+    const z = groupedConv(mid, castValues(values(pw), out.dtype), pw.shape, pointwiseWindow(attrs), splitChannels(out.shape, attrs.dataFormat).spatial);
     return fromGrid(z, attrs.dataFormat, out.dtype);
   },
   conv_transpose: ({ inputs, kernel }, attrs, out) => {
     const x = toGrid(inputs, attrs.dataFormat, out.dtype);
-    const crops = kernel.shape
-      .slice(0, -2)
-      .map((k, d) => convTransposeCrop(k, attrs.strides[d], attrs.dilationRate[d], attrs.padding, attrs.outputPadding[d]));
     const geo = { ...attrs, groups: 1 };
+    const crops = convTransposeCrops(kernel.shape, attrs);
     const y = transposedConv(x, castValues(values(kernel), out.dtype), kernel.shape, crops, geo, splitChannels(out.shape, attrs.dataFormat).spatial);
     return fromGrid(y, attrs.dataFormat, out.dtype);
   },

@@ -3,6 +3,11 @@ import type { Adapter } from '../../src/backend/adapter.js';
 import type { DType, TypedArray } from '../../src/dtypes.js';
 import { activationKernels, flush } from './activations.js';
 import { activationVjps } from './grad/activations.js';
+import { complexVjps } from './grad/complex.js';
+import { ctcVjps } from './grad/ctc.js';
+import { convVjps } from './grad/conv.js';
+import { convTransposeVjps } from './grad/conv-transpose.js';
+import { attentionVjps } from './grad/attention.js';
 import { lossesVjps } from './grad/losses.js';
 import { normalizationVjps } from './grad/normalization.js';
 import { patchesVjps } from './grad/patches.js';
@@ -45,7 +50,7 @@ export const referenceAdapter: Adapter<RefArray> = {
     ...patchesKernels,
     ...complexKernels,
   },
-  vjps: { ...activationVjps, ...poolingVjps, ...normalizationVjps, ...lossesVjps, ...patchesVjps },
+  vjps: { ...activationVjps, ...poolingVjps, ...normalizationVjps, ...lossesVjps, ...patchesVjps, ...convTransposeVjps, ...attentionVjps, ...convVjps, ...ctcVjps, ...complexVjps },
   // JAX's add_any as XLA on CPU runs it: float32, subnormal operands and sums flushed to 0.
   add: (a, b) => {
     const y = values(b);

@@ -25,7 +25,7 @@ const flushSubnormals = (x: tf.Tensor): tf.Tensor => where(tf.less(tf.abs(x), F3
  * zero". Those two redo the softmax step by step with XLA's flush of subnormals, because rounding and
  * underflow decide the result; the weights stay float32 (0 or 1) for the matMul with the values.
  */
-function weights(logits: tf.Tensor, dtype: DType): tf.Tensor {
+export function weights(logits: tf.Tensor, dtype: DType): tf.Tensor {
   // jax.nn.softmax composed from TF.js ops rather than tf.softmax, whose webgl kernel is reported to
   // mishandle huge negative (masked) logits (tfjs#5394).
   const shifted = tf.sub(logits, max(logits, -1, true));
@@ -68,7 +68,7 @@ const SPLIT_MACS = 1 << 16;
  * a @ b, or a @ b^T, for (batch, m, k) operands; where a batched or transposed matMul is a scalar loop
  * (quirks.ts), batches large enough to repay an op each go one by one.
  */
-function batchMatMul(a: tf.Tensor, b: tf.Tensor, transposeB: boolean): tf.Tensor {
+export function batchMatMul(a: tf.Tensor, b: tf.Tensor, transposeB: boolean): tf.Tensor {
   const [n, m, k] = a.shape as [number, number, number];
   const cols = b.shape[transposeB ? 1 : 2] as number;
   if (!quirk.batchedMatMulIsScalarLoop() || m * k * cols < SPLIT_MACS) return tf.matMul(a, b, false, transposeB);
@@ -77,17 +77,25 @@ function batchMatMul(a: tf.Tensor, b: tf.Tensor, transposeB: boolean): tf.Tensor
   return tf.concat(Array.from({ length: n }, (_, i) => tf.matMul(one(a, i), one(right, i))), 0);
 }
 
-function attend(
-  inputs: { query: tf.Tensor; key: tf.Tensor; value: tf.Tensor; bias: tf.Tensor | null; mask: tf.Tensor | null },
-  attrs: AttentionAttrs,
-  out: { shape: number[]; dtype: DType },
-): tf.Tensor {
-  // An empty result is made directly: wasm's matMul traps ("divide by zero") on an empty batch.
-  if (out.shape.includes(0)) return tf.zeros(out.shape, out.dtype);
+type Inputs = { query: tf.Tensor; key: tf.Tensor; value: tf.Tensor; bias: tf.Tensor | null; mask: tf.Tensor | null };
+
+/**
+ * q as (B*K, G*T, H), k and v as (B*K, S, H) and (B*K, S, V): query head n reads kv head floor(n / G);
+ * the (B, N, T, S) logits, the masked ones MASKED_LOGIT, and `keep` (null without a mask or causal mask).
+ */
+export interface Scores {
+  q: tf.Tensor;
+  k: tf.Tensor;
+  v: tf.Tensor;
+  logits: tf.Tensor;
+  keep: tf.Tensor | null;
+}
+
+export function scores(inputs: Inputs, attrs: AttentionAttrs): Scores {
   const { batch: B, queryLength: T, numHeads: N, keyLength: S, kvHeads: K, headDim: H, valueDim: V } = attrs.dims;
   const G = N / K;
   const asFloat = (x: tf.Tensor) => (x.dtype === 'float32' ? x : cast(x, 'float32'));
-  // Query head n reads kv head floor(n / G): (B, T, N, H) -> (B, N, T, H) -> (B*K, G*T, H).
+  // (B, T, N, H) -> (B, N, T, H) -> (B*K, G*T, H).
   const q = tf.reshape(transpose(asFloat(broadcast(inputs.query, [B, T, N, H])), [0, 2, 1, 3]), [B * K, G * T, H]);
   const kvView = (x: tf.Tensor, h: number) => tf.reshape(transpose(asFloat(broadcast(x, [B, S, K, h])), [0, 2, 1, 3]), [B * K, S, h]);
   const [k, v] = [kvView(inputs.key, H), kvView(inputs.value, V)];
@@ -96,7 +104,15 @@ function attend(
   if (inputs.bias && attrs.biasShape) logits = tf.add(logits, tf.reshape(biasAs(inputs.bias, attrs.biasDtype), attrs.biasShape));
   const keep = keepMask(inputs.mask, attrs);
   if (keep) logits = where(keep, logits, tf.scalar(MASKED_LOGIT, 'float32'));
-  const w = tf.reshape(weights(logits, out.dtype), [B * K, G * T, S]);
+  return { q, k, v, logits, keep };
+}
+
+function attend(inputs: Inputs, attrs: AttentionAttrs, out: { shape: number[]; dtype: DType }): tf.Tensor {
+  // An empty result is made directly: wasm's matMul traps ("divide by zero") on an empty batch.
+  if (out.shape.includes(0)) return tf.zeros(out.shape, out.dtype);
+  const { batch: B, queryLength: T, numHeads: N, keyLength: S, kvHeads: K, valueDim: V } = attrs.dims;
+  const { v, logits } = scores(inputs, attrs);
+  const w = tf.reshape(weights(logits, out.dtype), [B * K, (N / K) * T, S]);
   const encoded = transpose(tf.reshape(batchMatMul(w, v, false), [B, N, T, V]), [0, 2, 1, 3]);
   if (out.dtype === 'bool') return tf.notEqual(encoded, 0);
   return out.dtype === 'int32' ? cast(encoded, 'int32') : encoded;

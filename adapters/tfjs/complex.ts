@@ -45,10 +45,10 @@ export function castComplex(x: tf.Tensor, dtype: tf.DataType): tf.Tensor {
 const F32_MIN_NORMAL = 2 ** -126;
 
 /** XLA on CPU flushes float32 subnormals to zero (keeping the sign); TF.js's cpu keeps them. */
-const flush = (x: tf.Tensor): tf.Tensor => where(tf.less(tf.abs(x), F32_MIN_NORMAL), tf.mul(x, 0), x);
+export const flush = (x: tf.Tensor): tf.Tensor => where(tf.less(tf.abs(x), F32_MIN_NORMAL), tf.mul(x, 0), x);
 
 /** abs_ * f(angle) as XLA multiplies: subnormal operands and results flushed. */
-const times = (r: tf.Tensor, f: tf.Tensor): tf.Tensor => flush(tf.mul(r, flush(f)));
+export const times = (r: tf.Tensor, f: tf.Tensor): tf.Tensor => flush(tf.mul(r, flush(f)));
 
 export const complexKernels: ComplexKernels = {
   // jax.lax.complex(abs_ * cos(angle), abs_ * sin(angle)) in float32, as Keras's _polar; tf.mul broadcasts

@@ -15,8 +15,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConcreteSpec, DType } from '../../src/dtypes.js';
 import type { DataFormat } from '../../src/ops/args.js';
-import type { ConvWindow } from '../../src/ops/conv.js';
-import { convTransposeCrop, effectiveKernel, samePads, splitChannels } from '../../src/ops/shapes.js';
+import type { ConvWindow, SeparableConvAttrs } from '../../src/ops/conv.js';
+import { convTransposeCrops, effectiveKernel, samePads, splitChannels } from '../../src/ops/shapes.js';
 import type { Kernels } from '../../src/ops/table.js';
 import { cast, pad, reverse, transpose, where } from './gpu-layout.js';
 import { allFinite } from './host-reads.js';
@@ -27,7 +27,7 @@ type ConvKernels = Pick<Kernels<tf.Tensor>, 'conv' | 'depthwise_conv' | 'separab
 
 
 /** Values as JAX convolves them: cast to the op's dtype, then held in float32 for TF.js's kernels. */
-function operand(x: tf.Tensor, dtype: DType): tf.Tensor {
+export function operand(x: tf.Tensor, dtype: DType): tf.Tensor {
   return cast(dtype === 'float32' ? x : cast(x, dtype), 'float32');
 }
 
@@ -173,7 +173,7 @@ const noDepthwise3d = (): never => {
  * lax.conv_general_dilated with feature_group_count, channels-last: kernel (*k, C_in/groups, C_out);
  * group g reads input channels [g*Cin_g, (g+1)*Cin_g) and writes output channels [g*Cout_g, (g+1)*Cout_g).
  */
-function groupedConv(x: tf.Tensor, kernel: tf.Tensor, geo: ConvWindow, groups: number): tf.Tensor {
+export function groupedConv(x: tf.Tensor, kernel: tf.Tensor, geo: ConvWindow, groups: number): tf.Tensor {
   const n = kernel.rank - 2;
   const kSpatial = kernel.shape.slice(0, n);
   if (groups === 1 && n === 2 && (allOnes(geo.strides) || allOnes(geo.dilationRate))) {
@@ -330,6 +330,17 @@ function channelsLast(
   return cast(fromChannelsLast(y, dataFormat), out.dtype);
 }
 
+/**
+ * separable_conv's depthwise result, from its channels-last input in the depthwise dtype, as the pointwise
+ * conv reads it: JAX stores it in its dtype, then casts it to the pointwise kernel's, `dtype`.
+ */
+export function separableMid(x: tf.Tensor, dw: tf.Tensor, attrs: SeparableConvAttrs, dtype: DType): tf.Tensor {
+  return operand(cast(depthwise(x, operand(dw, attrs.depthwiseDtype), attrs), attrs.depthwiseDtype), dtype);
+}
+
+/** separable_conv's pointwise conv: stride 1, 'valid', the dilation kept. */
+export const pointwiseWindow = (attrs: ConvWindow): ConvWindow => ({ ...attrs, strides: attrs.strides.map(() => 1), padding: 'valid' });
+
 export const convKernels: ConvKernels = {
   conv: ({ inputs, kernel }, attrs, out) =>
     channelsLast([inputs, kernel], out, attrs.dataFormat, out.dtype, (x) =>
@@ -338,18 +349,12 @@ export const convKernels: ConvKernels = {
   depthwise_conv: ({ inputs, kernel }, attrs, out) =>
     channelsLast([inputs, kernel], out, attrs.dataFormat, out.dtype, (x) => depthwise(x, operand(kernel, out.dtype), attrs)),
   separable_conv: ({ inputs, depthwise_kernel: dw, pointwise_kernel: pw }, attrs, out) =>
-    channelsLast([inputs, dw, pw], out, attrs.dataFormat, attrs.depthwiseDtype, (x) => {
-      const y = depthwise(x, operand(dw, attrs.depthwiseDtype), attrs);
-      // JAX stores the depthwise result in its dtype, then casts it to the pointwise kernel's.
-      const yCast = operand(cast(y, attrs.depthwiseDtype), out.dtype);
-      const pointwise = { ...attrs, strides: attrs.strides.map(() => 1), padding: 'valid' as const };
-      return groupedConv(yCast, operand(pw, out.dtype), pointwise, attrs.pointwiseGroups);
-    }),
+    channelsLast([inputs, dw, pw], out, attrs.dataFormat, attrs.depthwiseDtype, (x) =>
+      groupedConv(separableMid(x, dw, attrs, out.dtype), operand(pw, out.dtype), pointwiseWindow(attrs), attrs.pointwiseGroups),
+    ),
   conv_transpose: ({ inputs, kernel }, attrs, out) =>
     channelsLast([inputs, kernel], out, attrs.dataFormat, out.dtype, (x) => {
-      const crops = kernel.shape.slice(0, -2).map((k, d) =>
-        convTransposeCrop(k, attrs.strides[d], attrs.dilationRate[d], attrs.padding, attrs.outputPadding[d]),
-      );
+      const crops = convTransposeCrops(kernel.shape, attrs);
       const outSpatial = splitChannels(out.shape, attrs.dataFormat).spatial;
       return transposedConv(x, operand(kernel, out.dtype), attrs, crops, outSpatial);
     }),

@@ -16,13 +16,13 @@ import { cast, where } from './gpu-layout.js';
 import { exp, log, max } from './gpu-math.js';
 
 /** Keras-JAX's stand-in for log(0): impossible alignments cost about 1e5 instead of infinity. */
-const LOG_EPSILON = -1e5;
+export const LOG_EPSILON = -1e5;
 
 const toFloat = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : cast(x, 'float32'));
 const toInt = (x: tf.Tensor): tf.Tensor => (x.dtype === 'int32' ? x : cast(x, 'int32'));
 
 /** jax.nn.log_softmax over the class axis, max-shifted; a NaN anywhere in a row makes the row NaN. */
-function logSoftmax(x: tf.Tensor): tf.Tensor {
+export function logSoftmax(x: tf.Tensor): tf.Tensor {
   const shifted = tf.sub(x, max(x, -1, true));
   return tf.sub(shifted, log(tf.sum(exp(shifted), -1, true)));
 }
@@ -43,7 +43,7 @@ function gatherFlat(params: tf.Tensor, indices: tf.Tensor): tf.Tensor {
 }
 
 /** update_phi_score: phi[:, n + 1] = logaddexp(phi[:, n + 1], added[:, n]); phi[:, 0] unchanged. */
-function updatePhi(phi: tf.Tensor, added: tf.Tensor): tf.Tensor {
+export function updatePhi(phi: tf.Tensor, added: tf.Tensor): tf.Tensor {
   const [batch = 0, width = 0] = phi.shape;
   if (width === 1) return phi;
   const head = tf.slice(phi, [0, 0], [batch, 1]);
@@ -74,50 +74,101 @@ function emitLogProbs(lp: tf.Tensor, labels: tf.Tensor): tf.Tensor {
   return where(elsewhere, tf.scalar(NaN), picked);
 }
 
-/** optax's ctc_loss_with_forward_probs, as Keras-JAX calls it: phi[n] "n labels, then blank", emit[n] "label n". */
-function ctcLoss(target: tf.Tensor, output: tf.Tensor, targetLength: tf.Tensor, outputLength: tf.Tensor,
-  blank: number): tf.Tensor {
+/** What optax's recursion reads: per frame the label log-probs, the blank's and the padding flag. */
+export interface CtcInputs {
+  /** jax.nn.log_softmax of the logits, (B, T, C). */
+  lp: tf.Tensor;
+  lpEmit: tf.Tensor[];
+  lpPhi: tf.Tensor[];
+  pads: tf.Tensor[];
+  /** LOG_EPSILON * repeat and LOG_EPSILON * (1 - repeat), (B, N). */
+  epsRepeat: tf.Tensor;
+  epsNotRepeat: tf.Tensor;
+  /** The one-hot of each label length over the N + 1 phi slots, (B, N + 1). */
+  pick: tf.Tensor;
+}
+
+export function ctcInputs(target: tf.Tensor, output: tf.Tensor, targetLength: tf.Tensor, outputLength: tf.Tensor,
+  blank: number): CtcInputs {
   const [batch = 0, steps = 0] = output.shape;
   const [, maxLabels = 0] = target.shape;
-  if (batch === 0) return tf.zeros([0]);
   const labels = toInt(target);
   const lp = logSoftmax(toFloat(output));
   // repeat[b, n] = 1 when label n equals label n + 1; the padding after the labels counts too, as in JAX.
   const repeat = maxLabels < 2 ? tf.zeros([batch, maxLabels]) : tf.pad(cast(tf.equal(
     tf.slice(labels, [0, 0], [batch, maxLabels - 1]), tf.slice(labels, [0, 1], [batch, maxLabels - 1])), 'float32'),
   [[0, 0], [0, 1]]);
-  const epsRepeat = tf.mul(LOG_EPSILON, repeat);
-  const epsNotRepeat = tf.mul(LOG_EPSILON, tf.sub(1, repeat));
-  const lpEmit = tf.unstack(emitLogProbs(lp, labels), 1);
-  const lpPhi = tf.unstack(tf.slice(lp, [0, 0, blank], [batch, steps, 1]), 1);
-  const pads = tf.unstack(tf.expandDims(cast(tf.logicalNot(lengthMask(outputLength, steps)), 'float32'), 2), 1);
-
-  let phi = tf.concat([tf.zeros([batch, 1]), tf.fill([batch, maxLabels], LOG_EPSILON)], 1);
-  let emit = tf.fill([batch, maxLabels], LOG_EPSILON);
-  for (let t = 0; t < steps; t++) {
-    const [nextPhi, nextEmit] = tf.tidy(() => {
-      const prevPhi = updatePhi(phi, tf.add(emit, epsRepeat));
-      const fromPhi = tf.add(tf.slice(prevPhi, [0, 0], [batch, maxLabels]), lpEmit[t]);
-      const stepEmit = logaddexp(fromPhi, tf.add(emit, lpEmit[t]));
-      const selfLoop = tf.add(prevPhi, lpPhi[t]);
-      const stepPhi = updatePhi(selfLoop, tf.add(tf.add(emit, lpPhi[t]), epsNotRepeat));
-      const pad = pads[t];
-      const keep = tf.sub(1, pad);
-      return [tf.add(tf.mul(pad, phi), tf.mul(keep, stepPhi)), tf.add(tf.mul(pad, emit), tf.mul(keep, stepEmit))];
-    });
-    phi.dispose();
-    emit.dispose();
-    phi = nextPhi;
-    emit = nextEmit;
-  }
-  // The last epsilon transition, then phi at the label length (a dot with its one-hot: NaN stays NaN).
-  const last = updatePhi(phi, emit);
   // JAX counts the unpadded label slots: the length clamped to [0, N]. (Not as a sum: TF.js 4.22's wasm
   // sum over an empty int32 axis returns uninitialised memory.) clipByValue ignores its max on int32 there.
   const labelLength = tf.minimum(tf.maximum(toInt(targetLength), tf.scalar(0, 'int32')), tf.scalar(maxLabels, 'int32'));
   const slots = tf.reshape(tf.range(0, maxLabels + 1, 1, 'int32'), [1, -1]);
-  const pick = cast(tf.equal(slots, tf.reshape(labelLength, [-1, 1])), 'float32');
-  return tf.neg(tf.sum(tf.mul(last, pick), 1));
+  return {
+    lp,
+    lpEmit: tf.unstack(emitLogProbs(lp, labels), 1),
+    lpPhi: tf.unstack(tf.slice(lp, [0, 0, blank], [batch, steps, 1]), 1),
+    pads: tf.unstack(tf.expandDims(cast(tf.logicalNot(lengthMask(outputLength, steps)), 'float32'), 2), 1),
+    epsRepeat: tf.mul(LOG_EPSILON, repeat),
+    epsNotRepeat: tf.mul(LOG_EPSILON, tf.sub(1, repeat)),
+    pick: cast(tf.equal(slots, tf.reshape(labelLength, [-1, 1])), 'float32'),
+  };
+}
+
+/** A recursion state: phi[:, n] is "n labels emitted, then blank", emit[:, n] "label n just emitted". */
+export interface CtcState {
+  phi: tf.Tensor;
+  emit: tf.Tensor;
+}
+
+export function initialState(batch: number, maxLabels: number): CtcState {
+  return { phi: tf.concat([tf.zeros([batch, 1]), tf.fill([batch, maxLabels], LOG_EPSILON)], 1), emit: tf.fill([batch, maxLabels], LOG_EPSILON) };
+}
+
+/** One step of the scan's loop_body, with the values its transpose reads. */
+export interface CtcStep {
+  prevPhi: tf.Tensor;
+  nextEmit: tf.Tensor;
+  selfLoop: tf.Tensor;
+  nextPhi: tf.Tensor;
+  next: CtcState;
+}
+
+/** Every step written as JAX computes it (penalties added as eps * repeat, pads blended as pad * prev + (1 - pad) * next). */
+export function ctcStep({ phi, emit }: CtcState, x: CtcInputs, t: number): CtcStep {
+  const [batch = 0, maxLabels = 0] = emit.shape;
+  const prevPhi = updatePhi(phi, tf.add(emit, x.epsRepeat));
+  const fromPhi = tf.add(tf.slice(prevPhi, [0, 0], [batch, maxLabels]), x.lpEmit[t]);
+  const nextEmit = logaddexp(fromPhi, tf.add(emit, x.lpEmit[t]));
+  const selfLoop = tf.add(prevPhi, x.lpPhi[t]);
+  const nextPhi = updatePhi(selfLoop, tf.add(tf.add(emit, x.lpPhi[t]), x.epsNotRepeat));
+  const [pad, keep] = [x.pads[t], tf.sub(1, x.pads[t])];
+  const next = { phi: tf.add(tf.mul(pad, phi), tf.mul(keep, nextPhi)), emit: tf.add(tf.mul(pad, emit), tf.mul(keep, nextEmit)) };
+  return { prevPhi, nextEmit, selfLoop, nextPhi, next };
+}
+
+/** The state before each step, and after the last: T + 1 states, each step's other tensors released. */
+export function ctcStates(x: CtcInputs, batch: number, maxLabels: number): CtcState[] {
+  const states = [initialState(batch, maxLabels)];
+  for (let t = 0; t < x.lpPhi.length; t++) {
+    const [phi, emit] = tf.tidy(() => {
+      const { next } = ctcStep(states[t], x, t);
+      return [next.phi, next.emit];
+    });
+    states.push({ phi, emit });
+  }
+  return states;
+}
+
+/** optax's ctc_loss_with_forward_probs, as Keras-JAX calls it. */
+function ctcLoss(target: tf.Tensor, output: tf.Tensor, targetLength: tf.Tensor, outputLength: tf.Tensor,
+  blank: number): tf.Tensor {
+  const [batch = 0] = output.shape;
+  const [, maxLabels = 0] = target.shape;
+  if (batch === 0) return tf.zeros([0]);
+  const x = ctcInputs(target, output, targetLength, outputLength, blank);
+  const state = ctcStates(x, batch, maxLabels).at(-1)!;
+  // The last epsilon transition, then phi at the label length (a dot with its one-hot: NaN stays NaN).
+  const last = updatePhi(state.phi, state.emit);
+  return tf.neg(tf.sum(tf.mul(last, x.pick), 1));
 }
 
 /**

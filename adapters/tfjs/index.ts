@@ -9,6 +9,11 @@ import type { DType, TypedArray } from '../../src/dtypes.js';
 import type { Kernels, Vjps } from '../../src/ops/table.js';
 import { activationKernels } from './activations.js';
 import { activationVjps } from './grad/activations.js';
+import { attentionVjps } from './grad/attention.js';
+import { convVjps } from './grad/conv.js';
+import { convTransposeVjps } from './grad/conv-transpose.js';
+import { complexVjps } from './grad/complex.js';
+import { ctcVjps } from './grad/ctc.js';
 import { lossesVjps } from './grad/losses.js';
 import { normalizationVjps } from './grad/normalization.js';
 import { patchesVjps } from './grad/patches.js';
@@ -46,6 +51,11 @@ const ALL_VJPS: Vjps<tf.Tensor> = {
   ...lossesVjps,
   ...poolingVjps,
   ...patchesVjps,
+  ...attentionVjps,
+  ...convVjps,
+  ...convTransposeVjps,
+  ...ctcVjps,
+  ...complexVjps,
 };
 
 /** Every kernel or backward rule of `table` made to run on `backend`, inside tf.tidy. */

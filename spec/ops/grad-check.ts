@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import type { RefArray } from '../../adapters/reference/ndarray.js';
 import { DEFAULT_TOLERANCE, isClose } from '../../src/golden/compare.js';
 import { listBackends, setBackend, Tensor, tensor } from '../../src/index.js';
+import { complexTensor } from '../../src/backend/convert.js';
 import { opsFor } from '../../src/ops/api.js';
 
 const ops = opsFor('3.15.1');
@@ -64,6 +65,13 @@ export class Arg {
   }
 }
 export const f32 = (v: Nested) => new Arg('float32', v);
+
+/** Row-major values of `shape` as nested arrays. */
+export function nest(x: ArrayLike<number>, shape: readonly number[]): Nested {
+  if (!shape.length) return x[0];
+  const step = shape.slice(1).reduce((a, b) => a * b, 1);
+  return Array.from({ length: shape[0] }, (_, i) => nest(Array.from(x).slice(i * step, (i + 1) * step), shape.slice(1)));
+}
 export const i32 = (v: Nested) => new Arg('int32', v);
 
 /**
@@ -76,7 +84,11 @@ export function pullback(op: string, args: Kwargs, cotangents: ArrayLike<number>
   const made = Object.entries(args).map(([k, v]) => [k, v instanceof Arg ? v.tensor() : v] as const);
   const [y, pull] = ops.vjp(op, [], Object.fromEntries(made));
   const outputs = Array.isArray(y) ? y : [y];
-  const cts = outputs.map((o, i) => tensor(Float32Array.from(cotangents[i]), o.shape, 'float32'));
+  // A complex64 output (polar's) takes a complex64 cotangent, given interleaved [re0, im0, ...].
+  const cts = outputs.map((o, i) => {
+    const data = Float32Array.from(cotangents[i]);
+    return o.dtype === 'complex64' ? complexTensor(data, o.shape) : tensor(data, o.shape, 'float32');
+  });
   const grads = pull(cts.length === 1 ? cts[0] : cts);
   const got = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, Array.from(g.dataSync())]));
   for (const t of [...made.map(([, v]) => v), ...outputs, ...cts, ...Object.values(grads)]) if (t instanceof Tensor) t.dispose();
@@ -155,12 +167,18 @@ export function checkGrads(
 }
 
 /**
- * On each Node TF.js backend: jax.vjp's values at the special points, and each check_grads draw's gradient
- * (for its seeded cotangent) against the reference's, which the central differences checked.
+ * On each Node TF.js backend (or those of `backends`): jax.vjp's values at the special points, and each
+ * check_grads draw's gradient (for its seeded cotangent) against the reference's, which the central
+ * differences checked.
  */
-export function describeOnTfjs<D extends { title: string }>(draws: readonly D[], gradient: (draw: D, seed: number) => number[], rows: readonly Row[]): void {
+export function describeOnTfjs<D extends { title: string }>(
+  draws: readonly D[],
+  gradient: (draw: D, seed: number) => number[],
+  rows: readonly Row[],
+  backends: readonly string[] = TFJS,
+): void {
   const onReference = new Map<string, number[]>();
-  for (const backend of TFJS) {
+  for (const backend of backends) {
     describe(`on ${backend}`, () => {
       before(async () => {
         if (!onReference.size) {

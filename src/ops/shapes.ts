@@ -65,6 +65,14 @@ export function convTransposeCrop(k: number, s: number, d: number, padding: Padd
   return kEff - 1 - leftPad;
 }
 
+/** convTransposeCrop of each spatial dim of a kernel (*k, C_out, C_in), from conv_transpose's resolved attrs. */
+export function convTransposeCrops(
+  kernelShape: readonly number[],
+  a: { strides: number[]; dilationRate: number[]; padding: Padding; outputPadding: (number | null)[] },
+): number[] {
+  return kernelShape.slice(0, -2).map((k, d) => convTransposeCrop(k, a.strides[d], a.dilationRate[d], a.padding, a.outputPadding[d]));
+}
+
 /** The channel dim and the spatial dims of a conv/pool shape in its data_format. */
 export function splitChannels<D extends Dim>(shape: readonly D[], dataFormat: DataFormat) {
   const channelsAxis = dataFormat === 'channels_last' ? shape.length - 1 : 1;

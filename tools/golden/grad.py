@@ -1,8 +1,9 @@
 """Gradient sets (docs/golden-format.md): `jax.vjp` of Keras's ops on the calls of a forward set.
 
-For every case of the forward set whose op is in OPS, that returned outputs, all float32, and that passes
-at least one float32 tensor: the call is rebuilt from the forward files as keras-parity replays it, one
-cotangent is drawn per output (standard normal float32, seeded by the case id), and `jax.vjp` of
+For every case of the forward set whose op is in OPS, that returned outputs, each float32 or complex64, and
+that passes at least one float32 tensor: the call is rebuilt from the forward files as keras-parity replays
+it, one cotangent is drawn per output (standard normal float32, seeded by the case id; complex64 for a
+complex64 output, real and imaginary parts so drawn), and `jax.vjp` of
 `keras.ops.<op>` with respect to every float32 tensor argument gives the gradients, keyed by Keras
 parameter name. A call whose vjp raises records the error instead. Nothing but the forward files and the
 pinned versions decides the bytes: the cases come in the forward set's order.
@@ -24,7 +25,7 @@ from golden.cases import CatalogueError
 # The ops a gradient set covers, each with its tolerance rule (grad_tolerances.py; None: the default, right
 # for elementwise gradients). An op a Keras version lacks is skipped in its set. To cover another op, add
 # it here with a rule derived from how far its gradient sums: the differentiable ops are those without
-# OpDef.noGradient in src/ops/. The others (convs, attention, ctc_loss) all run through jax.vjp on their
+# OpDef.noGradient in src/ops/. The others (convs, attention) all run through jax.vjp on their
 # valid float cases, but their gradients sum over windows, channels or batches, so each needs its rule first.
 OPS = {
     "relu": None, "relu6": None, "sigmoid": None, "softplus": None, "softsign": None, "silu": None,
@@ -45,6 +46,15 @@ OPS = {
     "sparse_categorical_crossentropy": tol.sparse_categorical_crossentropy, "psnr": tol.psnr,
     # the patch ops (Keras 3.12 and later): moves of single values but unfold's, which adds overlapping windows
     "depth_to_space": None, "space_to_depth": None, "fold": None, "unfold": tol.unfold,
+    # attention: sums over the head dims, the keys and the query rows of each kv head
+    "dot_product_attention": tol.dot_product_attention,
+    # the convolutions: strided convolutions of the cotangent, summing over kernel taps and channels or batch
+    "conv_transpose": tol.conv_transpose,
+    "conv": tol.conv, "depthwise_conv": tol.depthwise_conv, "separable_conv": tol.separable_conv,
+    # CTC: the logits' gradient, posterior weights of the alignment paths over the frames
+    "ctc_loss": tol.ctc_loss,
+    # polar (Keras 3.9 and later): complex64 output, a complex64 cotangent; products, summed where broadcast
+    "polar": tol.polar,
 }
 
 # A fourth seed word that no catalogue draw (SEED, case, salt) uses, so a cotangent never repeats an input.
@@ -90,9 +100,19 @@ def op_cases(keras, op, cases, forward_tensors) -> tuple:
         args, kwargs = rebuild(case, forward_tensors)
         outputs = [forward_tensors[o["tensor"]] for o in case["expected"].get("outputs", [])]
         slots = slots_of(case["id"], args, kwargs)
-        if outputs and slots and all(o.dtype == np.float32 for o in outputs):
+        if has_gradients(outputs, slots):
             entries.append(grad_case(keras, op, case["id"], (args, kwargs, slots), outputs, tensors))
     return entries, tensors
+
+
+# The output dtypes a cotangent is drawn for: polar's complex64 takes a complex64 one, as jax.vjp asks.
+COTANGENT_DTYPES = (np.float32, np.complex64)
+
+
+def has_gradients(outputs, slots) -> bool:
+    """A call has gradients to take when it returned outputs, each float32 or complex64, and passes a
+    float32 tensor."""
+    return bool(outputs) and bool(slots) and all(o.dtype in COTANGENT_DTYPES for o in outputs)
 
 
 def rebuild(case, tensors) -> tuple:
@@ -124,32 +144,42 @@ def is_float(value) -> bool:
 def grad_case(keras, op, case_id, call, outputs, tensors) -> dict:
     """The entry of one gradient case, `call` its (args, kwargs, float slots); its cotangents and gradients
     go into `tensors`."""
-    fn = getattr(keras.ops, op)
-    args, kwargs, slots = call
-    names = parameter_names(fn, slots)
-    cotangents = [cotangent(case_id, i, o.shape) for i, o in enumerate(outputs)]
+    cotangents = [cotangent(case_id, i, o) for i, o in enumerate(outputs)]
     refs = []
     for i, ct in enumerate(cotangents):
         tensors[f"{case_id}/cotangent/{i}"] = ct
         refs.append({"tensor": f"{case_id}/cotangent/{i}"})
-    grads, error = vjp(fn, call, cotangents, outputs, case_id)
+    gradients, error, tolerance = differentiate(keras, op, case_id, call, outputs, cotangents)
     entry = {"id": case_id, "cotangents": refs, "tolerance": None}
     if error:
         entry["expected"] = {"error": error}
         return entry
+    for name, grad in gradients.items():
+        tensors[f"{case_id}/grad/{name}"] = grad
+    entry["expected"] = {"gradients": {name: {"tensor": f"{case_id}/grad/{name}"} for name in gradients}}
+    entry["tolerance"] = tolerance
+    return entry
+
+
+def differentiate(keras, op, case_id, call, outputs, cotangents) -> tuple:
+    """(gradients {Keras parameter name: array}, None, the op's tolerance rule's value) of `call`, its
+    (args, kwargs, float slots), for `cotangents`; or (None, the error, None) when JAX or Keras raised.
+    The goldens and the fuzzer's oracle (tools/oracle.py) both take their gradients here."""
+    fn = getattr(keras.ops, op)
+    args, kwargs, slots = call
+    names = parameter_names(fn, slots)
+    grads, error = vjp(fn, call, cotangents, outputs, case_id)
+    if error:
+        return None, error, None
     gradients = {}
     for name, slot, grad in zip(names, slots, grads):
         primal = args[slot] if isinstance(slot, int) else kwargs[slot]
         if grad.shape != primal.shape or grad.dtype != primal.dtype:
             raise SystemExit(f"{case_id}: the gradient of {name} is {grad.dtype}{list(grad.shape)}, "
                              f"its argument {primal.dtype}{list(primal.shape)}")
-        tensors[f"{case_id}/grad/{name}"] = np.array(grad, order="C")
-        gradients[name] = {"tensor": f"{case_id}/grad/{name}"}
-    entry["expected"] = {"gradients": gradients}
-    rule = OPS[op]
-    if rule:
-        entry["tolerance"] = rule(bound_arguments(fn, args, kwargs), outputs, cotangents)
-    return entry
+        gradients[name] = np.array(grad, order="C")
+    rule = OPS.get(op)
+    return gradients, None, rule(bound_arguments(fn, args, kwargs), outputs, cotangents) if rule else None
 
 
 def parameter_names(fn, slots) -> list:
@@ -170,9 +200,20 @@ def bound_arguments(fn, args, kwargs) -> dict:
     return dict(bound.arguments)
 
 
-def cotangent(case_id, index, shape) -> np.ndarray:
-    g = np.random.default_rng([common.SEED, zlib.crc32(case_id.encode()), COTANGENT_STREAM, index])
-    return g.standard_normal(shape).astype(np.float32)
+def cotangent(case_id, index, output) -> np.ndarray:
+    return draw_cotangent([common.SEED, zlib.crc32(case_id.encode())], index, output.shape, output.dtype)
+
+
+def draw_cotangent(words, index, shape, dtype=np.float32) -> np.ndarray:
+    """Standard normal float32 in `shape` from the seed words, the cotangent stream and the output index;
+    for a complex64 output, those values are the real parts and the next draws the imaginary parts."""
+    g = np.random.default_rng([*words, COTANGENT_STREAM, index])
+    real = g.standard_normal(shape).astype(np.float32)
+    if np.dtype(dtype) != np.complex64:
+        return real
+    ct = np.empty(shape, np.complex64)
+    ct.real, ct.imag = real, g.standard_normal(shape).astype(np.float32)
+    return ct
 
 
 def vjp(fn, call, cotangents, outputs, case_id) -> tuple:
@@ -181,19 +222,10 @@ def vjp(fn, call, cotangents, outputs, case_id) -> tuple:
     import jax.numpy as jnp
 
     args, kwargs, slots = call
-
-    def with_floats(*floats):
-        a, kw = list(args), dict(kwargs)
-        for slot, x in zip(slots, floats):
-            if isinstance(slot, int):
-                a[slot] = x
-            else:
-                kw[slot] = x
-        return fn(*a, **kw)
-
+    with_floats = differentiable(fn, args, kwargs, slots)
     # As jax arrays, as a Keras tensor on JAX is: a NumPy primal would reach a custom_jvp rule as NumPy,
     # whose comparisons keep subnormals (relu's 1e-40 > 0) where XLA's, as the forward ran, flush them.
-    primals = [jnp.asarray(args[s] if isinstance(s, int) else kwargs[s]) for s in slots]
+    primals = [jnp.asarray(x) for x in at(args, kwargs, slots)]
     cotangents = [jnp.asarray(c) for c in cotangents]
     # Warnings are not errors (softmax warns on a size-1 axis), as in the forward run.
     with warnings.catch_warnings():
@@ -206,6 +238,31 @@ def vjp(fn, call, cotangents, outputs, case_id) -> tuple:
             return None, runner.describe(e)
     note_primal_differences(case_id, [np.asarray(x) for x in flat], outputs)
     return [np.asarray(g) for g in grads], None
+
+
+def at(args, kwargs, slots) -> list:
+    """The values of a call at `slots` (positional indexes and keyword names)."""
+    return [args[s] if isinstance(s, int) else kwargs[s] for s in slots]
+
+
+def substitute(args, kwargs, slots, values) -> tuple:
+    """(args, kwargs) of a call with `values` put at `slots`."""
+    a, kw = list(args), dict(kwargs)
+    for slot, x in zip(slots, values):
+        if isinstance(slot, int):
+            a[slot] = x
+        else:
+            kw[slot] = x
+    return a, kw
+
+
+def differentiable(fn, args, kwargs, slots):
+    """`fn` of the call as a function of the values at `slots`, what jax.vjp takes."""
+    def with_floats(*floats):
+        a, kw = substitute(args, kwargs, slots, floats)
+        return fn(*a, **kw)
+
+    return with_floats
 
 
 def note_primal_differences(case_id, primal, outputs) -> None:

@@ -412,8 +412,7 @@ def pool_cells(call) -> int:
 def adaptive_cells(call) -> int:
     """The largest adaptive window, ceil(n / out) + 1 cells along each spatial dim."""
     x, size = call["inputs"], call["output_size"]
-    channels_last = str(call["data_format"] or "channels_last").lower() == "channels_last"
-    spatial = x.shape[1:-1] if channels_last else x.shape[2:]
+    spatial = _spatial(x.shape, call["data_format"])
     sizes = size if isinstance(size, tuple) else (size,) * len(spatial)
     return int(np.prod([-(-n // s) + 1 for n, s in zip(spatial, sizes)]))
 
@@ -430,6 +429,293 @@ def unfold(call, outputs, cotangents):
                       "cotangents: gamma_(N-1) sum|g|")
 
 
+# ---------------------------------------------------------------- conv_transpose
+def conv_transpose(call, outputs, cotangents):
+    """conv_transpose's gradients are strided convolutions of the cotangent: each input gradient value sums
+    kernel_taps * C_out products of a cotangent and a kernel value, each kernel gradient value batch *
+    input_positions products of an input and a cotangent value. A float32 dot product of N terms in any
+    order is off by at most gamma_N times the sum of their magnitudes (the products' roundings included),
+    and those magnitudes are the gradients for |g| of the op on |kernel| and on |inputs|."""
+    x, kernel, g = call["inputs"], call["kernel"], np.abs(cotangents[0])
+    taps, c_out = int(np.prod(kernel.shape[:-2])), kernel.shape[-2]
+    n_inputs, n_kernel = taps * c_out, x.shape[0] * int(np.prod(_spatial(x.shape, call["data_format"])))
+    bound = np.concatenate([
+        (gamma(n_inputs) * _pullback("conv_transpose", {**call, "kernel": np.abs(kernel)}, g)).ravel(),
+        (gamma(n_kernel) * _pullback("conv_transpose", {**call, "inputs": np.abs(x)}, g, "kernel")).ravel(),
+    ])
+    return _tolerance(bound, f"conv_transpose's gradients sum N={n_inputs} products (kernel taps x C_out) per "
+                             f"input value and N={n_kernel} (batch x input positions) per kernel value: "
+                             "gamma_N sum|products|")
+
+
+# ---------------------------------------------------------------- conv, depthwise_conv, separable_conv
+# lax's transposes of a grouped convolution: each input gradient value sums kernel_taps * C_out / groups
+# products of a cotangent and a kernel value, each kernel gradient value batch * output_positions products
+# of an input and a cotangent value. As conv_transpose's: gamma_N times the gradients of the op on the
+# magnitudes of its tensors for |g|. separable_conv chains two: its depthwise stage reads the pointwise
+# stage's input gradient, and its pointwise kernel gradient the depthwise result, each carrying the first
+# stage's error into the second's terms, so their counts add.
+def conv(call, outputs, cotangents):
+    kernel = call["kernel"]
+    groups = _channels(call["inputs"], call["data_format"]) // max(kernel.shape[-2], 1)
+    counts = {"inputs": _taps(kernel) * kernel.shape[-1] // max(groups, 1), "kernel": _positions(cotangents[0], call)}
+    return _conv_rule("conv", call, cotangents, counts, f"conv's gradients (groups {groups})")
+
+
+def depthwise_conv(call, outputs, cotangents):
+    kernel = call["kernel"]
+    counts = {"inputs": _taps(kernel) * kernel.shape[-1], "kernel": _positions(cotangents[0], call)}
+    return _conv_rule("depthwise_conv", call, cotangents, counts, "depthwise_conv's gradients (groups C_in)")
+
+
+def separable_conv(call, outputs, cotangents):
+    dw, pw, g = call["depthwise_kernel"], call["pointwise_kernel"], cotangents[0]
+    groups = (dw.shape[-2] * dw.shape[-1]) // max(pw.shape[-2], 1)
+    pointwise_in = _taps(pw) * pw.shape[-1] // max(groups, 1)
+    dilation = np.broadcast_to(call["dilation_rate"], len(pw.shape) - 2)
+    mid = [n + (k - 1) * d for n, k, d in zip(_spatial(g.shape, call["data_format"]), pw.shape[:-2], dilation)]
+    counts = {"inputs": pointwise_in + _taps(dw) * dw.shape[-1], "depthwise_kernel": pointwise_in + g.shape[0] * int(np.prod(mid)),
+              "pointwise_kernel": _taps(dw) + _positions(g, call)}
+    return _conv_rule("separable_conv", call, cotangents, counts, "separable_conv's gradients, its two stages' sums chained")
+
+
+def _conv_rule(op, call, cotangents, counts, what):
+    """gamma_N times the gradient on magnitudes, N per float32 tensor from `counts`: rtol gamma_N of the
+    value, atol gamma_N of what the magnitude exceeds it by (the terms that cancel), so that a value near
+    float32's top (the special cases' 3e38) bounds its own error, not every other value's."""
+    g = cotangents[0]
+    names = [name for name in counts if call[name].dtype == np.float32]
+    if g.size == 0 or not names:
+        return None
+    magnitudes = {k: np.abs(v) if isinstance(v, np.ndarray) else v for k, v in call.items()}
+    rtol, atol = 0.0, 0.0
+    with np.errstate(invalid="ignore"):
+        for n in names:
+            m, v = _pullback(op, magnitudes, np.abs(g), n), _pullback(op, call, g, n)
+            finite = np.isfinite(m) & np.isfinite(v)
+            rtol = max(rtol, 2 * gamma(counts[n]))
+            atol = max(atol, 2 * gamma(counts[n]) * float((m - np.abs(v))[finite].max(initial=0)))
+    shown = ", ".join(f"{n} N={counts[n]}" for n in names)
+    return {"atol": DEFAULT_ATOL + atol, "rtol": 1e-6 + rtol,
+            "why": f"{what} sum per value {shown} products; float32 in any order is off by <= gamma_N sum|products|: "
+                   f"rtol 1e-6 + {rtol:.3g} of the value, atol 1e-6 + {atol:.3g} where terms cancel (x2 for two "
+                   "implementations)"}
+
+
+def _taps(kernel) -> int:
+    return int(np.prod(kernel.shape[:-2]))
+
+
+def _channels(x, data_format) -> int:
+    channels_last = str(data_format or "channels_last").lower() == "channels_last"
+    return x.shape[-1] if channels_last else x.shape[1]
+
+
+def _positions(g, call) -> int:
+    """batch x output positions: the terms of each kernel gradient value."""
+    return g.shape[0] * int(np.prod(_spatial(g.shape, call["data_format"])))
+
+
+def _spatial(shape, data_format):
+    """The spatial dims of a conv operand in Keras's data_format (None: channels_last)."""
+    channels_last = str(data_format or "channels_last").lower() == "channels_last"
+    return shape[1:-1] if channels_last else shape[2:]
+
+
+# ---------------------------------------------------------------- attention
+def dot_product_attention(call, outputs, cotangents):
+    """Each probability's cotangent sums V products g . v; the softmax's transpose sums S products per row;
+    each gradient sums L products: dq S of (dlogits, k), dk and dv G*T of (dlogits, q) and (p, g), times
+    what a broadcast input adds up, and the bias what its broadcast adds up. The backward run in float64
+    on values and magnitudes (_Dual) gives gamma_K of the magnitude, K those sums and the steps between.
+    The logits are also off by their own sum, the q . k of H products in another order: up to
+    e = gamma_H |scale| max sum|q k| in a row, which moves a probability by at most 2e y (1 - y) (the
+    shift cancels in the softmax); carried through the backward on magnitudes, that is an absolute term.
+    The float32 roundings of the scale and the bias add are the same in both implementations for the same
+    dot product, so they count only through it."""
+    q, k, v, bias, keep, scale = _attention_operands(call)
+    B, T, N, H = q.shape
+    _, S, K, V = v.shape
+    G = N // K
+    if B * T * N * S == 0:
+        return None
+    ct = np.asarray(cotangents[0], dtype=np.float64).reshape(B, T, N, V)
+    kf, vf = np.repeat(k, G, axis=2), np.repeat(v, G, axis=2)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        logits = np.einsum("btnh,bsnh->bnts", q, kf) * scale + (0.0 if bias is None else bias[1])
+        padded = np.where(keep, logits, -0.7 * float(np.finfo(np.float32).max))
+        u = np.exp(padded - padded.max(axis=3, keepdims=True))
+        y = u / u.sum(axis=3, keepdims=True)
+        dp = _einsum("btnv,bsnv->bnts", _Dual(ct), _Dual(vf))
+        dl = _Dual(y) * (dp - (_Dual(y) * dp).sum((3,)))
+        dl = _Dual(np.where(keep, dl.v, 0.0), np.where(keep, dl.m, 0.0))
+        ds = dl * scale
+        grads = {
+            "query": _einsum("bnts,bsnh->btnh", ds, _Dual(kf)),
+            "key": _grouped(_einsum("bnts,btnh->bsnh", ds, _Dual(q)), K, G),
+            "value": _grouped(_einsum("bnts,btnv->bsnv", _Dual(y), _Dual(ct)), K, G),
+            "bias": None if bias is None else dl.sum_to(bias[0].shape),
+        }
+        shifts = _logit_shifts(q, kf, y, dp.v, keep, scale, ct, K, G)
+    full = {"query": (B, T, N, H), "key": (B, S, K, H), "value": (B, S, K, V)}
+    counts = [S * _spread(full["query"], np.shape(call["query"])), G * T * _spread(full["key"], np.shape(call["key"])),
+              G * T * _spread(full["value"], np.shape(call["value"]))]
+    counts += [] if bias is None else [B * N * T * S // max(bias[0].size, 1)]
+    wanted = [n for n in ("query", "key", "value") if np.asarray(call[n]).dtype == np.float32]
+    duals = [grads[n].sum_to(_padded(np.shape(call[n]))) for n in wanted] + ([grads["bias"]] if bias is not None else [])
+    shift = max([float(np.nanmax(shifts[n], initial=0.0)) for n in wanted + ([] if bias is None else ["bias"])])
+    length = max(counts)
+    return _split(V + 2 * S + length + 10, duals,
+                  f"dot_product_attention's gradients sum V={V} products into each probability's cotangent, S={S} "
+                  f"through the softmax and up to L={length} into each input, and the logits' q . k of H={H} "
+                  f"products moves the probabilities (2 gamma_H |scale| max sum|q k| y (1 - y)): <= {shift:.3g} "
+                  "in the gradients", absolute=shift)
+
+
+def _logit_shifts(q, kf, y, dp, keep, scale, ct, K, G) -> dict:
+    """What the logits' own error e (per row, gamma_H |scale| max sum|q k|) moves each gradient by, at most:
+    dy = 2e y (1 - y), and d(dlogits) from dy in y (dp - sum(y dp)) and in sum(y dp) (dp centred, as
+    the shifts sum to 0); then through |k|, |q|, |g| and the bias's sums."""
+    H = q.shape[3]
+    dot = gamma(H) * abs(scale) * np.einsum("btnh,bsnh->bnts", np.abs(q), np.abs(kf))
+    e = np.where(keep & np.isfinite(dot), dot, 0.0).max(axis=3, keepdims=True)
+    dy = 2 * e * y * (1 - y)
+    centred = np.abs(dp - (y * dp).sum(axis=3, keepdims=True))
+    ddl = np.where(keep, dy * centred + y * (dy * centred).sum(axis=3, keepdims=True), 0.0)
+    B, S = kf.shape[:2]
+    group = lambda a: a.reshape(B, S, K, G, -1).sum(axis=3)
+    return {
+        "query": abs(scale) * np.einsum("bnts,bsnh->btnh", ddl, np.abs(kf)),
+        "key": group(abs(scale) * np.einsum("bnts,btnh->bsnh", ddl, np.abs(q))),
+        "value": group(np.einsum("bnts,btnv->bsnv", dy, np.abs(ct))),
+        "bias": ddl,
+    }
+
+
+def _attention_operands(call):
+    """float64 q (B, T, N, H), k and v (B, S, K, H|V) broadcast as Keras's einsums read them; the bias as
+    (its rank-4 grouping, that broadcast to (B, N, T, S)) or None; `keep`, the (B, N, T, S) logits the mask
+    and the causal mask keep; the float scale. Lower ranks grow as Keras's path does: jax.nn's leading 1s, or
+    from Keras 3.12 its fallback's (where jax.nn raises) insertion at dim 1, or 2 for (B, N, S)."""
+    q, k, v = (_f64(call[n]).reshape(_padded(np.shape(call[n]))) for n in ("query", "key", "value"))
+    bias, mask = call["bias"], call["mask"]
+    N = q.shape[2]
+    rule = _attention_rule(call)
+    grouped = [None if t is None else _f64(t).reshape(_rank4(np.shape(t), rule, N)) for t in (bias, mask)]
+    B = max(q.shape[0], k.shape[0], v.shape[0])
+    S = max([k.shape[1], v.shape[1]] + [t.shape[3] for t in grouped if t is not None])
+    H, K, V = max(q.shape[3], k.shape[3]), k.shape[2], v.shape[3]
+    T = q.shape[1]
+    target = (B, N, T, S)
+    q, k, v = (np.broadcast_to(a, s) for a, s in ((q, (B, T, N, H)), (k, (B, S, K, H)), (v, (B, S, K, V))))
+    b4, m4 = grouped
+    bias = None if b4 is None else (b4, np.broadcast_to(b4, target))
+    keep = np.ones(target, bool)
+    with np.errstate(invalid="ignore"):
+        keep &= True if m4 is None else m4 != 0
+    keep &= np.tril(np.ones((T, S), bool)) if call["is_causal"] else True
+    scale = call["scale"]
+    scale = 1 / np.sqrt(np.shape(call["key"])[-1]) if scale is None else float(scale)
+    return q, k, v, bias, keep, scale
+
+
+def _attention_rule(call) -> str:
+    """'jax' where Keras runs jax.nn.dot_product_attention (always before 3.12), 'keras' where it raises."""
+    import jax
+    import keras
+
+    if tuple(int(p) for p in keras.version().split(".")[:2]) < (3, 12):
+        return "jax"
+    f32 = [None if call[n] is None else np.asarray(call[n], np.float32) for n in ("query", "key", "value", "bias")]
+    try:
+        jax.nn.dot_product_attention(*f32[:3], bias=f32[3], mask=call["mask"], scale=call["scale"],
+                                     is_causal=bool(call["is_causal"]))
+        return "jax"
+    except Exception:  # Keras catches any and falls back
+        return "keras"
+
+
+def _rank4(shape, rule, heads) -> tuple:
+    shape = tuple(shape)
+    if rule == "jax":
+        return (1,) * (4 - len(shape)) + shape
+    while len(shape) < 4:
+        shape = shape[:2] + (1,) + shape[2:] if len(shape) == 3 and shape[1] == heads else shape[:1] + (1,) + shape[1:]
+    return shape
+
+
+def _padded(shape) -> tuple:
+    """jax.nn's _ensure_4d of q, k or v (Keras 3.6 takes a lower-rank key and value)."""
+    return (1,) * (4 - len(shape)) + tuple(shape)
+
+
+def _spread(full, shape) -> int:
+    """How many values of `full` a value of the broadcast `shape` gathers."""
+    return int(np.prod(full)) // max(int(np.prod(shape)), 1)
+
+
+def _grouped(d, K, G):
+    """A (B, S, N, d) cotangent of the kv heads repeated G times, summed back to (B, S, K, d)."""
+    B, S, _, D = d.v.shape
+    return _Dual(d.v.reshape(B, S, K, G, D).sum(axis=3), d.m.reshape(B, S, K, G, D).sum(axis=3))
+
+
+def _einsum(spec, a, b):
+    return _Dual(np.einsum(spec, a.v, b.v), np.einsum(spec, a.m, b.m))
+
+
+# ---------------------------------------------------------------- ctc_loss
+def ctc_loss(call, outputs, cotangents):
+    """Keras's ctc_loss is a sum over alignment paths in log space (optax's recursion, LOG_EPSILON = -1e5
+    in place of log(0)), and its gradient for lp[t, k] = log_softmax(output)[t, k] is g times the
+    posterior weight of the paths using lp[t, k], the products of logaddexp's exp(x - out) along them.
+    Each path uses one log-prob per frame and all weights are positive, so a frame's log-prob
+    cotangents have magnitudes summing to |g|: with every weight off by a relative eps, each is off by
+    eps |g| in all, and log_softmax's transpose dlp - p sum(dlp) doubles it, plus gamma_(C+4) |g| of its
+    own. A derivation of eps in rounding terms is not tractable, so it is bounded by the sum of
+    magnitudes along the recursion: each of K = 6 T + C + 4 roundings (per frame a log-prob's add, two
+    logaddexps, a penalty's add, each weight's subtraction and exp; log_softmax's over C classes) is off
+    by u times the log-value it makes, a partial path score, at most |loss| + 2 T ln 2 in magnitude (the
+    log-probs and penalties are <= 0 and each logaddexp adds at most ln 2): eps <= gamma_K (|loss| +
+    2 T ln 2), T the frames that run (output_length clipped to [0, T]). An impossible alignment costs
+    about 1e5, and float32 then resolves its weights to ~u 1e5 relatively: its bound is large."""
+    logits = np.asarray(call["output"])
+    if logits.size == 0:
+        return None
+    _, steps, classes = logits.shape
+    frames = np.clip(np.asarray(call["output_length"], dtype=np.int64), 0, steps)
+    loss, g = np.abs(_f64(outputs[0])), np.abs(_f64(cotangents[0]))
+    k = 6 * frames + classes + 4
+    with np.errstate(invalid="ignore"):
+        eps = gamma(k) * (loss + 2 * frames * np.log(2))
+        bound = np.where(frames > 0, 2 * g * eps + gamma(classes + 4) * g, 0.0)
+    return _tolerance(bound, f"ctc_loss's gradient is g times the posterior weights of the alignment paths, "
+                             f"over T={steps} frames and C={classes} classes: 2 |g| gamma_K (|loss| + 2 T ln 2) "
+                             "+ gamma_(C+4) |g|, K = 6 T + C + 4, a bound by the magnitudes along the recursion")
+
+
+# ---------------------------------------------------------------- polar
+def polar(call, outputs, cotangents):
+    """With cr = Re(ct) and ci = -Im(ct), d abs_ = cr cos + ci sin and d angle = -(abs_ cr) sin + (abs_ ci)
+    cos per element (adapters/reference/grad/complex.ts), each term a product or two and cos or sin within
+    1 ulp of its rounding: the two terms are off by gamma_4 of their magnitudes and may cancel. An input
+    broadcast to the output's shape sums N such values back: gamma_(N+4) times the magnitudes' sum."""
+    ct = np.asarray(cotangents[0])
+    if ct.size == 0:
+        return None
+    a, t = (np.broadcast_to(_f64(call[k]), ct.shape) for k in ("abs_", "angle"))
+    cr, ci = np.abs(ct.real.astype(np.float64)), np.abs(ct.imag.astype(np.float64))
+    bounds = []
+    with np.errstate(invalid="ignore", over="ignore"):
+        cos, sin = np.abs(np.cos(t)), np.abs(np.sin(t))
+        for name, magnitude in (("abs_", cr * cos + ci * sin), ("angle", np.abs(a) * (cr * sin + ci * cos))):
+            shape = np.shape(call[name])
+            n = ct.size // max(int(np.prod(shape)), 1)
+            bounds.append((gamma(n + 4) * _Dual(magnitude).sum_to(shape).v).ravel())
+    return _tolerance(np.concatenate(bounds), "polar's gradients are two products per element, summed back over "
+                                              "the N elements an input was broadcast to: gamma_(N+4) sum|terms|")
+
+
 def _pullback(op, call, cotangent, name="inputs"):
     """jax.vjp of keras.ops.<op> at the call's tensor `name`, for `cotangent`, in float64."""
     import jax
@@ -437,5 +723,5 @@ def _pullback(op, call, cotangent, name="inputs"):
     import keras
 
     rest = {k: v for k, v in call.items() if k != name}
-    _, pullback = jax.vjp(lambda x: getattr(keras.ops, op)(x, **rest), jnp.asarray(call[name]))
+    _, pullback = jax.vjp(lambda x: getattr(keras.ops, op)(**{name: x}, **rest), jnp.asarray(call[name]))
     return np.asarray(pullback(jnp.asarray(cotangent, dtype=jnp.float32))[0], dtype=np.float64)

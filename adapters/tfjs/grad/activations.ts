@@ -77,7 +77,7 @@ function shiftedExp(x: tf.Tensor, axes: number[]): [tf.Tensor, tf.Tensor] {
 }
 
 /** u / s: dy / s to u, plus the divisor's cotangent summed back over the axes; then exp's. */
-function softmaxT(x: tf.Tensor, dy: tf.Tensor, axes: number[]): tf.Tensor {
+export function softmaxT(x: tf.Tensor, dy: tf.Tensor, axes: number[]): tf.Tensor {
   const [u, s] = shiftedExp(x, axes);
   return tf.mul(tf.add(div(dy, s), tf.sum(divisorT(dy, u, s), axes, true)), u);
 }

@@ -79,4 +79,36 @@ export const GRADIENT_OVERRIDES: Partial<Record<OpName, string>> = {
     "TF.js has no adaptive pool: the forward's tf.maximum over gathered taps would give a window holding a NaN " +
     "nothing (its NaN mask is a select), ties to the first tap, as JAX. Composed as JAX's transpose runs: jnp.take's " +
     "into the small and big pools by gathers, then max_pool's rule for each.",
+  dot_product_attention:
+    "select: the mask's jnp.where passes a masked logit's cotangent as 0, where TF.js's Select gradient multiplies " +
+    "it by the mask: a NaN row gives its masked keys' bias NaN (JAX: 0). And jax.nn.softmax stops the max's " +
+    "gradient, where TF.js's Max gradient in the forward's composition (logits - max) would hand the row's maximum " +
+    "the sum of its cotangents, 0 to a rounding, and NaN in a NaN row. Composed as JAX's transpose runs: the " +
+    "second einsum's two matMuls, softmax's rule, the select, the scale and the first einsum's two matMuls.",
+  conv:
+    "TF.js's Conv2D and Conv3D gradients refuse a dilation > 1 ('dilation rates greater than 1 are not yet supported " +
+    "in gradients'), and the forward composes what lax does in one call (1-D through a 2-D view, 'same' as explicit " +
+    'pads, a stride with a dilation as a stride-1 conv subsampled, groups as one conv each, channels_first by ' +
+    "transposes), so tf.grad would need each piece's gradient, none registered on cpu and wasm. Written as lax's " +
+    "transposes: the input's a grouped conv of the cotangent spread by the strides (zeros for rows the strides left " +
+    "over), the kernel's a conv of the input, batch and channels swapped, by the cotangent.",
+  depthwise_conv:
+    "TF.js's DepthwiseConv2dNative gradient takes rank 4 alone (no 1-D, and TF.js has no 3-D depthwise conv: the " +
+    "forward's is a grouped conv3d) and refuses a dilation > 1; JAX's is conv's rule with groups = C over the " +
+    'kernel read as (*k, 1, C*M).',
+  separable_conv: "depthwise_conv's and conv's rules, chained through the cotangent of the depthwise result.",
+  conv_transpose:
+    "TF.js's gradients of the forward's composition refuse a dilation (Conv2D's and Conv3D's: 'dilation rates " +
+    "greater than 1 are not yet supported in gradients'), and Conv2DBackpropInput's, over conv2dTranspose and " +
+    "the crop, pairs the input with the zeros the crop's gradient pads the cotangent with: an input's infinity " +
+    "gives NaN at a tap that never reached the output (x [inf, 1, NaN], kernel [1, 2, 4], 'same', strides 2: " +
+    "kernel gradient [NaN, NaN, NaN], JAX's [NaN, NaN, inf]). Composed as JAX's transpose runs: the cotangent " +
+    "convolved with the kernel, and the input, dilated by the strides and padded, with the cotangent.",
+  ctc_loss:
+    "TF.js has no CTC op, so none of its rules apply: the forward's recursion (ctc.ts) transposed frame by frame " +
+    "as JAX's scan is, logaddexp's custom jvp weights (the LOG_EPSILON paths of an impossible alignment included), " +
+    "the one-hot einsum as a product with the one-hot (a NaN cotangent spreads over its frame), log_softmax's.",
+  polar:
+    "TF.js registers no gradient for Complex, Real or Imag (tf.grad through polar's kernel fails). JAX transposes " +
+    "lax.complex as ct -> (real(ct), imag(-ct)): Re(ct * dy/dx), ct not conjugated; then mul's, sin's and cos's.",
 };
