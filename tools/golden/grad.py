@@ -30,9 +30,9 @@ from golden.cases import CatalogueError
 OPS = {
     "relu": None, "relu6": None, "sigmoid": None, "softplus": None, "softsign": None, "silu": None,
     "log_sigmoid": None, "leaky_relu": None, "hard_sigmoid": None, "hard_silu": None, "elu": None,
-    "selu": None, "gelu": None, "softmax": tol.softmax, "log_softmax": tol.log_softmax,
+    "selu": None, "gelu": tol.gelu, "softmax": tol.softmax, "log_softmax": tol.log_softmax,
     # Keras 3.7 and later
-    "celu": None, "glu": None, "hard_shrink": None, "hard_tanh": None, "soft_shrink": None,
+    "celu": None, "glu": tol.glu, "hard_shrink": None, "hard_tanh": None, "soft_shrink": None,
     "squareplus": None, "tanh_shrink": None, "sparse_plus": None, "sparsemax": tol.sparsemax,
     "threshold": None, "sparse_sigmoid": None,
     # pooling (the adaptive pools from Keras 3.13)

@@ -90,6 +90,71 @@ def _tolerance(bound, why):
             "why": f"{why} <= {atol / 2:.3g} each, x2 for two implementations: atol 1e-6 + {atol:.3g}"}
 
 
+# ---------------------------------------------------------------- activations
+# An elementwise gradient sums nothing, but where it is a difference of nearly equal terms (gelu's tails)
+# or the small factor 1 - s of a saturated sigmoid (glu), the few ulps by which two float32 tanh or
+# sigmoid implementations differ from the true function move it far more than the default tolerance.
+# These rules carry that error through the gradient's derivative in the function's value, per element:
+# |g| |d grad / d t| ULPS spacing(t), doubled for two implementations.
+TANH_ULPS = 6  # measured against float64: libtensorflow's float32 tanh 5.5 ulps, XLA's 3.8
+LOGISTIC_ULPS = 4  # 1 / (1 + exp(-x)) in float32: exp's 2 ulps, the sum's and the division's one each
+
+
+def _spacing32(v):
+    return np.spacing(np.abs(np.asarray(v, dtype=np.float32))).astype(np.float64)
+
+
+def gelu(call, outputs, cotangents):
+    """approximate=True: x's gradient 0.5 (1 + t) + 0.5 x (1 - t^2) w', t = tanh(w), w = c (x + 0.044715 x^3),
+    moves by |0.5 - x t w'| per unit of t (none where float32 t is exactly +-1, as every tanh saturates). The
+    exact form (erfc) has no rule here: what TF.js's erfc and exp make of its tails is measured in
+    src/golden/tolerances.ts."""
+    if not call.get("approximate", True):
+        return None
+    x, g = _f64(call["x"]), _f64(cotangents[0])
+    c = np.sqrt(2 / np.pi)
+    with np.errstate(all="ignore"):
+        t = np.tanh(c * (x + 0.044715 * x ** 3))
+        dw = c * (1 + 3 * 0.044715 * x ** 2)
+        value = g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dw)
+        bound = np.abs(g) * np.abs(0.5 - x * t * dw) * TANH_ULPS * _spacing32(t) * (np.abs(np.float32(t)) != 1)
+    return _elementwise(bound, value, f"gelu's gradient 0.5 (1 + t) + 0.5 x (1 - t^2) w' cancels in the tails, "
+                                      f"where it moves by |0.5 - x t w'| per unit of t = tanh(w): |g| |0.5 - x t w'| "
+                                      f"{TANH_ULPS} ulp(t)")
+
+
+def glu(call, outputs, cotangents):
+    """x = [a, b] along the axis, s = sigmoid(b): a's gradient g s, b's g a s (1 - s), which moves by
+    |g a (1 - 2 s)| per unit of s, relatively 1 / (1 - s) as s saturates (none where float32 s is 0 or 1)."""
+    x, g = _f64(call["x"]), _f64(cotangents[0])
+    axis = call.get("axis", -1)
+    a, b = np.split(x, 2, axis=axis)
+    with np.errstate(all="ignore"):
+        s = 1 / (1 + np.exp(-b))
+        s32 = np.float32(s)
+        ds = LOGISTIC_ULPS * _spacing32(s) * ((s32 != 0) & (s32 != 1))
+        value = np.concatenate([g * s, g * a * s * (1 - s)], axis=axis)
+        bound = np.concatenate([np.abs(g) * ds, np.abs(g * a * (1 - 2 * s)) * ds], axis=axis)
+    return _elementwise(bound, value, f"glu's gradient g a s (1 - s) moves by |g a (1 - 2 s)| per unit of "
+                                      f"s = sigmoid(b), relatively 1 / (1 - s) as s saturates: |g a (1 - 2 s)| "
+                                      f"{LOGISTIC_ULPS} ulp(s)")
+
+
+def _elementwise(bound, value, why):
+    """{atol, rtol} covering twice `bound` at every finite element: relative where the gradient's value is
+    1 or more, absolute below, so one huge element does not loosen the small ones."""
+    finite = np.isfinite(bound) & np.isfinite(value)
+    large = finite & (np.abs(value) >= 1)
+    small = finite & ~large
+    rel = 2 * float((bound[large] / np.abs(value[large])).max()) if large.any() else 0.0
+    atol = 2 * float(bound[small].max()) if small.any() else 0.0
+    if max(rel, atol) <= DEFAULT_ATOL:
+        return None
+    return {"atol": DEFAULT_ATOL + atol, "rtol": 1e-6 + rel,
+            "why": f"{why}, x2 for two implementations: atol 1e-6 + {atol:.3g} where the gradient is below 1, "
+                   f"rtol 1e-6 + {rel:.3g} of it above"}
+
+
 # ---------------------------------------------------------------- normalization and losses
 # Their gradients sum a cotangent back over the reduced axes (a reduction's transpose is a broadcast, so
 # the sums come from the products and broadcasts that follow it) and cancel: batch norm's and layer
