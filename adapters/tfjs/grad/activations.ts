@@ -29,12 +29,21 @@ type ActivationVjps = Required<Pick<Vjps<tf.Tensor>, keyof typeof activationKern
 /** x's gradient for the cotangent dy. */
 type Rule<A> = (x: tf.Tensor, dy: tf.Tensor, attrs: A) => tf.Tensor;
 
-/** A rule over x as XLA on CPU reads it: a subnormal is 0 (relu's gradient at 1e-40 is 0 in JAX). */
-function onX<A>(rule: Rule<A>) {
+/**
+ * A rule over x as XLA on CPU reads it: a subnormal is 0 (relu's gradient at 1e-40 is 0 in JAX), unless
+ * `read` says that the rule cannot tell them apart.
+ */
+function onX<A>(rule: Rule<A>, read: (x: tf.Tensor) => tf.Tensor = flushSubnormals) {
   return ({ x }: { x: tf.Tensor }, attrs: A, _out: unknown, dy: tf.Tensor) => ({
-    x: x.size === 0 ? tf.zerosLike(x) : rule(flushSubnormals(x), dy, attrs),
+    x: x.size === 0 ? tf.zerosLike(x) : rule(read(x), dy, attrs),
   });
 }
+
+/**
+ * x for the softmaxes, which read it only as exp(x - max): a subnormal x moves x - max by less than half
+ * its ulp wherever exp(x - max) is not 1 anyway, so flushing it (XLA's reading) changes nothing.
+ */
+const unflushed = (x: tf.Tensor): tf.Tensor => x;
 
 /** jnp.logaddexp(x, 0)'s custom jvp: g * exp(x - out), +inf read as 0 on both sides, a subnormal exp as 0. */
 export function logaddexpT(g: tf.Tensor, x: tf.Tensor, out: tf.Tensor): tf.Tensor {
@@ -71,15 +80,24 @@ function exactGeluT(x: tf.Tensor, dy: tf.Tensor): tf.Tensor {
 }
 
 /** exp(x - m) and its sum over `axes`, m the max stopped from the gradient as jax.nn's softmaxes do. */
-function shiftedExp(x: tf.Tensor, axes: number[]): [tf.Tensor, tf.Tensor] {
+export function shiftedExp(x: tf.Tensor, axes: number[]): [tf.Tensor, tf.Tensor] {
   const u = exp(tf.sub(x, max(x, axes, true)));
   return [u, tf.sum(u, axes, true)];
 }
 
-/** u / s: dy / s to u, plus the divisor's cotangent summed back over the axes; then exp's. */
+/**
+ * u / s, for u = exp(x - m) and s its sum (shiftedExp): dy / s to u, plus the divisor's cotangent
+ * -(dy u) / s² summed back over the axes; then exp's. The sign and 1 / s² go on the sums' shape: the
+ * product per element is divisorT's, its sign flipped exactly.
+ */
+export function shiftedSoftmaxT(u: tf.Tensor, s: tf.Tensor, dy: tf.Tensor, axes: number[]): tf.Tensor {
+  const ctS = tf.sum(tf.mul(tf.mul(dy, u), tf.neg(div(1, tf.square(s)))), axes, true);
+  return tf.mul(tf.add(div(dy, s), ctS), u);
+}
+
 export function softmaxT(x: tf.Tensor, dy: tf.Tensor, axes: number[]): tf.Tensor {
   const [u, s] = shiftedExp(x, axes);
-  return tf.mul(tf.add(div(dy, s), tf.sum(divisorT(dy, u, s), axes, true)), u);
+  return shiftedSoftmaxT(u, s, dy, axes);
 }
 
 /** shifted - log(s): dy, plus -sum(dy) / s carried to each exp(shifted). */
@@ -168,8 +186,8 @@ export const activationVjps: ActivationVjps = {
   elu: onX((x, dy, { alpha }: { alpha: number }) => eluT(x, dy, alpha)),
   selu: onX((x, dy) => eluT(x, tf.mul(dy, SELU_SCALE), SELU_ALPHA)),
   gelu: onX((x, dy, { approximate }: { approximate: boolean }) => (approximate ? approximateGeluT(x, dy) : exactGeluT(x, dy))),
-  softmax: onX((x, dy, { axes }: { axes: number[] }) => softmaxT(x, dy, axes)),
-  log_softmax: onX((x, dy, { axes }: { axes: number[] }) => logSoftmaxT(x, dy, axes)),
+  softmax: onX((x, dy, { axes }: { axes: number[] }) => softmaxT(x, dy, axes), unflushed),
+  log_softmax: onX((x, dy, { axes }: { axes: number[] }) => logSoftmaxT(x, dy, axes), unflushed),
   celu: onX((x, dy, { alpha }: { alpha: number }) => celuT(x, dy, alpha)),
   glu: onX((x, dy, { axis }: { axis: number }) => gluT(x, dy, axis)),
   hard_shrink: onX((x, dy, { threshold }: { threshold: number }) => select(tf.greater(tf.abs(x), threshold), dy)),

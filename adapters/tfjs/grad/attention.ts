@@ -8,9 +8,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionAttrs } from '../../../src/ops/attention.js';
 import type { ConcreteSpec } from '../../../src/dtypes.js';
 import type { Vjps } from '../../../src/ops/table.js';
-import { batchMatMul, scores, weights } from '../attention.js';
+import { batchMatMul, scores } from '../attention.js';
 import { transpose } from '../gpu-layout.js';
-import { softmaxT } from './activations.js';
+import { div } from '../gpu-math.js';
+import { shiftedExp, shiftedSoftmaxT } from './activations.js';
 import { requested, select, sumTo } from './lax.js';
 
 type AttentionVjps = Required<Pick<Vjps<tf.Tensor>, 'dot_product_attention'>>;
@@ -43,10 +44,13 @@ function attentionT(inputs: Inputs, attrs: AttentionAttrs, out: ConcreteSpec, ct
   }
   const G = N / K;
   const { q, k, v, logits, keep } = scores(inputs, attrs);
-  const p = tf.reshape(weights(logits, 'float32'), [B * K, G * T, S]);
+  // The forward's float32 weights (attention.ts weights: exp(logits - max) over its sum), their exp and
+  // sum made once for the weights and the softmax's transpose.
+  const [u, sum] = shiftedExp(logits, [3]);
+  const p = tf.reshape(div(u, sum), [B * K, G * T, S]);
   const g = tf.reshape(transpose(ct, [0, 2, 1, 3]), [B * K, G * T, V]);
   const dp = tf.reshape(batchMatMul(g, v, true), [B, N, T, S]);
-  const dx = softmaxT(logits, dp, [3]);
+  const dx = shiftedSoftmaxT(u, sum, dp, [3]);
   const dl = keep ? select(keep, dx) : dx;
   const ds = tf.reshape(tf.mul(dl, tf.scalar(attrs.scale, 'float32')), [B * K, G * T, S]);
   return requested(

@@ -7,20 +7,30 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Vjps } from '../../../src/ops/table.js';
-import { ctcInputs, ctcStates, ctcStep, updatePhi, type CtcInputs, type CtcState } from '../ctc.js';
+import { ctcInputs, ctcStep, initialState, updatePhi, type CtcInputs, type CtcState, type CtcStep } from '../ctc.js';
 import { cast } from '../gpu-layout.js';
 import { logaddexpT, logSoftmaxT } from './activations.js';
 import { sumKept } from './lax.js';
 
 type CtcVjps = Required<Pick<Vjps<tf.Tensor>, 'ctc_loss'>>;
 
+/**
+ * logaddexp(a, b) = out transposed, for out's cotangent g: [of a, of b], both sides' weights in one pass
+ * over a and b stacked: each frame of the scan transposes three such pairs of (B, N) tensors, where the
+ * count of kernels, not their size, costs.
+ */
+function logaddexpBothT(g: tf.Tensor, a: tf.Tensor, b: tf.Tensor, out: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  const [ctA, ctB] = tf.unstack(logaddexpT(g, tf.stack([a, b]), out));
+  return [ctA, ctB];
+}
+
 /** update_phi_score(phi, added) = out transposed, for out's cotangent: [of phi, of added]. */
 function updatePhiT(phi: tf.Tensor, added: tf.Tensor, out: tf.Tensor, ct: tf.Tensor): [tf.Tensor, tf.Tensor] {
   const [batch = 0, width = 0] = phi.shape;
   if (width === 1) return [ct, tf.zeros([batch, 0])];
   const [tail, ctTail] = [tf.slice(out, [0, 1], [batch, width - 1]), tf.slice(ct, [0, 1], [batch, width - 1])];
-  const ctPhi = tf.concat([tf.slice(ct, [0, 0], [batch, 1]), logaddexpT(ctTail, tf.slice(phi, [0, 1], [batch, width - 1]), tail)], 1);
-  return [ctPhi, logaddexpT(ctTail, added, tail)];
+  const [ctPhiTail, ctAdded] = logaddexpBothT(ctTail, tf.slice(phi, [0, 1], [batch, width - 1]), added, tail);
+  return [tf.concat([tf.slice(ct, [0, 0], [batch, 1]), ctPhiTail], 1), ctAdded];
 }
 
 interface StepCotangents {
@@ -29,19 +39,19 @@ interface StepCotangents {
   lpPhi: tf.Tensor;
 }
 
-/** loop_body's transpose at frame t, from the cotangents of the state it made. */
-function stepT(state: CtcState, x: CtcInputs, t: number, ct: CtcState): StepCotangents {
+/** loop_body's transpose at frame t, from the cotangents of the state it made and the step's own values. */
+function stepT(state: CtcState, step: CtcStep, x: CtcInputs, t: number, ct: CtcState): StepCotangents {
   const { phi, emit } = state;
   const [batch = 0, maxLabels = 0] = emit.shape;
-  const { prevPhi, nextEmit, selfLoop, nextPhi } = ctcStep(state, x, t);
+  const { prevPhi, nextEmit, selfLoop, nextPhi } = step;
   const [pad, keep] = [x.pads[t], tf.sub(1, x.pads[t])];
   // next_phi = update_phi_score(prev_phi + lp_phi, emit + lp_phi + eps * (1 - repeat))
   const blankJump = tf.add(tf.add(emit, x.lpPhi[t]), x.epsNotRepeat);
   const [ctSelfLoop, ctBlankJump] = updatePhiT(selfLoop, blankJump, nextPhi, tf.mul(keep, ct.phi));
   // next_emit = logaddexp(prev_phi[:-1] + lp_emit, emit + lp_emit)
   const ctNextEmit = tf.mul(keep, ct.emit);
-  const fromPhi = logaddexpT(ctNextEmit, tf.add(tf.slice(prevPhi, [0, 0], [batch, maxLabels]), x.lpEmit[t]), nextEmit);
-  const fromEmit = logaddexpT(ctNextEmit, tf.add(emit, x.lpEmit[t]), nextEmit);
+  const [fromPhi, fromEmit] = logaddexpBothT(ctNextEmit, tf.add(tf.slice(prevPhi, [0, 0], [batch, maxLabels]), x.lpEmit[t]),
+    tf.add(emit, x.lpEmit[t]), nextEmit);
   const ctPrevPhi = tf.add(ctSelfLoop, tf.pad(fromPhi, [[0, 0], [0, 1]]));
   // prev_phi = update_phi_score(phi, emit + eps * repeat)
   const [ctPhi, ctRepeatJump] = updatePhiT(phi, tf.add(emit, x.epsRepeat), prevPhi, ctPrevPhi);
@@ -58,7 +68,17 @@ function stepT(state: CtcState, x: CtcInputs, t: number, ct: CtcState): StepCota
  * recursion rerun, then transposed frame by frame from the last, each frame's other tensors released.
  */
 function recursionT(x: CtcInputs, g: tf.Tensor, batch: number, maxLabels: number): [tf.Tensor, tf.Tensor] {
-  const states = ctcStates(x, batch, maxLabels);
+  // The recursion rerun, each frame's step kept for its transpose (none of its values made twice).
+  const states = [initialState(batch, maxLabels)];
+  const made: CtcStep[] = [];
+  for (let t = 0; t < x.lpPhi.length; t++) {
+    const [prevPhi, nextEmit, selfLoop, nextPhi, phi, emit] = tf.tidy(() => {
+      const step = ctcStep(states[t], x, t);
+      return [step.prevPhi, step.nextEmit, step.selfLoop, step.nextPhi, step.next.phi, step.next.emit];
+    });
+    made.push({ prevPhi, nextEmit, selfLoop, nextPhi, next: { phi, emit } });
+    states.push({ phi, emit });
+  }
   const steps = x.lpPhi.length;
   const { phi, emit } = states[steps];
   // -einsum(last, one_hot(label_length)): -g at the label length, (-g) * 0 elsewhere.
@@ -68,7 +88,7 @@ function recursionT(x: CtcInputs, g: tf.Tensor, batch: number, maxLabels: number
   const [lpEmit, lpPhi]: tf.Tensor[][] = [[], []];
   for (let t = steps - 1; t >= 0; t--) {
     const step = tf.tidy(() => {
-      const { state, lpEmit: e, lpPhi: p } = stepT(states[t], x, t, ct);
+      const { state, lpEmit: e, lpPhi: p } = stepT(states[t], made[t], x, t, ct);
       return [state.phi, state.emit, e, p];
     });
     ct = { phi: step[0], emit: step[1] };

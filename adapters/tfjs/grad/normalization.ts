@@ -18,6 +18,7 @@ type NormalizationVjps = Required<
 >;
 
 const { assertAndGetBroadcastShape: broadcastShapes } = tf.backend_util;
+const { arraysEqual } = tf.util;
 const f32 = Math.fround;
 const countOver = (shape: readonly number[], axes: readonly number[]) => axes.reduce((n, d) => n * shape[d], 1);
 
@@ -40,24 +41,34 @@ function shaped<K extends string>(grads: Partial<Record<K, tf.Tensor | null>>, l
 
 type BatchInputs = Record<'x' | 'mean' | 'variance', tf.Tensor> & Record<'offset' | 'scale', tf.Tensor | null>;
 
-/** x * inv + (offset - mean * inv), inv = rsqrt(variance + eps) * scale, the vectors along `axis`. */
+/** t in `like`'s shape, reshaped only where it differs (a reshape is a kernel on some backends). */
+const shapedLike = (t: tf.Tensor, like: tf.Tensor): tf.Tensor => (arraysEqual(t.shape, like.shape) ? t : tf.reshape(t, like.shape));
+
+/**
+ * x * inv + (offset - mean * inv), inv = rsqrt(variance + eps) * scale, the vectors along `axis`: 1-D as
+ * given where `axis` is the last (they broadcast so), else reshaped to broadcast along it.
+ */
 function batchNormalizationT(inputs: BatchInputs, axis: number, epsilon: number, g: tf.Tensor, wrt: readonly string[]) {
-  const shape = inputs.x.shape.map((_, d) => (d === axis ? inputs.mean.shape[0] : 1));
-  const along = (v: tf.Tensor) => tf.reshape(float(v), shape);
+  const last = axis === inputs.x.rank - 1;
+  const length = inputs.mean.shape[0];
+  const shape = last ? [length] : inputs.x.shape.map((_, d) => (d === axis ? length : 1));
+  const along = (v: tf.Tensor) => (last ? float(v) : tf.reshape(float(v), shape));
   const [x, mean, shifted] = [float(inputs.x), along(inputs.mean), tf.add(along(inputs.variance), epsilon)];
   const scale = inputs.scale && along(inputs.scale);
   const r = rsqrt(shifted);
   const inv = scale ? tf.mul(r, scale) : r;
   const ctRes = sumTo(g, shape);
   const ctInv = tf.add(sumTo(tf.mul(g, x), shape), tf.mul(ctRes, tf.neg(mean)));
+  const ctX = tf.mul(g, inv);
   const grads = {
-    x: sumTo(tf.mul(g, inv), x.shape),
+    x: arraysEqual(ctX.shape, x.shape) ? ctX : sumTo(ctX, x.shape),
     mean: tf.neg(tf.mul(ctRes, inv)),
     variance: rsqrtT(scale ? tf.mul(ctInv, scale) : ctInv, r, shifted),
     offset: ctRes,
     scale: scale && tf.mul(ctInv, r),
   };
-  return shaped(grads, inputs, wrt);
+  const asked = Object.entries(requested(grads, wrt)) as [keyof BatchInputs, tf.Tensor][];
+  return Object.fromEntries(asked.map(([name, ct]) => [name, shapedLike(ct, inputs[name]!)])) as Partial<Record<keyof BatchInputs, tf.Tensor>>;
 }
 
 /** x * min(rsqrt(sum(x**2)), 1/eps): the cap passes nothing back to the sum of squares where it won. */
