@@ -212,6 +212,19 @@ describe('fuzz on the Chromium page backends', function () {
         }
       });
 
+      it('keras-parity fuzz --grad on chromium:tfjs-wasm and chromium:tfjs-webgl over relu and softmax: no mismatch, gradients checked in the pages', async () => {
+        const out = capture();
+        const err = capture();
+        const code = await fuzzCommand({ grad: true, ops: ['relu', 'softmax'], backends: ['chromium:tfjs-wasm', 'tfjs-webgl'], cases: '10', seed: '1', progress: 'lines' }, out, err);
+        expect(code, out.text + err.text).to.equal(0);
+        expect(out.text).to.match(/^Gradients: 4 op x backend runs, 40 calls, \d+ gradients checked, seed 1: no mismatch/m);
+        for (const op of ['relu', 'softmax']) {
+          const [, wasm, webgl] = new RegExp(`^ {2}${op} +(\\d+) +(\\d+)$`, 'm').exec(out.text) ?? [];
+          expect(Number(wasm), out.text).to.be.greaterThan(0);
+          expect(webgl).to.equal(wasm);
+        }
+      });
+
       describe('a mismatch found in a page (int32 beyond 2^24 on webgl, with the exclusion lifted)', () => {
         let session: BrowserSession;
         let webgl: BrowserBackend;

@@ -25,6 +25,7 @@ import { NEWEST_KERAS, type KerasVersion } from '../keras-versions.js';
 import { OP_TABLE, opIn, opsAt, type OpName } from '../ops/table.js';
 import { packageRoot } from '../paths.js';
 import { PROGRESS_OPTION, UsageError, closest, kerasOption, type CommandSpec } from './args.js';
+import { fuzzGrad } from './fuzz-grad.js';
 import { goldenCommand } from './golden.js';
 import { StatusLine, paint, progressMode, routeConsole, useColor, type Output } from './progress.js';
 import { resolveOps } from './run.js';
@@ -49,7 +50,16 @@ export const FUZZ: CommandSpec = {
     { name: 'seed', value: 'S', help: 'fast-check seed (default: random; always printed, so a run can be repeated)' },
     { name: 'python', value: 'PATH', help: 'with one --keras: a Python with that Keras (default: .venv/keras-<version>/bin/python, made by `npm run golden:setup`)' },
     { name: 'timeout', value: 'SECONDS', help: 'seconds Keras may take on one call before the oracle is restarted (default 60)' },
-    { name: 'save', value: 'NAME', optional: true, help: `keep each mismatch as the golden case <op>/found-NAME (${FOUND_FILE}) and regenerate its op's goldens` },
+    {
+      name: 'grad',
+      help: "fuzz the gradients instead: ops.vjp's pullback on each backend against jax.vjp (seeded cotangents), every op with a gradient, each float32 tensor argument",
+    },
+    {
+      name: 'save',
+      value: 'NAME',
+      optional: true,
+      help: `keep each mismatch as the golden case <op>/found-NAME (${FOUND_FILE}) and regenerate its op's goldens; with --grad: --save DIR, as a gradient golden case under DIR`,
+    },
     PROGRESS_OPTION,
   ],
   details: [
@@ -59,6 +69,12 @@ export const FUZZ: CommandSpec = {
     '  keras-parity fuzz --op conv --backend tfjs-wasm --cases 200 --seed 7',
     '  keras-parity fuzz --op softmax --seed 7 --save softmax-empty',
     '  keras-parity fuzz --op relu,softmax --backend chromium:tfjs-webgl,chromium:tfjs-wasm --cases 30 --seed 1',
+    '  keras-parity fuzz --grad --keras 3.6.0,3.15.1 --cases 10 --seed 4711 --save found-grads',
+    '',
+    "--grad checks each generated call that Keras runs and that passes a float32 tensor: jax.vjp of the op",
+    "(tools/golden/grad.py's code, one standard normal cotangent per output drawn from the seed and the call's",
+    "index) against ops.vjp and its pullback, at the op's gradient tolerance. A backend without a backward rule",
+    'for an op shows it as unsupported; ops without a gradient (one_hot, multi_hot) are not fuzzed.',
     '',
     "Backends in headless Chromium (Debian's /usr/bin/chromium): chromium:tfjs-webgl, chromium:tfjs-webgpu and",
     'chromium:tfjs-wasm run only when named: each call crosses into the page and back, and WebGL and WebGPU run',
@@ -78,8 +94,10 @@ export interface FuzzCommandOptions {
   seed?: string;
   python?: string;
   timeout?: string;
-  /** A case name, or true for the default `<backend>-seed<seed>`. */
+  /** A case name, or true for the default `<backend>-seed<seed>`; with `grad`, the folder of the gradient sets. */
   save?: string | true;
+  /** Fuzz the gradients (src/fuzz/grad.ts) instead of the outputs. */
+  grad?: boolean;
   progress?: string;
   /** The generators to draw from (default: GENERATORS); specs plant their own. */
   generators?: Partial<Generators>;
@@ -95,6 +113,7 @@ interface Plan {
   backends: string[];
   cases: number;
   seed: number;
+  grad: boolean;
 }
 
 const BIN = 'keras-parity fuzz';
@@ -104,7 +123,8 @@ export async function fuzzCommand(options: FuzzCommandOptions, stdout: Output = 
   const versions = options.keras?.length ? options.keras : [NEWEST_KERAS];
   if (versions.length > 1 && options.python) throw new UsageError(`fuzz: --python is one Keras version's Python: give one --keras (${versions.join(', ')} given)`, 'fuzz');
   const plans = planRuns(versions, options, generators);
-  if (typeof options.save === 'string') {
+  if (options.grad && options.save === true) throw new UsageError('fuzz: --grad --save takes the folder to write gradient cases to: --save DIR', 'fuzz');
+  if (typeof options.save === 'string' && !options.grad) {
     const bad = checkName(options.save);
     if (bad) throw new UsageError(`fuzz: --save: ${bad}`, 'fuzz');
   }
@@ -125,7 +145,7 @@ export async function fuzzCommand(options: FuzzCommandOptions, stdout: Output = 
       let worst = 0;
       for (const plan of plans) {
         plan.backends = runners.runners.map((r) => r.backend);
-        worst = Math.max(worst, await fuzzWithOracle(plan, runners.runners, generators, options, line, stdout, stderr));
+        worst = Math.max(worst, await fuzzWithOracle(plan, runners.runners, generators, options, { line, settings: selected.settings }, stdout, stderr));
       }
       return worst;
     } finally {
@@ -139,7 +159,7 @@ async function fuzzWithOracle(
   runners: readonly CaseRunner[],
   generators: Partial<Generators>,
   options: FuzzCommandOptions,
-  line: StatusLine,
+  { line, settings }: { line: StatusLine; settings: readonly string[] },
   stdout: Output,
   stderr: Output,
 ): Promise<number> {
@@ -152,6 +172,11 @@ async function fuzzWithOracle(
     return 3;
   }
   try {
+    if (plan.grad) {
+      const save = typeof options.save === 'string' ? options.save : undefined;
+      const repeat = (op: string, backend: string) => repeatCommand(plan, op, backend);
+      return await fuzzGrad({ plan, runners, generators, oracle, settings, repeat, save, line, color: useColor(stdout) }, stdout);
+    }
     const results = await runAll(plan, runners, generators, oracle, line, stdout);
     stdout.write(summary(plan, results, oracle, useColor(stdout)));
     const mismatches = results.filter((r) => r.mismatch);
@@ -180,7 +205,8 @@ function planRuns(versions: readonly KerasVersion[], options: FuzzCommandOptions
   }
   const cases = positiveInt(options.cases ?? '100', '--cases');
   const seed = options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : int(options.seed, '--seed');
-  return versions.map((keras) => ({ keras, ops: ops.filter((op) => opIn(op as OpName, keras)), explicitOps: options.ops !== undefined, backends: [], cases, seed }));
+  const grad = options.grad === true;
+  return versions.map((keras) => ({ keras, ops: ops.filter((op) => opIn(op as OpName, keras)), explicitOps: options.ops !== undefined, backends: [], cases, seed, grad }));
 }
 
 function positiveInt(text: string, option: string): number {
@@ -206,12 +232,12 @@ function seconds(text: string | undefined): number {
  * every available one of Node, the others listed as skipped. The page backends are never in the default:
  * a call there costs many times one in Node (see FUZZ.details).
  */
-async function selectBackends(named: readonly string[] | undefined, line: StatusLine): Promise<{ names: string[] } | { failed: string }> {
+async function selectBackends(named: readonly string[] | undefined, line: StatusLine): Promise<{ names: string[]; settings: string[] } | { failed: string }> {
   const infos = await listBackends();
   if (!named) {
     for (const b of infos.filter((i) => !i.available)) line.log(`${b.name}: unavailable, skipped: ${b.reason ?? 'no reason given'}`);
-    logSettings(infos.filter((b) => b.available), line);
-    return { names: infos.filter((b) => b.available).map((b) => b.name) };
+    const available = infos.filter((b) => b.available);
+    return { names: available.map((b) => b.name), settings: logSettings(available, line) };
   }
   const byName = new Map<string, BackendInfo>(infos.map((b) => [b.name, b]));
   const placed = named.map((n) => (pageBackendOf(n) ? inChromium(pageBackendOf(n)!) : n));
@@ -223,13 +249,15 @@ async function selectBackends(named: readonly string[] | undefined, line: Status
   }
   const down = placed.filter((n) => byName.has(n)).map((n) => byName.get(n)!).filter((b) => !b.available);
   if (down.length) return { failed: down.map(unavailable).join('\n') };
-  logSettings(placed.filter((n) => byName.has(n)).map((n) => byName.get(n)!), line);
-  return { names: [...new Set(placed)] };
+  const settings = logSettings(placed.filter((n) => byName.has(n)).map((n) => byName.get(n)!), line);
+  return { names: [...new Set(placed)], settings };
 }
 
-/** What changes a backend's numbers on this host (oneDNN on tfjs-tensorflow), so a run says which it was. */
-function logSettings(backends: readonly BackendInfo[], line: StatusLine): void {
-  for (const b of backends) if (b.settings) line.log(`${b.name}: ${settingsLine(b.settings)}`);
+/** What changes a backend's numbers on this host (oneDNN on tfjs-tensorflow), so a run says which it was; the lines logged. */
+function logSettings(backends: readonly BackendInfo[], line: StatusLine): string[] {
+  const lines = backends.filter((b) => b.settings).map((b) => `${b.name}: ${settingsLine(b.settings)}`);
+  for (const text of lines) line.log(text);
+  return lines;
 }
 
 const unavailable = (b: BackendInfo) => `backend ${b.name} is unavailable: ${b.reason ?? 'no reason given'}`;
@@ -298,7 +326,7 @@ function cellLine(r: FuzzResult): string {
 }
 
 function repeatCommand(plan: Plan, op: string, backend: string): string {
-  return `keras-parity fuzz --keras ${plan.keras} --op ${op} --backend ${backend} --cases ${plan.cases} --seed ${plan.seed}`;
+  return `keras-parity fuzz${plan.grad ? ' --grad' : ''} --keras ${plan.keras} --op ${op} --backend ${backend} --cases ${plan.cases} --seed ${plan.seed}`;
 }
 
 function mismatchReport(r: FuzzResult, m: Mismatch, runner: CaseRunner, plan: Plan, keras: string): string {

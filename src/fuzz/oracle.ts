@@ -13,7 +13,7 @@ import type { Expected, ExpectedError, GoldenValue } from '../golden/cases.js';
 import { NEWEST_KERAS, type KerasVersion } from '../keras-versions.js';
 import { packageRoot } from '../paths.js';
 import { preparePython, spawnErrorText } from '../python/env.js';
-import { decodeExpected, encodeValue, oracleError, type WireTensor } from './wire.js';
+import { decodeExpected, decodeGradAnswer, encodeValue, oracleError, type GradAnswer, type WireGradAnswer, type WireTensor } from './wire.js';
 import { track, untrack } from './reaper.js';
 
 /** What the oracle needs (tools/requirements/keras-<version>.txt): Keras, its JAX backend, numpy; safetensors for the versions. */
@@ -48,6 +48,11 @@ export interface TimeOptions extends CallOptions {
   warmup?: number;
   /** Measured calls; default 5. */
   repeat?: number;
+  /**
+   * One per output: time jax.vjp of the op and its pullback of these, in one compiled jax.jit (the
+   * compilation is not timed), instead of the op.
+   */
+  cotangents?: readonly GoldenValue[];
 }
 
 /** Python, Keras or JAX is missing: `message` says which, and the command that fixes it. */
@@ -75,7 +80,7 @@ interface Fatal {
 /** The oracle's first line: Keras is imported (its versions), or why it is not. */
 type Started = { versions?: Record<string, string>; fatal?: Fatal };
 
-type Answer = { outputs?: WireTensor[]; error?: ExpectedError; seconds?: number[] };
+type Answer = { outputs?: WireTensor[]; error?: ExpectedError; seconds?: number[] } & Omit<WireGradAnswer, 'outputs' | 'error'>;
 
 const STDERR_KEPT = 20;
 
@@ -245,11 +250,21 @@ export class KerasOracle {
     });
   }
 
+  /**
+   * jax.vjp of `keras.ops.<op>(*args, **kwargs)` as the gradient goldens take it (tools/golden/grad.py),
+   * one cotangent per output drawn from the `seed` words (non-negative integers), or why the call has no
+   * gradient to check.
+   */
+  grad(op: string, args: readonly GoldenValue[], kwargs: Readonly<Record<string, GoldenValue>>, seed: readonly number[], options: CallOptions = {}): Promise<GradAnswer> {
+    return this.serially(async () => decodeGradAnswer(await this.request({ cmd: 'grad', ...encodeCall(op, args, kwargs), seed }, options.timeoutMs)));
+  }
+
   /** Seconds per call measured inside Python, each until JAX has the result ready (inputs already on the device). */
   time(op: string, args: readonly GoldenValue[], kwargs: Readonly<Record<string, GoldenValue>>, options: TimeOptions = {}): Promise<{ seconds: number[] }> {
     return this.serially(async () => {
-      const { warmup = 1, repeat = 5 } = options;
-      const answer = await this.request({ cmd: 'time', ...encodeCall(op, args, kwargs), warmup, repeat }, options.timeoutMs);
+      const { warmup = 1, repeat = 5, cotangents } = options;
+      const vjp = cotangents ? { cotangents: cotangents.map(encodeValue) } : {};
+      const answer = await this.request({ cmd: 'time', ...encodeCall(op, args, kwargs), warmup, repeat, ...vjp }, options.timeoutMs);
       if (answer.error) throw new OracleCallError(answer.error);
       return { seconds: answer.seconds ?? [] };
     });

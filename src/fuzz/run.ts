@@ -16,30 +16,44 @@ import { forKeras, type FuzzCall, type OpGenerators } from './call.js';
 import { NEWEST_KERAS, type KerasVersion } from '../keras-versions.js';
 import { reduceCall } from './reduce.js';
 import { localRunner, type CaseRunner } from './runner.js';
-import { ORACLE, callKey } from './wire.js';
+import { ORACLE, callKey, type GradAnswer } from './wire.js';
 
 /** What the runner needs of Keras. */
 export interface Oracle {
   call(op: string, args: readonly GoldenValue[], kwargs: Readonly<Record<string, GoldenValue>>): Promise<Expected>;
 }
 
-/** Answers each distinct call once. */
-export class CachedOracle implements Oracle {
-  private readonly answers = new Map<string, Promise<Expected>>();
+/** What the gradient runner (./grad.ts) needs of Keras: jax.vjp of a call, cotangents drawn from `seed`. */
+export interface GradOracle {
+  grad(op: string, args: readonly GoldenValue[], kwargs: Readonly<Record<string, GoldenValue>>, seed: readonly number[]): Promise<GradAnswer>;
+}
+
+/** Answers each distinct call (and each distinct gradient request) once. */
+export class CachedOracle implements Oracle, GradOracle {
+  private readonly answers = new Map<string, Promise<unknown>>();
   calls = 0;
   hits = 0;
 
-  constructor(private readonly oracle: Oracle) {}
+  constructor(private readonly oracle: Oracle & Partial<GradOracle>) {}
 
   call(op: string, args: readonly GoldenValue[], kwargs: Readonly<Record<string, GoldenValue>>): Promise<Expected> {
+    return this.once(callKey(op, args, kwargs), () => this.oracle.call(op, args, kwargs));
+  }
+
+  grad(op: string, args: readonly GoldenValue[], kwargs: Readonly<Record<string, GoldenValue>>, seed: readonly number[]): Promise<GradAnswer> {
+    const { oracle } = this;
+    if (!oracle.grad) throw new Error('this oracle takes no gradients');
+    return this.once(`grad ${seed.join(',')} ${callKey(op, args, kwargs)}`, () => oracle.grad!(op, args, kwargs, seed));
+  }
+
+  private once<T>(key: string, ask: () => Promise<T>): Promise<T> {
     this.calls++;
-    const key = callKey(op, args, kwargs);
     const known = this.answers.get(key);
     if (known) {
       this.hits++;
-      return known;
+      return known as Promise<T>;
     }
-    const answer = this.oracle.call(op, args, kwargs);
+    const answer = ask();
     this.answers.set(key, answer);
     // A failed call (the oracle could not start) is not remembered.
     answer.catch(() => this.answers.delete(key));
@@ -152,19 +166,9 @@ async function fuzzActive(op: string, runner: CaseRunner, generators: OpGenerato
     op, backend: runner.backend, seed: options.seed, runs: 0, valid: 0, invalid: 0, passed: 0, unsupported: 0, excluded: {},
     noKerasResult: [], validRejected: 0, invalidAccepted: 0, seconds: 0,
   };
-  // The counts describe the drawn calls; once a call fails, the rest are fast-check's shrinking steps.
-  let shrinking = false;
-  let fatal: unknown;
   const keras = options.keras ?? NEWEST_KERAS;
-  const property = fc.asyncProperty(drawCalls(generators, options.invalidShare, keras), async ({ kind, call }) => {
-    if (fatal !== undefined) return true;
-    let expected: Expected;
-    try {
-      expected = await oracle.call(call.op, call.args, call.kwargs);
-    } catch (e) {
-      fatal = e; // no oracle: the run cannot go on (the caller reports why)
-      return true;
-    }
+  const found = await firstFailing(drawCalls(generators, options.invalidShare, keras), { seed: opSeed(options.seed, op), numRuns: options.numRuns }, async ({ kind, call }, shrinking) => {
+    const expected = await oracle.call(call.op, call.args, call.kwargs);
     const c = caseOf(call, expected, keras);
     // As the conformance suite leaves an excluded case out: not run, not a failure, shrinking avoids it.
     const exclusion = callExclusionFor(exclusions, c, runner.backend);
@@ -175,19 +179,46 @@ async function fuzzActive(op: string, runner: CaseRunner, generators: OpGenerato
       count(result, kind, call, expected, verdict, outcome);
       options.onCall?.(result.runs);
     }
-    if (verdict === 'failed') shrinking = true;
     return verdict !== 'failed';
   });
-  const details = await fc.check(property, { seed: opSeed(options.seed, op), numRuns: options.numRuns });
+  if (found) result.mismatch = await describeMismatch(found.value, runner, oracle, { exclusions, keras }, found.details);
+  result.seconds = (Date.now() - started) / 1000;
+  return result;
+}
+
+/**
+ * fast-check's run of `test` over `values`: the first value that fails it, shrunk by fast-check, or
+ * undefined. `test` is told when fast-check is shrinking (its calls then are no new draws); what it throws
+ * (no oracle) ends the run and is thrown here.
+ */
+export async function firstFailing<T>(
+  values: fc.Arbitrary<T>,
+  params: { seed: number; numRuns: number },
+  test: (value: T, shrinking: boolean) => Promise<boolean>,
+): Promise<{ value: T; details: fc.RunDetails<[T]> } | undefined> {
+  // Once a value fails, the rest are fast-check's shrinking steps.
+  let shrinking = false;
+  let fatal: unknown;
+  const property = fc.asyncProperty(values, async (value) => {
+    if (fatal !== undefined) return true;
+    let ok: boolean;
+    try {
+      ok = await test(value, shrinking);
+    } catch (e) {
+      fatal = e; // the run cannot go on (the caller reports why)
+      return true;
+    }
+    if (!ok) shrinking = true;
+    return ok;
+  });
+  const details = await fc.check(property, params);
   if (fatal !== undefined) throw fatal;
-  if (details.failed && details.counterexample) {
-    result.mismatch = await describeMismatch(details.counterexample[0], runner, oracle, { exclusions, keras }, details);
-  } else if (details.failed) {
+  if (details.failed && details.counterexample) return { value: details.counterexample[0], details };
+  if (details.failed) {
     const error: unknown = details.errorInstance;
     throw error instanceof Error ? error : new Error(String(error));
   }
-  result.seconds = (Date.now() - started) / 1000;
-  return result;
+  return undefined;
 }
 
 function count(r: FuzzResult, kind: CallKind, call: FuzzCall, expected: Expected, verdict: string, outcome: CaseResult): void {
@@ -240,7 +271,10 @@ async function describeMismatch(
  * class) and the failure's first words without numbers (`output # differs from Keras`, `raised KerasTypeError`).
  */
 function failureKind(expected: Expected, result: CaseResult): string {
-  const keras = 'outputs' in expected ? 'outputs' : `error ${expected.error.class}`;
-  const failure = (result.failure ?? '').split('\n')[0].replace(/\d+/g, '#').replace(/[:(].*$/, '');
-  return `${keras} | ${failure}`;
+  return `${'outputs' in expected ? 'outputs' : `error ${expected.error.class}`} | ${failureWords(result)}`;
+}
+
+/** A failure's first words without numbers: `output # differs from Keras`, `raised KerasTypeError`. */
+export function failureWords(result: CaseResult): string {
+  return (result.failure ?? '').split('\n')[0].replace(/\d+/g, '#').replace(/[:(].*$/, '');
 }

@@ -3,11 +3,13 @@
  * where it runs: a backend of this process (localRunner, here) or one in a Chromium page
  * (src/browser/node/fuzz.ts), which the call reaches as data.
  */
-import { getBackend, setBackend } from '../backend/registry.js';
+import { currentAdapter, getBackend, setBackend } from '../backend/registry.js';
 import type { GoldenCase } from '../golden/cases.js';
+import type { GradCase } from '../golden/grad.js';
+import { safeRunGradCase } from '../golden/grad-run.js';
 import type { ToleranceEntry } from '../golden/policy.js';
 import { safeRunCase, type CaseResult } from '../golden/run.js';
-import { TOLERANCES } from '../golden/tolerances.js';
+import { GRADIENT_TOLERANCES, TOLERANCES } from '../golden/tolerances.js';
 import { nodeProgram, type ProgramTarget } from './snippet.js';
 
 export interface CaseRunner {
@@ -19,10 +21,14 @@ export interface CaseRunner {
   begin(): Promise<() => Promise<void>>;
   /** Replays the case there and compares (safeRunCase): never throws, a failure is a failing result. */
   run(c: GoldenCase): Promise<CaseResult>;
+  /** Whether the backend has a backward rule for `op` (asked once begin() has readied it). */
+  hasBackwardRule(op: string): boolean;
+  /** Replays a gradient case there through ops.vjp and its pullback and compares (safeRunGradCase); never throws. */
+  runGrad(c: GradCase): Promise<CaseResult>;
 }
 
 /** A backend of this process's registry: active while the calls run, the previous one restored after. */
-export function localRunner(backend: string, tolerances: readonly ToleranceEntry[] = TOLERANCES): CaseRunner {
+export function localRunner(backend: string, tolerances: readonly ToleranceEntry[] = TOLERANCES, gradTolerances: readonly ToleranceEntry[] = GRADIENT_TOLERANCES): CaseRunner {
   return {
     backend,
     program: nodeProgram(backend),
@@ -32,5 +38,7 @@ export function localRunner(backend: string, tolerances: readonly ToleranceEntry
       return () => setBackend(previous);
     },
     run: (c) => safeRunCase(c, backend, tolerances),
+    hasBackwardRule: (op) => op in (currentAdapter().vjps ?? {}),
+    runGrad: (c) => safeRunGradCase(c, backend, gradTolerances),
   };
 }

@@ -71,7 +71,7 @@ export function defaultName(backend: string, seed: number): string {
 }
 
 /** `<op>/found-<name>`, with `-2`, `-3`... when that id is taken. */
-function freeId(op: string, name: string, taken: ReadonlySet<string>): string {
+export function freeId(op: string, name: string, taken: ReadonlySet<string>): string {
   const base = `${op}/found-${name}`;
   let id = base;
   for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;

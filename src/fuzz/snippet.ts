@@ -123,22 +123,60 @@ function pyValue(v: Named): string {
 /** A Python program: `keras.ops.<op>(...)` on Keras's JAX backend, printing each output with numpy. */
 export function pythonSnippet(call: FuzzCall, options: SnippetOptions = {}): string {
   const { tensors, args, kwargs } = bindTensors(call);
-  const params = [...args.map(pyValue), ...kwargs.map(([k, v]) => `${k}=${pyValue(v)}`)];
-  const invoke = `keras.ops.${call.op}(${params.join(', ')})`;
+  const invoke = `keras.ops.${call.op}(${pyParams(args, kwargs)})`;
+  return pyProgram(options, [], tensors, outputs(call) === 1 ? [`print(np.asarray(${invoke}))`] : [`for out in ${invoke}:`, '    print(np.asarray(out))']);
+}
+
+const pyParams = (args: Named[], kwargs: [string, Named][]) => [...args.map(pyValue), ...kwargs.map(([k, v]) => `${k}=${pyValue(v)}`)].join(', ');
+
+/** A Python program on Keras's JAX backend: the imports, the tensors, then `body`. */
+function pyProgram(options: SnippetOptions, imports: readonly string[], tensors: readonly [string, GoldenTensor][], body: readonly string[]): string {
   const lines = [
     ...(options.comment ? [`# ${options.comment}`] : []),
     'import os',
     '',
     'os.environ["KERAS_BACKEND"] = "jax"',
+    ...imports,
     'import numpy as np',
     'import keras',
     '',
     '# Every float32 digit that tells values apart, and no "..." in long arrays.',
     'np.set_printoptions(floatmode="unique", threshold=1 << 30)',
     ...tensors.map(([name, t]) => `${name} = ${pyTensor(t)}`),
-    ...(outputs(call) === 1 ? [`print(np.asarray(${invoke}))`] : [`for out in ${invoke}:`, '    print(np.asarray(out))']),
+    ...body,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The float32 tensors jax.vjp differentiates: those passed directly (not inside a tuple), as tools/golden/grad.py takes them. */
+function differentiated(tensors: readonly [string, GoldenTensor][], args: Named[], kwargs: [string, Named][]): string[] {
+  const direct = new Set([...args, ...kwargs.map(([, v]) => v)].filter(isVariable).map((v) => v.variable));
+  return tensors.filter(([name, t]) => direct.has(name) && t.dtype === 'float32').map(([name]) => name);
+}
+
+/**
+ * A Python program: `jax.vjp` of `keras.ops.<op>(...)` with respect to its float32 tensors, as the gradient
+ * goldens take it (tools/golden/grad.py), pulled back with the given cotangents (one per output); prints
+ * each gradient under its name.
+ */
+export function pythonGradSnippet(call: FuzzCall, cotangents: readonly GoldenTensor[], options: SnippetOptions = {}): string {
+  const { tensors, args, kwargs } = bindTensors(call);
+  const wrt = differentiated(tensors, args, kwargs);
+  const cts = cotangents.map((t, i): [string, GoldenTensor] => [`cotangent_${i}`, t]);
+  return pyProgram(options, ['import jax', 'import jax.numpy as jnp'], [...tensors, ...cts], [
+    '',
+    '',
+    `def f(${wrt.join(', ')}):`,
+    `    return keras.ops.${call.op}(${pyParams(args, kwargs)})`,
+    '',
+    '',
+    '# As jax arrays, as a Keras tensor on JAX is.',
+    `out, pullback = jax.vjp(f, ${wrt.map((n) => `jnp.asarray(${n})`).join(', ')})`,
+    `grads = pullback(jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(out), [${cts.map(([n]) => n).join(', ')}]))`,
+    `for name, g in zip(${pyTuple(wrt.map((n) => JSON.stringify(n)))}, grads):`,
+    '    print(name)',
+    '    print(np.asarray(g))',
+  ]);
 }
 
 // ---------------------------------------------------------------- JavaScript
@@ -169,9 +207,18 @@ function jsValue(v: Named): string {
  * or a target, such as a page's), printing each output.
  */
 export function jsSnippet(call: FuzzCall, target: string | ProgramTarget, options: JsSnippetOptions = {}): string {
-  const { backend, importFrom, header } = typeof target === 'string' ? nodeProgram(target) : target;
   const { tensors, args, kwargs } = bindTensors(call);
-  const kw = kwargs.length ? `{ ${kwargs.map(([k, v]) => `${k}: ${jsValue(v)}`).join(', ')} }` : '{}';
+  return jsProgram(target, options, tensors, [
+    `const result = ops.call('${call.op}', [${args.map(jsValue).join(', ')}], ${jsKwargs(kwargs)});`,
+    'for (const out of [result].flat()) console.log(out.dtype, out.shape, await out.array());',
+  ]);
+}
+
+const jsKwargs = (kwargs: [string, Named][]) => (kwargs.length ? `{ ${kwargs.map(([k, v]) => `${k}: ${jsValue(v)}`).join(', ')} }` : '{}');
+
+/** A keras-parity program for `target`: the import, `ops` of the Keras version, the backend, the tensors, then `body`. */
+function jsProgram(target: string | ProgramTarget, options: JsSnippetOptions, tensors: readonly [string, GoldenTensor][], body: readonly string[]): string {
+  const { backend, importFrom, header } = typeof target === 'string' ? nodeProgram(target) : target;
   const lines = [
     ...(options.comment ? [`// ${options.comment}`] : []),
     ...header.map((line) => `// ${line}`),
@@ -180,8 +227,22 @@ export function jsSnippet(call: FuzzCall, target: string | ProgramTarget, option
     `const ops = opsFor('${options.keras ?? NEWEST_KERAS}');`,
     `await setBackend('${backend}');`,
     ...tensors.map(([name, t]) => `const ${name} = ${jsTensor(t)};`),
-    `const result = ops.call('${call.op}', [${args.map(jsValue).join(', ')}], ${kw});`,
-    'for (const out of [result].flat()) console.log(out.dtype, out.shape, await out.array());',
+    ...body,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A JavaScript (ES module) program: the Keras-literal `ops.vjp` on a backend and its pullback of the
+ * given cotangents (one per output), printing each gradient under its Keras parameter name.
+ */
+export function jsGradSnippet(call: FuzzCall, cotangents: readonly GoldenTensor[], target: string | ProgramTarget, options: JsSnippetOptions = {}): string {
+  const { tensors, args, kwargs } = bindTensors(call);
+  const cts = cotangents.map((t, i): [string, GoldenTensor] => [`cotangent_${i}`, t]);
+  const names = cts.map(([n]) => n);
+  return jsProgram(target, options, [...tensors, ...cts], [
+    `const [, pullback] = ops.vjp('${call.op}', [${args.map(jsValue).join(', ')}], ${jsKwargs(kwargs)});`,
+    `const grads = pullback(${names.length === 1 ? names[0] : `[${names.join(', ')}]`});`,
+    'for (const [name, g] of Object.entries(grads)) console.log(name, g.dtype, g.shape, await g.array());',
+  ]);
 }

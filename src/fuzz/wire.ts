@@ -5,6 +5,7 @@
  */
 import { DTYPES, type DType, type TypedArray } from '../dtypes.js';
 import type { Expected, ExpectedError, GoldenCase, GoldenValue, ToleranceWithReason } from '../golden/cases.js';
+import type { ExpectedGradients, GradCase } from '../golden/grad.js';
 import { GoldenTensor } from '../golden/safetensors.js';
 
 export type WireValue = null | boolean | number | string | WireValue[] | { [key: string]: WireValue };
@@ -89,6 +90,62 @@ export function decodeCase(w: WireCase): GoldenCase {
   const expected: Expected = 'outputs' in w.expected ? { outputs: w.expected.outputs.map((o, i) => decodeTensor(o, `out/${i}`)) } : { error: w.expected.error };
   const kwargs = Object.fromEntries(Object.entries(w.kwargs).map(([k, v]) => [k, decodeValue(v)]));
   return { id: w.id, op: w.op, args: w.args.map(decodeValue), kwargs, expected, tolerance: w.tolerance, backends: {} };
+}
+
+/** The oracle's answer to a `grad` request (tools/oracle.py). */
+export type WireGradAnswer = {
+  skip?: string;
+  outputs?: WireTensor[];
+  cotangents?: WireTensor[];
+  gradients?: { [name: string]: WireTensor };
+  error?: ExpectedError;
+  tolerance?: ToleranceWithReason | null;
+  rule?: boolean;
+};
+
+/**
+ * jax.vjp's answer for one call: no gradient to check (`skip` says why: Keras rejected the call, it passes
+ * no float32 tensor...), no result (`error` of origin ORACLE: a crash, a timeout), or the outputs, the
+ * cotangents drawn for them, the gradients or what jax.vjp raised, the tolerance of the op's rule, and
+ * whether tools/golden/grad.py has a rule for the op (`rule`; without one the default tolerance applies).
+ */
+export type GradAnswer =
+  | { skip: string }
+  | { error: ExpectedError }
+  | { outputs: GoldenTensor[]; cotangents: GoldenTensor[]; expected: ExpectedGradients; tolerance: ToleranceWithReason | null; rule: boolean };
+
+export function decodeGradAnswer(answer: WireGradAnswer): GradAnswer {
+  if (answer.skip !== undefined) return { skip: answer.skip };
+  if (!answer.outputs || !answer.cotangents) return oracleError(answer.error?.class ?? 'OracleFailed', answer.error?.message ?? 'no outputs in the oracle\'s answer');
+  const forward = decodeExpected({ outputs: answer.outputs });
+  if ('error' in forward) return forward;
+  const expected: ExpectedGradients = answer.gradients
+    ? { gradients: Object.fromEntries(Object.entries(answer.gradients).map(([k, t]) => [k, decodeTensor(t, `grad/${k}`)])) }
+    : { error: answer.error ?? { class: 'OracleFailed', message: 'neither gradients nor an error in the oracle\'s answer', origin: ORACLE } };
+  const cotangents = answer.cotangents.map((t, i) => decodeTensor(t, `cotangent/${i}`));
+  return { outputs: forward.outputs, cotangents, expected, tolerance: answer.tolerance ?? null, rule: answer.rule === true };
+}
+
+/** A gradient case as plain data, its forward call with the Keras version that replays it. */
+export type WireGradCase = {
+  forward: WireCase & { keras?: string };
+  cotangents: WireTensor[];
+  expected: { gradients: { [name: string]: WireTensor } } | { error: ExpectedError };
+  tolerance: ToleranceWithReason | null;
+};
+
+export function encodeGradCase(c: GradCase): WireGradCase {
+  const expected =
+    'gradients' in c.expected ? { gradients: Object.fromEntries(Object.entries(c.expected.gradients).map(([k, t]) => [k, encodeTensor(t)])) } : { error: c.expected.error };
+  const forward = { ...encodeCase(c.forward), ...(c.forward.keras ? { keras: c.forward.keras } : {}) };
+  return { forward, cotangents: c.cotangents.map(encodeTensor), expected, tolerance: c.tolerance };
+}
+
+export function decodeGradCase(w: WireGradCase): GradCase {
+  const forward = { ...decodeCase(w.forward), ...(w.forward.keras ? { keras: w.forward.keras } : {}) };
+  const expected: ExpectedGradients =
+    'gradients' in w.expected ? { gradients: Object.fromEntries(Object.entries(w.expected.gradients).map(([k, t]) => [k, decodeTensor(t, `grad/${k}`)])) } : { error: w.expected.error };
+  return { id: forward.id, op: forward.op, forward, cotangents: w.cotangents.map((t, i) => decodeTensor(t, `cotangent/${i}`)), expected, tolerance: w.tolerance };
 }
 
 /** An outcome without a Keras result: not compared, reported (src/golden/run.ts). */

@@ -32,5 +32,7 @@ export function pageRunner(started: BrowserBackend): CaseRunner {
     // The page started its backend once, when it opened, and runs nothing else.
     begin: async () => async () => {},
     run: (c) => started.runSentCase(c),
+    hasBackwardRule: (op) => started.backwardRules.includes(op),
+    runGrad: (c) => started.runSentGradCase(c),
   };
 }
