@@ -94,6 +94,12 @@ describe('keras-parity command', function () {
         ['run', '--backend', 'reference,cli-broken', '--op', 'relu', '--label', 'ci test', '--junit', join(tmp, 'ci', 'junit.xml'), '--out', join(tmp, 'labelled')],
         extra,
       ),
+      gradBroken: keras(
+        ['run', '--backend', 'reference,cli-broken-grad', '--op', 'relu,one_hot', '--keras', '3.15.1', '--out', join(tmp, 'grad'), '--junit', join(tmp, 'grad.xml')],
+        extra,
+      ),
+      noGrad: keras(['run', '--backend', 'cli-broken-grad', '--op', 'relu', '--keras', '3.15.1', '--no-grad', '--out', join(tmp, 'no-grad')], extra),
+      gradBoth: keras(['run', '--backend', 'reference', '--op', 'relu', '--no-grad', '--grad-only', '--out', join(tmp, 'never')]),
       backends: keras(['backends'], extra),
       backendsJson: keras(['backends', '--json']),
       // --python names one version's environment: one --keras with it.
@@ -103,6 +109,7 @@ describe('keras-parity command', function () {
       fuzzBadCases: keras(['fuzz', '--cases', 'many']),
       fuzzBadOp: keras(['fuzz', '--op', 'relu,sofmax']),
       fuzzBadBackend: keras(['fuzz', '--op', 'relu', '--backend', 'refrence']),
+      fuzzGradSave: keras(['fuzz', '--grad', '--op', 'relu', '--save']),
       fuzzNoKeras: keras(['fuzz', '--op', 'relu', '--backend', 'reference', '--python', noKeras]),
       fuzzSettings: keras(['fuzz', '--op', 'relu', '--backend', 'tfjs-tensorflow', '--python', noKeras], { TF_ENABLE_ONEDNN_OPTS: '0' }),
     };
@@ -116,7 +123,7 @@ describe('keras-parity command', function () {
     expect(runs.help.stdout).to.match(/Usage: keras-parity <command>/);
     for (const command of ['run', 'backends', 'golden', 'fuzz']) expect(runs.help.stdout).to.match(new RegExp(`^  ${command} `, 'm'));
     expect(runs.runHelp.code).to.equal(0);
-    for (const option of ['--keras VERSION', '--backend LIST', '--op LIST', '--require LIST', '--out DIR', '--label NAME', '--junit FILE', '--bench FILE', '--no-bench']) {
+    for (const option of ['--keras VERSION', '--backend LIST', '--op LIST', '--require LIST', '--out DIR', '--label NAME', '--junit FILE', '--bench FILE', '--no-bench', '--no-grad', '--grad-only']) {
       expect(runs.runHelp.stdout).to.include(option);
     }
     expect(runs.runHelp.stdout).to.include('docs/report-format.md');
@@ -172,7 +179,7 @@ describe('keras-parity command', function () {
     expect(stdout).to.match(/^Keras 3\.15\.1\nop +reference\n/m).and.to.include('Keras 3.6.0 and 3.15.1)');
     // Not a terminal: plain progress lines, no bar, no colours.
     expect(stderr).to.include('reference relu:').and.include('Keras 3.15.1 · reference relu:').and.not.to.match(/\r|\x1b/);
-    expect(stderr).to.match(/^Running \d+ golden cases of Keras 3\.6\.0 and \d+ of Keras 3\.15\.1 on 1 backend$/m);
+    expect(stderr).to.match(/^Running \d+ golden cases of Keras 3\.6\.0 and \d+ of Keras 3\.15\.1, with \d+ gradient cases on 1 backend$/m);
   });
 
   it('run --keras runs the versions named: one version looks as before, its version in the headings', () => {
@@ -244,9 +251,54 @@ describe('keras-parity command', function () {
     expect(stdout).to.include('junit.xml');
     expect(junit.match(/<testsuite /g)).to.have.length(4);
     expect(junit).to.include('<testsuite name="ci test · cli-broken · Keras 3.6.0"').and.include('<testsuite name="ci test · cli-broken · Keras 3.15.1"');
-    expect(junit.match(/<testcase /g)).to.have.length(report.results!.length);
-    expect(junit.match(/<failure /g)).to.have.length(report.results!.filter((r) => r.status === 'failed').length);
+    const results = [...report.results!, ...report.gradient!.results];
+    expect(junit.match(/<testcase /g)).to.have.length(results.length);
+    expect(junit.match(/<failure /g)).to.have.length(results.filter((r) => r.status === 'failed').length);
     expect(readFileSync(join(tmp, 'labelled', 'report.md'), 'utf8')).to.include('on `ci test`');
+  });
+
+  it('runs the gradient cases too: a broken backward rule fails the run and shows as failed in every output', () => {
+    const { code, stdout, stderr } = runs.gradBroken;
+    expect(code, stderr).to.equal(1);
+    const report = readReport(join(tmp, 'grad'));
+    // The forward cases all pass: only the gradient of relu on cli-broken-grad is wrong.
+    expect(report.summary).to.deep.include({ failed: 0, ok: false });
+    const g = report.gradient!;
+    const cell = (op: string, backend: string) => g.cells.find((c) => c.op === op && c.backend === backend)!;
+    expect(cell('relu', 'cli-broken-grad').failed).to.be.greaterThan(0);
+    expect(cell('relu', 'reference')).to.deep.include({ failed: 0 });
+    expect(cell('relu', 'reference').passed).to.be.greaterThan(0);
+    // one_hot has no gradient in Keras (its outputs are integers): not applicable, on every backend.
+    expect([cell('one_hot', 'reference').note, cell('one_hot', 'cli-broken-grad').note]).to.deep.equal(['not-applicable', 'not-applicable']);
+    expect(g.summary.failed).to.equal(cell('relu', 'cli-broken-grad').failed);
+    const failed = g.cases.find((c) => c.id === 'relu/f32-7' && c.backend === 'cli-broken-grad')!;
+    expect(failed).to.deep.include({ op: 'relu', status: 'failed', call: 'relu(<float32 (7,)>)' });
+    expect(failed.reason).to.equal("the gradient of x differs from jax.vjp's");
+
+    const md = readFileSync(join(tmp, 'grad', 'report.md'), 'utf8');
+    expect(md).to.include('**FAILED**').and.include('## Gradients: Keras 3.15.1');
+    expect(md).to.include('## Failed gradient cases: Keras 3.15.1 (').and.include('### `relu/f32-7` on `cli-broken-grad`');
+    expect(md).to.match(/\| `relu` \| ✅ \d+[^|]*\| ❌ \d+ of \d+ failed[^|]*\|\n\| `one_hot` \| n\/a \| n\/a \|/);
+    const html = readFileSync(join(tmp, 'grad', 'report.html'), 'utf8');
+    const gradHtml = html.slice(html.indexOf('id="gradient-heatmap"'), html.indexOf('id="h-details"'));
+    expect(gradHtml).to.include('<td class="c fail">').and.include('aria-label="one_hot on reference, Keras 3.15.1: not applicable');
+    expect(html).to.include('id="gradient-case-list"');
+    const ids = [...html.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids.length - new Set(ids).size, 'element ids repeat').to.equal(0);
+    expect(stdout).to.match(/^Keras 3\.15\.1 gradients$/m).and.to.match(/^one_hot +n\/a +n\/a$/m);
+    expect(stdout).to.match(/FAILED: \d+ passed, 0 failed.*; gradients: \d+ passed, [1-9]\d* failed/);
+    expect(stderr).to.include('FAIL relu/f32-7 (gradient) [cli-broken-grad, Keras 3.15.1]: the gradient of x differs');
+    const junit = readFileSync(join(tmp, 'grad.xml'), 'utf8');
+    expect(junit).to.include('<testcase classname="relu" name="relu/f32-7 [Keras 3.15.1] (gradient)"').and.include('<failure message="relu/f32-7 [Keras 3.15.1] (gradient): max abs 1');
+  });
+
+  it('run --no-grad leaves the gradient cases out; with --grad-only it is a usage error', () => {
+    expect(runs.noGrad.code, runs.noGrad.stderr).to.equal(0);
+    const report = readReport(join(tmp, 'no-grad'));
+    expect(report).not.to.have.property('gradient');
+    expect(readFileSync(join(tmp, 'no-grad', 'report.md'), 'utf8')).not.to.include('Gradients');
+    expect(runs.gradBoth.code).to.equal(2);
+    expect(runs.gradBoth.stderr).to.include('run: --grad-only and --no-grad cannot both be given');
   });
 
   it('backends lists every backend, available or not and why, with its device', () => {
@@ -295,7 +347,9 @@ describe('keras-parity command', function () {
   it('fuzz: --help lists its options; bad options, ops and backends exit 2; no Keras exits 3 with the fix', () => {
     expect(runs.help.stdout).to.match(/^  fuzz /m);
     expect(runs.fuzzHelp.code).to.equal(0);
-    for (const option of ['--op LIST', '--backend LIST', '--cases N', '--seed S', '--python PATH', '--save [NAME]']) expect(runs.fuzzHelp.stdout).to.include(option);
+    for (const option of ['--op LIST', '--backend LIST', '--cases N', '--seed S', '--python PATH', '--save [NAME]', '--grad']) expect(runs.fuzzHelp.stdout).to.include(option);
+    expect(runs.fuzzGradSave.code).to.equal(2);
+    expect(runs.fuzzGradSave.stderr).to.include('fuzz: --grad --save takes the folder to write gradient cases to: --save DIR');
     expect(runs.fuzzBadCases.code).to.equal(2);
     expect(runs.fuzzBadCases.stderr).to.include("fuzz: --cases must be an integer, not 'many'");
     expect(runs.fuzzBadOp.code).to.equal(2);
@@ -356,6 +410,38 @@ describe('runParity', () => {
     expect(renderMarkdown(report)).to.include('## Failed cases');
   });
 
+  it('counts the gradient cases of a backend without backward rules as unsupported, not failed', async () => {
+    registerBackend('cli-no-rules', async () => ({ ...referenceAdapter, name: 'cli-no-rules', vjps: {} }));
+    const { exitCode, report } = await run({ backends: ['cli-no-rules'], keras: ['3.15.1'] });
+    expect(exitCode).to.equal(0);
+    const [cell] = report.gradient!.cells;
+    expect(cell).to.deep.include({ op: 'relu', note: 'no-rule', passed: 0, failed: 0 });
+    const results = report.gradient!.results;
+    expect(cell.unsupported).to.equal(results.length).and.be.greaterThan(0);
+    expect(results.every((r) => r.status === 'unsupported' && r.reason === 'no backward rule for relu on cli-no-rules yet')).to.equal(true);
+    expect(renderMarkdown(report)).to.include('| `relu` | ⚪ unsupported (no backward rule) |');
+  });
+
+  it('--grad-only runs the gradient cases alone; a version without a gradient set has none', async () => {
+    const { exitCode, report } = await run({ backends: ['reference'], gradOnly: true });
+    expect(exitCode).to.equal(0);
+    expect([report.cells, report.results]).to.deep.equal([[], []]);
+    expect(report.gradient!.only).to.equal(true);
+    expect(report.gradient!.cells.map((c) => [c.keras, c.op, c.failed, c.passed > 0])).to.deep.equal([
+      ['3.6.0', 'relu', 0, true],
+      ['3.15.1', 'relu', 0, true],
+    ]);
+    const md = renderMarkdown(report);
+    expect(md).to.match(/^\*\*PASSED\*\*: gradients: \d+ passed/m).and.include('## Gradients: Keras 3.6.0').and.not.include('## Results');
+    // One forward set named by --golden: no grad/ beside it, so no gradients, and --grad-only cannot run.
+    const oneSet = await run({ backends: ['reference'], goldenDir: join(ROOT, 'golden', 'keras-3.6.0') });
+    expect(oneSet.report).not.to.have.property('gradient');
+    await run({ backends: ['reference'], goldenDir: join(ROOT, 'golden', 'keras-3.6.0'), gradOnly: true }).then(
+      () => expect.fail('--grad-only ran without a gradient set'),
+      (e: Error) => expect(e.message).to.match(/^run: --grad-only: no gradient set of Keras 3\.6\.0 in /),
+    );
+  });
+
   it('runs the Chromium backends by their chromium: names (tfjs-webgl alone too), with Chromium in the environment', async function () {
     if (chromiumMissing()) {
       if (process.env.KERAS_PARITY_REQUIRE_CHROMIUM === '1') throw new Error(chromiumMissing()!);
@@ -378,6 +464,11 @@ describe('runParity', () => {
       ['3.15.1', 'relu', 0, true],
       ['3.15.1', 'softmax', 0, true],
     ]);
+    // The gradient cases too, in the page: each passes, or its op has no backward rule there yet.
+    const pages = report.gradient!.cells.filter((c) => c.backend.startsWith('chromium:'));
+    expect(pages).to.have.length(8);
+    for (const c of pages) expect(c.failed === 0 && (c.passed > 0 || c.note === 'no-rule'), JSON.stringify(c)).to.equal(true);
+    expect(pages.some((c) => c.passed > 0)).to.equal(true);
   });
 
   it('lists a Chromium backend as unavailable without Chromium, and fails the run when it is required', async () => {

@@ -77,7 +77,8 @@ describe('JUnit XML (run --junit)', () => {
     expect(report.kerasVersions.length).to.be.greaterThan(1);
     expect(found.map((s) => s.attr.name)).to.deep.equal(places.map((p) => `${RECORD_LABEL} · ${p.backend} · Keras ${p.keras}`));
     for (const [i, s] of found.entries()) {
-      const cells = report.cells.filter((c) => c.backend === places[i].backend && c.keras === places[i].keras);
+      // Its forward cases and its gradient ones.
+      const cells = [...report.cells, ...report.gradient!.cells].filter((c) => c.backend === places[i].backend && c.keras === places[i].keras);
       const ran = cells.reduce((n, c) => n + c.passed + c.failed + c.excluded + c.unsupported, 0);
       expect([s.testcases, s.failures + s.errors, s.skipped]).to.deep.equal([
         ran,
@@ -87,7 +88,17 @@ describe('JUnit XML (run --junit)', () => {
       expect([s.attr.tests, s.attr.failures, s.attr.errors, s.attr.skipped].map(Number)).to.deep.equal([s.testcases, s.failures, s.errors, s.skipped]);
     }
     const total = /<testsuites [^>]*tests="(\d+)"/.exec(xml)![1];
-    expect(Number(total)).to.equal(report.results!.length);
+    expect(Number(total)).to.equal(report.results!.length + report.gradient!.results.length);
+  });
+
+  it('names a gradient case as the gradient conformance spec does, `(gradient)` after it, failed where its gradient is', () => {
+    const failed = report.gradient!.results.find((r) => r.status === 'failed')!;
+    expect(failed.backend).to.equal('cli-broken-grad');
+    const name = `${failed.id} [Keras ${failed.keras}] (gradient)`;
+    expect(xml).to.include(`<testcase classname="${failed.op}" name="${name}"`);
+    expect(xml).to.include(`<failure message="${name}: max abs 1,`);
+    // The forward case of the same id on the same backend passed.
+    expect(xml).to.match(new RegExp(`<testcase classname="${failed.op}" name="${failed.id.replace(/[.+]/g, '\\$&')} \\[Keras ${failed.keras.replace(/\./g, '\\.')}\\]" time="[\\d.]+"/>`));
   });
 
   it('names the case, its Keras version and its measured error in a failure, the reason in a skip', () => {

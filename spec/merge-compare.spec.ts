@@ -1,8 +1,8 @@
 /**
  * `keras-parity merge` and `keras-parity compare`: real reports made in-process (runParity on relu with the
- * reference backend and the throwaway cli-broken one, its relu off by one; every Keras version with goldens,
- * and one of 3.6.0 alone), merged and compared as functions, then the two commands as subprocesses (exit
- * codes, files written).
+ * reference backend and the throwaway cli-broken one, its relu off by one, and cli-broken-grad, its relu's
+ * gradient off by one; every Keras version with goldens, and one of 3.6.0 alone), merged and compared as
+ * functions, then the two commands as subprocesses (exit codes, files written).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { renderHtml } from '../src/report/html.js';
 import { renderJunit } from '../src/report/junit.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { MergeError, machineDisagreements, mergeReports } from '../src/report/merge.js';
-import { parseReport, stringifyReport, type ParityReport } from '../src/report/model.js';
+import { parseReport, stringifyReport, type ParityReport, type ReportResult } from '../src/report/model.js';
 import registerFixtures from './fixtures/cli-backends.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -49,13 +49,20 @@ function otherGoldens(report: ParityReport, keras: string, sha: string): ParityR
 /** The report as if its backend were called `name`: box-b's "reference" gives cli-broken's numbers. */
 function renamed(report: ParityReport, from: string, name: string): ParityReport {
   const swap = <T extends { backend: string }>(x: T): T => (x.backend === from ? { ...x, backend: name } : x);
+  const g = report.gradient!;
   return {
     ...report,
     backends: report.backends.map((b) => (b.name === from ? { ...b, name } : b)),
     cells: report.cells.map(swap),
     cases: report.cases.map(swap),
     results: report.results!.map(swap),
+    gradient: { ...g, cells: g.cells.map(swap), cases: g.cases.map(swap), results: g.results.map(swap) },
   };
+}
+
+/** The report with only the forward and gradient results `keep` keeps: a shard's part of it. */
+function part(report: ParityReport, keep: (r: ReportResult, i: number) => boolean): ParityReport {
+  return { ...report, results: report.results!.filter(keep), gradient: { ...report.gradient!, results: report.gradient!.results.filter(keep) } };
 }
 
 const copy = (r: ParityReport): ParityReport => parseReport(stringifyReport(r));
@@ -66,12 +73,15 @@ describe('merge and compare', function () {
   let b: ParityReport;
   /** box-c ran Keras 3.6.0 alone. */
   let c: ParityReport;
+  /** box-d's "reference" gives cli-broken-grad's numbers: its forward relu right, its gradient off by one. */
+  let d: ParityReport;
 
   before(async () => {
     registerFixtures({ registerBackend });
     a = await run('box-a', 'reference');
     b = renamed(await run('box-b', 'cli-broken'), 'cli-broken', 'reference');
     c = await run('box-c', 'reference', ['3.6.0']);
+    d = renamed(await run('box-d', 'cli-broken-grad'), 'cli-broken-grad', 'reference');
   });
 
   describe('mergeReports', () => {
@@ -98,10 +108,17 @@ describe('merge and compare', function () {
     });
 
     it('merges shards of one run into one column, and refuses the same case twice', () => {
-      const half = (r: ParityReport, keep: number) => ({ ...r, results: r.results!.filter((_, i) => i % 2 === keep) });
+      const half = (r: ParityReport, keep: number) => part(r, (_, i) => i % 2 === keep);
       const shards = mergeReports([{ report: half(a, 0), file: 's0.json' }, { report: half(a, 1), file: 's1.json' }]);
       expect(shards.backends.map((x) => x.name)).to.deep.equal(['box-a · reference']);
       expect(shards.results).to.have.length(a.results!.length);
+      expect(shards.gradient!.results).to.have.length(a.gradient!.results.length);
+      // A gradient case twice is refused as a forward one is.
+      const gradients = (keep: (r: ReportResult) => boolean) => ({ ...part(a, keep), results: [] });
+      expect(() => mergeReports([{ report: gradients(() => true), file: 'x.json' }, { report: gradients((r) => r.id.endsWith('-7')), file: 'y.json' }])).to.throw(
+        MergeError,
+        /x\.json and y\.json both ran relu\/f32-7 \(gradient\)/,
+      );
       expect(() => mergeReports([{ report: a, file: 'x.json' }, { report: a, file: 'y.json' }])).to.throw(MergeError, /x\.json and y\.json both ran/);
     });
 
@@ -147,8 +164,8 @@ describe('merge and compare', function () {
 
     it('keeps the same case id of two Keras versions apart: a case twice is (version, column, id) twice', () => {
       const ids = a.results!.filter((r) => r.keras === '3.6.0').map((r) => r.id);
-      const newer = { ...a, results: a.results!.filter((r) => r.keras !== '3.6.0') };
-      const older = { ...a, results: a.results!.filter((r) => r.keras === '3.6.0') };
+      const newer = part(a, (r) => r.keras !== '3.6.0');
+      const older = part(a, (r) => r.keras === '3.6.0');
       const merged = mergeReports([{ report: older, file: 'old.json' }, { report: newer, file: 'new.json' }]);
       expect(merged.results).to.have.length(a.results!.length);
       expect(ids.every((id) => merged.results!.some((r) => r.id === id && r.keras !== '3.6.0'))).to.equal(true);
@@ -168,7 +185,7 @@ describe('merge and compare', function () {
 
     it('finds nothing between identical reports', () => {
       const c = compareReports(a, copy(a));
-      expect(c).to.include({ regressions: 0, compared: a.results!.length });
+      expect(c).to.include({ regressions: 0, compared: a.results!.length + a.gradient!.results.length });
       expect(c.changes).to.deep.equal([]);
     });
 
@@ -191,12 +208,41 @@ describe('merge and compare', function () {
 
     it('compares a run of one Keras version with a run of two: the version gone is a backend gone, a new one is not compared', () => {
       const one = compareReports(c, a);
-      expect(one).to.include({ regressions: 0, goldenChanged: false, compared: c.results!.length });
+      const compared = c.results!.length + c.gradient!.results.length;
+      expect(one).to.include({ regressions: 0, goldenChanged: false, compared });
       const gone = compareReports(a, c);
-      expect(gone.compared).to.equal(c.results!.length);
-      expect(gone.changes).to.deep.equal([{ kind: 'backend-gone', keras: '3.15.1', column: 'reference', reason: 'Keras 3.15.1 did not run (run --keras)' }]);
+      expect(gone.compared).to.equal(compared);
+      const why = { kind: 'backend-gone', keras: '3.15.1', column: 'reference', reason: 'Keras 3.15.1 did not run (run --keras)' };
+      expect(gone.changes).to.deep.equal([why, { ...why, gradient: true }]);
       expect(compareReports(otherGoldens(c, '3.6.0', 'e'.repeat(64)), a).goldenChanged).to.equal(true);
       expect(compareReports(otherGoldens(a, '3.15.1', 'e'.repeat(64)), c).goldenChanged).to.equal(false);
+    });
+  });
+
+  describe('gradients', () => {
+    it('merge keeps both machines\' gradient results, each in its column, and every output shows them', () => {
+      const merged = mergeReports([{ report: a, file: 'a.json' }, { report: d, file: 'd.json' }]);
+      const g = merged.gradient!;
+      expect(g.results).to.have.length(a.gradient!.results.length + d.gradient!.results.length);
+      expect(new Set(g.cells.map((x) => x.backend))).to.deep.equal(new Set(['box-a · reference', 'box-d · reference']));
+      expect(g.summary.failed).to.equal(d.gradient!.summary.failed).and.be.greaterThan(0);
+      expect(merged.summary).to.deep.include({ failed: 0, ok: false });
+      expect(validate(JSON.parse(stringifyReport(merged))), JSON.stringify(validate.errors)).to.equal(true);
+      expect(renderMarkdown(merged)).to.match(/## Gradients: Keras 3\.6\.0[^#]*\| op \| `box-a · reference` \| `box-d · reference` \|\n\|---\|---\|---\|\n\| `relu` \| ✅ \d+ [^|]*\| ❌ \d+ of \d+ failed/);
+      const html = renderHtml(merged);
+      expect(html.slice(html.indexOf('id="gradient-heatmap"'))).to.include('<td class="c fail');
+      expect(renderJunit(merged)).to.match(/name="relu\/f32-7 \[Keras 3\.6\.0\] \(gradient\)" time="[\d.]+">\s*<failure/);
+    });
+
+    it('compare flags a gradient that regresses, apart from the forward results, and none where a report has no gradients', () => {
+      const worse = compareReports(a, d);
+      expect(worse.regressions).to.be.greaterThan(0);
+      expect(worse.changes.every((x) => x.gradient === true && x.kind === 'failing')).to.equal(true);
+      expect(worse.changes[0]).to.include({ column: 'reference', base: 'passed', head: 'failed', reason: "the gradient of x differs from jax.vjp's" });
+      expect(compareReports(d, a).changes.every((x) => x.kind === 'fixed' && x.gradient)).to.equal(true);
+      const { gradient: _gradient, ...forwardOnly } = d;
+      expect(compareReports(a, forwardOnly)).to.include({ regressions: 0, compared: a.results!.length });
+      expect(renderMarkdown({ ...d, baseline: { file: 'a.json', generatedAt: a.generatedAt, ...worse } })).to.match(/\| newly failing \| `relu\/[^`]+` \(gradient\) \|/);
     });
   });
 
@@ -209,6 +255,7 @@ describe('merge and compare', function () {
       write('a', a);
       write('b', b);
       write('c', c);
+      write('d', d);
       write('mixed', otherGoldens(b, '3.6.0', '0'.repeat(64)));
     });
     after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -238,6 +285,12 @@ describe('merge and compare', function () {
       expect(worse.stdout).to.match(/newly failing\s+relu\/\S+ on reference · Keras 3\.6\.0: passed → failed/);
       expect(worse.stdout).to.match(/newly failing\s+relu\/\S+ on reference · Keras 3\.15\.1: passed → failed/);
       expect(readFileSync(md, 'utf8')).to.include('**REGRESSED**').and.include('| newly failing | `relu/');
+    });
+
+    it('compare exits 1 on a gradient regression, naming the case and `(gradient)`', async () => {
+      const r = await keras(['compare', files.a, files.d]);
+      expect(r.code, r.stderr).to.equal(1);
+      expect(r.stdout).to.match(/newly failing\s+relu\/\S+ \(gradient\) on reference · Keras 3\.6\.0: passed → failed: the gradient of x differs/);
     });
 
     it('compare exits 1 when HEAD dropped a Keras version, naming it; merge joins a one-version run with a two-version one', async () => {

@@ -1,7 +1,7 @@
 /** What a report cell says (src/report/cell.ts), which report.md, report.html and the run summary all render. */
 import { expect } from 'chai';
 import { countsText, formatWorst, summarizeCell } from '../src/report/cell.js';
-import type { ReportBackend, ReportCell } from '../src/report/model.js';
+import type { ReportBackend, ReportCell, ReportGradientCell } from '../src/report/model.js';
 
 const up: ReportBackend = { name: 'tfjs-cpu', available: true, required: false };
 const down: ReportBackend = { name: 'tfjs-gone', available: false, reason: 'no lib', required: false };
@@ -35,6 +35,13 @@ describe('report cell', () => {
       ran: 4,
       worst: 'exact',
     });
+  });
+
+  it('says why a gradient cell ran nothing, unless a case of it failed (a merged cell)', () => {
+    const noRule = cell({ unsupported: 4, note: 'no-rule' } as Partial<ReportGradientCell>);
+    expect(summarizeCell(noRule, up)).to.deep.equal({ state: 'noted', note: 'no-rule', cell: noRule });
+    expect(summarizeCell(cell({ note: 'not-applicable' } as Partial<ReportGradientCell>), up).state).to.equal('noted');
+    expect(summarizeCell(cell({ failed: 1, note: 'no-rule' } as Partial<ReportGradientCell>), up).state).to.equal('failed');
   });
 
   it('counts the excluded apart from the cases that ran', () => {

@@ -359,6 +359,18 @@ describe('bench.json reading', () => {
     );
     fails(text((b) => (((b.environment as Record<string, unknown[]>).backends[1] as Record<string, unknown>).available = 'yes')), 'environment.backends[1].available must be a boolean, got "yes"');
   });
+
+  it('reads the gradient part where the file has one, and checks its rows', () => {
+    const gradients = {
+      cases: [{ op: 'softmax', size: '100x1000', elements: 1e5, kerasJaxMs: 0.4, kerasVersion: '3.6.0' }],
+      results: [{ op: 'softmax', size: '100x1000', backend: 'reference', medianMs: 24 }, { op: 'conv', size: 'k3', backend: 'tfjs-cpu', medianMs: null, skipped: 'no rule' }],
+      leaks: [],
+    };
+    const withGradients = { ...benchFixture(), gradients };
+    expect(parseBench(JSON.stringify(withGradients), 'b.json')).to.deep.equal(withGradients);
+    fails(text((b) => (b.gradients = { ...gradients, results: [{ ...gradients.results[0], medianMs: 'fast' }] })), 'b.json: gradients.results[0].medianMs must be a number or null, got "fast"');
+    fails(text((b) => (b.gradients = { cases: [], results: [] })), 'b.json: gradients.leaks must be an array, got nothing');
+  });
 });
 
 describe('keras-parity run --bench', function () {

@@ -69,6 +69,31 @@ describe('report.json, the run record (docs/report.schema.json)', () => {
     expect([...new Set(report.cells.map((c) => c.keras))]).to.deep.equal(versions);
   });
 
+  it('holds the gradient cases apart, validating: a failed one fails the run, the forward counts stay forward', () => {
+    const g = report.gradient!;
+    expect(g.sets.map((s) => s.keras)).to.deep.equal(report.kerasVersions);
+    for (const s of g.sets) {
+      const bytes = readFileSync(new URL(`../golden/grad/keras-${s.keras}/manifest.json`, import.meta.url));
+      expect(s.manifestSha256).to.equal(createHash('sha256').update(bytes).digest('hex'));
+    }
+    const perCell = g.cells.reduce((n, c) => n + c.passed + c.failed + c.excluded + c.unsupported, 0);
+    expect(g.results).to.have.length(perCell);
+    // cli-broken-grad's relu gradient is off by one, its forward relu right; cli-unsupported refuses relu.
+    const relu = (backend: string) => g.results.filter((r) => r.backend === backend && r.op === 'relu');
+    const failed = relu('cli-broken-grad').filter((r) => r.status === 'failed');
+    // All but the empty case (f32-0x3), whose gradient has no element to be off.
+    expect(failed.length).to.be.greaterThan(0).and.equal(relu('cli-broken-grad').filter((r) => !/-0x3$/.test(r.id)).length);
+    for (const r of failed) expect(r.maxAbs).to.be.closeTo(1, 1e-6);
+    expect(relu('cli-unsupported').every((r) => r.status === 'unsupported')).to.equal(true);
+    expect(relu('reference').every((r) => r.status === 'passed')).to.equal(true);
+    expect(report.results!.filter((r) => r.backend === 'cli-broken-grad' && r.op === 'relu' && r.status !== 'passed')).to.deep.equal([]);
+    expect(g.summary.failed).to.equal(failed.length);
+    expect(report.summary.ok).to.equal(false);
+    const json = asWritten(report) as { gradient: { cells: Record<string, unknown>[] } };
+    json.gradient.cells[0].note = 'no-idea';
+    expect(problems(json)).to.include('/gradient/cells/0/note must be equal to one of the allowed values');
+  });
+
   it('names a result by its Keras version and id: the same id once per version and backend', () => {
     const keys = report.results!.map((r) => `${r.keras} ${r.backend} ${r.id}`);
     expect(new Set(keys).size).to.equal(keys.length);
@@ -122,7 +147,7 @@ async function formatTwo(): Promise<Record<string, unknown>> {
   const { report } = await recordRun();
   const seed = <T extends { keras: string }>(items: readonly T[]) =>
     items.filter((x) => x.keras === '3.6.0').map(({ keras: _keras, ...rest }) => rest);
-  const { kerasVersions: _versions, ...rest } = report;
+  const { kerasVersions: _versions, gradient: _gradient, ...rest } = report;
   return {
     ...rest,
     format: 'keras-parity-report/2',

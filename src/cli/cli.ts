@@ -92,6 +92,8 @@ export async function cli(argv: readonly string[], streams: Streams = { stdout: 
           maxUlpGrowth: parseMaxUlpGrowth(stringValue(parsed, 'max-ulp-growth'), 'run'),
           expectations: stringValue(parsed, 'expectations'),
           strictExpectations: parsed.values['strict-expectations'] === true,
+          grad: parsed.values['no-grad'] !== true,
+          gradOnly: parsed.values['grad-only'] === true,
           stdout,
           stderr,
         });
@@ -140,6 +142,7 @@ export async function cli(argv: readonly string[], streams: Streams = { stdout: 
             python: stringValue(parsed, 'python'),
             timeout: stringValue(parsed, 'timeout'),
             save: parsed.values.save as string | true | undefined,
+            grad: parsed.values.grad === true,
             progress: stringValue(parsed, 'progress'),
           },
           stdout,

@@ -11,6 +11,7 @@ import {
   DEFAULT_MAX_ULP_GROWTH,
   GOLDEN_CHANGED_NOTE,
   KIND_NAMES,
+  changeCase,
   changeDetail,
   changePlace,
   compareReports,
@@ -109,7 +110,8 @@ export function comparisonText(c: ReportComparison, names: { base: string; head:
   const width = Math.max(0, ...changes.map((x) => KIND_NAMES[x.kind].length));
   for (const x of changes) {
     const kind = paint(color, x.kind === 'fixed' ? 'green' : 'red', KIND_NAMES[x.kind].padEnd(width));
-    lines.push(`  ${kind}  ${x.id ? `${x.id} on ` : ''}${changePlace(x)}: ${changeDetail(x)}`);
+    const what = x.id ? `${changeCase(x)} on ` : x.gradient ? 'gradients on ' : '';
+    lines.push(`  ${kind}  ${what}${changePlace(x)}: ${changeDetail(x)}`);
   }
   return `${lines.join('\n')}\n`;
 }

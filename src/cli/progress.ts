@@ -134,7 +134,7 @@ export class RunProgress {
     switch (e.type) {
       case 'start':
         this.total = e.total;
-        this.line.log(`Running ${versionCounts(e.versions)} on ${plural(e.backends.filter((b) => b.available).length, 'backend')}`);
+        this.line.log(`Running ${versionCounts(e.versions, e.gradCases)} on ${plural(e.backends.filter((b) => b.available).length, 'backend')}`);
         break;
       case 'backend':
         this.line.log(this.backendLine(e.backend));
@@ -144,12 +144,12 @@ export class RunProgress {
         this.where = `${e.backend} · ${e.keras} · ${e.op}`;
         if (e.outcome === 'failed') {
           this.failed++;
-          this.failureLine(e.caseId, `${e.backend}, ${kerasTitle(e.keras)}`, e.failure);
+          this.failureLine(`${e.caseId}${e.gradient ? ' (gradient)' : ''}`, `${e.backend}, ${kerasTitle(e.keras)}`, e.failure);
         }
         this.line.update(this.status(), this.done === this.total);
         break;
       case 'cell':
-        if (this.line.mode === 'lines') this.line.log(this.cellLine(e.cell, e.seconds));
+        if (this.line.mode === 'lines') this.line.log(this.cellLine(e.cell, e.seconds, e.gradient));
         break;
     }
   };
@@ -169,12 +169,12 @@ export class RunProgress {
     return `${b.name}: ${what}: ${b.reason ?? 'no reason given'}`;
   }
 
-  private cellLine(c: ReportCell, seconds: number): string {
+  private cellLine(c: ReportCell, seconds: number, gradient?: boolean): string {
     const parts = [`${c.passed} passed`];
     if (c.failed) parts.push(paint(this.color, 'red', `${c.failed} failed`));
     if (c.unsupported) parts.push(`${c.unsupported} unsupported`);
     if (c.excluded) parts.push(`${c.excluded} excluded`);
-    return `  ${kerasTitle(c.keras)} · ${c.backend} ${c.op}: ${parts.join(', ')} (${seconds.toFixed(2)} s)`;
+    return `  ${kerasTitle(c.keras)} · ${c.backend} ${c.op}${gradient ? ' (gradient)' : ''}: ${parts.join(', ')} (${seconds.toFixed(2)} s)`;
   }
 
   /** `backend, Keras 3.6.0`: where the case failed. */
@@ -189,10 +189,14 @@ export class RunProgress {
   }
 }
 
-/** `1338 golden cases of Keras 3.6.0 and 1401 of Keras 3.15.1`, each version's count of one backend. */
-function versionCounts(versions: readonly { keras: string; cases: number }[]): string {
+/**
+ * `1338 golden cases of Keras 3.6.0 and 1401 of Keras 3.15.1`, each version's count of one backend, and
+ * `, with 1771 gradient cases` where the run has them.
+ */
+function versionCounts(versions: readonly { keras: string; cases: number }[], gradCases?: number): string {
   const parts = versions.map((v, i) => (i ? `${v.cases} of ${kerasTitle(v.keras)}` : `${plural(v.cases, 'golden case')} of ${kerasTitle(v.keras)}`));
-  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : (parts[0] ?? 'no golden case');
+  const forward = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : (parts[0] ?? 'no golden case');
+  return gradCases === undefined ? forward : `${forward}, with ${plural(gradCases, 'gradient case')}`;
 }
 
 /**

@@ -6,12 +6,12 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { registeredBackends } from '../backend/registry.js';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { chromiumMissing } from '../browser/node/chromium.js';
 import { CHROMIUM_BACKENDS, openBrowserBackends, pageBackendOf } from '../browser/node/remote.js';
 import { PAGE_BACKENDS, inChromium, type PageBackend } from '../browser/node/session.js';
 import { GoldenError } from '../golden/errors.js';
-import { directorySource, goldenSetDirs, type GoldenSetDir } from '../golden/node.js';
+import { directorySource, goldenSetDirs, gradSetDirs, type GoldenSetDir, type GradSetDir } from '../golden/node.js';
 import { KERAS_VERSIONS, isKerasVersion, type KerasVersion } from '../keras-versions.js';
 import { camelCase } from '../ops/op.js';
 import { OP_TABLE, PUBLIC_NAMES, opIn, type OpName } from '../ops/table.js';
@@ -77,6 +77,8 @@ export const RUN: CommandSpec = {
       help: `bench.json to plot in the report (default: ${DEFAULT_BENCH} when it exists)`,
     },
     { name: 'no-bench', help: 'no Performance section, even when the default bench.json exists' },
+    { name: 'no-grad', help: 'leave the gradient cases (golden/grad/keras-<version>/, jax.vjp) out: forward cases only' },
+    { name: 'grad-only', help: 'run the gradient cases alone, not the forward ones' },
     {
       name: 'shard',
       value: 'I/N',
@@ -94,6 +96,13 @@ export const RUN: CommandSpec = {
     '  npm run bench && keras-parity run --bench bench/results/bench.json   # with benchmark plots',
     '  keras-parity run --label ci --shard 2/3 --out shard2  # CI: one of 3 parallel jobs; merge their report.json',
     '  keras-parity run --expectations parity-expectations.txt --strict-expectations  # CI: known failures pass',
+    '  keras-parity run --grad-only --op softmax,max_pool   # the gradient cases alone',
+    '',
+    'Gradients: beside each forward case, run replays the gradient goldens (golden/grad/keras-<version>/,',
+    'jax.vjp with recorded cotangents) of the selected ops through ops.vjp on every backend, Chromium ones',
+    'included, and reports them apart, in a gradient table per version: an op the backend has no backward',
+    'rule for yet is unsupported, an op without a gradient in Keras (one_hot, multi_hot, ctc_decode) not',
+    'applicable. A failing gradient case fails the run as a forward one does. --no-grad leaves them out.',
     '',
     `Benchmark plots: \`npm run bench\` writes ${DEFAULT_BENCH} in the keras-parity checkout; run embeds`,
     'it (or the --bench file) in report.json and plots it in the Performance section of report.html.',
@@ -152,6 +161,10 @@ export interface RunOptions {
   expectations?: string;
   /** With `expectations`: a case a Failure line names that passes fails the run. */
   strictExpectations?: boolean;
+  /** Replay the gradient sets of the golden folder too (default: true); false is `--no-grad`. */
+  grad?: boolean;
+  /** Replay only the gradient sets (`--grad-only`). */
+  gradOnly?: boolean;
   progress?: 'auto' | 'bar' | 'lines' | 'none';
   /** Where the summary goes (default: process.stdout); null prints nothing. */
   stdout?: Output | null;
@@ -185,6 +198,7 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
   const stdout = options.stdout === undefined ? process.stdout : options.stdout;
   const goldenDir = resolve(options.goldenDir ?? defaultGoldenDir());
   const sets = selectSets(goldenDir, options.keras);
+  const gradSets = selectGradSets(goldenDir, sets, options);
   const ops = options.ops ? resolveOps(options.ops, 'run', sets.map((s) => s.keras)) : undefined;
   const bench = loadBench(options.bench, (message) => stderr.write(`${paint(useColor(stderr), 'yellow', 'warning')}: ${message}\n`));
   const progress = new RunProgress(stderr, progressMode(options.progress, stderr), useColor(stderr));
@@ -196,7 +210,9 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
   let collected;
   try {
     collected = await routeConsole(progress.line, async () => {
-      const browser = plan.page.length ? await openBrowserBackends(plan.page, { goldenSets: sets, log: (text) => progress.line.log(text) }) : undefined;
+      const browser = plan.page.length
+        ? await openBrowserBackends(plan.page, { goldenSets: sets, gradSets, log: (text) => progress.line.log(text) })
+        : undefined;
       try {
         return await collectReport({
           sets: sets.map((s) => ({ keras: s.keras, source: directorySource(s.dir) })),
@@ -209,6 +225,8 @@ export async function runParity(options: RunOptions = {}): Promise<RunResult> {
           ...(options.argv ? { argv: options.argv } : {}),
           ...(options.label ? { label: options.label } : {}),
           ...(expectations ? { expectations } : {}),
+          gradSets: gradSets.map((g) => ({ keras: g.keras, source: directorySource(g.dir), forwardSource: directorySource(g.forwardDir) })),
+          ...(options.gradOnly ? { gradOnly: true } : {}),
           onProgress: progress.onEvent,
         });
       } finally {
@@ -352,6 +370,21 @@ function selectSets(goldenDir: string, keras: readonly string[] | undefined): Go
     throw new UsageError(`run: --keras ${missing.join(',')}: no golden set of Keras ${missing.join(', ')} in ${goldenDir} (${has})`, 'run');
   }
   return found.filter((s) => keras.includes(s.keras));
+}
+
+/**
+ * The gradient sets of the forward sets run (golden/grad/keras-<version>/ beside golden/keras-<version>/):
+ * none with --no-grad. --grad-only without any is a usage error; without it, a version without one
+ * simply has no gradient table.
+ */
+function selectGradSets(goldenDir: string, sets: readonly GoldenSetDir[], options: RunOptions): GradSetDir[] {
+  if (options.gradOnly && options.grad === false) throw new UsageError('run: --grad-only and --no-grad cannot both be given', 'run');
+  if (options.grad === false) return [];
+  const found = gradSetDirs(goldenDir).filter((g) => sets.some((s) => s.keras === g.keras && resolve(s.dir) === resolve(g.forwardDir)));
+  if (options.gradOnly && !found.length) {
+    throw new UsageError(`run: --grad-only: no gradient set of Keras ${sets.map((s) => s.keras).join(', ')} in ${join(goldenDir, 'grad')}`, 'run');
+  }
+  return found;
 }
 
 /**

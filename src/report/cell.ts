@@ -4,7 +4,7 @@
  * these out in its own medium and adds nothing to what they mean.
  */
 import { formatMeasure, formatUlp } from './measure.js';
-import type { ParityReport, ReportBackend, ReportCell, ReportUnexpectedPass, WorstError } from './model.js';
+import type { GradientNote, ParityReport, ReportBackend, ReportCell, ReportGradientCell, ReportUnexpectedPass, WorstError } from './model.js';
 import { kerasTitle } from './versions.js';
 
 /** Float32's default atol: errors below it are noise by Keras's own test standard. */
@@ -33,6 +33,8 @@ export type CellSummary =
   | { state: 'unavailable'; reason?: string }
   /** The backend ran, but not this op. */
   | { state: 'notrun' }
+  /** A gradient cell whose op ran no gradient case there, and why (./gradient.ts words it). */
+  | { state: 'noted'; note: GradientNote; cell: ReportCell }
   | {
       state: RanState;
       cell: ReportCell;
@@ -43,10 +45,12 @@ export type CellSummary =
     };
 
 /** `cell`: the op on the backend, absent where it did not run; `backend`: what the report knows of it. */
-export function summarizeCell(cell: ReportCell | undefined, backend: ReportBackend | undefined): CellSummary {
+export function summarizeCell(cell: ReportGradientCell | undefined, backend: ReportBackend | undefined): CellSummary {
   if (!cell) {
     return backend && !backend.available ? { state: 'unavailable', reason: backend.reason } : { state: 'notrun' };
   }
+  // A failure outranks the note: a backend without the rule cannot fail, but a merged cell could.
+  if (cell.note && !cell.failed) return { state: 'noted', note: cell.note, cell };
   const ran = cell.passed + cell.failed + cell.unsupported;
   const worst = cell.worst ? { worst: formatWorst(cell.worst) } : {};
   return { state: ranState(cell), cell, ran, ...worst };

@@ -6,8 +6,11 @@
  * Results are matched by (Keras version, column, case id). The column is `label · backend`, unless both
  * reports hold one machine each: then by backend alone, so that a baseline from another host name still
  * matches. A version the baseline ran and the head did not is gone as a backend is, column by column.
+ * Gradient results (`report.gradient`) are compared the same way among themselves, where both reports
+ * have them; their changes carry `gradient: true`.
  */
 import { plural } from '../format.js';
+import { gradientView, hasForward } from './gradient.js';
 import { formatUlp } from './measure.js';
 import { columnName, columnsOf } from './merge.js';
 import type { ChangeKind, ParityReport, ReportChange, ReportComparison, ReportResult } from './model.js';
@@ -42,6 +45,19 @@ export class CompareError extends Error {
 export function compareReports(base: ParityReport, head: ParityReport, options: CompareOptions = {}): ReportComparison {
   const maxUlpGrowth = options.maxUlpGrowth ?? DEFAULT_MAX_ULP_GROWTH;
   const key = matchKey(base, head);
+  const none = { compared: 0, changes: [] };
+  // A run of one part alone (run --no-grad, --grad-only) says nothing of the other: not all of it gone.
+  const forward = hasForward(base) && hasForward(head) ? compareResults(base, head, key, maxUlpGrowth) : none;
+  const [baseGrad, headGrad] = [gradientView(base), gradientView(head)];
+  const gradient = baseGrad && headGrad ? compareResults(baseGrad, headGrad, key, maxUlpGrowth) : none;
+  const changes = [...forward.changes, ...gradient.changes.map((c): ReportChange => ({ ...c, gradient: true }))];
+  const regressions = changes.filter((c) => REGRESSION_KINDS.has(c.kind)).length;
+  const compared = forward.compared + gradient.compared;
+  return { maxUlpGrowth, compared, regressions, changes, goldenChanged: goldenChanged(base, head) };
+}
+
+/** The changes of `head`'s results from `base`'s, and how many case x column pairs both have. */
+function compareResults(base: ParityReport, head: ParityReport, key: Key, maxUlpGrowth: number): { compared: number; changes: ReportChange[] } {
   const before = indexResults(base, key);
   const after = indexResults(head, key);
   const changes = [...backendsGone(before, after, head, key)];
@@ -55,8 +71,7 @@ export function compareReports(base: ParityReport, head: ParityReport, options: 
       if (change) changes.push(change);
     }
   }
-  const regressions = changes.filter((c) => REGRESSION_KINDS.has(c.kind)).length;
-  return { maxUlpGrowth, compared, regressions, changes, goldenChanged: goldenChanged(base, head) };
+  return { compared, changes };
 }
 
 /**
@@ -212,6 +227,11 @@ export function changeDetail(c: ReportChange): string {
   if (c.kind === 'error-growth') return `max ULP ${formatUlp(c.baseUlp ?? NaN)} → ${formatUlp(c.headUlp ?? NaN)}, still within tolerance`;
   const statuses = `${c.base ?? 'new case'} → ${c.head}`;
   return c.reason && c.kind !== 'fixed' ? `${statuses}: ${firstLine(c.reason)}` : statuses;
+}
+
+/** `relu/f32-7`, or `relu/f32-7 (gradient)` for a change of its gradient: the case as every output names a change's. */
+export function changeCase(c: Pick<ReportChange, 'id' | 'gradient'>): string {
+  return `${c.id ?? ''}${c.gradient ? ' (gradient)' : ''}`;
 }
 
 /** A note on comparisons across golden sets, where a case id need not be the same case. */

@@ -2,7 +2,7 @@
  * The parity report as one self-contained HTML page (inline CSS and JS, nothing fetched, opens from disk):
  * a summary line, per Keras version a heading and a heatmap of op x backend coloured by the worst error in
  * ULPs (red for failures, grey where nothing could run) whose cells expand to their failing, loosened and
- * excluded cases, where Keras's own backends disagree with JAX, what changed between the Keras versions of
+ * excluded cases, the same of the gradient cases where the run had them (./gradient.ts), where Keras's own backends disagree with JAX, what changed between the Keras versions of
  * the run (./version-changes-html.ts), benchmark plots when the report carries bench results
  * (./performance.ts), and the environment and backends the run used.
  *
@@ -17,7 +17,8 @@ import { cellSummaries, countsText, expectedText, unexpectedPassText, type CellS
 import { esc } from './escape.js';
 import { NOSCRIPT_CSS, PAGE_CSS, PAGE_SCRIPT } from './html-assets.js';
 import { formatMeasure, formatUlp } from './measure.js';
-import { GOLDEN_CHANGED_NOTE, KIND_NAMES, changeDetail, comparisonHeadline, orderedChanges } from './compare.js';
+import { GOLDEN_CHANGED_NOTE, KIND_NAMES, changeCase, changeDetail, comparisonHeadline, orderedChanges } from './compare.js';
+import { GRADIENT_NOTES, gradientView, hasForward, noteSentence } from './gradient.js';
 import { machineDisagreements, sourceAsRun, type MachineDisagreement } from './merge.js';
 import { errorScore, type KerasDisagreement, type ParityReport, type ReportBaseline, type ReportCase } from './model.js';
 import { performanceSection } from './performance.js';
@@ -103,8 +104,11 @@ function uniq(items: readonly string[]): string[] {
   return [...new Set(items)];
 }
 
-/** One Keras version's grid (`report` is its view, ./versions.ts); `k`, the version's index, keeps panel ids apart. */
-function buildGrid(report: ParityReport, keras: string, k: number): Grid {
+/**
+ * One Keras version's grid (`report` is its view, ./versions.ts); `tag`, the version's index (`g` before
+ * it for the gradient grids), keeps element ids apart.
+ */
+function buildGrid(report: ParityReport, keras: string, k: number, tag = String(k)): Grid {
   const ops = uniq([...report.ops, ...report.cells.map((c) => c.op), ...report.cases.map((c) => c.op)]);
   const backends = uniq([
     ...report.backends.map((b) => b.name),
@@ -126,16 +130,18 @@ function buildGrid(report: ParityReport, keras: string, k: number): Grid {
         (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status],
       );
       const disagree = disagreeing.has(key(op, backend));
-      return { keras, op, backend, panelId: `cell-${k}-${i}-${j}`, summary, cases: own, cls: colourClass(summary), disagree };
+      return { keras, op, backend, panelId: `cell-${tag}-${i}-${j}`, summary, cases: own, cls: colourClass(summary), disagree };
     }),
   );
-  return { keras, index: k, report, ops, backends, rows };
+  return { keras, index: k, tag, report, ops, backends, rows };
 }
 
 interface Grid {
   keras: string;
   /** The version's place among the report's, for ids. */
   index: number;
+  /** What element ids hold for the grid: the index, `g` before it in a gradient grid. */
+  tag: string;
   /** The version's view of the report. */
   report: ParityReport;
   ops: string[];
@@ -170,6 +176,10 @@ function cellText(g: GridCell): string {
     const word = s.state === 'notrun' ? 'not run' : s.state;
     return `<span class="big">${word}</span>${extrasText(g)}`;
   }
+  if (s.state === 'noted') {
+    const why = s.note === 'no-rule' ? '<span class="word">no backward rule</span>' : '';
+    return `<span class="big">${esc(GRADIENT_NOTES[s.note].word)}</span>${why}${extrasText(g)}`;
+  }
   const counts = [`<span class="pass">${s.cell.passed}\u2009\u2713</span>`];
   if (s.cell.failed) counts.push(`<span class="failn">${s.cell.failed}\u2009\u2717</span>`);
   const lines = [`<span class="big">${counts.join(' ')}</span>`];
@@ -197,6 +207,7 @@ function cellLabel(g: GridCell): string {
   const head = `${g.op} on ${g.backend}, ${kerasTitle(g.keras)}: `;
   if (s.state === 'unavailable') return `${head}backend unavailable${s.reason ? ` (${s.reason})` : ''}`;
   if (s.state === 'notrun') return `${head}not run`;
+  if (s.state === 'noted') return `${head}${noteSentence(s.note)}`;
   const disagree = g.disagree ? '; machines disagree on a case of it' : '';
   return head + countsText(s.cell) + (s.worst ? `, worst error ${s.worst}` : '') + disagree;
 }
@@ -211,9 +222,11 @@ function summaryLine(report: ParityReport, grids: readonly Grid[]): string {
   const missingRequired = report.backends.filter((b) => b.required && !b.available);
   const verdict = s.ok ? 'PASSED' : 'FAILED';
   const ops = uniq(grids.flatMap((g) => g.ops));
+  const g = report.gradient;
   let text =
-    `${countsText(s)} \u2014 ${plural(ops.length, 'op')} on ${available.length} of ` +
+    `${hasForward(report) ? countsText(s) : `gradients: ${countsText(g!.summary)}`} \u2014 ${plural(ops.length, 'op')} on ${available.length} of ` +
     `${plural(report.backends.length, 'backend')}, ${versionsText(report.kerasVersions)}`;
+  if (g && hasForward(report)) text += `; gradients: ${countsText(g.summary)}`;
   const unavailable = report.backends.filter((b) => !b.available).map((b) => b.name);
   if (unavailable.length) text += ` (unavailable: ${unavailable.join(', ')})`;
   if (missingRequired.length) text += `; required but unavailable: ${missingRequired.map((b) => b.name).join(', ')}`;
@@ -244,9 +257,25 @@ function legend(): string {
   );
 }
 
+/**
+ * The gradient heatmaps, one per Keras version, laid out as the forward ones: each cell is the op's
+ * gradient cases on the backend, or why it has none.
+ */
+function gradientSection(grids: readonly Grid[], report: ParityReport): string {
+  const notes = (['no-rule', 'not-applicable', 'no-goldens'] as const).map((n) => `<li><strong>${esc(GRADIENT_NOTES[n].word)}</strong>: ${esc(GRADIENT_NOTES[n].why)}</li>`);
+  return (
+    '<section aria-labelledby="h-gradients">' +
+    '<h2 id="h-gradients">Gradients: op \u00d7 backend, per Keras version</h2>' +
+    '<p>Each gradient case replays a golden forward call through <code>ops.vjp</code> with the cotangents ' +
+    'recorded beside it and compares every gradient with <code>jax.vjp</code>\u2019s, with the same colours and words as above. ' +
+    `Cells without a case say why:</p><ul class="notes">${notes.join('')}</ul>` +
+    `<div id="gradient-heatmap">\n${grids.map((g) => versionHeatmap(g, report)).join('\n')}\n</div></section>`
+  );
+}
+
 /** One version's heading, its counts and its heatmap table. */
 function versionHeatmap(grid: Grid, report: ParityReport): string {
-  const id = `h-heatmap-${grid.index}`;
+  const id = `h-heatmap-${grid.tag}`;
   return (
     `<section class="version" aria-labelledby="${id}"><h3 id="${id}">${esc(kerasTitle(grid.keras))}</h3>` +
     `<p class="counts">${esc(countsText(grid.report.summary))}.</p>${heatmap(grid, report)}</section>`
@@ -278,12 +307,12 @@ function heatmap(grid: Grid, report: ParityReport): string {
             `title="${esc(cellLabel(g))}">${cellText(g)}</button></td>`,
         )
         .join('');
-      return `<tr><th scope="row" id="op-${grid.index}-${i}">${esc(grid.ops[i])}</th>${tds}</tr>`;
+      return `<tr><th scope="row" id="op-${grid.tag}-${i}">${esc(grid.ops[i])}</th>${tds}</tr>`;
     })
     .join('\n');
   return (
-    `<table class="heatmap" id="heatmap-${grid.index}">` +
-    `<caption>Ops \u00d7 backends, ${esc(kerasTitle(grid.keras))}: select a cell to expand its counts, worst error and failing, loosened and ` +
+    `<table class="heatmap" id="heatmap-${grid.tag}">` +
+    `<caption>${grid.tag.startsWith('g') ? 'Gradients of ops' : 'Ops'} \u00d7 backends, ${esc(kerasTitle(grid.keras))}: select a cell to expand its counts, worst error and failing, loosened and ` +
     'excluded cases under its row</caption>' +
     `<thead><tr><th scope="col">op</th>${head}</tr></thead>` +
     `<tbody>\n${body}\n</tbody></table>`
@@ -371,6 +400,7 @@ function cellFacts(g: GridCell): string[] {
     return [`<p>Backend <code>${esc(g.backend)}</code> is unavailable${s.reason ? `: ${esc(s.reason)}` : '.'}</p>`];
   }
   if (s.state === 'notrun') return ['<p>No cases of this op ran on this backend.</p>'];
+  if (s.state === 'noted') return [`<p>${esc(noteSentence(s.note))}.</p>`];
   const w = s.cell.worst;
   return [
     `<p class="counts">${countsText(s.cell)}.</p>`,
@@ -381,7 +411,8 @@ function cellFacts(g: GridCell): string[] {
   ];
 }
 
-function caseIndex(report: ParityReport, caseIds: Map<Case, string>, panelOf: Map<Case, string>): string {
+/** `listId`: the table's element id (`case-list`, `gradient-case-list`). */
+function caseIndex(report: ParityReport, caseIds: Map<Case, string>, panelOf: Map<Case, string>, listId = 'case-list'): string {
   if (!report.cases.length) return '<p>No failing, loosened or excluded cases.</p>';
   const sorted = [...report.cases].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
   const rows = sorted
@@ -397,7 +428,7 @@ function caseIndex(report: ParityReport, caseIds: Map<Case, string>, panelOf: Ma
   return (
     `<p>${count('failed')} failed, ${expectedText(count('expected-failure'))}, ${count('loosened')} loosened, ${count('excluded')} excluded ` +
     '(case \u00d7 backend). Select a case to open its details.</p>' +
-    '<div class="scroll"><table class="list" id="case-list"><thead><tr><th scope="col">status</th>' +
+    `<div class="scroll"><table class="list" id="${listId}"><thead><tr><th scope="col">status</th>` +
     '<th scope="col">case</th><th scope="col">Keras</th><th scope="col">backend</th><th scope="col">reason</th></tr></thead>' +
     `<tbody>\n${rows}\n</tbody></table></div>`
   );
@@ -539,9 +570,15 @@ function backendTable(report: ParityReport): string {
 /** The report as one self-contained HTML page. */
 export function renderHtml(report: ParityReport): string {
   const grids = versionViews(report).map(({ keras, view }, k) => buildGrid(view, keras, k));
-  const caseIds = new Map<Case, string>(report.cases.map((c, k) => [c, `case-${k}`]));
+  const gradient = gradientView(report);
+  const gradGrids = gradient ? versionViews(gradient).map(({ keras, view }, k) => buildGrid(view, keras, k, `g${k}`)) : [];
+  const caseIds = new Map<Case, string>([
+    ...report.cases.map((c, k): [Case, string] => [c, `case-${k}`]),
+    ...(gradient?.cases ?? []).map((c, k): [Case, string] => [c, `gcase-${k}`]),
+  ]);
   const panelOf = new Map<Case, string>();
-  for (const g of grids.flatMap((x) => x.rows.flat())) for (const c of g.cases) panelOf.set(c, g.panelId);
+  for (const g of [...grids, ...gradGrids].flatMap((x) => x.rows.flat())) for (const c of g.cases) panelOf.set(c, g.panelId);
+  const forward = hasForward(report);
   const title = `keras-parity report: ${report.summary.ok ? 'passed' : 'FAILED'}`;
   return `<!DOCTYPE html>
 <html lang="en">
@@ -563,22 +600,39 @@ ${baselineSection(report.baseline)}
 ${report.bench ? '<p class="meta">Also in this report: <a href="#performance">Performance</a>, benchmark plots of every backend.</p>' : ''}
 </header>
 <main>
-<section aria-labelledby="h-heatmap">
+${
+  forward
+    ? `<section aria-labelledby="h-heatmap">
 <h2 id="h-heatmap">Heatmap: op \u00d7 backend, per Keras version</h2>
 ${legend()}
 <div id="heatmap">
 ${grids.map((g) => versionHeatmap(g, report)).join('\n')}
 </div>
-</section>
+</section>`
+    : legend()
+}
+${gradient ? gradientSection(gradGrids, report) : ''}
 ${machinesSection(report)}
 <section aria-labelledby="h-details" id="details" class="nojs-only">
 <h2 id="h-details">Cell details</h2>
-${grids.map((g) => panels(g, caseIds)).join('\n')}
+${[...(forward ? grids : []), ...gradGrids].map((g) => panels(g, caseIds)).join('\n')}
 </section>
-<section aria-labelledby="h-cases">
+${
+  forward
+    ? `<section aria-labelledby="h-cases">
 <h2 id="h-cases">Failed, loosened and excluded cases</h2>
 ${caseIndex(report, caseIds, panelOf)}
-</section>
+</section>`
+    : ''
+}
+${
+  gradient
+    ? `<section aria-labelledby="h-gradient-cases">
+<h2 id="h-gradient-cases">Failed, loosened and excluded gradient cases</h2>
+${caseIndex(gradient, caseIds, panelOf, 'gradient-case-list')}
+</section>`
+    : ''
+}
 <section aria-labelledby="h-disagree">
 <h2 id="h-disagree">Where Keras\u2019s own backends disagree with JAX</h2>
 ${disagreementSections(grids)}
@@ -645,13 +699,19 @@ function sourcesEnvironment(report: ParityReport): string {
     .join('\n');
 }
 
+/** A change's case, `(gradient)` after a gradient's; `gradients` for a column whose gradients are gone. */
+function changeCaseHtml(c: ReportBaseline['changes'][number]): string {
+  if (!c.id) return c.gradient ? 'gradients' : '';
+  return `<code>${esc(c.id)}</code>${esc(changeCase(c).slice(c.id.length))}`;
+}
+
 /** "Since the baseline": the verdict, and every change with its case, column and what changed. */
 function baselineSection(b: ReportBaseline | undefined): string {
   if (!b) return '';
   const rows = orderedChanges(b)
     .map(
       (c) =>
-        `<tr class="${c.kind === 'fixed' ? 'fixed' : 'regression'}"><td>${esc(KIND_NAMES[c.kind])}</td><td>${c.id ? `<code>${esc(c.id)}</code>` : ''}</td>` +
+        `<tr class="${c.kind === 'fixed' ? 'fixed' : 'regression'}"><td>${esc(KIND_NAMES[c.kind])}</td><td>${changeCaseHtml(c)}</td>` +
         `<td>${esc(c.keras)}</td><td><code>${esc(c.column)}</code></td><td>${esc(changeDetail(c))}</td></tr>`,
     )
     .join('\n');

@@ -1,7 +1,8 @@
 /**
  * A report's results as JUnit XML, for the test views of CI systems: a testsuite per backend and Keras
  * version (named `label · backend · Keras 3.15.1`), a testcase per golden case (classname the op, name the
- * case id and its version, `relu/f32-7 [Keras 3.15.1]`: ids repeat across versions). Failed cases carry
+ * case id and its version, `relu/f32-7 [Keras 3.15.1]`: ids repeat across versions; a gradient case of
+ * `report.gradient` the same with ` (gradient)` after it, in the same suite). Failed cases carry
  * a <failure> naming the case and its measured error, runner breakdowns an <error>, excluded, unsupported
  * and expected failures (`run --expectations`) a <skipped> with the reason. The shape validates against the Windy Road JUnit.xsd with
  * Jenkins's <skipped> (spec/fixtures/junit.xsd), the strictest of the common readers' schemas.
@@ -14,10 +15,12 @@ import { kerasTitle } from './versions.js';
 
 /** The JUnit XML of a report; a report without per-case results (format 1) gives suites without cases. */
 export function renderJunit(report: ParityReport): string {
-  const results = report.results ?? [];
+  const gradients = (report.gradient?.results ?? []).map((r): Result => ({ ...r, gradient: true }));
+  const results: Result[] = [...(report.results ?? []), ...gradients];
+  const cells = [...report.cells, ...(report.gradient?.cells ?? [])];
   const label = report.label ?? 'keras-parity';
   // Only where the version ran on the backend: in a merged report, a machine may have run fewer versions.
-  const ran = (p: Place) => report.cells.some((c) => c.backend === p.backend && c.keras === p.keras);
+  const ran = (p: Place) => cells.some((c) => c.backend === p.backend && c.keras === p.keras);
   const places = report.backends.filter((b) => b.available).flatMap((b) => report.kerasVersions.map((keras) => ({ keras, backend: b.name })));
   const suites = places.filter(ran).map((place, id) =>
     suite(report, label, place, id, results.filter((r) => r.backend === place.backend && r.keras === place.keras)),
@@ -33,13 +36,16 @@ export function renderJunit(report: ParityReport): string {
   ].join('\n');
 }
 
+/** A forward result, or a gradient one (`report.gradient`). */
+type Result = ReportResult & { gradient?: true };
+
 /** Where a suite's cases ran: a backend (a merged report's column) and the Keras version of their goldens. */
 interface Place {
   keras: string;
   backend: string;
 }
 
-function suite(report: ParityReport, label: string, place: Place, id: number, results: ReportResult[]): string {
+function suite(report: ParityReport, label: string, place: Place, id: number, results: Result[]): string {
   const c = counts(results);
   const { keras, backend } = place;
   const attributes = {
@@ -78,6 +84,7 @@ function properties(report: ParityReport, { keras, backend }: Place): string {
     ...Object.entries(b?.settings ?? {}).map(([k, v]): [string, string] => [`setting.${k}`, v]),
     ['keras', keras],
     ['golden.manifestSha256', report.golden?.sets.find((s) => s.keras === keras)?.manifestSha256],
+    ['golden.gradient.manifestSha256', report.gradient?.sets.find((s) => s.keras === keras)?.manifestSha256],
     ['command', report.command],
     // A passing testcase has no element for it; the suite's properties carry the unexpected passes.
     ...(report.expectations?.unexpectedPasses ?? [])
@@ -90,7 +97,7 @@ function properties(report: ParityReport, { keras, backend }: Place): string {
     .join('');
 }
 
-function testcase(r: ReportResult): string {
+function testcase(r: Result): string {
   const open = `    <testcase ${attributesText({ classname: r.op, name: caseName(r), time: seconds(r.ms) })}`;
   const reason = r.reason ?? '';
   switch (r.status) {
@@ -107,13 +114,16 @@ function testcase(r: ReportResult): string {
   }
 }
 
-/** `relu/f32-7 [Keras 3.15.1]`: CI test views key cases by classname and name, and ids repeat across versions. */
-function caseName(r: ReportResult): string {
-  return `${r.id} [${kerasTitle(r.keras)}]`;
+/**
+ * `relu/f32-7 [Keras 3.15.1]`, `relu/f32-7 [Keras 3.15.1] (gradient)`: CI test views key cases by classname
+ * and name, and ids repeat across versions and between a case and its gradient.
+ */
+function caseName(r: Result): string {
+  return `${r.id} [${kerasTitle(r.keras)}]${r.gradient ? ' (gradient)' : ''}`;
 }
 
 /** `conv/2d-same-s2 [Keras 3.6.0]: max abs 0.0123, max rel 0.002, max ULP 81234 (tolerance default): <why>`. */
-function failureMessage(r: ReportResult): string {
+function failureMessage(r: Result): string {
   const measured = r.maxAbs === undefined ? 'no error measured' : measures(r);
   const tolerance = r.tolerance ? ` (tolerance ${r.tolerance.source})` : '';
   return `${caseName(r)}: ${measured}${tolerance}: ${firstLine(r.reason ?? '')}`;

@@ -12,6 +12,7 @@ import { cellSummaries, countsText, expectedText, unexpectedPassText, type CellS
 import { formatMeasure, formatUlp } from './measure.js';
 import { code, table } from './md-text.js';
 import { GOLDEN_CHANGED_NOTE, KIND_NAMES, changeDetail, comparisonHeadline, orderedChanges } from './compare.js';
+import { GRADIENT_NOTES, gradientView, hasForward } from './gradient.js';
 import { machineDisagreements, sourceAsRun, type MachineResult } from './merge.js';
 import type { ParityReport, ReportBaseline, ReportCase, ReportComparison, ReportOutput } from './model.js';
 import { performanceMarkdown } from './performance-md.js';
@@ -19,21 +20,36 @@ import { shardNote } from './shard.js';
 import { versionChangesMarkdown } from './version-changes.js';
 import { kerasTitle, versionViews, versionsText } from './versions.js';
 
+/** How the forward and the gradient parts of the report name their sections. */
+interface Part {
+  /** `Results`, `Gradients`: the heading of its op x backend tables. */
+  table: string;
+  /** `` (forward), ` gradient`: before `cases` in the other headings. */
+  kind: string;
+}
+
+const FORWARD: Part = { table: 'Results', kind: '' };
+const GRADIENT: Part = { table: 'Gradients', kind: ' gradient' };
+
 export function renderMarkdown(report: ParityReport): string {
-  const views = versionViews(report);
-  /** A section per Keras version, its heading naming the version. */
-  const each = (section: (view: ParityReport, keras: string) => string) => views.map(({ keras, view }) => section(view, keras));
+  const forward = hasForward(report) ? versionViews(report) : [];
+  const gradient = versionViews(gradientView(report) ?? { ...report, kerasVersions: [] });
+  /** A section per Keras version, its heading naming the version, forward first, then gradients. */
+  const each = (section: (view: ParityReport, keras: string, part: Part) => string) => [
+    ...forward.map(({ keras, view }) => section(view, keras, FORWARD)),
+    ...gradient.map(({ keras, view }) => section(view, keras, GRADIENT)),
+  ];
   const sections = [
     header(report),
     baselineSection(report.baseline),
     ...each(resultsTable),
     machineDisagreementsSection(report),
     backendsTable(report),
-    ...each((v, keras) => failedSection(v.cases.filter((c) => c.status === 'failed'), keras)),
+    ...each((v, keras, part) => failedSection(v.cases.filter((c) => c.status === 'failed'), keras, part)),
     expectationsSection(report),
-    ...each((v, keras) => loosenedSection(v.cases.filter((c) => c.status === 'loosened'), keras)),
-    ...each((v, keras) => excludedSection(v.cases.filter((c) => c.status === 'excluded'), keras)),
-    ...each(disagreementsSection),
+    ...each((v, keras, part) => loosenedSection(v.cases.filter((c) => c.status === 'loosened'), keras, part)),
+    ...each((v, keras, part) => excludedSection(v.cases.filter((c) => c.status === 'excluded'), keras, part)),
+    ...forward.map(({ keras, view }) => disagreementsSection(view, keras)),
     versionChangesMarkdown(report.versionChanges),
     performanceMarkdown(report.bench, { machine: report.environment.machine, backends: report.backends }),
     report.sources ? sourcesEnvironment(report) : environmentSection(report),
@@ -46,12 +62,14 @@ function header(r: ParityReport): string {
   const ran = r.backends.filter((b) => b.available).length;
   const missing = r.backends.filter((b) => b.required && !b.available).map((b) => b.name);
   const verdict = s.ok ? '**PASSED**' : '**FAILED**';
+  const g = r.gradient;
+  const counts = hasForward(r) ? countsText(s) : `gradients: ${countsText(g!.summary)}`;
   const lines = [
     '# keras-parity report',
     '',
-    `${verdict}: ${countsText(s)} ` +
-      `(${plural(r.ops.length, 'op')} on ${plural(ran, 'backend')}, ${versionsText(r.kerasVersions)}).`,
+    `${verdict}: ${counts} (${plural(r.ops.length, 'op')} on ${plural(ran, 'backend')}, ${versionsText(r.kerasVersions)}).`,
   ];
+  if (g && hasForward(r)) lines.push('', `Gradients (jax.vjp, through ops.vjp): ${countsText(g.summary)}.`);
   if (missing.length) lines.push('', `Required but unavailable: ${missing.map(code).join(', ')}.`);
   if (r.shard) lines.push('', shardNote(r.shard, code));
   const on = r.label ? ` on ${code(r.label)}` : '';
@@ -59,20 +77,26 @@ function header(r: ParityReport): string {
   return lines.join('\n');
 }
 
-/** One version's op x backend table, under `## Results: Keras 3.6.0`, with its counts. */
-function resultsTable(r: ParityReport, keras: string): string {
+/** One version's op x backend table, under `## Results: Keras 3.6.0` (`## Gradients: ...`), with its counts. */
+function resultsTable(r: ParityReport, keras: string, part: Part): string {
   const backends = r.backends;
   if (!r.ops.length || !backends.length) return '';
   const summaryOf = cellSummaries(r);
   const rows = r.ops.map((op) => [code(op), ...backends.map((b) => cellText(summaryOf(op, b.name)))]);
+  const against = part === GRADIENT ? `the ${kerasTitle(keras)} gradient goldens (jax.vjp)` : `the ${kerasTitle(keras)} goldens`;
+  const gradient =
+    part === GRADIENT
+      ? ` Gradients: each case's gradients through \`ops.vjp\` and its pullback; ⚪ unsupported also where the backend has no backward rule ` +
+        'for the op yet, `n/a` where the op has no gradient in Keras, `no goldens` where the gradient set has no case of it.'
+      : '';
   return [
-    `## Results: ${kerasTitle(keras)}`,
+    `## ${part.table}: ${kerasTitle(keras)}`,
     '',
-    `${countsText(r.summary)}, against the ${kerasTitle(keras)} goldens.`,
+    `${countsText(r.summary)}, against ${against}.`,
     '',
     'Per op and backend: ✅ passed cases, ❌ failed ones, 🔶 failures the expectations file foresaw, ⚪ unsupported (a dtype or option the backend cannot ' +
       'represent), the worst error (`exact`; `<1e-6` when every error is below float32\'s default atol; else ' +
-      'in float32 ULPs), and in parentheses the excluded cases.',
+      `in float32 ULPs), and in parentheses the excluded cases.${gradient}`,
     '',
     table(['op', ...backends.map((b) => code(b.name))], rows),
   ].join('\n');
@@ -81,6 +105,7 @@ function resultsTable(r: ParityReport, keras: string): string {
 function cellText(s: CellSummary): string {
   if (s.state === 'unavailable') return 'unavailable';
   if (s.state === 'notrun') return 'not run';
+  if (s.state === 'noted') return s.note === 'no-rule' ? '⚪ unsupported (no backward rule)' : GRADIENT_NOTES[s.note].word;
   const c = s.cell;
   const parts: string[] = [];
   if (c.failed) parts.push(`❌ ${c.failed} of ${s.ran} failed`);
@@ -114,7 +139,7 @@ function expectationsSection(r: ParityReport): string {
   return lines.join('\n');
 }
 
-function failedSection(cases: ReportCase[], keras: string): string {
+function failedSection(cases: ReportCase[], keras: string, part: Part): string {
   if (!cases.length) return '';
   const blocks = cases.map((c) => {
     const lines = [`### ${code(c.id)} on ${code(c.backend)}`, '', `- call: ${code(c.call)}`];
@@ -127,10 +152,10 @@ function failedSection(cases: ReportCase[], keras: string): string {
     if (multiline) lines.push('', fence(reason));
     return lines.join('\n');
   });
-  return [`## Failed cases: ${kerasTitle(keras)} (${cases.length})`, ...blocks].join('\n\n');
+  return [`## Failed${part.kind} cases: ${kerasTitle(keras)} (${cases.length})`, ...blocks].join('\n\n');
 }
 
-function loosenedSection(cases: ReportCase[], keras: string): string {
+function loosenedSection(cases: ReportCase[], keras: string, part: Part): string {
   if (!cases.length) return '';
   const rows = cases.map((c) => [
     code(c.id),
@@ -140,7 +165,7 @@ function loosenedSection(cases: ReportCase[], keras: string): string {
     c.tolerance?.source ?? c.reason ?? '',
   ]);
   return [
-    `## Loosened tolerances: ${kerasTitle(keras)} (${cases.length})`,
+    `## Loosened${part.kind} tolerances: ${kerasTitle(keras)} (${cases.length})`,
     '',
     'Passed, at a tolerance looser than the default (float32: atol = rtol = 1e-6); the measured errors show how much looser they needed.',
     '',
@@ -148,10 +173,10 @@ function loosenedSection(cases: ReportCase[], keras: string): string {
   ].join('\n');
 }
 
-function excludedSection(cases: ReportCase[], keras: string): string {
+function excludedSection(cases: ReportCase[], keras: string, part: Part): string {
   if (!cases.length) return '';
   const rows = cases.map((c) => [code(c.id), code(c.backend), c.reason ?? '']);
-  return [`## Excluded cases: ${kerasTitle(keras)} (${cases.length})`, '', table(['case', 'backend', 'why'], rows)].join('\n');
+  return [`## Excluded${part.kind} cases: ${kerasTitle(keras)} (${cases.length})`, '', table(['case', 'backend', 'why'], rows)].join('\n');
 }
 
 function disagreementsSection(r: ParityReport, keras: string): string {
@@ -296,9 +321,15 @@ function comparisonBody(c: ReportComparison): string {
   return lines.join('\n');
 }
 
+/** The case of a change, `(gradient)` after a gradient's; `gradients` for a column whose gradients are gone. */
+function changeCaseText(x: ReportComparison['changes'][number]): string {
+  if (!x.id) return x.gradient ? 'gradients' : '';
+  return `${code(x.id)}${x.gradient ? ' (gradient)' : ''}`;
+}
+
 function changesTable(changes: ReportComparison['changes']): string {
   const shown = changes.slice(0, MAX_CHANGE_ROWS);
-  const rows = shown.map((x) => [KIND_NAMES[x.kind], x.id ? code(x.id) : '', kerasTitle(x.keras), code(x.column), changeDetail(x)]);
+  const rows = shown.map((x) => [KIND_NAMES[x.kind], changeCaseText(x), kerasTitle(x.keras), code(x.column), changeDetail(x)]);
   const more = changes.length - shown.length;
   const tail = more > 0 ? `\n\n…and ${more} more (report.json or the terminal output lists them all).` : '';
   return table(['change', 'case', 'Keras', 'backend', 'what'], rows) + tail;

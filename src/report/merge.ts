@@ -3,7 +3,8 @@
  * backend, named `label · backend`, and finding where machines disagree on the same backend and case.
  * The merged report is itself a record of this format, so every renderer reads it unchanged; its
  * `sources` keep each input's label, file, golden sets and machine facts. Results, cells, cases and
- * disagreements keep their Keras version: the same case id of two versions is two cases.
+ * disagreements keep their Keras version: the same case id of two versions is two cases. The gradient
+ * parts (`gradient`) merge as the forward ones, each kept apart from them.
  */
 import { compareVersions } from '../keras-versions.js';
 import { goldenOfSets } from './golden-id.js';
@@ -12,8 +13,9 @@ import {
   REPORT_FORMAT,
   type ParityReport,
   type ReportBackend,
-  type ReportCell,
   type ReportGoldenSet,
+  type ReportGradient,
+  type ReportGradientCell,
   type ReportResult,
   type ReportSource,
   type ReportVersionChanges,
@@ -92,6 +94,7 @@ export function mergeReports(inputs: readonly MergeInput[], options: MergeOption
   const first = inputs[0].report;
   const golden = mergedGolden(inputs);
   const versionChanges = mergedVersionChanges(inputs);
+  const gradient = mergedGradient(renamed);
   return {
     format: REPORT_FORMAT,
     generatedAt: (options.now ?? new Date()).toISOString(),
@@ -111,6 +114,25 @@ export function mergeReports(inputs: readonly MergeInput[], options: MergeOption
     summary: { ...countCells(cells), ok: inputs.every((i) => i.report.summary.ok) },
     sources: renamed.flatMap((r) => r.sources),
     ...(versionChanges.length ? { versionChanges } : {}),
+    ...(gradient ? { gradient } : {}),
+  };
+}
+
+/**
+ * The inputs' gradient parts as one: cells of the same version, op and column (shards) added, every
+ * case and result kept, the first input's gradient set of each version. Undefined when no input has one.
+ */
+function mergedGradient(renamed: readonly Renamed[]): ReportGradient | undefined {
+  const parts = renamed.map((r) => r.report.gradient).filter((g): g is ReportGradient => !!g);
+  if (!parts.length) return undefined;
+  const cells = mergeCells(parts.flatMap((g) => g.cells));
+  return {
+    sets: uniqueBy(parts.flatMap((g) => g.sets), (s) => s.keras).sort((a, b) => compareVersions(a.keras, b.keras)),
+    ...(renamed.every((r) => r.report.gradient?.only) ? { only: true } : {}),
+    cells,
+    cases: parts.flatMap((g) => g.cases),
+    results: parts.flatMap((g) => g.results),
+    summary: countCells(cells),
   };
 }
 
@@ -164,6 +186,15 @@ function checkSameGoldens(inputs: readonly MergeInput[]): void {
       else if (earlier.sha !== sha) throw mixedGoldens(keras, earlier, { file, sha });
     }
   }
+  // The same of the gradient sets, among the inputs that ran gradients.
+  const seenGrad = new Map<string, { file: string; sha: string }>();
+  for (const { report, file } of inputs) {
+    for (const { keras, manifestSha256: sha } of report.gradient?.sets ?? []) {
+      const earlier = seenGrad.get(keras);
+      if (!earlier) seenGrad.set(keras, { file, sha });
+      else if (earlier.sha !== sha) throw mixedGoldens(`${keras} (gradient sets)`, earlier, { file, sha });
+    }
+  }
 }
 
 /** A report's sets; one without `golden` (none recorded) counts as an unknown set of each version it ran. */
@@ -196,8 +227,18 @@ function renameColumns({ report, file }: MergeInput): Renamed {
     cells: report.cells.map((c) => ({ ...c, backend: col(c.backend) })),
     cases: report.cases.map((c) => ({ ...c, backend: col(c.backend) })),
     results: (report.results ?? []).map((r) => ({ ...r, backend: col(r.backend) })),
+    ...(report.gradient ? { gradient: renameGradient(report.gradient, col) } : {}),
   };
   return { file, report: renamed, sources: [sourceOf({ report, file })] };
+}
+
+function renameGradient(g: ReportGradient, col: (backend: string) => string): ReportGradient {
+  return {
+    ...g,
+    cells: g.cells.map((c) => ({ ...c, backend: col(c.backend) })),
+    cases: g.cases.map((c) => ({ ...c, backend: col(c.backend) })),
+    results: g.results.map((r) => ({ ...r, backend: col(r.backend) })),
+  };
 }
 
 function sourceOf({ report, file }: MergeInput): ReportSource {
@@ -271,7 +312,8 @@ function checkShardSelections(renamed: readonly Renamed[]): void {
 function checkNoRepeats(renamed: readonly Renamed[]): void {
   const seen = new Map<string, string>();
   for (const { file, report } of renamed) {
-    for (const r of report.results ?? []) {
+    const gradients = (report.gradient?.results ?? []).map((r) => ({ ...r, id: `${r.id} (gradient)` }));
+    for (const r of [...(report.results ?? []), ...gradients]) {
       const key = `${r.keras}\u0000${r.backend}\u0000${r.id}`;
       const earlier = seen.get(key);
       if (earlier !== undefined && earlier !== file) {
@@ -297,8 +339,8 @@ function mergeBackends(backends: readonly ReportBackend[]): ReportBackend[] {
 }
 
 /** Cells of the same version, op and column (shards) add their counts and keep the worse worst error. */
-function mergeCells(cells: readonly ReportCell[]): ReportCell[] {
-  const byKey = new Map<string, ReportCell>();
+function mergeCells<C extends ReportGradientCell>(cells: readonly C[]): C[] {
+  const byKey = new Map<string, C>();
   for (const c of cells) {
     const key = `${c.keras}\u0000${c.op}\u0000${c.backend}`;
     const had = byKey.get(key);
@@ -307,11 +349,14 @@ function mergeCells(cells: readonly ReportCell[]): ReportCell[] {
   return [...byKey.values()];
 }
 
-function addCells(a: ReportCell, b: ReportCell): ReportCell {
+/** A gradient cell's note stays where both shards have it: one that ran cases has none. */
+function addCells<C extends ReportGradientCell>(a: C, b: C): C {
   const worse = !a.worst ? b.worst : !b.worst ? a.worst : errorScore(b.worst) > errorScore(a.worst) ? b.worst : a.worst;
   const expectedFailures = (a.expectedFailures ?? 0) + (b.expectedFailures ?? 0);
+  const { note: _note, ...rest } = a;
   return {
-    ...a,
+    ...(rest as C),
+    ...(a.note && a.note === b.note ? { note: a.note } : {}),
     passed: a.passed + b.passed,
     failed: a.failed + b.failed,
     excluded: a.excluded + b.excluded,

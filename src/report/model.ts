@@ -93,6 +93,42 @@ export interface ParityReport {
    * hold for the run's ops; absent in a run of one version.
    */
   versionChanges?: ReportVersionChanges[];
+  /**
+   * The gradient cases (jax.vjp of each op, golden/grad/keras-<version>/) replayed through `ops.vjp` on the
+   * same backends, apart from the forward ones above, whose counts they leave as they are; `summary.ok`
+   * is false when one fails. Absent with `run --no-grad`, when no version run has a gradient set, and in
+   * reports before them.
+   */
+  gradient?: ReportGradient;
+}
+
+/**
+ * Why a gradient cell ran no case of its op: `not-applicable`, the op has no gradient in Keras (its
+ * outputs are integers: one_hot, multi_hot, ctc_decode); `no-rule`, the backend has no backward rule for
+ * it yet (its gradient cases count as unsupported); `no-goldens`, the version's gradient set has no case
+ * of it.
+ */
+export type GradientNote = 'not-applicable' | 'no-rule' | 'no-goldens';
+
+export interface ReportGradientCell extends ReportCell {
+  /** Why its cases did not run; absent when they did. */
+  note?: GradientNote;
+}
+
+/** The gradient part of a run: the forward part's cells, cases and results, of the gradient cases. */
+export interface ReportGradient {
+  /** Each version's gradient set that the run replayed, oldest first: the sha256 of its manifest.json. */
+  sets: ReportGoldenSet[];
+  /** The run left the forward cases out (`run --grad-only`): `cells` and `results` are then empty. */
+  only?: boolean;
+  /** One per Keras version, op (every op of the forward cells) and backend that ran. */
+  cells: ReportGradientCell[];
+  /** Failed, excluded and loosened gradient cases, as `cases`; `call` is the forward call differentiated. */
+  cases: ReportCase[];
+  /** Every gradient case on every backend that ran; `id` is the forward case's. */
+  results: ReportResult[];
+  /** Totals over the gradient cells. */
+  summary: ReportCounts;
 }
 
 /**
@@ -190,6 +226,8 @@ export interface ReportChange {
   headUlp?: number;
   /** The head's reason (the failure) where it has one. */
   reason?: string;
+  /** A change of the case's gradient (`report.gradient`), not of its forward result. */
+  gradient?: true;
 }
 
 /** A comparison against a baseline report, as `keras-parity compare` makes it. */
@@ -347,14 +385,17 @@ export interface KerasDisagreement {
   note?: string;
 }
 
-export interface ReportSummary {
+export interface ReportCounts {
   passed: number;
   failed: number;
   excluded: number;
   unsupported: number;
   /** Failures an expectations file foresaw, not counted in `failed`; absent when none. */
   expectedFailures?: number;
-  /** No case failed and every required backend was available. */
+}
+
+export interface ReportSummary extends ReportCounts {
+  /** No case failed (forward or gradient) and every required backend was available. */
   ok: boolean;
 }
 

@@ -25,10 +25,20 @@ export interface BrowserBackends {
   close(): Promise<void>;
 }
 
-/** Starts `names` in headless Chromium, for the report: golden cases run by id. */
+/**
+ * Starts `names` in headless Chromium, for the report: golden cases run by id, and gradient cases by
+ * version and id when `options.gradSets` loaded their sets into the pages.
+ */
 export async function openBrowserBackends(names: readonly PageBackend[], options: SessionOptions): Promise<BrowserBackends> {
   const started = await startBrowserBackends(names, options);
-  const backends = started.backends.map((b): RemoteBackend => ({ info: b.info, runCase: (c) => b.runCase(c) }));
+  const gradients = !!options.gradSets?.length;
+  const backends = started.backends.map(
+    (b): RemoteBackend => ({
+      info: b.info,
+      runCase: (c) => b.runCase(c),
+      ...(gradients ? { runGradCase: (c) => b.runGradCase({ id: c.id, keras: c.forward.keras }), backwardRules: b.backwardRules } : {}),
+    }),
+  );
   return { backends, close: started.close };
 }
 
@@ -60,7 +70,7 @@ export async function startBrowserBackends(names: readonly PageBackend[], option
 
 /** A backend whose browser did not start: unavailable; it runs no case (no caller asks it to). */
 function unstarted(name: string, reason: string): BrowserBackend {
-  const runs = { runCase: unreachable, runGradCase: unreachable, runSentCase: unreachable, echoSentCase: unreachable };
+  const runs = { runCase: unreachable, runGradCase: unreachable, runComposition: unreachable, runSentCase: unreachable, runSentGradCase: unreachable, echoSentCase: unreachable };
   return { name, info: { name, available: false, reason }, uncaught: [], backwardRules: [], ...runs };
 }
 
