@@ -9,7 +9,7 @@ import { opsFor, tensor, type Tensor } from '../src/index.js';
 import { KERAS_VERSIONS, type KerasVersion } from '../src/keras-versions.js';
 import { camelCase } from '../src/ops/op.js';
 import { opIn, type OpName } from '../src/ops/table.js';
-import { img, label4, rand, sizeOf as prod } from './data.js';
+import { filled, img, label4, rand, sizeOf as prod } from './data.js';
 import type { KerasCall } from './keras-jax.js';
 
 export interface Size {
@@ -121,6 +121,22 @@ function normalization(op: OpName, weights: string[]): Case {
   );
 }
 
+/** Normalized over the channels by given moments, with an offset and a scale (every input has a gradient). */
+function batchNormalization(): Case {
+  return opCase(
+    'batch_normalization',
+    IMAGES.map((xs) =>
+      size(`${label4(xs)} axis -1`, prod(xs), () => {
+        const x = rand(xs, 1);
+        const [mean, offset, scale] = [2, 3, 4].map((seed) => rand([xs[3]], seed));
+        // A variance in [0.5, 2.5): a negative one would make every output NaN.
+        const variance = tensor(filled(xs[3], 5).map((v) => v + 1.5), [xs[3]]);
+        return made('batch_normalization', [x, mean, variance, offset, scale], [x, mean, variance, -1], { offset, scale });
+      }),
+    ),
+  );
+}
+
 /** Channels-first images, as unfold takes and fold gives them. */
 const PLANES = [[1, 16, 16, 16], [1, 64, 64, 64], [1, 64, 128, 128]];
 /** A 3x3 window with one cell of padding: im2col for a 'same' 3x3 convolution, and back. */
@@ -199,6 +215,7 @@ export const CASES: Case[] = [
     ),
   ),
   image('moments', 'axes 0,1,2', () => [[0, 1, 2]]),
+  batchNormalization(),
   // Added by Keras 3.7 to 3.14: timed against the first supported Keras that has them.
   ...(['celu', 'hard_shrink', 'hard_tanh', 'soft_shrink', 'squareplus', 'tanh_shrink', 'sparse_plus', 'sparse_sigmoid'] as const).map((op) => elementwise(op)),
   elementwise('threshold', [0.5, 0]),

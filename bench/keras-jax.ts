@@ -17,6 +17,8 @@ export interface KerasCall {
   op: string;
   args: unknown[];
   kwargs?: Record<string, unknown>;
+  /** One per output: time jax.vjp of the call and its pullback of these (jitted) instead of the call. */
+  cotangents?: Tensor[];
 }
 
 export interface KerasJaxTimings extends KerasJaxSource {
@@ -76,11 +78,13 @@ async function timeAll(oracle: KerasOracle, calls: KerasJaxCall[], ms: Map<strin
     const { keras, inputs } = make();
     const args = keras.args.map(toGolden);
     const kwargs = Object.fromEntries(Object.entries(keras.kwargs ?? {}).map(([k, v]) => [k, toGolden(v)]));
+    const cotangents = keras.cotangents?.map(toGolden);
     inputs.forEach((t) => t.dispose());
     try {
-      const probe = await oracle.time(keras.op, args, kwargs, { warmup: 2, repeat: 1 });
+      const probe = await oracle.time(keras.op, args, kwargs, { warmup: 2, repeat: 1, cotangents });
       const repeat = Math.max(3, Math.min(maxRuns, Math.floor(budgetMs / Math.max(probe.seconds[0] * 1000, 1e-3))));
-      const { seconds } = await oracle.time(keras.op, args, kwargs, { warmup: 0, repeat });
+      // A vjp is compiled anew per request (outside the timing): its first run is warm-up too.
+      const { seconds } = await oracle.time(keras.op, args, kwargs, { warmup: cotangents ? 1 : 0, repeat, cotangents });
       ms.set(key, median(seconds) * 1000);
     } catch (e) {
       failed.push(`failed: ${key}: ${e instanceof Error ? e.message : String(e)}`);

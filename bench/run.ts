@@ -1,11 +1,13 @@
 /**
  * keras-parity benchmark: representative ops at three sizes on every available backend, the adapter's
- * overhead against the same raw TF.js call, reference / tfjs-cpu on conv2d, TF.js tensor accounting and
- * the conformance suite's wall time and peak RSS.
+ * overhead against the same raw TF.js call, reference / tfjs-cpu on conv2d, TF.js tensor accounting,
+ * gradients (ops.vjp and its pullback, bench/grad.ts) against jax.vjp, and the conformance suite's wall
+ * time and peak RSS.
  *
  *   node --import tsx bench/run.ts [--quick] [--only PARTS] [--no-conformance] [--no-keras] [--backends a,b] [--out FILE]
  *
- * PARTS, comma-separated: table, overhead, reference, keras, conformance (default: all). Every timing is
+ * PARTS, comma-separated: table, overhead, reference, keras, grad, conformance (default: all); grad times
+ * Keras on JAX too, unless --no-keras. Every timing is
  * the median of repeated runs after a warm-up, read-back included (await data({dispose: true})). Small
  * cases time a loop of calls per sample and report the per-call time. The script re-runs itself under fixed C
  * allocator thresholds (bench/allocator.ts). Writes a plain table to stdout and
@@ -28,8 +30,9 @@ import {
   type ReferenceOverTfjsCpu,
 } from '../src/benchfile/model.js';
 import { ALLOCATOR_ENV, runUnderPinnedAllocator } from './allocator.js';
-import { CASES } from './cases.js';
-import { timeKerasJax, type KerasJaxTimings } from './keras-jax.js';
+import { CASES, type Case, type Size } from './cases.js';
+import { GRAD_CASES, gradKerasCalls, gradKey, gradTable, timeGradients, type GradTimings } from './grad.js';
+import { timeKerasJax, type KerasJaxCall, type KerasJaxTimings } from './keras-jax.js';
 import { measureOverhead } from './overhead.js';
 import { MIN_SAMPLE_MS, readAll, timeInterleaved } from './timing.js';
 
@@ -43,7 +46,7 @@ const option = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const QUICK = flag('--quick');
-const PARTS = ['table', 'overhead', 'reference', 'keras', 'conformance'] as const;
+const PARTS = ['table', 'overhead', 'reference', 'keras', 'grad', 'conformance'] as const;
 const only = option('--only')?.split(',');
 const unknownPart = only?.find((p) => !(PARTS as readonly string[]).includes(p));
 if (unknownPart !== undefined) {
@@ -55,6 +58,8 @@ const OUT = option('--out') ?? join(ROOT, 'bench', 'results', 'bench.json');
 /** Time budget for one case's timed samples (warm-up excluded), and the per-call cap for reference. */
 const CASE_BUDGET_MS = QUICK ? 250 : 900;
 const MAX_CALL_MS = 2000;
+/** The gradient part's cap on one call: one size per op, so a slower call fits the time three sizes take. */
+const GRAD_MAX_CALL_MS = 3 * MAX_CALL_MS;
 const MAX_RUNS = QUICK ? 7 : 25;
 
 // ---------------------------------------------------------------------------------------------- run
@@ -122,6 +127,7 @@ async function timeTable(): Promise<void> {
   }
 }
 if (runs('table')) await timeTable();
+const grad: GradTimings | undefined = runs('grad') ? await timeGradients(backends.map((b) => b.name), CASE_BUDGET_MS, MAX_RUNS, GRAD_MAX_CALL_MS) : undefined;
 
 // Adapter overhead: a ratio near 1 needs more samples than a time, hence the larger budget.
 const tfjsBackends = backends.map((b) => b.name).filter((n) => n.startsWith('tfjs-'));
@@ -156,19 +162,20 @@ async function timeReferenceOverCpu(): Promise<void> {
 }
 if (runs('reference')) await timeReferenceOverCpu();
 
-// Keras on JAX, each case's version, the same calls (inputs made on reference).
-async function timeKeras(): Promise<KerasJaxTimings> {
+// Keras on JAX, each case's version, the same calls (inputs made on reference); the gradient part's
+// calls with them, so one oracle per version times both.
+async function timeKeras(calls: KerasJaxCall[]): Promise<KerasJaxTimings> {
   process.stderr.write('[keras on jax]');
   await setBackend('reference');
-  const timings = await timeKerasJax(
-    CASES.flatMap((c) => c.sizes.map((s) => ({ key: `${c.op} ${s.label}`, keras: c.keras, make: s.make }))),
-    CASE_BUDGET_MS,
-    MAX_RUNS,
-  );
+  const timings = await timeKerasJax(calls, CASE_BUDGET_MS, MAX_RUNS);
   process.stderr.write('\n');
   return timings;
 }
-const kerasJax: KerasJaxTimings = runs('keras') ? await timeKeras() : { ms: new Map(), byKeras: {}, note: 'not measured (--no-keras or --only)' };
+const kerasCalls: KerasJaxCall[] = [
+  ...(runs('keras') ? CASES.flatMap((c) => c.sizes.map((s) => ({ key: `${c.op} ${s.label}`, keras: c.keras, make: s.make }))) : []),
+  ...(grad && !flag('--no-keras') ? gradKerasCalls() : []),
+];
+const kerasJax: KerasJaxTimings = kerasCalls.length ? await timeKeras(kerasCalls) : { ms: new Map(), byKeras: {}, note: 'not measured (--no-keras or --only)' };
 const benchSeconds = (performance.now() - started) / 1000;
 
 // ---------------------------------------------------------------------------------------------- conformance
@@ -299,6 +306,16 @@ if (runs('keras')) {
     });
   }
 }
+/** bench.json's entry of a case at size `s`, with Keras on JAX's time under `key` where there is one. */
+const benchCase = (c: Case, s: Size, key: string): BenchCase => {
+  const kerasJaxMs = kerasJax.ms.get(key);
+  return { op: c.op, size: s.label, elements: s.elements, ...(kerasJaxMs === undefined ? {} : { kerasJaxMs, kerasVersion: c.keras }) };
+};
+const gradCases = GRAD_CASES.map(({ case: c, size }) => benchCase(c, size, gradKey(c.op, size.label)));
+if (grad) {
+  say();
+  for (const line of gradTable(gradCases, grad.results, backendNames, grad.leaks, kerasJax.note)) say(line);
+}
 if (runs('table')) {
   say();
   say('TF.js tf.memory() before and after the bench, per backend');
@@ -330,12 +347,7 @@ try {
 } catch {
   /* not a git checkout */
 }
-const cases: BenchCase[] = CASES.flatMap((c) =>
-  c.sizes.map((s) => {
-    const kerasJaxMs = kerasJax.ms.get(`${c.op} ${s.label}`);
-    return { op: c.op, size: s.label, elements: s.elements, ...(kerasJaxMs === undefined ? {} : { kerasJaxMs, kerasVersion: c.keras }) };
-  }),
-);
+const cases: BenchCase[] = CASES.flatMap((c) => c.sizes.map((s) => benchCase(c, s, `${c.op} ${s.label}`)));
 const report: BenchFile = {
   schema: BENCH_SCHEMA,
   date: new Date().toISOString(),
@@ -358,6 +370,7 @@ const report: BenchFile = {
     referenceOverTfjsCpuConv2d: refVsCpu,
   },
   kerasJax: { byKeras: kerasJax.byKeras, note: kerasJax.note },
+  ...(grad ? { gradients: { cases: gradCases, results: grad.results, leaks: grad.leaks } } : {}),
   memory: {
     tfMemory,
     benchMaxRssMiB: process.resourceUsage().maxRSS / 1024,

@@ -26,6 +26,17 @@ export interface BenchFile {
   };
   /** Where the Keras-on-JAX timings (cases[].kerasJaxMs) come from, or why there are none. */
   kerasJax: KerasJaxSource;
+  /**
+   * The gradient part (ops.vjp and its pullback at each op's medium size, against jax.vjp; cases[].kerasJaxMs
+   * is jax.jit of the vjp and its pullback); absent where it did not run.
+   */
+  gradients?: {
+    cases: BenchCase[];
+    /** `skipped` is "no rule" where the backend has no backward rule for the op yet. */
+    results: BenchResult[];
+    /** TF.js tensors an op's repetitions left behind, per backend and op; empty when none. */
+    leaks: string[];
+  };
   memory: BenchMemory;
   unavailable: Array<{ name: string; reason?: string }>;
   /** Wall time of the timing part (conformance runs excluded). */

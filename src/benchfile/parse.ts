@@ -42,7 +42,7 @@ const GPU_DEVICE: Shape = { name: 'string', driver: 'string' };
 const CUDA_LIBRARY: Shape = { name: 'string', dir: 'string', source: 'string' };
 const TOP: Shape = {
   date: 'string', environment: 'object', method: 'object', cases: 'array', results: 'array',
-  ratios: 'object', kerasJax: 'object', memory: 'object', unavailable: 'array', benchSeconds: 'number',
+  ratios: 'object', kerasJax: 'object', gradients: 'object?', memory: 'object', unavailable: 'array', benchSeconds: 'number',
 };
 
 /** Parses and checks bench.json; `file` names it in errors. Throws BenchFormatError. */
@@ -71,6 +71,11 @@ export function parseBench(text: string, file: string): BenchFile {
   eachOf(ratios, 'adapterOverhead', OVERHEAD, 'ratios.', fail);
   eachOf(ratios, 'referenceOverTfjsCpuConv2d', REF_VS_CPU, 'ratios.', fail);
   check(data.kerasJax, { versions: 'object?', byKeras: 'object?', note: 'string?' }, 'kerasJax', fail);
+  if (isObject(data.gradients)) {
+    check(data.gradients, { cases: 'array', results: 'array', leaks: 'array' }, 'gradients', fail);
+    eachOf(data.gradients, 'cases', CASE, 'gradients.', fail);
+    eachOf(data.gradients, 'results', RESULT, 'gradients.', fail);
+  }
   for (const [i, c] of (data.cases as Array<{ elements: number; kerasJaxMs?: number; kerasVersion?: string }>).entries()) {
     if (!(c.elements > 0)) fail(`cases[${i}].elements must be positive, got ${describe(c.elements)}`);
     if (c.kerasJaxMs !== undefined && !(c.kerasJaxMs > 0)) fail(`cases[${i}].kerasJaxMs must be positive, got ${describe(c.kerasJaxMs)}`);
