@@ -7,6 +7,9 @@
  *                                                 # then --grad ARGS, golden/grad/keras-<version>/
  *   node scripts/golden-envs.mjs check [ARGS]     # tools/gen_golden.py --check ARGS, then --grad --check ARGS
  *
+ * With no ARGS but `--keras`, generate and check also take the training step of golden/composition/
+ * (tools/gen_composition.py).
+ *
  * `--keras 3.15.1` (anywhere in ARGS) limits it to one version. The versions are the requirements files:
  * adding one there is what makes `npm run golden:setup` build its environment (docs/adding-a-keras-version.md).
  * The gradient set is taken on the forward set just written, so it comes second. `--grad` in ARGS runs the
@@ -64,9 +67,11 @@ function main(argv) {
       code = run('python3', ['-m', 'venv', join('.venv', `keras-${version}`)]);
       if (!code) code = run(python(version), ['-m', 'pip', 'install', '-q', '-r', join('tools', 'requirements', `keras-${version}.txt`)]);
     } else if (task === 'generate' || task === 'check') {
+      const checking = task === 'check' ? ['--check'] : [];
       code = passes(passed).reduce((worst, args) => {
-        return Math.max(worst, run(python(version), [join('tools', 'gen_golden.py'), ...(task === 'check' ? ['--check'] : []), ...args]));
+        return Math.max(worst, run(python(version), [join('tools', 'gen_golden.py'), ...checking, ...args]));
       }, 0);
+      if (!passed.length) code = Math.max(code, run(python(version), [join('tools', 'gen_composition.py'), ...checking]));
     } else {
       console.error('usage: golden-envs.mjs setup|generate|check [--keras VERSION] [gen_golden.py arguments]');
       return 2;

@@ -10,8 +10,10 @@
  */
 import type { Page } from 'playwright-core';
 import type { BackendInfo } from '../../backend/registry.js';
-import { decodeCase, encodeCase, type WireCase } from '../../fuzz/wire.js';
+import { decodeCase, encodeCase, encodeGradCase, type WireCase, type WireGradCase } from '../../fuzz/wire.js';
 import type { GoldenCase } from '../../golden/cases.js';
+import type { GradCase } from '../../golden/grad.js';
+import type { CompositionFixture, CompositionResult } from '../../golden/composition.js';
 import { goldenSetDirs, type GoldenSetDir, type GradSetDir } from '../../golden/node.js';
 import type { ToleranceEntry } from '../../golden/policy.js';
 import type { CaseResult } from '../../golden/run.js';
@@ -77,10 +79,14 @@ export interface BrowserBackend {
   runCase(c: GoldenCaseRef): Promise<CaseResult>;
   /** Runs a gradient case in the page, found and failing as runCase's; the session must have loaded its set. */
   runGradCase(c: GoldenCaseRef): Promise<CaseResult>;
+  /** The training step of golden/composition/ (the fixture as parsed) on the page's backend. */
+  runComposition(fixture: CompositionFixture): Promise<CompositionResult[]>;
   /** The ops the page's backend has a backward rule for (none when it did not start). */
   readonly backwardRules: readonly string[];
   /** Runs a case the page does not have (a fuzz call), sent as data, bit-exact; fails as runCase does. */
   runSentCase(c: GoldenCase): Promise<CaseResult>;
+  /** Runs a gradient case the page does not have (a gradient fuzz call), sent as data; fails as runCase does. */
+  runSentGradCase(c: GradCase): Promise<CaseResult>;
   /** The case as the page rebuilds it from what runSentCase sends, brought back the same way: a check of the wire. */
   echoSentCase(c: GoldenCase): Promise<GoldenCase>;
   /** The page's uncaught exceptions and unhandled rejections (a lost WebGPU device shows here). */
@@ -199,9 +205,18 @@ async function startInPage(chromium: ChromiumSession, setup: PageSetup, backend:
           [c.id, c.keras ?? null, name] as const,
         ),
       ),
+    runComposition: (fixture) =>
+      page.evaluate((f) => (window as unknown as RunnerWindow).kerasParityConformance.runComposition(f as CompositionFixture), fixture as unknown),
     runSentCase: (c) =>
       inPage(page, name, timeoutMs, () =>
         page.evaluate(({ sent, adapter }) => (window as unknown as RunnerWindow).kerasParityConformance.runSentCase(sent as SentCase, adapter), { sent: sentCase(c) as unknown, adapter: name }),
+      ),
+    runSentGradCase: (c) =>
+      inPage(page, name, timeoutMs, () =>
+        page.evaluate(({ sent, adapter }) => (window as unknown as RunnerWindow).kerasParityConformance.runSentGradCase(sent as WireGradCase, adapter), {
+          sent: encodeGradCase(c) as unknown,
+          adapter: name,
+        }),
       ),
     echoSentCase: async (c) =>
       // unknown, not WireCase, across evaluate: Playwright's types recurse without end through WireValue.

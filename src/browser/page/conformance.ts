@@ -13,10 +13,11 @@ import type { GoldenCase } from '../../golden/cases.js';
 import { loadGolden, MANIFEST, readManifest, type GoldenSource } from '../../golden/loader.js';
 import { SEED_KERAS } from '../../keras-versions.js';
 import type { ToleranceEntry } from '../../golden/policy.js';
-import { describeThrown, safeRunCase, verdict, type CaseResult } from '../../golden/run.js';
+import { safeRunCase, type CaseResult } from '../../golden/run.js';
 import { loadGradSet, type GradCase } from '../../golden/grad.js';
-import { runGradCase } from '../../golden/grad-run.js';
-import { decodeCase, encodeCase, type WireCase } from '../../fuzz/wire.js';
+import { safeRunGradCase } from '../../golden/grad-run.js';
+import { runComposition as runStep, type CompositionFixture, type CompositionResult } from '../../golden/composition.js';
+import { decodeCase, decodeGradCase, encodeCase, type WireCase, type WireGradCase } from '../../fuzz/wire.js';
 import '../index.js';
 
 export interface LoadedGoldens {
@@ -139,12 +140,12 @@ export function backwardRules(): string[] {
 export async function runGradGoldenCase(id: string, adapter: string, keras?: string): Promise<CaseResult> {
   const c = gradCases.get(caseKey(keras, id));
   if (!c) return { ok: false, failure: `the page has no gradient case ${id} of Keras ${keras ?? SEED_KERAS}`, outputs: [] };
-  try {
-    return await runGradCase(c, adapter, gradTolerances);
-  } catch (e) {
-    // As safeRunCase: a gradient that cannot be read back fails its case, not the run.
-    return verdict(`the runner failed: ${describeThrown(e)}`, []);
-  }
+  return safeRunGradCase(c, adapter, gradTolerances);
+}
+
+/** The training step of golden/composition/ on the active backend, as Node's composition spec runs it. */
+export function runComposition(fixture: CompositionFixture): Promise<CompositionResult[]> {
+  return runStep(fixture);
 }
 
 /**
@@ -159,6 +160,17 @@ export async function runSentCase(sent: WireCase & { keras?: string }, adapter: 
     return { ok: false, failure: `the page could not read the case: ${e instanceof Error ? e.message : String(e)}`, outputs: [] };
   }
   return safeRunCase(c, adapter, tolerances);
+}
+
+/** Replays a gradient case sent as data (a fuzz call, its cotangents and jax.vjp's gradients) as runGradGoldenCase does. */
+export async function runSentGradCase(sent: WireGradCase, adapter: string): Promise<CaseResult> {
+  let c: GradCase;
+  try {
+    c = decodeGradCase(sent);
+  } catch (e) {
+    return { ok: false, failure: `the page could not read the gradient case: ${e instanceof Error ? e.message : String(e)}`, outputs: [] };
+  }
+  return safeRunGradCase(c, adapter, gradTolerances);
 }
 
 /** The case as the page rebuilt it, encoded again: lets a spec check that a sent case arrives bit for bit. */
