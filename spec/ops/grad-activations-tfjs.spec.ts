@@ -354,6 +354,16 @@ describe('ops.vjp of the activations on TF.js, against jax.vjp', () => {
         });
       }
 
+      it("softsign at +-3e38: g * d**-2 first, as jax.vjp's transpose, so g * x does not overflow", () => {
+        // vjp("softsign", [3e38, -3e38, 3e38, 1e20], [1.4711701, 2, -3, 1e20])
+        expectGradient(gradient('softsign', {}, [3e38, -3e38, 3e38, 1e20], [4], [1.4711701, 2, -3, 1e20]), [0, 0, 0, 1]);
+      });
+
+      it('silu at +-3e38: g * x overflows and meets s (1 - s) = 0, NaN as in jax.vjp', () => {
+        // vjp("silu", [0, -3e38, 3e38, -3e38], [-0.5470981, 1.4638209, 2, 0.5])
+        expectGradient(gradient('silu', {}, [0, -3e38, 3e38, -3e38], [4], [-0.5470981, 1.4638209, 2, 0.5]), [-0.27354905, NaN, NaN, 0]);
+      });
+
       it('a pullback gives the same gradient when called again, and after another backend became active', async () => {
         const before = tf.memory().numTensors;
         const x = tensor(new Float32Array([-1, 3, 6, 7]), [4], 'float32');

@@ -206,6 +206,10 @@ const WITH_COTANGENTS: [string, Kwargs, number[], number[], number[]][] = [
   ['leaky_relu', { negative_slope: 0 }, [-1, 1], [Infinity, Infinity], [NaN, Infinity]],
   ['sigmoid', {}, [17, 0], [Infinity, Infinity], [NaN, Infinity]],
   ['softsign', {}, [-2, 0], [Infinity, Infinity], [NaN, NaN]],
+  // g * d**-2 comes first and is 0, so the x of 3e38 that g * x would overflow meets no inf.
+  ['softsign', {}, [3e38, -3e38, 3e38, 1e20], [1.4711701, 2, -3, 1e20], [0, 0, 0, 1]],
+  // The sigmoid's cotangent g * x overflows to inf and meets s (1 - s) = 0: NaN, but where g * x stays finite.
+  ['silu', {}, [0, -3e38, 3e38, -3e38], [-0.5470981, 1.4638209, 2, 0.5], [-0.27354905, NaN, NaN, 0]],
   ['hard_silu', {}, [-2, 1], [Infinity, Infinity], [NaN, Infinity]],
   ['sparse_sigmoid', {}, [-2, 0.5], [Infinity, Infinity], [NaN, Infinity]],
   ['tanh_shrink', {}, [0, 20], [Infinity, Infinity], [NaN, NaN]],

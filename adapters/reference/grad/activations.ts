@@ -242,7 +242,8 @@ export const activationVjps: ActivationVjps = {
   silu: ({ x }, _, _out, ct) =>
     pointwise(x, ct, (v, g) => {
       const s = logistic(v);
-      return g * s + v * g * (s * (1 - s));
+      // The sigmoid's cotangent g * x is a float32 that overflows to inf at |x| = 3e38, then times 0: NaN.
+      return g * s + f32(v * g) * (s * (1 - s));
     }),
   log_sigmoid: ({ x }, _, _out, ct) => pointwise(x, ct, (v, g) => g * flush(sigmoid(-v))),
   // Both branches are taken, one of them times 0: a zero slope with an infinite cotangent is NaN.

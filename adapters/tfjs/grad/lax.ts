@@ -48,8 +48,11 @@ export const integerPowT = (g: tf.Tensor, x: tf.Tensor, n: 2 | 3): tf.Tensor => 
 /** abs: select(x >= 0, g, -g); +1 at 0, -1 at NaN. */
 export const absT = (g: tf.Tensor, x: tf.Tensor): tf.Tensor => where(tf.greaterEqual(x, 0), g, tf.neg(g));
 
-/** x / y's cotangent for y: -(g x) / y², summed by the caller where y was broadcast. */
-export const divisorT = (g: tf.Tensor, x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.neg(tf.mul(tf.mul(g, x), div(1, tf.square(y))));
+/**
+ * x / y's cotangent for y, summed by the caller where y was broadcast: -(g y**-2) x, in the order of the
+ * transpose of JAX's jvp -(g x) y**-2, so that g y**-2 = 0 zeroes an x of 3e38 that g x would overflow.
+ */
+export const divisorT = (g: tf.Tensor, x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.neg(tf.mul(tf.mul(g, div(1, tf.square(y))), x));
 
 /** cumsum's transpose: g summed from the end along `axis`. */
 export function reverseCumsumT(g: tf.Tensor, axis: number): tf.Tensor {
