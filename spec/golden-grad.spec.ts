@@ -31,9 +31,9 @@ function argumentsByName(c: GoldenCase): Record<string, GoldenValue> {
   return { ...Object.fromEntries(c.args.map((a, i) => [params[i].name, a])), ...c.kwargs };
 }
 
-/** What gen_golden.py --grad differentiates: outputs all float32 and a float32 tensor argument. */
+/** What gen_golden.py --grad differentiates: outputs all float32 or complex64 and a float32 tensor argument. */
 function differentiable(c: GoldenCase): boolean {
-  return 'outputs' in c.expected && c.expected.outputs.every((o) => o.dtype === 'float32') && Object.values(argumentsByName(c)).some(isFloatTensor);
+  return 'outputs' in c.expected && c.expected.outputs.every((o) => o.dtype === 'float32' || o.dtype === 'complex64') && Object.values(argumentsByName(c)).some(isFloatTensor);
 }
 
 describe('gradient goldens', () => {
