@@ -11,6 +11,7 @@ import type { DType } from '../dtypes.js';
 import { KERAS_VERSIONS, type KerasVersion } from '../keras-versions.js';
 import { opsFor, type Ops } from '../ops/api.js';
 import { valueAndGrads } from '../ops/tape.js';
+import { compare } from './compare.js';
 
 export interface FixtureTensor {
   shape: number[];
@@ -60,19 +61,17 @@ export async function runComposition(fixture: CompositionFixture): Promise<Compo
     const got = [value, ...grads];
     const want = [fixture.losses, ...STEP_INPUTS.map((n) => fixture.grads[n])];
     const names = ['losses', ...STEP_INPUTS] as const;
-    return await Promise.all(names.map(async (name, i) => measure(name, await got[i].data(), want[i])));
+    return await Promise.all(names.map(async (name, i) => measure(name, got[i], await got[i].data(), want[i])));
   } finally {
     for (const t of [value, ...grads, ...xs, ...constants]) t.dispose();
   }
 }
 
-function measure(name: CompositionResult['name'], got: ArrayLike<number>, want: Checked): CompositionResult {
-  let maxError = got.length === want.values.length ? 0 : Infinity;
-  for (let i = 0; i < want.values.length && maxError !== Infinity; i++) {
-    const error = Math.abs(got[i] - Math.fround(want.values[i]));
-    maxError = Number.isNaN(error) ? Infinity : Math.max(maxError, error);
-  }
-  return { name, maxError, atol: want.atol, ok: maxError <= want.atol };
+/** got against Keras's value with the shared comparison, at the file's atol alone. */
+function measure(name: CompositionResult['name'], got: Tensor, data: ArrayLike<number>, want: Checked): CompositionResult {
+  const c = compare({ shape: got.shape, dtype: got.dtype, data }, { ...want, data: want.values }, { atol: want.atol, rtol: 0 });
+  const maxError = c.ok ? (c.maxAbs ?? 0) : Math.max(c.maxAbs ?? Infinity, c.nonFinite ? Infinity : 0);
+  return { name, maxError, atol: want.atol, ok: c.ok };
 }
 
 function fixtureKeras(fixture: CompositionFixture): KerasVersion {
