@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataFormat } from '../../src/ops/args.js';
 import { pad, transpose } from './gpu-layout.js';
+import { quirk } from './quirks.js';
 
 /** (batch, channels, ...spatial) to (batch, ...spatial, channels); channels_last passes through. */
 export function toChannelsLast(x: tf.Tensor, dataFormat: DataFormat): tf.Tensor {
@@ -25,21 +26,40 @@ export const isEmpty = (shape: readonly number[]): boolean => shape.some((d) => 
 
 /**
  * `count` cells along `axis` from `start`, every `stride`-th. Needs start + count*stride <= length.
- * wasm's StridedSlice returns float32 bits for int32 and bool inputs, and webgpu's does not compile past
- * rank 4 (WGSL has no vec5), so those go by slice and reshape.
+ * cpu and tensorflow gather them (not along a last axis: lastAxisGatherIsSlow), wasm slices them
+ * (quirks.ts: stridedSliceLosesToGather, stridedSliceLosesToSlices); elsewhere a StridedSlice, but
+ * wasm's returns float32 bits for int32 and bool inputs and webgpu's does not compile past rank 4 (WGSL
+ * has no vec5), so those go by slices too.
  */
 export function takeStrided(x: tf.Tensor, axis: number, start: number, count: number, stride: number): tf.Tensor {
   const begin = x.shape.map((_, a) => (a === axis ? start : 0));
-  if (x.dtype === 'float32' && stride > 1 && x.rank <= 4) {
+  if (stride === 1) return tf.slice(x, begin, x.shape.map((n, a) => (a === axis ? count : n)));
+  if (quirk.stridedSliceLosesToGather() && !(axis === x.rank - 1 && quirk.lastAxisGatherIsSlow())) {
+    return tf.gather(x, tf.range(start, start + count * stride, stride, 'int32'), axis);
+  }
+  const fold = quirk.stridedSliceLosesToSlices();
+  if (x.dtype === 'float32' && x.rank <= 4 && !fold) {
     const end = x.shape.map((n, a) => (a === axis ? start + (count - 1) * stride + 1 : n));
     return tf.stridedSlice(x, begin, end, x.shape.map((_, a) => (a === axis ? stride : 1)));
   }
-  const size = x.shape.map((n, a) => (a === axis ? count * stride : n));
-  const y = tf.slice(x, begin, size);
-  if (stride === 1) return y;
-  const split = [...x.shape.slice(0, axis), count, stride, ...x.shape.slice(axis + 1)];
-  const first = tf.slice(tf.reshape(y, split), split.map(() => 0), split.map((n, a) => (a === axis + 1 ? 1 : n)));
-  return tf.reshape(first, size.map((n, a) => (a === axis ? count : n)));
+  return firstOfEachStride(x, axis, start, count, stride, fold);
+}
+
+/**
+ * takeStrided by slices: cut to count*stride cells, split the axis into (count, stride), keep index 0.
+ * `fold` merges the dims before and after the axis, so the slices are rank 3 and 4 (wasm's Slice copies
+ * rows up to rank 4, value by value past it).
+ */
+function firstOfEachStride(x: tf.Tensor, axis: number, start: number, count: number, stride: number, fold: boolean): tf.Tensor {
+  const product = (dims: number[]) => [dims.reduce((a, b) => a * b, 1)];
+  const [outer, inner] = [x.shape.slice(0, axis), x.shape.slice(axis + 1)].map((dims) => (fold ? product(dims) : dims));
+  const at = outer.length;
+  const view = fold ? tf.reshape(x, [...outer, x.shape[axis], ...inner]) : x;
+  const whole = start === 0 && view.shape[at] === count * stride;
+  const cut = whole ? view : tf.slice(view, view.shape.map((_, a) => (a === at ? start : 0)), view.shape.map((n, a) => (a === at ? count * stride : n)));
+  const split = [...outer, count, stride, ...inner];
+  const first = tf.slice(tf.reshape(cut, split), split.map(() => 0), split.map((n, a) => (a === at + 1 ? 1 : n)));
+  return tf.reshape(first, x.shape.map((n, a) => (a === axis ? count : n)));
 }
 
 /** Every s[d]-th cell of each spatial dim, from the first. */

@@ -34,8 +34,8 @@ export const QUIRKS = {
       "libtensorflow's plain DepthwiseConv2dNative (oneDNN off) takes only equal row and column strides, and " +
       '1-D convs and pools reach it through a (1, s) view; average_pool sums windows with it. Composed as ' +
       "the conv at the strides' common divisor, then every (s / divisor)-th output: depthwise_conv at " +
-      "1x128x128x32 by 3x3, strides (1, 2), 'same', takes 5.2 ms, against 0.9 ms on oneDNN's kernel (the " +
-      "stride-1 conv is 1.5 ms, libtensorflow's StridedSlice of its result 2.2 ms).",
+      "1x128x128x32 by 3x3, strides (1, 2), 'same', takes 1.8 ms, against 0.9 ms on oneDNN's kernel (the " +
+      'stride-1 conv is 1.5 ms; 4.8 ms while its result was cut by a StridedSlice: stridedSliceLosesToGather).',
     on: () => tf.depthwiseConv2d(image(), taps(), [1, 2], 'valid'),
   },
   lacksDilatedConv3d: {
@@ -107,6 +107,24 @@ export const QUIRKS = {
       '2.36M values (1x64x64x64 by 3x3) took 128 ms on wasm and 24 ms on tensorflow, one strided slice per ' +
       'tap and a stack 21 and 13 ms (the same moves). cpu keeps the gather: its slices took 2 s there.',
     on: ['wasm', 'tensorflow'],
+  },
+  stridedSliceLosesToGather: {
+    why:
+      "cpu's StridedSlice places every value through TensorBuffer get and set, and libtensorflow's is slower " +
+      "than a gather of the same cells too: every 2nd of 65 rows of a 1x65x65x64 (one of max_pool's window " +
+      'taps) took 62 ms on cpu and 1.76 ms on tensorflow, a gather 8.2 and 0.21 ms, slices of a (count, ' +
+      "stride) split 68 and 0.95 ms; the bench's max_pool gradient went from 721 to 467 ms on cpu and from " +
+      '14.6 to 8.3 ms on tensorflow.',
+    on: ['cpu', 'tensorflow'],
+  },
+  stridedSliceLosesToSlices: {
+    why:
+      "wasm's StridedSlice is slow, and its Slice copies whole rows up to rank 4 but goes value by value " +
+      'past it: every 2nd of 65 rows of a 1x65x65x64 took 18.8 ms as a StridedSlice, 74 ms as slices of a ' +
+      'rank-5 (count, stride) split, 4.7 ms as a gather, 1.1 ms as slices of a rank-4 split that merges ' +
+      "the dims around the axis; the bench's max_pool gradient went from 92 to 22 ms (in Chromium's page, " +
+      'a training step with such a pool from 189 to 130 ms).',
+    on: ['wasm'],
   },
   sumIsScalarLoop: {
     why:
