@@ -234,6 +234,30 @@ describe('merge and compare', function () {
       expect(renderJunit(merged)).to.match(/name="relu\/f32-7 \[Keras 3\.6\.0\] \(gradient\)" time="[\d.]+">\s*<failure/);
     });
 
+    it('finds where the machines disagree on a case\'s gradients, marked (gradient), apart from its forward result', () => {
+      const merged = mergeReports([{ report: a, file: 'a.json' }, { report: d, file: 'd.json' }]);
+      const list = machineDisagreements(merged);
+      // box-d's forward relu is box-a's (the same reference kernel): only the gradients whose status differs disagree.
+      const statusOf = (r: ParityReport, x: ReportResult) => r.gradient!.results.find((y) => y.keras === x.keras && y.id === x.id)!.status;
+      const differ = a.gradient!.results.filter((x) => statusOf(d, x) !== x.status);
+      expect(differ).to.not.be.empty;
+      expect(list.map((x) => `${x.keras} ${x.id} ${x.gradient}`)).to.deep.equal(differ.map((x) => `${x.keras} ${x.id} true`));
+      const first = list[0];
+      expect(first).to.deep.include({ backend: 'reference', op: 'relu' });
+      expect(first.results.map((m) => [m.label, m.status])).to.deep.equal([['box-a', 'passed'], ['box-d', 'failed']]);
+
+      const md = renderMarkdown(merged);
+      expect(md).to.include(`## Where machines disagree (${differ.length})`).and.include('a case marked (gradient)');
+      expect(md).to.include(`| \`${first.id}\` (gradient) | Keras ${first.keras} | \`reference\` | \`box-a\`: passed`);
+      const html = renderHtml(merged);
+      const table = html.slice(html.indexOf('id="machine-disagreements"'));
+      expect(table).to.include(`<tr><td><code>${first.id}</code> (gradient)</td><td>${first.keras}</td>`);
+      // The dashed frame is on the gradient heatmap's cells, not on the forward ones, which agree.
+      expect(html.slice(html.indexOf('id="gradient-heatmap"'), html.indexOf('id="h-machines"'))).to.include('c fail disagree');
+      const forward = html.slice(html.indexOf('id="heatmap"'), html.indexOf('id="gradient-heatmap"'));
+      expect(forward).to.include('<td class="c ').and.not.include(' disagree"');
+    });
+
     it('compare flags a gradient that regresses, apart from the forward results, and none where a report has no gradients', () => {
       const worse = compareReports(a, d);
       expect(worse.regressions).to.be.greaterThan(0);
@@ -267,6 +291,13 @@ describe('merge and compare', function () {
       expect(r.stdout).to.include('box-a · reference').and.include('Machines disagree on');
       for (const f of ['report.json', 'report.md', 'report.html']) expect(existsSync(join(out, f))).to.equal(true);
       expect(readFileSync(join(tmp, 'j.xml'), 'utf8')).to.include('<testsuites');
+    });
+
+    it('merge counts the gradient cases the machines disagree on apart from the forward ones', async () => {
+      const differ = a.gradient!.results.filter((x) => d.gradient!.results.find((y) => y.keras === x.keras && y.id === x.id)!.status !== x.status);
+      const r = await keras(['merge', files.a, files.d, '--out', join(tmp, 'merged-grad')]);
+      expect(r.code, r.stderr).to.equal(1);
+      expect(r.stdout).to.include(`Machines disagree on ${differ.length} gradient cases (report.md, "Where machines disagree"); merged 2 reports.`);
     });
 
     it('merge refuses mixed goldens with exit 2 and says how to allow them', async () => {

@@ -11,13 +11,13 @@ import {
   DEFAULT_MAX_ULP_GROWTH,
   GOLDEN_CHANGED_NOTE,
   KIND_NAMES,
-  changeCase,
   changeDetail,
   changePlace,
   compareReports,
   comparisonHeadline,
   orderedChanges,
 } from '../report/compare.js';
+import { caseText } from '../report/gradient.js';
 import { comparisonMarkdown } from '../report/markdown.js';
 import type { ParityReport, ReportComparison } from '../report/model.js';
 import { UsageError, type CommandSpec } from './args.js';
@@ -110,7 +110,7 @@ export function comparisonText(c: ReportComparison, names: { base: string; head:
   const width = Math.max(0, ...changes.map((x) => KIND_NAMES[x.kind].length));
   for (const x of changes) {
     const kind = paint(color, x.kind === 'fixed' ? 'green' : 'red', KIND_NAMES[x.kind].padEnd(width));
-    const what = x.id ? `${changeCase(x)} on ` : x.gradient ? 'gradients on ' : '';
+    const what = x.id ? `${caseText(x)} on ` : x.gradient ? 'gradients on ' : '';
     lines.push(`  ${kind}  ${what}${changePlace(x)}: ${changeDetail(x)}`);
   }
   return `${lines.join('\n')}\n`;

@@ -2,7 +2,7 @@
 /**
  * `keras-parity merge A.json B.json ... --out DIR`: the reports of several machines as one report.json,
  * report.md and report.html whose columns are machine x backend (src/report/merge.ts), with where the
- * machines disagree; JUnit XML on request.
+ * machines disagree (on a case, or on its gradients); JUnit XML on request.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -22,7 +22,8 @@ export const MERGE: CommandSpec = {
   summary:
     'keras-parity merge A.json B.json ... [options]\n\n' +
     'Merges the report.json of runs on several machines (each with its own `run --label`) into one report\n' +
-    'whose columns are `label · backend`, and lists the cases where machines disagree on the same backend.\n' +
+    'whose columns are `label · backend`, and lists the cases where machines disagree on the same backend\n' +
+    '(forward results, and gradients through ops.vjp, each marked).\n' +
     'Shards of one run (the same label, different cases) merge back into one column.',
   options: [
     { name: 'out', value: 'DIR', help: 'folder for the merged report.json, report.md and report.html (default: parity-report)' },
@@ -68,10 +69,15 @@ export function mergeCommand(options: MergeCommandOptions, stdout: Output, stder
   return report.summary.ok ? 0 : 1;
 }
 
+/** `Machines disagree on 2 cases and 1 gradient case (...)`, or that they agree. */
 function disagreementLine(report: ParityReport): string {
-  const n = machineDisagreements(report).length;
+  const list = machineDisagreements(report);
+  const gradients = list.filter((d) => d.gradient).length;
+  const counts = ([[list.length - gradients, 'case'], [gradients, 'gradient case']] as const).filter(([n]) => n > 0).map(([n, noun]) => plural(n, noun));
   const machines = plural(report.sources?.length ?? 1, 'report');
-  return n ? `Machines disagree on ${plural(n, 'case')} (report.md, "Where machines disagree"); merged ${machines}.` : `Merged ${machines}; the machines agree on every case they share.`;
+  return list.length
+    ? `Machines disagree on ${counts.join(' and ')} (report.md, "Where machines disagree"); merged ${machines}.`
+    : `Merged ${machines}; the machines agree on every case they share, gradients too.`;
 }
 
 /** A report.json, or a UsageError saying why it cannot be read (exit 2). */

@@ -6,6 +6,7 @@
 import { format } from 'node:util';
 import { plural } from '../format.js';
 import type { ProgressEvent } from '../report/collect.js';
+import { caseText } from '../report/gradient.js';
 import type { ReportBackend, ReportCell } from '../report/model.js';
 import { kerasTitle } from '../report/versions.js';
 
@@ -144,7 +145,7 @@ export class RunProgress {
         this.where = `${e.backend} · ${e.keras} · ${e.op}`;
         if (e.outcome === 'failed') {
           this.failed++;
-          this.failureLine(`${e.caseId}${e.gradient ? ' (gradient)' : ''}`, `${e.backend}, ${kerasTitle(e.keras)}`, e.failure);
+          this.failureLine(caseText({ id: e.caseId, gradient: e.gradient }), `${e.backend}, ${kerasTitle(e.keras)}`, e.failure);
         }
         this.line.update(this.status(), this.done === this.total);
         break;

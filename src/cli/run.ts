@@ -17,7 +17,7 @@ import { camelCase } from '../ops/op.js';
 import { OP_TABLE, PUBLIC_NAMES, opIn, type OpName } from '../ops/table.js';
 import { collectReport, UnknownBackendError } from '../report/collect.js';
 import { CompareError, compareReports } from '../report/compare.js';
-import { ExpectationError, parseExpectations, type Expectation, type ExpectationSet } from '../report/expectations.js';
+import { ExpectationError, parseExpectations, patternText, type Expectation, type ExpectationSet } from '../report/expectations.js';
 import { renderJunit } from '../report/junit.js';
 import type { ParityReport, ReportShard } from '../report/model.js';
 import { PROGRESS_OPTION, UsageError, closest, kerasOption, type CommandSpec } from './args.js';
@@ -63,7 +63,7 @@ export const RUN: CommandSpec = {
     {
       name: 'expectations',
       value: 'FILE',
-      help: 'known failures and skips, one a line with tags (docs/expectations.md): expected failures do not fail the run',
+      help: 'known failures and skips, one a line with tags (docs/expectations.md), `grad:<case-or-op>` for a gradient case: expected failures do not fail the run',
     },
     { name: 'strict-expectations', help: 'with --expectations: a case a Failure line names that passes fails the run' },
     {
@@ -287,7 +287,7 @@ function readExpectations(file: string | undefined, strict: boolean | undefined)
 
 /** Lines that name nothing this run covered: stale, or misspelled. */
 function unmatchedError(set: ExpectationSet, lines: readonly Expectation[]): UsageError {
-  const named = lines.map((e) => `${set.file}:${e.line}: '${e.pattern}' names no case of this run where its tags hold`);
+  const named = lines.map((e) => `${set.file}:${e.line}: '${patternText(e)}' names no case of this run where its tags hold`);
   return new UsageError(`run: --expectations:\n${named.join('\n')}`, 'run');
 }
 

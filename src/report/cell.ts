@@ -3,6 +3,7 @@
  * `keras-parity run` prints: its state, its counts and its worst error in words. Each renderer lays
  * these out in its own medium and adds nothing to what they mean.
  */
+import { caseText } from './gradient.js';
 import { formatMeasure, formatUlp } from './measure.js';
 import type { GradientNote, ParityReport, ReportBackend, ReportCell, ReportGradientCell, ReportUnexpectedPass, WorstError } from './model.js';
 import { kerasTitle } from './versions.js';
@@ -85,8 +86,11 @@ export function expectedText(n: number): string {
   return `${n} expected failure${n === 1 ? '' : 's'}`;
 }
 
-/** `relu/f32-7 on tfjs-wasm, Keras 3.6.0: passed, but line 3 of the expectations expects a failure (reason)`. */
+/**
+ * `relu/f32-7 on tfjs-wasm, Keras 3.6.0: passed, but line 3 of the expectations expects a failure (reason)`,
+ * `relu/f32-7 (gradient) on ...` for a gradient case.
+ */
 export function unexpectedPassText(p: ReportUnexpectedPass): string {
-  const where = `${p.id} on ${p.backend}, ${kerasTitle(p.keras)}`;
+  const where = `${caseText(p)} on ${p.backend}, ${kerasTitle(p.keras)}`;
   return `${where}: passed, but line ${p.expectation.line} of the expectations expects a failure (${p.expectation.reason})`;
 }

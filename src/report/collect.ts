@@ -173,7 +173,9 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
   const selected = loaded.map(({ keras, ops }) => ({ keras, ops }));
   const versions = options.shard ? shardVersions(selected, options.shard) : selected;
   const goldenErrors = loaded.flatMap((l) => l.goldenErrors);
-  const grads = loadGradSets(options.gradSets ?? [], versions, goldenErrors);
+  // Loaded for the whole selection, as the expectations file is checked against it; run for the shard's part.
+  const allGrads = loadGradSets(options.gradSets ?? [], selected, goldenErrors);
+  const grads = options.shard ? shardGrads(allGrads, versions) : allGrads;
   const forward = !options.gradOnly;
   const previous = getBackend();
   try {
@@ -198,23 +200,25 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
       if (!backend.available) continue;
       const elsewhere = remote.get(backend.name);
       if (!elsewhere) await setBackend(backend.name);
+      const expect = expecter(options.expectations, backend, machine);
       if (forward) {
         const run = elsewhere
           ? (c: GoldenCase) => elsewhere.runCase(c)
           : (c: GoldenCase) => safeRunCase(c, backend.name, tolerances);
         for (const { keras, ops } of versions) {
-          const expect = (c: GoldenCase) => (options.expectations ? expectationFor(options.expectations, { ...c, keras }, backend, machine) : undefined);
           for (const op of ops) {
             const started = performance.now();
-            const cell = await runCell(op, { keras, backend: backend.name }, run, { exclusions, expect }, sink, emit);
+            const cell = await runCell(op, { keras, backend: backend.name }, run, { exclusions, expect: expect(keras, false) }, sink, emit);
             cells.push(cell);
             emit({ type: 'cell', cell, seconds: (performance.now() - started) / 1000 });
           }
         }
       }
       const gradient = gradientRunner(backend.name, elsewhere, options.gradTolerances ?? GRADIENT_TOLERANCES);
-      const policy = { exclusions: options.gradExclusions ?? GRADIENT_EXCLUSIONS, expect: () => undefined };
-      for (const set of grads) gradCells.push(...(await runGradCells(set, backend.name, gradient, policy, gradSink, emit)));
+      for (const set of grads) {
+        const policy = { exclusions: options.gradExclusions ?? GRADIENT_EXCLUSIONS, expect: expect(set.keras, true) };
+        gradCells.push(...(await runGradCells(set, backend.name, gradient, policy, gradSink, emit)));
+      }
     }
 
     const totals = countCells(cells);
@@ -251,10 +255,16 @@ export async function collectReport(options: CollectOptions): Promise<Collected>
     }
     if (loaded.length > 1) report.versionChanges = versionChanges(loaded);
     const set = options.expectations;
-    if (set) report.expectations = { file: set.file, sha256: set.sha256, unexpectedPasses: sink.unexpectedPasses };
+    if (set) {
+      const gradientPasses = gradSink.unexpectedPasses.map((p) => ({ ...p, gradient: true as const }));
+      report.expectations = { file: set.file, sha256: set.sha256, unexpectedPasses: [...sink.unexpectedPasses, ...gradientPasses] };
+    }
     const ran = backends.filter((b) => b.available);
     // Every shard checks the lines against the whole --op selection, so all shards accept one file.
-    const everyCase = selected.flatMap(({ keras, ops }) => ops.flatMap((o) => o.cases.map((c) => ({ id: c.id, op: c.op, keras }))));
+    const everyCase = [
+      ...(forward ? selected.flatMap(({ keras, ops }) => ops.flatMap((o) => o.cases.map((c) => ({ id: c.id, op: c.op, keras })))) : []),
+      ...allGrads.flatMap(({ keras, ops }) => ops.flatMap((o) => o.cases.map((c) => ({ id: c.id, op: o.op, keras, gradient: true })))),
+    ];
     const unmatchedExpectations = set ? unmatchedLines(set, everyCase, ran, machine) : [];
     return { report, goldenErrors, unmatchedExpectations };
   } finally {
@@ -339,6 +349,15 @@ interface CaseSink {
   cases: ReportCase[];
   results: ReportResult[];
   unexpectedPasses: ReportUnexpectedPass[];
+}
+
+/**
+ * The expectations line of a case on the backend, by Keras version and part (forward, or the gradient
+ * case); none without an expectations file.
+ */
+function expecter(set: ExpectationSet | undefined, backend: ReportBackend, machine: MachineFacts) {
+  return (keras: string, gradient: boolean) => (c: GoldenCase) =>
+    set ? expectationFor(set, { id: c.id, op: c.op, keras, gradient }, backend, machine) : undefined;
 }
 
 /** What decides a case's fate before and after it runs: the exclusion list and the expectations file. */
@@ -465,9 +484,9 @@ interface GradRun {
 }
 
 /**
- * The gradient sets of the versions run, each op's cases cut to the forward cases selected (a shard's),
- * so that a gradient case runs in the shard of its forward case. A version without a gradient set has no
- * gradient cells; a set that cannot be read, or a file of a selected op, is a golden error, as a forward one.
+ * The gradient sets of the versions selected, each op's cases cut to the forward cases selected (all of
+ * them: shardGrads cuts a shard's part). A version without a gradient set has no gradient cells; a set
+ * that cannot be read, or a file of a selected op, is a golden error, as a forward one.
  */
 function loadGradSets(
   sources: readonly GradSetSource[],
@@ -501,6 +520,12 @@ function loadGradSets(
     });
   }
   return runs;
+}
+
+/** The gradient cases of the forward cases a shard holds: a gradient case runs in its forward case's shard. */
+function shardGrads(runs: readonly GradRun[], versions: readonly { keras: string; ops: GoldenOp[] }[]): GradRun[] {
+  const mine = new Set(versions.flatMap(({ keras, ops }) => ops.flatMap((o) => o.cases.map((c) => `${keras}/${c.id}`))));
+  return runs.map((r) => ({ ...r, ops: r.ops.map((o) => ({ ...o, cases: o.cases.filter((c) => mine.has(`${r.keras}/${c.id}`)) })) }));
 }
 
 /** How a backend replays gradient cases, and which ops it has a backward rule for. */

@@ -229,11 +229,6 @@ export function changeDetail(c: ReportChange): string {
   return c.reason && c.kind !== 'fixed' ? `${statuses}: ${firstLine(c.reason)}` : statuses;
 }
 
-/** `relu/f32-7`, or `relu/f32-7 (gradient)` for a change of its gradient: the case as every output names a change's. */
-export function changeCase(c: Pick<ReportChange, 'id' | 'gradient'>): string {
-  return `${c.id ?? ''}${c.gradient ? ' (gradient)' : ''}`;
-}
-
 /** A note on comparisons across golden sets, where a case id need not be the same case. */
 export const GOLDEN_CHANGED_NOTE = 'the two reports replayed different golden sets: a case whose golden changed may have moved for that reason';
 

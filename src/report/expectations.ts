@@ -3,6 +3,10 @@
  * machines, one a line, in the style of Chromium's TestExpectations:
  *
  *   [ tfjs-tensorflow avx512 onednn-on ] conv/2d-same-s2 [ Failure ]  # https://github.com/org/repo/issues/12
+ *   [ tfjs-wasm ] grad:softmax [ Failure ]  # the gradient cases of softmax: https://github.com/org/repo/issues/13
+ *
+ * A `grad:` prefix makes a line name gradient cases (`report.gradient`) alone; a line without it names
+ * forward cases alone, so that a known forward failure never hides a gradient one, nor the reverse.
  *
  * Pure functions: parsing, and whether a line applies to a case on a backend given the machine's facts.
  */
@@ -17,8 +21,10 @@ export interface Expectation {
   /** 1-based line number in the file. */
   line: number;
   tags: string[];
-  /** A case id, an id prefix ending in `*`, or an op name. */
+  /** A case id, an id prefix ending in `*`, or an op name (without `grad:`). */
   pattern: string;
+  /** The line names gradient cases (`grad:<pattern>`); absent: forward cases. */
+  gradient?: true;
   result: ExpectedResult;
   reason: string;
 }
@@ -69,6 +75,12 @@ function isKerasTag(tag: string): boolean {
 /** `[ tags ] pattern [ Result ]  # reason`; the tag list is optional. */
 const LINE = /^(?:\[([^\]]*)\]\s*)?(\S+)\s*\[([^\]]*)\]\s*(?:#(.*))?$/;
 
+/** Before a case pattern: the line names gradient cases. */
+const GRADIENT_PREFIX = 'grad:';
+
+/** Tags a user may reach for to mean gradient cases, which the prefix says instead. */
+const GRADIENT_WORDS = new Set(['grad', 'gradient', 'gradients']);
+
 /**
  * The file's lines. `backends`: the names a backend tag may name (a prefix ending in `*` must name one).
  * Throws ExpectationError listing every bad line.
@@ -95,13 +107,25 @@ function parseLine(body: string, line: number, backends: readonly string[]): Exp
   const result = m[3].trim();
   const reason = (m[4] ?? '').trim();
   const unknown = tags.filter((t) => !FACT_TAGS[t] && !isKerasTag(t) && !backends.some((b) => namesBackend(t, b)));
-  if (unknown.length) {
-    const versions = KERAS_VERSIONS.map((v) => `keras-${v}`).join(', ');
-    return `unknown tag ${unknown.map((t) => `'${t}'`).join(', ')} (tags: ${Object.keys(FACT_TAGS).join(', ')}, ${versions}, or a backend name)`;
-  }
+  if (unknown.length) return unknownTags(unknown);
+  const gradient = m[2].startsWith(GRADIENT_PREFIX);
+  const pattern = gradient ? m[2].slice(GRADIENT_PREFIX.length) : m[2];
+  if (!pattern) return `no case or op after '${GRADIENT_PREFIX}'`;
   if (!(RESULTS as readonly string[]).includes(result)) return `expected result must be Failure or Skip, not '${result}'`;
   if (!reason) return 'no reason: end the line with `# reason or link`';
-  return { line, tags, pattern: m[2], result: result as ExpectedResult, reason };
+  return { line, tags, pattern, ...(gradient ? { gradient: true as const } : {}), result: result as ExpectedResult, reason };
+}
+
+/** The tags a line may have; for a tag meaning gradients, where that is said instead. */
+function unknownTags(unknown: readonly string[]): string {
+  const versions = KERAS_VERSIONS.map((v) => `keras-${v}`).join(', ');
+  const hint = unknown.some((t) => GRADIENT_WORDS.has(t)) ? `; gradient cases are named ${GRADIENT_PREFIX}<case-or-op>` : '';
+  return `unknown tag ${unknown.map((t) => `'${t}'`).join(', ')} (tags: ${Object.keys(FACT_TAGS).join(', ')}, ${versions}, or a backend name${hint})`;
+}
+
+/** The line's case or op as written: `relu/f32-7`, `grad:relu/f32-7`. */
+export function patternText(e: Expectation): string {
+  return `${e.gradient ? GRADIENT_PREFIX : ''}${e.pattern}`;
 }
 
 /** As the exclusion list names adapters: `tfjs-wasm` names chromium:tfjs-wasm too (src/golden/policy.ts). */
@@ -121,31 +145,47 @@ export function tagsHold(e: Expectation, backend: ReportBackend, machine: Machin
   });
 }
 
-/** A case and the Keras version whose golden it is (absent: 3.6.0, the seed). */
+/**
+ * A case and the Keras version whose golden it is (absent: 3.6.0, the seed); `gradient`, its gradient
+ * case (`report.gradient`), which shares the forward case's id and op.
+ */
 export interface ExpectedCase {
   id: string;
   op: string;
   keras?: string;
+  gradient?: boolean;
+}
+
+/** A line names the forward cases or the gradient ones, never both. */
+function sameKind(e: Expectation, c: ExpectedCase): boolean {
+  return !!e.gradient === !!c.gradient;
 }
 
 function namesCase(e: Expectation, c: ExpectedCase): boolean {
-  return matches(e.pattern, c.id) || e.pattern === c.op;
+  return sameKind(e, c) && (matches(e.pattern, c.id) || e.pattern === c.op);
 }
 
 /** The first line for this case on this backend, if any. */
 export function expectationFor(set: ExpectationSet, c: ExpectedCase, backend: ReportBackend, machine: MachineFacts): Expectation | undefined {
-  return set.lines.find((e) => namesCase(e, c) && tagsHold(e, backend, machine, c.keras ?? SEED_KERAS));
+  return set.lines.find((e) => namesCase(e, c) && tagsHold(e, backend, machine, kerasOf(c)));
 }
 
 /**
  * Lines that name no case of the run on a backend where their tags hold. A line whose tags hold on no
  * backend run (`nvidia` on a CPU machine), or on no Keras version run (`keras-3.15.1` in a run of 3.6.0
- * alone), is not one: it is for other machines or jobs.
+ * alone), is not one: it is for other machines or jobs; nor is a gradient line in a run without gradient
+ * cases (`run --no-grad`), or a forward line in one without forward cases (`run --grad-only`).
  */
 export function unmatchedLines(set: ExpectationSet, cases: readonly ExpectedCase[], backends: readonly ReportBackend[], machine: MachineFacts): Expectation[] {
-  const versions = [...new Set(cases.map((c) => c.keras ?? SEED_KERAS))];
-  const applies = (e: Expectation) => backends.some((b) => versions.some((v) => tagsHold(e, b, machine, v)));
-  const named = (e: Expectation) => cases.some((c) => namesCase(e, c) && backends.some((b) => tagsHold(e, b, machine, c.keras ?? SEED_KERAS)));
-  return set.lines.filter((e) => applies(e) && !named(e));
+  const holds = (e: Expectation, keras: string) => backends.some((b) => tagsHold(e, b, machine, keras));
+  return set.lines.filter((e) => {
+    const mine = cases.filter((c) => sameKind(e, c));
+    const versions = [...new Set(mine.map(kerasOf))];
+    return versions.some((v) => holds(e, v)) && !mine.some((c) => namesCase(e, c) && holds(e, kerasOf(c)));
+  });
+}
+
+function kerasOf(c: ExpectedCase): string {
+  return c.keras ?? SEED_KERAS;
 }
 

@@ -1,11 +1,11 @@
 /**
  * The gradient part of a report (`report.gradient`) as the renderers read it: a view of the report with
  * the gradient cells, cases and results in place of the forward ones, so that each renderer lays out a
- * gradient table with the same code and look as its forward one, and the words for a gradient cell that
- * ran nothing.
+ * gradient table with the same code and look as its forward one; the words for a gradient cell that
+ * ran nothing; and the results and case names of both parts, for the outputs that list them together.
  */
 import { goldenOfSets } from './golden-id.js';
-import type { GradientNote, ParityReport } from './model.js';
+import type { GradientNote, ParityReport, ReportResult } from './model.js';
 
 /**
  * The report with its gradient part as the forward one: its cells, cases, results and gradient sets,
@@ -42,6 +42,22 @@ export const GRADIENT_NOTES: Readonly<Record<GradientNote, { word: string; label
 /** `not applicable: the op has no gradient in Keras (its outputs are integers)` */
 export function noteSentence(note: GradientNote): string {
   return `${GRADIENT_NOTES[note].label}: ${GRADIENT_NOTES[note].why}`;
+}
+
+/** A result of either part: `gradient`, one of `report.gradient`, keyed by its forward case's id. */
+export type AnyResult = ReportResult & { gradient?: true };
+
+/** Every result of the report: the forward ones, then the gradient ones, marked. */
+export function everyResult(report: ParityReport): AnyResult[] {
+  return [...(report.results ?? []), ...(report.gradient?.results ?? []).map((r): AnyResult => ({ ...r, gradient: true }))];
+}
+
+/**
+ * `relu/f32-7`, or `relu/f32-7 (gradient)` for its gradient case: a case of either part (a result, a
+ * change, an unexpected pass, a disagreement) as every output names it.
+ */
+export function caseText(c: { id?: string; gradient?: boolean }): string {
+  return `${c.id ?? ''}${c.gradient ? ' (gradient)' : ''}`;
 }
 
 /** Whether the forward part ran: not with `run --grad-only`, whose report has only gradient cells. */

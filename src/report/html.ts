@@ -17,8 +17,8 @@ import { cellSummaries, countsText, expectedText, unexpectedPassText, type CellS
 import { esc } from './escape.js';
 import { NOSCRIPT_CSS, PAGE_CSS, PAGE_SCRIPT } from './html-assets.js';
 import { formatMeasure, formatUlp } from './measure.js';
-import { GOLDEN_CHANGED_NOTE, KIND_NAMES, changeCase, changeDetail, comparisonHeadline, orderedChanges } from './compare.js';
-import { GRADIENT_NOTES, gradientView, hasForward, noteSentence } from './gradient.js';
+import { GOLDEN_CHANGED_NOTE, KIND_NAMES, changeDetail, comparisonHeadline, orderedChanges } from './compare.js';
+import { GRADIENT_NOTES, caseText, gradientView, hasForward, noteSentence } from './gradient.js';
 import { machineDisagreements, sourceAsRun, type MachineDisagreement } from './merge.js';
 import { errorScore, type KerasDisagreement, type ParityReport, type ReportBaseline, type ReportCase } from './model.js';
 import { performanceSection } from './performance.js';
@@ -149,10 +149,13 @@ interface Grid {
   rows: GridCell[][];
 }
 
-/** The op x column cells holding a case on which machines disagree (./merge.ts). */
+/**
+ * The op x column cells holding a case on which machines disagree (./merge.ts), of the grid's own results:
+ * a forward view's gradient part is the gradient grids', whose views hold it as their results.
+ */
 function disagreeingCells(report: ParityReport): Set<string> {
   const cells = new Set<string>();
-  for (const d of machineDisagreements(report)) for (const m of d.results) cells.add(`${d.op}\u0000${m.column}`);
+  for (const d of machineDisagreements(report)) if (!d.gradient) for (const m of d.results) cells.add(`${d.op}\u0000${m.column}`);
   return cells;
 }
 
@@ -668,7 +671,8 @@ function machinesSection(report: ParityReport): string {
   const list = machineDisagreements(report);
   const intro =
     '<p>The same case on the same backend, on different machines: a different status, or absolute errors further apart ' +
-    'than the tolerance allows. Their cells in the heatmap have a <span class="sw disagree" aria-hidden="true"></span> dashed frame.</p>';
+    'than the tolerance allows; a case marked (gradient) is its gradients through <code>ops.vjp</code>, compared the same way. ' +
+    'Their cells in the heatmaps have a <span class="sw disagree" aria-hidden="true"></span> dashed frame.</p>';
   const body = list.length ? disagreementTable(list) : '<p>None: every machine agrees on every case.</p>';
   return `<section aria-labelledby="h-machines"><h2 id="h-machines">Where machines disagree (${list.length})</h2>${intro}${body}</section>`;
 }
@@ -679,7 +683,7 @@ function disagreementTable(list: readonly MachineDisagreement[]): string {
       const each = d.results
         .map((m) => `<code>${esc(m.label)}</code>: ${esc(m.status)}${m.maxAbs === undefined ? '' : `, max abs ${esc(num(m.maxAbs))}`}${m.maxUlp === undefined ? '' : `, ${esc(ulp(m.maxUlp))} ulp`}`)
         .join('<br>');
-      return `<tr><td><code>${esc(d.id)}</code></td><td>${esc(d.keras)}</td><td><code>${esc(d.backend)}</code></td><td>${each}</td></tr>`;
+      return `<tr><td>${caseHtml(d)}</td><td>${esc(d.keras)}</td><td><code>${esc(d.backend)}</code></td><td>${each}</td></tr>`;
     })
     .join('\n');
   return (
@@ -702,7 +706,12 @@ function sourcesEnvironment(report: ParityReport): string {
 /** A change's case, `(gradient)` after a gradient's; `gradients` for a column whose gradients are gone. */
 function changeCaseHtml(c: ReportBaseline['changes'][number]): string {
   if (!c.id) return c.gradient ? 'gradients' : '';
-  return `<code>${esc(c.id)}</code>${esc(changeCase(c).slice(c.id.length))}`;
+  return caseHtml({ id: c.id, gradient: c.gradient });
+}
+
+/** caseText with the id as code: `<code>relu/f32-7</code> (gradient)`. */
+function caseHtml(c: { id: string; gradient?: boolean }): string {
+  return `<code>${esc(c.id)}</code>${esc(caseText({ gradient: c.gradient }))}`;
 }
 
 /** "Since the baseline": the verdict, and every change with its case, column and what changed. */

@@ -9,14 +9,14 @@
  */
 import { unexpectedPassText } from './cell.js';
 import { esc } from './escape.js';
+import { everyResult, type AnyResult } from './gradient.js';
 import { formatMeasure, formatUlp } from './measure.js';
 import type { ParityReport, ReportResult } from './model.js';
 import { kerasTitle } from './versions.js';
 
 /** The JUnit XML of a report; a report without per-case results (format 1) gives suites without cases. */
 export function renderJunit(report: ParityReport): string {
-  const gradients = (report.gradient?.results ?? []).map((r): Result => ({ ...r, gradient: true }));
-  const results: Result[] = [...(report.results ?? []), ...gradients];
+  const results = everyResult(report);
   const cells = [...report.cells, ...(report.gradient?.cells ?? [])];
   const label = report.label ?? 'keras-parity';
   // Only where the version ran on the backend: in a merged report, a machine may have run fewer versions.
@@ -36,16 +36,13 @@ export function renderJunit(report: ParityReport): string {
   ].join('\n');
 }
 
-/** A forward result, or a gradient one (`report.gradient`). */
-type Result = ReportResult & { gradient?: true };
-
 /** Where a suite's cases ran: a backend (a merged report's column) and the Keras version of their goldens. */
 interface Place {
   keras: string;
   backend: string;
 }
 
-function suite(report: ParityReport, label: string, place: Place, id: number, results: Result[]): string {
+function suite(report: ParityReport, label: string, place: Place, id: number, results: AnyResult[]): string {
   const c = counts(results);
   const { keras, backend } = place;
   const attributes = {
@@ -97,7 +94,7 @@ function properties(report: ParityReport, { keras, backend }: Place): string {
     .join('');
 }
 
-function testcase(r: Result): string {
+function testcase(r: AnyResult): string {
   const open = `    <testcase ${attributesText({ classname: r.op, name: caseName(r), time: seconds(r.ms) })}`;
   const reason = r.reason ?? '';
   switch (r.status) {
@@ -118,12 +115,12 @@ function testcase(r: Result): string {
  * `relu/f32-7 [Keras 3.15.1]`, `relu/f32-7 [Keras 3.15.1] (gradient)`: CI test views key cases by classname
  * and name, and ids repeat across versions and between a case and its gradient.
  */
-function caseName(r: Result): string {
+function caseName(r: AnyResult): string {
   return `${r.id} [${kerasTitle(r.keras)}]${r.gradient ? ' (gradient)' : ''}`;
 }
 
 /** `conv/2d-same-s2 [Keras 3.6.0]: max abs 0.0123, max rel 0.002, max ULP 81234 (tolerance default): <why>`. */
-function failureMessage(r: Result): string {
+function failureMessage(r: AnyResult): string {
   const measured = r.maxAbs === undefined ? 'no error measured' : measures(r);
   const tolerance = r.tolerance ? ` (tolerance ${r.tolerance.source})` : '';
   return `${caseName(r)}: ${measured}${tolerance}: ${firstLine(r.reason ?? '')}`;

@@ -12,7 +12,7 @@ import { cellSummaries, countsText, expectedText, unexpectedPassText, type CellS
 import { formatMeasure, formatUlp } from './measure.js';
 import { code, table } from './md-text.js';
 import { GOLDEN_CHANGED_NOTE, KIND_NAMES, changeDetail, comparisonHeadline, orderedChanges } from './compare.js';
-import { GRADIENT_NOTES, gradientView, hasForward } from './gradient.js';
+import { GRADIENT_NOTES, caseText, everyResult, gradientView, hasForward } from './gradient.js';
 import { machineDisagreements, sourceAsRun, type MachineResult } from './merge.js';
 import type { ParityReport, ReportBaseline, ReportCase, ReportComparison, ReportOutput } from './model.js';
 import { performanceMarkdown } from './performance-md.js';
@@ -129,10 +129,10 @@ function backendsTable(r: ParityReport): string {
 /** What the expectations file foresaw (`run --expectations`): the expected failures, and the passes it did not expect. */
 function expectationsSection(r: ParityReport): string {
   if (!r.expectations) return '';
-  const expected = (r.results ?? []).filter((x) => x.status === 'expected-failure');
+  const expected = everyResult(r).filter((x) => x.status === 'expected-failure');
   const lines = ['## Expectations', '', `From ${code(r.expectations.file)} (sha256 ${r.expectations.sha256.slice(0, 12)}).`, ''];
   for (const x of expected) {
-    lines.push(`- expected failure: ${code(x.id)} on ${code(x.backend)}, ${kerasTitle(x.keras)} (line ${x.expectation?.line}: ${x.expectation?.reason})`);
+    lines.push(`- expected failure: ${caseCode(x)} on ${code(x.backend)}, ${kerasTitle(x.keras)} (line ${x.expectation?.line}: ${x.expectation?.reason})`);
   }
   for (const p of r.expectations.unexpectedPasses) lines.push(`- **unexpected pass**: ${unexpectedPassText(p)}`);
   if (!expected.length && !r.expectations.unexpectedPasses.length) lines.push('No case named by the file ran on this machine.');
@@ -278,9 +278,10 @@ function machineDisagreementsSection(r: ParityReport): string {
   if (!r.sources) return '';
   const list = machineDisagreements(r);
   const intro =
-    'The same case on the same backend, on different machines: a different status, or absolute errors further apart than the tolerance allows.';
+    'The same case on the same backend, on different machines: a different status, or absolute errors further apart than the tolerance allows; ' +
+    'a case marked (gradient) is its gradients through `ops.vjp`, compared the same way.';
   if (!list.length) return ['## Where machines disagree', '', `${intro} None here: every machine agrees.`].join('\n');
-  const rows = list.map((d) => [code(d.id), kerasTitle(d.keras), code(d.backend), d.results.map(machineResult).join('<br>')]);
+  const rows = list.map((d) => [caseCode(d), kerasTitle(d.keras), code(d.backend), d.results.map(machineResult).join('<br>')]);
   return [`## Where machines disagree (${list.length})`, '', intro, '', table(['case', 'Keras', 'backend', 'per machine'], rows)].join('\n');
 }
 
@@ -324,7 +325,12 @@ function comparisonBody(c: ReportComparison): string {
 /** The case of a change, `(gradient)` after a gradient's; `gradients` for a column whose gradients are gone. */
 function changeCaseText(x: ReportComparison['changes'][number]): string {
   if (!x.id) return x.gradient ? 'gradients' : '';
-  return `${code(x.id)}${x.gradient ? ' (gradient)' : ''}`;
+  return caseCode({ id: x.id, gradient: x.gradient });
+}
+
+/** `` `relu/f32-7` ``, `` `relu/f32-7` (gradient) ``: caseText with the id as code. */
+function caseCode(x: { id: string; gradient?: boolean }): string {
+  return `${code(x.id)}${caseText({ gradient: x.gradient })}`;
 }
 
 function changesTable(changes: ReportComparison['changes']): string {

@@ -1,6 +1,7 @@
 /**
  * Merging reports of several machines (`keras-parity merge`) into one report whose columns are machine x
- * backend, named `label · backend`, and finding where machines disagree on the same backend and case.
+ * backend, named `label · backend`, and finding where machines disagree on the same backend and case, or
+ * on the same case's gradients.
  * The merged report is itself a record of this format, so every renderer reads it unchanged; its
  * `sources` keep each input's label, file, golden sets and machine facts. Results, cells, cases and
  * disagreements keep their Keras version: the same case id of two versions is two cases. The gradient
@@ -8,6 +9,7 @@
  */
 import { compareVersions } from '../keras-versions.js';
 import { goldenOfSets } from './golden-id.js';
+import { caseText, everyResult, type AnyResult } from './gradient.js';
 import {
   errorScore,
   REPORT_FORMAT,
@@ -312,13 +314,12 @@ function checkShardSelections(renamed: readonly Renamed[]): void {
 function checkNoRepeats(renamed: readonly Renamed[]): void {
   const seen = new Map<string, string>();
   for (const { file, report } of renamed) {
-    const gradients = (report.gradient?.results ?? []).map((r) => ({ ...r, id: `${r.id} (gradient)` }));
-    for (const r of [...(report.results ?? []), ...gradients]) {
-      const key = `${r.keras}\u0000${r.backend}\u0000${r.id}`;
+    for (const r of everyResult(report)) {
+      const key = `${r.keras}\u0000${r.backend}\u0000${caseText(r)}`;
       const earlier = seen.get(key);
       if (earlier !== undefined && earlier !== file) {
         throw new MergeError(
-          `${earlier} and ${file} both ran ${r.id} of Keras ${r.keras} on ${r.backend}: shards of one run merge into one column, ` +
+          `${earlier} and ${file} both ran ${caseText(r)} of Keras ${r.keras} on ${r.backend}: shards of one run merge into one column, ` +
             'but two runs of the same label cannot. Give each run its own --label.',
         );
       }
@@ -389,28 +390,31 @@ export interface MachineResult {
   maxUlp?: number;
 }
 
-/** A case on a backend whose result differs between machines. */
+/** A case on a backend whose result, or whose gradients' result (`gradient`), differs between machines. */
 export interface MachineDisagreement {
   keras: string;
   id: string;
   op: string;
   backend: string;
+  /** The case's gradient results (`report.gradient`) disagree, not its forward ones. */
+  gradient?: true;
   results: MachineResult[];
 }
 
 /**
  * Cases where machines disagree on the same backend: different statuses, or absolute errors further apart
  * than the tolerance's atol (the looser of the two), a gap Keras's own check would notice. Smaller
- * differences are the summation-order noise that machines are expected to show.
+ * differences are the summation-order noise that machines are expected to show. The forward cases first,
+ * then the gradient cases by the same rule, each compared only with the same case's gradients.
  */
 export function machineDisagreements(report: ParityReport): MachineDisagreement[] {
   if (!report.sources) return [];
   const columns = columnsOf(report);
-  const groups = new Map<string, { result: ReportResult; label: string }[]>();
-  for (const result of report.results ?? []) {
+  const groups = new Map<string, { result: AnyResult; label: string }[]>();
+  for (const result of everyResult(report)) {
     const where = columns.get(result.backend);
     if (!where) continue;
-    const key = `${result.keras}\u0000${where.backend}\u0000${result.id}`;
+    const key = `${result.keras}\u0000${where.backend}\u0000${caseText(result)}`;
     groups.set(key, [...(groups.get(key) ?? []), { result, label: where.label }]);
   }
   return [...groups.values()].filter((g) => new Set(g.map((x) => x.label)).size > 1 && disagree(g.map((x) => x.result))).map(describe(columns));
@@ -426,13 +430,14 @@ function disagree(results: readonly ReportResult[]): boolean {
 }
 
 function describe(columns: ReturnType<typeof columnsOf>) {
-  return (group: { result: ReportResult; label: string }[]): MachineDisagreement => {
-    const { keras, id, op, backend } = group[0].result;
+  return (group: { result: AnyResult; label: string }[]): MachineDisagreement => {
+    const { keras, id, op, backend, gradient } = group[0].result;
     return {
       keras,
       id,
       op,
       backend: columns.get(backend)!.backend,
+      ...(gradient ? { gradient } : {}),
       results: group.map(({ result: r, label }) => ({
         label,
         column: r.backend,

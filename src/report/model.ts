@@ -163,7 +163,7 @@ export interface ReportExpectations {
   file: string;
   /** Lower-case hex sha256 of its bytes. */
   sha256: string;
-  /** Cases a `Failure` line names that passed: the line may be stale. */
+  /** Cases a `Failure` line names that passed, forward ones first, then gradient ones: the line may be stale. */
   unexpectedPasses: ReportUnexpectedPass[];
 }
 
@@ -173,6 +173,8 @@ export interface ReportUnexpectedPass {
   op: string;
   backend: string;
   expectation: ReportExpectation;
+  /** The case's gradient passed (a `grad:` line, `gradient.results`), not its forward result. */
+  gradient?: true;
 }
 
 /** The line of the expectations file that applied to a result. */
