@@ -107,6 +107,23 @@ describe('merge and compare', function () {
       expect(renderJunit(merged)).to.include('box-a · reference').and.include('<failure');
     });
 
+    it('counts a gap in errors as a disagreement only when it passes the tolerance both absolutely and relatively', () => {
+      // box-e is box-a with one passing case's errors moved: the rule reads only maxAbs, maxRel and the tolerance.
+      const i = a.results!.findIndex((r) => r.status === 'passed' && r.tolerance);
+      const { atol, rtol } = a.results![i].tolerance!;
+      const moved = (maxAbs: number, maxRel: number): ParityReport => ({
+        ...copy(a),
+        label: 'box-e',
+        results: a.results!.map((r, j) => (j === i ? { ...r, maxAbs: (r.maxAbs ?? 0) + maxAbs, maxRel: (r.maxRel ?? 0) + maxRel } : r)),
+      });
+      const found = (e: ParityReport) =>
+        machineDisagreements(mergeReports([{ report: a, file: 'a.json' }, { report: e, file: 'e.json' }])).map((d) => d.id);
+      // One ulp apart at 3e38: 2e31 absolutely, a relative gap far below rtol.
+      expect(found(moved(2e31, rtol / 10))).to.deep.equal([]);
+      expect(found(moved(atol / 10, 1))).to.deep.equal([]);
+      expect(found(moved(2 * atol, 2 * rtol))).to.deep.equal([a.results![i].id]);
+    });
+
     it('merges shards of one run into one column, and refuses the same case twice', () => {
       const half = (r: ParityReport, keep: number) => part(r, (_, i) => i % 2 === keep);
       const shards = mergeReports([{ report: half(a, 0), file: 's0.json' }, { report: half(a, 1), file: 's1.json' }]);

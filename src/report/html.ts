@@ -670,8 +670,8 @@ function machinesSection(report: ParityReport): string {
   if (!report.sources) return '';
   const list = machineDisagreements(report);
   const intro =
-    '<p>The same case on the same backend, on different machines: a different status, or absolute errors further apart ' +
-    'than the tolerance allows; a case marked (gradient) is its gradients through <code>ops.vjp</code>, compared the same way. ' +
+    '<p>The same case on the same backend, on different machines: a different status, or errors further apart ' +
+    'than the tolerance allows, absolutely and relatively; a case marked (gradient) is its gradients through <code>ops.vjp</code>, compared the same way. ' +
     'Their cells in the heatmaps have a <span class="sw disagree" aria-hidden="true"></span> dashed frame.</p>';
   const body = list.length ? disagreementTable(list) : '<p>None: every machine agrees on every case.</p>';
   return `<section aria-labelledby="h-machines"><h2 id="h-machines">Where machines disagree (${list.length})</h2>${intro}${body}</section>`;

@@ -278,7 +278,7 @@ function machineDisagreementsSection(r: ParityReport): string {
   if (!r.sources) return '';
   const list = machineDisagreements(r);
   const intro =
-    'The same case on the same backend, on different machines: a different status, or absolute errors further apart than the tolerance allows; ' +
+    'The same case on the same backend, on different machines: a different status, or errors further apart than the tolerance allows, absolutely and relatively; ' +
     'a case marked (gradient) is its gradients through `ops.vjp`, compared the same way.';
   if (!list.length) return ['## Where machines disagree', '', `${intro} None here: every machine agrees.`].join('\n');
   const rows = list.map((d) => [caseCode(d), kerasTitle(d.keras), code(d.backend), d.results.map(machineResult).join('<br>')]);

@@ -402,9 +402,10 @@ export interface MachineDisagreement {
 }
 
 /**
- * Cases where machines disagree on the same backend: different statuses, or absolute errors further apart
- * than the tolerance's atol (the looser of the two), a gap Keras's own check would notice. Smaller
- * differences are the summation-order noise that machines are expected to show. The forward cases first,
+ * Cases where machines disagree on the same backend: different statuses, or errors further apart than the
+ * tolerance (the looser of the two) both absolutely and relatively, a gap Keras's own check would notice.
+ * Smaller differences are the summation-order noise that machines are expected to show; one ulp apart at
+ * 3e38 is 2e31 absolutely but no gap relatively. The forward cases first,
  * then the gradient cases by the same rule, each compared only with the same case's gradients.
  */
 export function machineDisagreements(report: ParityReport): MachineDisagreement[] {
@@ -424,9 +425,10 @@ function disagree(results: readonly ReportResult[]): boolean {
   if (new Set(results.map((r) => r.status)).size > 1) return true;
   const measured = results.filter((r) => r.maxAbs !== undefined && Number.isFinite(r.maxAbs));
   if (measured.length < 2) return false;
-  const abs = measured.map((r) => r.maxAbs!);
-  const atol = Math.max(...measured.map((r) => r.tolerance?.atol ?? 0));
-  return Math.max(...abs) - Math.min(...abs) > atol;
+  const loosest = (key: 'atol' | 'rtol') => Math.max(...measured.map((r) => r.tolerance?.[key] ?? 0));
+  const spread = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
+  const rel = measured.map((r) => r.maxRel ?? Infinity);
+  return spread(measured.map((r) => r.maxAbs!)) > loosest('atol') && !(spread(rel) <= loosest('rtol'));
 }
 
 function describe(columns: ReturnType<typeof columnsOf>) {
