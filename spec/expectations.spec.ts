@@ -126,9 +126,12 @@ describe('expectations files', () => {
   });
 });
 
-describe('run --expectations', () => {
+/**
+ * Inside a describe: the fixture backends registered, `file` writing an expectations file in a folder
+ * removed afterwards, and `run` running relu silently on the broken fixture and the reference.
+ */
+function expectationsRun(broken: string) {
   before(() => registerFixtures({ registerBackend }));
-  const silent = { write: () => true };
   let dir: string;
   before(() => (dir = mkdtempSync(join(tmpdir(), 'kp-expectations-'))));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -137,8 +140,14 @@ describe('run --expectations', () => {
     writeFileSync(path, text);
     return path;
   };
+  const silent = { write: () => true };
   const run = (options: Parameters<typeof runParity>[0]) =>
-    runParity({ out: null, stdout: null, stderr: silent, progress: 'none', ops: ['relu'], backends: ['cli-broken', 'reference'], ...options });
+    runParity({ out: null, stdout: null, stderr: silent, progress: 'none', ops: ['relu'], backends: [broken, 'reference'], ...options });
+  return { file, run };
+}
+
+describe('run --expectations', () => {
+  const { file, run } = expectationsRun('cli-broken');
 
   it('a failing case fails the run; the file naming it turns the run green and shows it as expected', async () => {
     const plain = await run({});
@@ -211,18 +220,7 @@ describe('run --expectations', () => {
 
 describe('run --expectations on gradient cases', () => {
   // cli-broken-grad: relu right, its gradient off by one (spec/fixtures/cli-backends.ts).
-  before(() => registerFixtures({ registerBackend }));
-  const silent = { write: () => true };
-  let dir: string;
-  before(() => (dir = mkdtempSync(join(tmpdir(), 'kp-grad-expectations-'))));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = (text: string) => {
-    const path = join(dir, `exp-${Math.random().toString(36).slice(2)}.txt`);
-    writeFileSync(path, text);
-    return path;
-  };
-  const run = (options: Parameters<typeof runParity>[0]) =>
-    runParity({ out: null, stdout: null, stderr: silent, progress: 'none', ops: ['relu'], backends: ['cli-broken-grad', 'reference'], ...options });
+  const { file, run } = expectationsRun('cli-broken-grad');
   const BROKEN = "[ cli-broken-grad ] grad:relu [ Failure ]  # relu's gradient is off by one on cli-broken-grad (fixture)\n";
   const onBroken = (r: { backend: string }) => r.backend === 'cli-broken-grad';
 
