@@ -34,7 +34,8 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $# -eq 1 ]] || { echo "cpu-vm: give the command as one argument after --" >&2; exit 2; }
 command=$1
-cache=${KERAS_PARITY_CPU_VM_CACHE:-$HOME/.cache/keras-parity/cpu-vm}
+# Boot files per version of this script, so that a changed init is rebuilt.
+cache=${KERAS_PARITY_CPU_VM_CACHE:-$HOME/.cache/keras-parity/cpu-vm}/$(sha256sum "$0" | cut -c1-12)
 
 install_tools() {
   local missing=()
@@ -71,6 +72,7 @@ build_boot() {
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+ifconfig lo 127.0.0.1 up
 for m in virtio_pci 9pnet_virtio 9p; do modprobe $m; done
 opts=trans=virtio,version=9p2000.L,msize=512000
 mount -t 9p -o $opts,ro,cache=loose host /host
