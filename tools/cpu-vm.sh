@@ -8,8 +8,9 @@
 #   tools/cpu-vm.sh [--cpu MODEL] [--smp N] [--mem SIZE] [--out DIR] [--timeout S] -- 'command'
 #
 # The command runs in the current directory, with PATH, HOME and the TF_* and KERAS_PARITY_* variables
-# of the caller; its output streams here, and its exit status is this script's. /tmp is a fresh tmpfs;
-# --out DIR (created) is the one writable host folder, at the same path. The guest's /proc/cpuinfo
+# of the caller; its output streams here, and its exit status is this script's. /tmp and /root are fresh
+# tmpfs (the current directory stays visible there); --out DIR (created) is the one writable host
+# folder, at the same path. The guest's /proc/cpuinfo
 # names the model (`AMD EPYC-Milan Processor`), so a report's machine facts are the emulated CPU's.
 #
 # The processor is emulated (TCG), instruction by instruction, not virtualised: results are that
@@ -76,13 +77,17 @@ ifconfig lo 127.0.0.1 up
 for m in virtio_pci 9pnet_virtio 9p; do modprobe $m; done
 opts=trans=virtio,version=9p2000.L,msize=512000
 mount -t 9p -o $opts,ro,cache=loose host /host
+mkdir /shadow; mount -o bind /host /shadow
 mount -t proc proc /host/proc; mount -t sysfs sys /host/sys; mount -t devtmpfs dev /host/dev
 mount -t tmpfs tmp /host/tmp; mount -t tmpfs root /host/root
 mkdir -p /host/dev/shm /host/dev/pts /host/tmp/ctl; mount -t tmpfs shm /host/dev/shm; mount -t devpts pts /host/dev/pts
 mount -t 9p -o $opts ctl /host/tmp/ctl
-if [ -f /host/tmp/ctl/out ]; then o=/host$(cat /host/tmp/ctl/out); mkdir -p "$o"; mount -t 9p -o $opts out "$o"; fi
 hostname "$(cat /host/tmp/ctl/hostname)"
-chroot /host /bin/bash -c 'bash /tmp/ctl/cmd.sh >/tmp/ctl/log 2>&1; echo $? >/tmp/ctl/rc'
+# The command's folder, where the fresh /tmp or /root hides it: the host's, read-only.
+d=$(cat /host/tmp/ctl/dir)
+case "$d" in /tmp/*|/root/*) mkdir -p "/host$d"; mount -o bind "/shadow$d" "/host$d" 2>>/host/tmp/ctl/log ;; esac
+if [ -f /host/tmp/ctl/out ]; then o=/host$(cat /host/tmp/ctl/out); mkdir -p "$o"; mount -t 9p -o $opts out "$o" 2>>/host/tmp/ctl/log; fi
+chroot /host /bin/bash -c 'bash /tmp/ctl/cmd.sh >>/tmp/ctl/log 2>&1; echo $? >/tmp/ctl/rc'
 sync; poweroff -f
 EOF
   chmod +x "$work/root/init"
@@ -103,6 +108,7 @@ trap 'rm -rf "$ctl"' EXIT
   printf 'cd %q\n%s\n' "$PWD" "$command"
 } >"$ctl/cmd.sh"
 echo "cpu-vm-$(tr 'A-Z' 'a-z' <<<"$cpu")" >"$ctl/hostname"
+echo "$PWD" >"$ctl/dir"
 touch "$ctl/log"
 shares=(-virtfs "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap"
   -virtfs "local,path=$ctl,mount_tag=ctl,security_model=none")
