@@ -9,7 +9,7 @@
  */
 import { unexpectedPassText } from './cell.js';
 import { esc } from './escape.js';
-import { everyResult, type AnyResult } from './gradient.js';
+import { caseText, everyResult, type AnyResult } from './gradient.js';
 import { formatMeasure, formatUlp } from './measure.js';
 import type { ParityReport, ReportResult } from './model.js';
 import { kerasTitle } from './versions.js';
@@ -116,7 +116,7 @@ function testcase(r: AnyResult): string {
  * and name, and ids repeat across versions and between a case and its gradient.
  */
 function caseName(r: AnyResult): string {
-  return `${r.id} [${kerasTitle(r.keras)}]${r.gradient ? ' (gradient)' : ''}`;
+  return caseText({ id: `${r.id} [${kerasTitle(r.keras)}]`, gradient: r.gradient });
 }
 
 /** `conv/2d-same-s2 [Keras 3.6.0]: max abs 0.0123, max rel 0.002, max ULP 81234 (tolerance default): <why>`. */
